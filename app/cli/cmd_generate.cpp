@@ -1,0 +1,103 @@
+// diffscope-cli generate: prompt → PNG (with A1111-style parameters), and
+// optionally every step's x_t and x̂_0 as images.
+#include <ATen/ATen.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <random>
+
+#include "app/cli/cli_common.h"
+#include "app/cli/commands.h"
+#include "core/common/errors.h"
+#include "core/io/png_image.h"
+#include "core/pipeline/parameters_text.h"
+#include "core/pipeline/pipeline.h"
+#include "core/schedule/spacing.h"
+
+namespace diffscope::cli {
+namespace {
+
+struct GenerateOptions {
+  Request request;
+  CommonOptions common;
+  double eta = -1, cfg = -1;
+  std::string ddpm_variance = "beta-tilde";
+  std::string output = "diffscope.png";
+  std::string steps_dir;
+  bool overwrite = false;
+};
+
+void write_step_images(const std::filesystem::path& dir, ModelBundle& bundle, const StepEvent& event) {
+  char name[64];
+  const at::Tensor x_t = bundle.decode(event.x_t), x0 = bundle.decode(event.x0);
+  for (int64_t b = 0; b < x_t.size(0); ++b) {
+    std::snprintf(name, sizeof name, "step%04d-b%lld-xt.png", event.index, static_cast<long long>(b));
+    write_png(dir / name, to_png_pixels(x_t, b));
+    std::snprintf(name, sizeof name, "step%04d-b%lld-x0.png", event.index, static_cast<long long>(b));
+    write_png(dir / name, to_png_pixels(x0, b));
+  }
+}
+
+void run_generate(GenerateOptions& o) {
+  Request& request = o.request;
+  request.device = o.common.device;
+  if (o.eta >= 0) request.eta = o.eta;
+  if (o.cfg >= 0) request.cfg_scale = o.cfg;
+  request.ddpm_variance = o.ddpm_variance == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
+  if (request.seed < 0) request.seed = std::random_device{}() & 0x7fffffff;
+
+  const std::filesystem::path output = o.output;
+  for (int i = 0; i < request.batch; ++i) check_writable(batch_path(output, i, request.batch), o.overwrite);
+  if (!o.steps_dir.empty()) std::filesystem::create_directories(o.steps_dir);
+
+  const std::string device = apply_common_options(o.common);
+  Pipeline pipeline;
+  ModelBundle& bundle = pipeline.prepare(request);
+  std::fprintf(stderr, "model %s on %s, sampler %s, %d steps, seed %lld\n", request.model.c_str(), device.c_str(),
+               request.sampler.c_str(), request.steps, static_cast<long long>(request.seed));
+  const StepCallback progress = progress_printer("generate");
+  const Result result = pipeline.run(request, [&](const StepEvent& event) {
+    progress(event);
+    if (!o.steps_dir.empty()) write_step_images(o.steps_dir, bundle, event);
+  });
+  for (int i = 0; i < request.batch; ++i) {
+    const auto path = batch_path(output, i, request.batch);
+    write_png(path, result.images[i], {{"parameters", format_parameters(result.request, i)}});
+    std::printf("%s\n", path.c_str());
+  }
+  std::fprintf(stderr, "done in %.2f s (seed %lld)\n", result.seconds, static_cast<long long>(request.seed));
+}
+
+}  // namespace
+
+void add_generate_command(CLI::App& app) {
+  auto options = std::make_shared<GenerateOptions>();
+  auto& o = *options;
+  CLI::App* cmd = app.add_subcommand("generate", "Generate images from a prompt");
+  cmd->add_option("-p,--prompt", o.request.prompt, "What to draw (oracle: words matched against captions)");
+  cmd->add_option("-n,--negative-prompt", o.request.negative_prompt, "What to steer away from (with --cfg)");
+  cmd->add_option("-m,--model", o.request.model, "Model")->capture_default_str();
+  cmd->add_option("-s,--steps", o.request.steps, "Sampling steps")->check(CLI::Range(1, 1000))->capture_default_str();
+  cmd->add_option("--sampler", o.request.sampler, "Sampler (see `samplers`)")->capture_default_str();
+  cmd->add_option("--spacing", o.request.spacing, "auto, leading, trailing, linspace, karras or exponential")
+      ->capture_default_str();
+  cmd->add_option("--schedule", o.request.schedule, "Noise schedule: auto, linear, scaled-linear or cosine")
+      ->capture_default_str();
+  cmd->add_option("--eta", o.eta, "η for DDIM and ancestral samplers (default: the sampler's)")
+      ->check(CLI::Range(0.0, 10.0));
+  cmd->add_option("--ddpm-variance", o.ddpm_variance, "DDPM posterior variance")
+      ->check(CLI::IsMember({"beta", "beta-tilde"}))->capture_default_str();
+  cmd->add_option("--cfg", o.cfg, "Classifier-free guidance scale (default: the model's)")->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--seed", o.request.seed, "Seed; -1 picks one at random")->capture_default_str();
+  cmd->add_option("-W,--width", o.request.width, "Image width")->check(CLI::Range(1, 4096))->capture_default_str();
+  cmd->add_option("-H,--height", o.request.height, "Image height")->check(CLI::Range(1, 4096))->capture_default_str();
+  cmd->add_option("-b,--batch", o.request.batch, "Images per run (image i uses seed + i)")
+      ->check(CLI::Range(1, 64))->capture_default_str();
+  cmd->add_option("-o,--output", o.output, "Output PNG (batch: name-<i>.png)")->capture_default_str();
+  cmd->add_option("--save-steps", o.steps_dir, "Write every step's x_t and predicted x0 as PNGs into this folder");
+  cmd->add_flag("--overwrite", o.overwrite, "Replace existing output files");
+  add_common_options(*cmd, o.common);
+  cmd->callback([options] { run_generate(*options); });
+}
+
+}  // namespace diffscope::cli

@@ -1,0 +1,50 @@
+// diffscope-cli samplers | inspect FILE | dataset: listings and the image set.
+#include <ATen/ATen.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "app/cli/commands.h"
+#include "core/data/emoji_set.h"
+#include "core/io/safetensors.h"
+#include "core/sampling/sampler.h"
+
+namespace diffscope::cli {
+
+void add_info_commands(CLI::App& app) {
+  app.add_subcommand("samplers", "List the samplers")->callback([] {
+    std::printf("%-10s %-10s %-8s %s\n", "name", "A1111", "spacing", "description");
+    for (const auto& s : all_samplers()) {
+      std::printf("%-10s %-10s %-8s %s\n", s.name.c_str(), s.a1111_name.c_str(), s.default_spacing.c_str(),
+                  s.description.c_str());
+    }
+  });
+
+  auto file = std::make_shared<std::string>();
+  CLI::App* inspect = app.add_subcommand("inspect", "List the tensors and metadata of a .safetensors file");
+  inspect->add_option("file", *file, "The file")->required()->check(CLI::ExistingFile);
+  inspect->callback([file] {
+    const SafetensorsFile st = SafetensorsFile::open(*file);
+    for (const auto& [key, value] : st.metadata()) {
+      std::printf("# %s: %s\n", key.c_str(), value.substr(0, 120).c_str());
+    }
+    for (const auto& e : st.entries()) {
+      std::string shape;
+      for (auto d : e.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+      std::printf("%s %s [%s]\n", e.name.c_str(), e.dtype.c_str(), shape.c_str());
+    }
+    std::printf("%zu tensors\n", st.entries().size());
+  });
+
+  auto rebuild = std::make_shared<bool>(false);
+  CLI::App* dataset = app.add_subcommand("dataset", "Build (or show) the cached emoji image set the oracle uses");
+  dataset->add_flag("--rebuild", *rebuild, "Build it again from the installed package");
+  dataset->callback([rebuild] {
+    const ImageSet set = load_default_image_set(*rebuild);
+    std::printf("%s: %lld images of %lldx%lld\n", default_image_set_path().c_str(),
+                static_cast<long long>(set.images.size(0)), static_cast<long long>(set.images.size(2)),
+                static_cast<long long>(set.images.size(1)));
+  });
+}
+
+}  // namespace diffscope::cli

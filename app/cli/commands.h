@@ -1,0 +1,14 @@
+#pragma once
+// Each subcommand registers itself on the main CLI::App.
+namespace CLI {
+class App;
+}
+
+namespace diffscope::cli {
+
+void add_generate_command(CLI::App& app);
+void add_forward_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_info_commands(CLI::App& app);  // samplers, inspect, dataset
+
+}  // namespace diffscope::cli

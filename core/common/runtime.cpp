@@ -1,0 +1,55 @@
+#include "core/common/runtime.h"
+
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <malloc.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "core/common/errors.h"
+
+namespace diffscope {
+
+void configure_runtime(const RuntimeOptions& options) {
+  // LibTorch 1.13 as packaged by Debian starts with one intra-op thread.
+  int threads = options.threads;
+  if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (threads > 0) at::set_num_threads(threads);
+
+  if (options.tune_malloc && std::getenv("DIFFSCOPE_DEFAULT_MALLOC") == nullptr) {
+    // glibc serves blocks above 128 KiB with mmap and unmaps them on free, and
+    // trims the heap top eagerly; a denoising step allocates and frees the same
+    // large activations every call, so each call pays page faults again
+    // (docs/PERFORMANCE.md measures the difference). Serve them from the heap
+    // and keep freed memory for reuse: 32 MiB is glibc's largest mmap threshold.
+    mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+    mallopt(M_TOP_PAD, 64 * 1024 * 1024);
+  }
+}
+
+c10::Device resolve_device(const std::string& name) {
+  if (name.empty() || name == "auto") {
+    return at::hasCUDA() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+  }
+  if (name == "cpu") return c10::Device(c10::kCPU);
+  if (name.rfind("cuda", 0) == 0) {
+    if (!at::hasCUDA()) {
+      throw Error("device '" + name + "' was asked for, but this LibTorch sees no CUDA GPU");
+    }
+    try {
+      return c10::Device(name);
+    } catch (const std::exception&) {
+      throw Error("device '" + name + "' is not a valid CUDA device name (use cuda or cuda:N)");
+    }
+  }
+  throw Error("unknown device '" + name + "' (use auto, cpu or cuda)");
+}
+
+std::string describe_device(const c10::Device& device) {
+  if (device.is_cpu()) return "CPU (" + std::to_string(at::get_num_threads()) + " threads)";
+  return device.str();
+}
+
+}  // namespace diffscope

@@ -1,0 +1,25 @@
+#pragma once
+// Process-wide start-up settings that LibTorch and glibc get wrong for us, and
+// device selection.
+#include <c10/core/Device.h>
+
+#include <string>
+
+namespace diffscope {
+
+struct RuntimeOptions {
+  int threads = 0;            // 0: the hardware's concurrency
+  bool tune_malloc = true;    // keep big buffers in the heap (see runtime.cpp)
+};
+
+// Call once at start-up, before the first tensor operation.
+void configure_runtime(const RuntimeOptions& options = {});
+
+// "auto" picks CUDA when LibTorch sees a GPU, else the CPU; "cpu" and "cuda"
+// (or "cuda:N") are taken as asked, and "cuda" without a GPU is an Error.
+c10::Device resolve_device(const std::string& name);
+
+// A short description for status lines: "CPU (2 threads)" or "CUDA:0".
+std::string describe_device(const c10::Device& device);
+
+}  // namespace diffscope

@@ -1,0 +1,212 @@
+#include "core/io/png_image.h"
+
+#include <ATen/ATen.h>
+#include <png.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "core/common/errors.h"
+
+namespace diffscope {
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& path, const std::string& problem) {
+  throw Error(path.string() + ": " + problem);
+}
+
+// libpng reports errors through longjmp; turn them into a message we throw
+// after the jump, outside libpng's frames.
+void on_png_error(png_structp png, png_const_charp message) {
+  auto* buffer = static_cast<std::string*>(png_get_error_ptr(png));
+  if (buffer) *buffer = message;
+  png_longjmp(png, 1);
+}
+void on_png_warning(png_structp, png_const_charp) {}
+
+struct FileCloser {
+  void operator()(FILE* f) const {
+    if (f) std::fclose(f);
+  }
+};
+using FilePtr = std::unique_ptr<FILE, FileCloser>;
+
+bool is_latin1(const std::string& utf8, std::string& latin1) {
+  latin1.clear();
+  for (size_t i = 0; i < utf8.size(); ++i) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    if (c < 0x80) {
+      latin1.push_back(static_cast<char>(c));
+    } else if ((c == 0xC2 || c == 0xC3) && i + 1 < utf8.size()) {
+      const auto next = static_cast<unsigned char>(utf8[++i]);
+      latin1.push_back(static_cast<char>(((c & 0x03) << 6) | (next & 0x3F)));
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string latin1_to_utf8(const char* text, size_t length) {
+  std::string out;
+  for (size_t i = 0; i < length; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+at::Tensor read_png_rgb(const std::filesystem::path& path) {
+  png_image image;
+  std::memset(&image, 0, sizeof image);
+  image.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_file(&image, path.c_str())) {
+    const std::string message = image.message;
+    png_image_free(&image);
+    fail(path, "cannot read PNG: " + message);
+  }
+  image.format = PNG_FORMAT_RGBA;  // 8-bit sRGB, straight (not premultiplied) alpha
+  std::vector<uint8_t> rgba(PNG_IMAGE_SIZE(image));
+  if (!png_image_finish_read(&image, nullptr, rgba.data(), 0, nullptr)) {
+    const std::string message = image.message;
+    png_image_free(&image);
+    fail(path, "cannot decode PNG: " + message);
+  }
+  const int64_t height = image.height, width = image.width;
+  at::Tensor out = at::empty({height, width, 3}, at::kByte);
+  uint8_t* dst = out.data_ptr<uint8_t>();
+  for (int64_t p = 0; p < height * width; ++p) {
+    const int alpha = rgba[4 * p + 3];
+    for (int c = 0; c < 3; ++c) {
+      // Composite onto white in sRGB space (what image viewers and PIL do).
+      dst[3 * p + c] = static_cast<uint8_t>((rgba[4 * p + c] * alpha + 255 * (255 - alpha) + 127) / 255);
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> read_png_text(const std::filesystem::path& path) {
+  FilePtr file(std::fopen(path.c_str(), "rb"));
+  if (!file) fail(path, "cannot open: " + std::string(std::strerror(errno)));
+  std::string error;
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
+  png_infop info = png ? png_create_info_struct(png) : nullptr;
+  if (!info) {
+    png_destroy_read_struct(&png, nullptr, nullptr);
+    fail(path, "out of memory");
+  }
+  std::map<std::string, std::string> result;
+  std::vector<uint8_t> row;  // declared before setjmp so a longjmp skips no destructor
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    fail(path, "cannot read PNG: " + error);
+  }
+  png_init_io(png, file.get());
+  png_read_info(png, info);  // text chunks before the image data
+  // Text after the image data: skip the pixels row by row and read the end.
+  png_set_expand(png);
+  png_set_strip_16(png);
+  png_read_update_info(png, info);
+  row.resize(png_get_rowbytes(png, info));
+  const int passes = png_set_interlace_handling(png);
+  for (int pass = 0; pass < passes; ++pass) {
+    for (png_uint_32 y = 0; y < png_get_image_height(png, info); ++y) png_read_row(png, row.data(), nullptr);
+  }
+  png_read_end(png, info);
+  png_textp texts = nullptr;
+  const int count = png_get_text(png, info, &texts, nullptr);
+  for (int i = 0; i < count; ++i) {
+    const png_text& t = texts[i];
+    if (t.compression == PNG_ITXT_COMPRESSION_NONE || t.compression == PNG_ITXT_COMPRESSION_zTXt) {
+      result[t.key] = std::string(t.text, t.itxt_length);
+    } else {
+      result[t.key] = latin1_to_utf8(t.text, t.text_length);
+    }
+  }
+  png_destroy_read_struct(&png, &info, nullptr);
+  return result;
+}
+
+void write_png(const std::filesystem::path& path, const at::Tensor& image,
+               const std::map<std::string, std::string>& text) {
+  if (image.dim() != 3 || (image.size(2) != 3 && image.size(2) != 4) || image.scalar_type() != at::kByte) {
+    fail(path, "write_png needs an (H, W, 3|4) uint8 image");
+  }
+  const at::Tensor pixels = image.to(at::kCPU).contiguous();
+  const auto height = static_cast<png_uint_32>(pixels.size(0)), width = static_cast<png_uint_32>(pixels.size(1));
+  const int channels = static_cast<int>(pixels.size(2));
+  const std::filesystem::path temporary = path.string() + ".partial";
+  std::string error;
+  {
+    FilePtr file(std::fopen(temporary.c_str(), "wb"));
+    if (!file) fail(path, "cannot create: " + std::string(std::strerror(errno)));
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
+    png_infop info = png ? png_create_info_struct(png) : nullptr;
+    if (!info) {
+      png_destroy_write_struct(&png, nullptr);
+      fail(path, "out of memory");
+    }
+    // Strings the text chunks point to must outlive png_write_info.
+    std::vector<std::string> keys, values;
+    std::vector<png_text> chunks;
+    if (setjmp(png_jmpbuf(png))) {
+      png_destroy_write_struct(&png, &info);
+      file.reset();
+      std::filesystem::remove(temporary);
+      fail(path, "cannot write PNG: " + error);
+    }
+    png_init_io(png, file.get());
+    png_set_IHDR(png, info, width, height, 8, channels == 4 ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    keys.reserve(text.size());
+    values.reserve(text.size());
+    for (const auto& [key, value] : text) {
+      keys.push_back(key);
+      png_text chunk;
+      std::memset(&chunk, 0, sizeof chunk);
+      std::string latin1;
+      if (is_latin1(value, latin1)) {
+        values.push_back(latin1);
+        chunk.compression = PNG_TEXT_COMPRESSION_NONE;
+        chunk.text_length = values.back().size();
+      } else {
+        values.push_back(value);
+        chunk.compression = PNG_ITXT_COMPRESSION_NONE;
+        chunk.itxt_length = values.back().size();
+      }
+      chunk.key = keys.back().data();
+      chunk.text = values.back().data();
+      chunks.push_back(chunk);
+    }
+    if (!chunks.empty()) png_set_text(png, info, chunks.data(), static_cast<int>(chunks.size()));
+    png_write_info(png, info);
+    const uint8_t* data = pixels.data_ptr<uint8_t>();
+    for (png_uint_32 y = 0; y < height; ++y) {
+      png_write_row(png, const_cast<png_bytep>(data + static_cast<size_t>(y) * width * channels));
+    }
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    if (std::fflush(file.get()) != 0 || std::ferror(file.get())) {
+      file.reset();
+      std::filesystem::remove(temporary);
+      fail(path, "writing failed (disk full?)");
+    }
+  }
+  std::error_code rename_error;
+  std::filesystem::rename(temporary, path, rename_error);
+  if (rename_error) {
+    std::filesystem::remove(temporary);
+    fail(path, "cannot replace the file: " + rename_error.message());
+  }
+}
+
+}  // namespace diffscope

@@ -1,0 +1,71 @@
+#include "core/models/oracle.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/common/errors.h"
+
+namespace diffscope {
+
+OracleNetwork::OracleNetwork(const at::Tensor& images, const NoiseSchedule& schedule) : schedule_(schedule) {
+  if (images.dim() != 4 || images.size(0) < 1) throw Error("oracle: needs a non-empty (N, C, H, W) image set");
+  shape_ = images.sizes().slice(1).vec();
+  const at::Tensor flat = images.to(at::kFloat).reshape({images.size(0), -1});
+  // Centring keeps the dot products below small, which keeps float32 accurate.
+  mean_ = flat.mean(0);
+  images_ = (flat - mean_).contiguous();
+}
+
+const at::Tensor& OracleNetwork::flat_images_for(const at::Tensor& like) {
+  if (!cached_.defined() || cached_.scalar_type() != like.scalar_type() || cached_.device() != like.device()) {
+    cached_ = images_.to(like.options());
+    cached_mean_ = mean_.to(like.options());
+    cached_norms_ = cached_.pow(2).sum(1);
+  }
+  return cached_;
+}
+
+at::Tensor OracleNetwork::weights(const at::Tensor& x_t, double t, const at::Tensor& context) {
+  if (!x_t.sizes().slice(1).equals(shape_)) {
+    throw Error("oracle: input of shape " + c10::str(x_t.sizes()) + " does not match the set's images " +
+                c10::str(at::IntArrayRef(shape_)));
+  }
+  if (context.dim() != 2 || context.size(1) != size() || context.size(0) != x_t.size(0)) {
+    throw Error("oracle: the conditioning must be (batch, " + std::to_string(size()) + ")");
+  }
+  const at::Tensor& set = flat_images_for(x_t);
+  const double alpha_bar = NoiseSchedule::alpha_bar_of_sigma(schedule_.sigma_at(t));
+  const double root = std::sqrt(alpha_bar);
+  // ‖x_t − √ᾱ x⁽ⁱ⁾‖² with x⁽ⁱ⁾ = m + c⁽ⁱ⁾ and y = x_t − √ᾱ m is ‖y‖² − 2√ᾱ y·c⁽ⁱ⁾ + ᾱ‖c⁽ⁱ⁾‖²;
+  // ‖y‖² is the same for every i and drops out of the softmax.
+  const at::Tensor y = x_t.reshape({x_t.size(0), -1}) - cached_mean_ * root;
+  at::Tensor logits = (at::mm(y, set.t()) * (2.0 * root) - cached_norms_ * alpha_bar) / (2.0 * (1.0 - alpha_bar));
+  logits = logits + context.to(logits.options());
+  return at::softmax(logits, 1);
+}
+
+at::Tensor OracleNetwork::forward(const at::Tensor& x_t, double t, const at::Tensor& context,
+                                  const CancelToken& cancel) {
+  cancel.throw_if_cancelled();
+  const at::Tensor w = weights(x_t, t, context);
+  at::Tensor x0 = at::mm(w, cached_) + cached_mean_;
+  std::vector<int64_t> out_shape = {x_t.size(0)};
+  out_shape.insert(out_shape.end(), shape_.begin(), shape_.end());
+  return x0.reshape(out_shape);
+}
+
+at::Tensor OracleNetwork::unconditional() const { return at::zeros({1, size()}); }
+
+at::Tensor OracleNetwork::restricted_to(const std::vector<int64_t>& indices) const {
+  if (indices.empty()) throw Error("oracle: the conditioning allows no image");
+  at::Tensor prior = at::full({1, size()}, -std::numeric_limits<float>::infinity());
+  for (int64_t i : indices) {
+    if (i < 0 || i >= size()) throw Error("oracle: image index out of range");
+    prior[0][i] = 0.0;
+  }
+  return prior;
+}
+
+}  // namespace diffscope

@@ -1,0 +1,108 @@
+#include "core/pipeline/pipeline.h"
+
+#include <ATen/ATen.h>
+
+#include <chrono>
+
+#include "core/common/errors.h"
+#include "core/common/runtime.h"
+#include "core/data/emoji_set.h"
+#include "core/models/oracle_bundle.h"
+#include "core/sampling/network_denoiser.h"
+#include "core/schedule/spacing.h"
+
+namespace diffscope {
+namespace {
+
+constexpr int kMaxBatch = 64;
+constexpr int kMaxSteps = 1000;
+
+void validate(const Request& request) {
+  if (request.batch < 1 || request.batch > kMaxBatch) {
+    throw Error("the batch size must be between 1 and " + std::to_string(kMaxBatch));
+  }
+  if (request.steps < 1 || request.steps > kMaxSteps) {
+    throw Error("the number of steps must be between 1 and " + std::to_string(kMaxSteps));
+  }
+  if (request.cfg_scale && !(*request.cfg_scale >= 0.0 && *request.cfg_scale <= 100.0)) {
+    throw Error("the CFG scale must be between 0 and 100");
+  }
+  if (request.eta && !(*request.eta >= 0.0 && *request.eta <= 10.0)) throw Error("η must be between 0 and 10");
+  if (request.seed < 0) throw Error("the seed must not be negative");
+}
+
+}  // namespace
+
+Pipeline::Pipeline() = default;
+Pipeline::~Pipeline() = default;
+
+std::vector<std::string> Pipeline::model_names() { return {"oracle"}; }
+
+std::string resolved_spacing(const Request& request) {
+  if (request.spacing.empty() || request.spacing == "auto") {
+    return sampler_by_name(request.sampler).default_spacing;
+  }
+  return spacing_name(spacing_by_name(request.spacing));
+}
+
+std::vector<double> request_sigmas(const Request& request, const NoiseSchedule& schedule) {
+  return make_sigmas(schedule, request.steps, spacing_by_name(resolved_spacing(request)));
+}
+
+ModelBundle& Pipeline::prepare(const Request& request) {
+  const c10::Device device = resolve_device(request.device);
+  if (request.model != "oracle") {
+    throw Error("unknown model '" + request.model + "' (available: oracle)");
+  }
+  const std::string schedule = request.schedule == "auto" || request.schedule.empty() ? "linear" : request.schedule;
+  const std::string key = request.model + "|" + std::to_string(request.width) + "x" +
+                          std::to_string(request.height) + "|" + schedule + "|" + device.str();
+  if (!bundle_ || key != bundle_key_) {
+    bundle_.reset();  // free the old model before loading the next
+    bundle_ = std::make_unique<OracleBundle>(load_default_image_set(), request.width, request.height, schedule,
+                                             device);
+    bundle_key_ = key;
+  }
+  return *bundle_;
+}
+
+Result Pipeline::run(const Request& request, const StepCallback& on_step, const CancelToken& cancel) {
+  validate(request);
+  const SamplerInfo& sampler = sampler_by_name(request.sampler);
+  ModelBundle& bundle = prepare(request);
+  const c10::Device device = resolve_device(request.device);
+  const auto start = std::chrono::steady_clock::now();
+
+  Result result;
+  result.request = request;
+  result.request.spacing = resolved_spacing(request);
+  result.request.schedule = bundle.schedule().name();
+  result.request.cfg_scale = request.cfg_scale.value_or(bundle.default_cfg_scale());
+  if (sampler.uses_eta) result.request.eta = request.eta.value_or(sampler.default_eta);
+
+  Guidance guidance;
+  guidance.cond = bundle.encode_prompt(request.prompt).to(device);
+  guidance.scale = *result.request.cfg_scale;
+  if (guidance.scale != 1.0) guidance.uncond = bundle.encode_prompt(request.negative_prompt).to(device);
+  NetworkDenoiser denoiser(bundle.network(), bundle.schedule(), guidance, cancel);
+
+  NoiseSource noise(request.seed, request.batch);
+  std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
+  SampleRun run{denoiser, request_sigmas(request, bundle.schedule()), &noise, on_step, cancel, {}};
+  run.options.eta = request.eta;
+  run.options.ddpm_variance = request.ddpm_variance;
+
+  // x_T = σ_0·N(0, I), drawn on the CPU, then moved to the device.
+  at::Tensor x = noise.draw(item_shape).to(device) * run.sigmas.front();
+  at::Tensor latents = run_sampler(sampler, std::move(x), run);
+  cancel.throw_if_cancelled();
+
+  result.samples = latents;
+  result.images = model_range_to_images(bundle.decode(latents).to(at::kCPU));
+  result.sigmas = run.sigmas;
+  result.device = describe_device(device);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace diffscope

@@ -1,0 +1,48 @@
+#pragma once
+// Request → step events → images. Keeps the last loaded model so repeated runs
+// with the same model, size and device do not reload it.
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/common/cancel_token.h"
+#include "core/models/model_bundle.h"
+#include "core/pipeline/request.h"
+#include "core/sampling/step_event.h"
+
+namespace diffscope {
+
+struct Result {
+  Request request;       // as run: every "auto" and default filled in
+  at::Tensor images;     // (B, H, W, 3) uint8 on the CPU
+  at::Tensor samples;    // the final latents (B, C, h, w) on the run's device
+  std::vector<double> sigmas;
+  std::string device;    // e.g. "CPU (2 threads)"
+  double seconds = 0;    // sampling + decoding
+};
+
+class Pipeline {
+ public:
+  Pipeline();
+  ~Pipeline();
+
+  // Throws Error for bad requests or inputs, Cancelled when `cancel` fires.
+  Result run(const Request& request, const StepCallback& on_step = {}, const CancelToken& cancel = {});
+
+  // Loads (or reuses) the model a request names.
+  ModelBundle& prepare(const Request& request);
+  // Names of the models this build can run.
+  static std::vector<std::string> model_names();
+
+ private:
+  std::unique_ptr<ModelBundle> bundle_;
+  std::string bundle_key_;
+};
+
+// The noise levels and resolved choices a request stands for.
+std::vector<double> request_sigmas(const Request& request, const NoiseSchedule& schedule);
+std::string resolved_spacing(const Request& request);
+
+}  // namespace diffscope

@@ -1,0 +1,51 @@
+#include <cmath>
+
+#include "core/common/errors.h"
+#include "core/sampling/sampler.h"
+
+namespace diffscope {
+
+const std::vector<SamplerInfo>& all_samplers() {
+  static const std::vector<SamplerInfo> samplers = {
+      {"euler", "Euler", "Euler's method on the probability-flow ODE", false, false, 0.0, 1, "linspace", &sample_euler},
+      {"euler_a", "Euler a", "Euler with fresh noise each step (ancestral)", true, true, 1.0, 1, "linspace",
+       &sample_euler_ancestral},
+      {"heun", "Heun", "second-order Heun, two model calls per step", false, false, 0.0, 2, "linspace", &sample_heun},
+      {"dpmpp_2m", "DPM++ 2M", "DPM-Solver++ second-order multistep", false, false, 0.0, 1, "karras", &sample_dpmpp_2m},
+      {"ddim", "DDIM", "DDIM; η = 0 deterministic, η = 1 like DDPM", false, true, 0.0, 1, "trailing", &sample_ddim},
+      {"ddpm", "DDPM", "the original ancestral sampler with its posterior variance", true, false, 0.0, 1, "trailing",
+       &sample_ddpm},
+  };
+  return samplers;
+}
+
+const SamplerInfo& sampler_by_name(const std::string& name) {
+  std::string choices;
+  for (const auto& sampler : all_samplers()) {
+    if (name == sampler.name || name == sampler.a1111_name) return sampler;
+    choices += (choices.empty() ? "" : ", ") + sampler.name;
+  }
+  throw Error("unknown sampler '" + name + "' (choose one of: " + choices + ")");
+}
+
+at::Tensor run_sampler(const SamplerInfo& sampler, at::Tensor x, SampleRun& run) {
+  const auto& sigmas = run.sigmas;
+  if (sigmas.size() < 2) throw Error("a run needs at least one step (two noise levels)");
+  for (size_t i = 0; i + 1 < sigmas.size(); ++i) {
+    if (!(std::isfinite(sigmas[i]) && sigmas[i] > 0.0 && sigmas[i] > sigmas[i + 1])) {
+      throw Error("the noise levels must be finite, positive and strictly decreasing (level " +
+                  std::to_string(i) + ")");
+    }
+  }
+  if (sigmas.back() < 0.0) throw Error("the final noise level must not be negative");
+  const bool draws_noise = sampler.stochastic || (sampler.uses_eta && run.options.eta.value_or(0.0) > 0.0);
+  if (draws_noise && run.noise == nullptr) {
+    throw Error("sampler '" + sampler.name + "' needs a noise source");
+  }
+  if (run.noise != nullptr && run.noise->batch() != x.size(0)) {
+    throw Error("the noise source's batch does not match the samples");
+  }
+  return sampler.fn(std::move(x), run);
+}
+
+}  // namespace diffscope

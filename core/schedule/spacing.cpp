@@ -1,0 +1,107 @@
+#include "core/schedule/spacing.h"
+
+#include <cmath>
+
+#include "core/common/errors.h"
+
+namespace diffscope {
+namespace {
+
+const std::pair<Spacing, const char*> kSpacingNames[] = {
+    {Spacing::Leading, "leading"},   {Spacing::Trailing, "trailing"},
+    {Spacing::Linspace, "linspace"}, {Spacing::Karras, "karras"},
+    {Spacing::Exponential, "exponential"},
+};
+
+void check_step_count(int steps, int limit) {
+  if (steps < 1 || steps > limit) {
+    throw Error("the number of steps must be between 1 and " + std::to_string(limit) + ", got " +
+                std::to_string(steps));
+  }
+}
+
+}  // namespace
+
+Spacing spacing_by_name(const std::string& name) {
+  for (const auto& [spacing, text] : kSpacingNames) {
+    if (name == text) return spacing;
+  }
+  throw Error("unknown spacing '" + name + "' (use leading, trailing, linspace, karras or exponential)");
+}
+
+std::string spacing_name(Spacing spacing) {
+  for (const auto& [value, text] : kSpacingNames) {
+    if (value == spacing) return text;
+  }
+  return "unknown";
+}
+
+std::vector<std::string> spacing_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : kSpacingNames) names.emplace_back(entry.second);
+  return names;
+}
+
+std::vector<double> spaced_timesteps(const NoiseSchedule& schedule, int steps, Spacing spacing,
+                                     int offset) {
+  const int T = schedule.steps();
+  check_step_count(steps, T);
+  std::vector<double> t(steps);
+  switch (spacing) {
+    case Spacing::Leading: {
+      const int ratio = T / steps;
+      if (offset < 0 || (steps - 1) * ratio + offset > T - 1) {
+        throw Error("steps_offset " + std::to_string(offset) + " puts a timestep past " + std::to_string(T - 1));
+      }
+      for (int i = 0; i < steps; ++i) t[i] = (steps - 1 - i) * ratio + offset;
+      break;
+    }
+    case Spacing::Trailing: {
+      const double ratio = static_cast<double>(T) / steps;
+      for (int i = 0; i < steps; ++i) t[i] = std::round(T - i * ratio) - 1.0;
+      break;
+    }
+    case Spacing::Linspace:
+      for (int i = 0; i < steps; ++i) {
+        t[i] = steps == 1 ? T - 1.0 : (T - 1.0) * (1.0 - static_cast<double>(i) / (steps - 1));
+      }
+      break;
+    default:
+      throw Error("spacing '" + spacing_name(spacing) + "' chooses noise levels, not timesteps");
+  }
+  return t;
+}
+
+std::vector<double> karras_sigmas(int steps, double sigma_min, double sigma_max, double rho) {
+  check_step_count(steps, 100000);
+  const double max_inv = std::pow(sigma_max, 1.0 / rho), min_inv = std::pow(sigma_min, 1.0 / rho);
+  std::vector<double> sigmas(steps + 1, 0.0);
+  for (int i = 0; i < steps; ++i) {
+    const double ramp = steps == 1 ? 0.0 : static_cast<double>(i) / (steps - 1);
+    sigmas[i] = std::pow(max_inv + ramp * (min_inv - max_inv), rho);
+  }
+  return sigmas;
+}
+
+std::vector<double> exponential_sigmas(int steps, double sigma_min, double sigma_max) {
+  check_step_count(steps, 100000);
+  std::vector<double> sigmas(steps + 1, 0.0);
+  for (int i = 0; i < steps; ++i) {
+    const double ramp = steps == 1 ? 0.0 : static_cast<double>(i) / (steps - 1);
+    sigmas[i] = std::exp(std::log(sigma_max) + ramp * (std::log(sigma_min) - std::log(sigma_max)));
+  }
+  return sigmas;
+}
+
+std::vector<double> make_sigmas(const NoiseSchedule& schedule, int steps, Spacing spacing, int offset) {
+  if (spacing == Spacing::Karras) return karras_sigmas(steps, schedule.sigma_min(), schedule.sigma_max());
+  if (spacing == Spacing::Exponential) {
+    return exponential_sigmas(steps, schedule.sigma_min(), schedule.sigma_max());
+  }
+  std::vector<double> sigmas;
+  for (double t : spaced_timesteps(schedule, steps, spacing, offset)) sigmas.push_back(schedule.sigma_at(t));
+  sigmas.push_back(0.0);
+  return sigmas;
+}
+
+}  // namespace diffscope
