@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/common/errors.h"
+#include "core/io/atomic_file.h"
 
 namespace diffscope {
 namespace {
@@ -144,7 +145,7 @@ void write_png(const std::filesystem::path& path, const at::Tensor& image,
   const at::Tensor pixels = image.to(at::kCPU).contiguous();
   const auto height = static_cast<png_uint_32>(pixels.size(0)), width = static_cast<png_uint_32>(pixels.size(1));
   const int channels = static_cast<int>(pixels.size(2));
-  const std::filesystem::path temporary = path.string() + ".partial";
+  const std::filesystem::path temporary = partial_path_for(path);
   std::string error;
   {
     FilePtr file(std::fopen(temporary.c_str(), "wb"));
@@ -201,12 +202,7 @@ void write_png(const std::filesystem::path& path, const at::Tensor& image,
       fail(path, "writing failed (disk full?)");
     }
   }
-  std::error_code rename_error;
-  std::filesystem::rename(temporary, path, rename_error);
-  if (rename_error) {
-    std::filesystem::remove(temporary);
-    fail(path, "cannot replace the file: " + rename_error.message());
-  }
+  commit_partial(temporary, path);
 }
 
 }  // namespace diffscope

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
+#include "core/io/atomic_file.h"
 
 namespace diffscope {
 namespace {
@@ -215,7 +216,7 @@ void write_safetensors(const std::filesystem::path& path, const std::map<std::st
   std::string json = header.dump();
   json.append((8 - json.size() % 8) % 8, ' ');  // align the data section to 8 bytes
 
-  const std::filesystem::path temporary = path.string() + ".partial";
+  const std::filesystem::path temporary = partial_path_for(path);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw Error(path.string() + ": cannot create " + temporary.string());
@@ -234,12 +235,7 @@ void write_safetensors(const std::filesystem::path& path, const std::map<std::st
       throw Error(path.string() + ": writing failed (disk full?)");
     }
   }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
-    std::filesystem::remove(temporary);
-    throw Error(path.string() + ": cannot replace the file: " + error.message());
-  }
+  commit_partial(temporary, path);
 }
 
 }  // namespace diffscope

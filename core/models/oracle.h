@@ -36,7 +36,7 @@ class OracleNetwork : public Network {
  private:
   const at::Tensor& flat_images_for(const at::Tensor& like);
 
-  at::Tensor images_;       // (N, D) float32, centred: x⁽ⁱ⁾ − mean
+  at::Tensor images_;       // (N, D) in the set's floating type, centred: x⁽ⁱ⁾ − mean
   at::Tensor mean_;         // (D)
   std::vector<int64_t> shape_;
   const NoiseSchedule& schedule_;

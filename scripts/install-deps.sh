@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything DiffScope needs to build, test and run, from Debian 12's
+# archive only. Run as root (or with sudo). Safe to run again.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libtorch-dev            # LibTorch 1.13 (CPU)
+  libopenblas0-openmp     # BLAS for LibTorch: the reference BLAS is ~20x slower
+  nlohmann-json3-dev libcli11-dev libpng-dev
+  libgtest-dev libbenchmark-dev
+  ruby-gemojione          # EmojiOne art: the oracle model's image set
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo "$0" "$@"
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi

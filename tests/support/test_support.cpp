@@ -1,0 +1,63 @@
+#include "tests/support/test_support.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+namespace diffscope::support {
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "diffscope-test-XXXXXX").string();
+  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+at::Tensor GaussianDenoiser::denoise(const at::Tensor& x, double sigma) {
+  ++calls;
+  const double s2 = std_ * std_;
+  return (x - mean_) * (s2 / (s2 + sigma * sigma)) + mean_;
+}
+
+at::Tensor GaussianDenoiser::exact(const at::Tensor& x_a, double sigma_a, double sigma) const {
+  const double s2 = std_ * std_;
+  return (x_a - mean_) * std::sqrt((s2 + sigma * sigma) / (s2 + sigma_a * sigma_a)) + mean_;
+}
+
+at::Tensor random_images(int64_t n, int64_t c, int64_t h, int64_t w, uint64_t seed) {
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  return at::rand({n, c, h, w}, generator) * 2.0 - 1.0;
+}
+
+at::Tensor rms_to_nearest(const at::Tensor& samples, const at::Tensor& images) {
+  const at::Tensor s = samples.reshape({samples.size(0), 1, -1}).to(at::kDouble);
+  const at::Tensor i = images.reshape({1, images.size(0), -1}).to(at::kDouble);
+  return (s - i).pow(2).mean(2).sqrt().amin(1);
+}
+
+std::string cli_path() {
+  const char* path = std::getenv("DIFFSCOPE_CLI");
+  return path ? path : "diffscope-cli";
+}
+
+int run_command(const std::string& command, std::string* output) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return -1;
+  char buffer[4096];
+  std::string text;
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) text.append(buffer, n);
+  const int status = pclose(pipe);
+  if (output) *output = text;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace diffscope::support

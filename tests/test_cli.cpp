@@ -1,0 +1,74 @@
+// The command-line program, run as a user would.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "core/io/png_image.h"
+#include "core/io/safetensors.h"
+#include "tests/support/test_support.h"
+
+using namespace diffscope;
+using support::run_command;
+
+class Cli : public ::testing::Test {
+ protected:
+  std::string cli(const std::string& args) {
+    return "DIFFSCOPE_CACHE_DIR=" + (dir / "cache").string() + " " + support::cli_path() + " " + args;
+  }
+  support::TempDir dir;
+};
+
+TEST_F(Cli, GenerateWritesAPngWithParametersAndSteps) {
+  std::string out;
+  const auto png = dir / "cat.png";
+  ASSERT_EQ(run_command(cli("generate -p cat -s 5 --seed 3 --save-steps " + (dir / "steps").string() + " -o " +
+                            png.string()),
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("step 5/5"), std::string::npos) << out;
+  const auto text = read_png_text(png);
+  EXPECT_EQ(text.at("parameters").rfind("cat\nSteps: 5, Sampler: Euler, ", 0), 0u) << text.at("parameters");
+  EXPECT_EQ(read_png_rgb(png).sizes(), (at::IntArrayRef{64, 64, 3}));
+  EXPECT_TRUE(std::filesystem::exists(dir / "steps" / "step0000-b0-xt.png"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "steps" / "step0004-b0-x0.png"));
+  // An existing file is not replaced unless asked.
+  EXPECT_NE(run_command(cli("generate -s 2 -o " + png.string()), &out), 0);
+  EXPECT_NE(out.find("already exists"), std::string::npos) << out;
+  EXPECT_EQ(run_command(cli("generate -s 2 --overwrite -o " + png.string()), &out), 0) << out;
+}
+
+TEST_F(Cli, BadArgumentsPrintUsageAndFail) {
+  std::string out;
+  EXPECT_NE(run_command(cli("generate --steps 0"), &out), 0);
+  EXPECT_NE(out.find("Usage"), std::string::npos) << out;
+  EXPECT_NE(run_command(cli("generate --no-such-flag"), &out), 0);
+  EXPECT_NE(out.find("Usage"), std::string::npos) << out;
+  EXPECT_NE(run_command(cli(""), &out), 0);
+  EXPECT_NE(run_command(cli("generate --sampler plms -o " + (dir / "x.png").string()), &out), 0);
+  EXPECT_NE(out.find("unknown sampler"), std::string::npos) << out;
+  EXPECT_NE(run_command(cli("generate --device cuda:7 -o " + (dir / "y.png").string()), &out), 0);
+}
+
+TEST_F(Cli, ListsSamplersAndInspectsFiles) {
+  std::string out;
+  ASSERT_EQ(run_command(cli("samplers"), &out), 0);
+  for (const char* name : {"euler", "euler_a", "heun", "dpmpp_2m", "ddim", "ddpm"}) {
+    EXPECT_NE(out.find(name), std::string::npos) << name;
+  }
+  write_safetensors(dir / "t.safetensors", {{"weight", at::zeros({2, 3})}});
+  ASSERT_EQ(run_command(cli("inspect " + (dir / "t.safetensors").string()), &out), 0) << out;
+  EXPECT_NE(out.find("weight F32 [2, 3]"), std::string::npos) << out;
+}
+
+TEST_F(Cli, ForwardNoisesAnImage) {
+  std::string out;
+  write_png(dir / "in.png", at::full({8, 8, 3}, 200, at::kByte));
+  ASSERT_EQ(run_command(cli("forward -i " + (dir / "in.png").string() + " -t 999 -o " + (dir / "out.png").string()),
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("alpha_bar="), std::string::npos);
+  // At t = 999 almost nothing of the flat image is left: the result is noise.
+  const at::Tensor noisy = read_png_rgb(dir / "out.png").to(at::kFloat);
+  EXPECT_GT(noisy.std().item<float>(), 50.0f);
+}

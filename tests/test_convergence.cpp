@@ -1,0 +1,81 @@
+// Convergence order on Gaussian data x_0 ~ N(μ, s²I), whose denoiser and
+// probability-flow ODE solution are closed-form (see test_support.h).
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/sampling/sampler.h"
+#include "core/schedule/spacing.h"
+#include "tests/support/test_support.h"
+
+using namespace diffscope;
+
+namespace {
+
+// σ_end is kept at the data's own scale: far below it the first steps are
+// pre-asymptotic at 8 steps and a log–log fit over 8…128 underestimates DPM++ 2M's order.
+constexpr double kMean = 0.3, kStd = 0.5, kSigmaMax = 10.0, kSigmaEnd = 0.5;
+
+// Log-uniform noise levels from σ_max to σ_end > 0 (no final 0).
+std::vector<double> levels(int steps) {
+  auto sigmas = exponential_sigmas(steps + 1, kSigmaEnd, kSigmaMax);
+  sigmas.pop_back();  // drop the appended 0: stop at σ_end
+  return sigmas;
+}
+
+at::Tensor start() {
+  return at::linspace(-3, 3, 16, at::kDouble).reshape({1, 1, 4, 4}) * kSigmaMax;
+}
+
+double error_after(const std::string& sampler, int steps) {
+  support::GaussianDenoiser denoiser(kMean, kStd);
+  SampleRun run{denoiser, levels(steps), nullptr, nullptr, {}, {}};
+  run.options.eta = 0.0;
+  const at::Tensor x = run_sampler(sampler_by_name(sampler), start(), run);
+  const at::Tensor exact = denoiser.exact(start(), kSigmaMax, kSigmaEnd);
+  return (x - exact).abs().max().item<double>();
+}
+
+// Least-squares slope of log(error) against log(steps).
+double order(const std::string& sampler) {
+  std::vector<double> xs, ys;
+  for (int steps : {8, 16, 32, 64, 128}) {
+    xs.push_back(std::log(steps));
+    ys.push_back(std::log(error_after(sampler, steps)));
+  }
+  double mx = 0, my = 0;
+  for (size_t i = 0; i < xs.size(); ++i) mx += xs[i] / xs.size(), my += ys[i] / ys.size();
+  double num = 0, den = 0;
+  for (size_t i = 0; i < xs.size(); ++i) num += (xs[i] - mx) * (ys[i] - my), den += (xs[i] - mx) * (xs[i] - mx);
+  return num / den;
+}
+
+}  // namespace
+
+TEST(Convergence, FirstOrderSamplers) {
+  EXPECT_NEAR(order("euler"), -1.0, 0.15);
+  EXPECT_NEAR(order("ddim"), -1.0, 0.15);
+}
+
+TEST(Convergence, SecondOrderSamplers) {
+  EXPECT_NEAR(order("heun"), -2.0, 0.2);
+  EXPECT_NEAR(order("dpmpp_2m"), -2.0, 0.2);
+}
+
+TEST(Convergence, ErrorsAreSmallWithManySteps) {
+  EXPECT_LT(error_after("heun", 128), 1e-3);
+  EXPECT_LT(error_after("dpmpp_2m", 128), 1e-3);
+  EXPECT_LT(error_after("euler", 128), 5e-2);
+}
+
+TEST(Convergence, DdimWithoutNoiseIsEuler) {
+  for (int steps : {8, 33}) {
+    support::GaussianDenoiser denoiser(kMean, kStd);
+    SampleRun run{denoiser, levels(steps), nullptr, nullptr, {}, {}};
+    run.options.eta = 0.0;
+    const at::Tensor ddim = run_sampler(sampler_by_name("ddim"), start(), run);
+    const at::Tensor euler = run_sampler(sampler_by_name("euler"), start(), run);
+    EXPECT_LT((ddim - euler).abs().max().item<double>(), 1e-6 * (1 + euler.abs().max().item<double>()));
+  }
+}

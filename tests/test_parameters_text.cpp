@@ -1,0 +1,46 @@
+#include "core/pipeline/parameters_text.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+using namespace diffscope;
+
+TEST(ParametersText, FollowsAutomatic1111Layout) {
+  Request r;
+  r.prompt = "a cat";
+  r.sampler = "euler_a";
+  r.spacing = "karras";
+  r.schedule = "linear";
+  r.cfg_scale = 7.5;
+  r.eta = 1.0;
+  r.seed = 10;
+  r.steps = 25;
+  EXPECT_EQ(format_parameters(r, 2),
+            "a cat\nSteps: 25, Sampler: Euler a, Schedule type: Karras, CFG scale: 7.5, Seed: 12, Size: 64x64, "
+            "Model: oracle, DiffScope spacing: karras, DiffScope noise schedule: linear, Eta: 1, "
+            "Version: DiffScope 0.1");
+}
+
+TEST(ParametersText, NegativePromptOnlyWhenPresentAndValuesQuoted) {
+  Request r;
+  r.prompt = "cat, dog: friends\nline two";
+  r.negative_prompt = "blurry";
+  r.sampler = "ddpm";
+  r.spacing = "trailing";
+  r.schedule = "cosine";
+  r.cfg_scale = 1.0;
+  r.model = "my, model";
+  const std::string text = format_parameters(r);
+  EXPECT_EQ(text.rfind("cat, dog: friends\nline two\nNegative prompt: blurry\nSteps: 20, Sampler: DDPM,", 0), 0u);
+  EXPECT_NE(text.find("Model: \"my, model\""), std::string::npos);
+  EXPECT_NE(text.find("DDPM variance: beta-tilde"), std::string::npos);
+  r.negative_prompt.clear();
+  EXPECT_EQ(format_parameters(r).find("Negative prompt"), std::string::npos);
+}
+
+TEST(ParametersText, QuotesLikeA1111) {
+  EXPECT_EQ(quote_parameter_value("plain"), "plain");
+  EXPECT_EQ(quote_parameter_value("a,b"), "\"a,b\"");
+  EXPECT_EQ(quote_parameter_value("x: \"y\"\n"), "\"x: \\\"y\\\"\\n\"");
+  EXPECT_EQ(quote_parameter_value("猫: ja"), "\"猫: ja\"");  // not escaped to \u
+}

@@ -1,0 +1,63 @@
+#include "core/schedule/spacing.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/common/errors.h"
+
+using namespace diffscope;
+
+TEST(Spacing, LeadingTrailingLinspaceTimesteps) {
+  const auto s = NoiseSchedule::linear();
+  EXPECT_EQ(spaced_timesteps(s, 10, Spacing::Leading),
+            (std::vector<double>{900, 800, 700, 600, 500, 400, 300, 200, 100, 0}));
+  EXPECT_EQ(spaced_timesteps(s, 10, Spacing::Leading, 1),
+            (std::vector<double>{901, 801, 701, 601, 501, 401, 301, 201, 101, 1}));
+  EXPECT_EQ(spaced_timesteps(s, 10, Spacing::Trailing),
+            (std::vector<double>{999, 899, 799, 699, 599, 499, 399, 299, 199, 99}));
+  const auto linspace = spaced_timesteps(s, 4, Spacing::Linspace);
+  const double expected[] = {999, 666, 333, 0};
+  ASSERT_EQ(linspace.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(linspace[i], expected[i], 1e-9);
+  EXPECT_EQ(spaced_timesteps(s, 1, Spacing::Linspace), (std::vector<double>{999}));
+  const auto all = spaced_timesteps(s, 1000, Spacing::Trailing);
+  EXPECT_EQ(all.front(), 999);
+  EXPECT_EQ(all.back(), 0);
+}
+
+TEST(Spacing, KarrasEndpointsAndShape) {
+  const auto sigmas = karras_sigmas(10, 0.0292, 14.6146);
+  ASSERT_EQ(sigmas.size(), 11u);
+  EXPECT_NEAR(sigmas.front(), 14.6146, 1e-9);
+  EXPECT_NEAR(sigmas[9], 0.0292, 1e-9);
+  EXPECT_EQ(sigmas.back(), 0.0);
+  for (size_t i = 1; i < sigmas.size(); ++i) EXPECT_LT(sigmas[i], sigmas[i - 1]);
+  // ρ = 7: the midpoint in σ^(1/7) space.
+  const auto three = karras_sigmas(3, 0.1, 10.0);
+  EXPECT_NEAR(three[1], std::pow((std::pow(10.0, 1 / 7.0) + std::pow(0.1, 1 / 7.0)) / 2, 7.0), 1e-12);
+}
+
+TEST(Spacing, MakeSigmasEndsAtZero) {
+  const auto s = NoiseSchedule::scaled_linear();
+  for (const auto& name : spacing_names()) {
+    const auto sigmas = make_sigmas(s, 7, spacing_by_name(name));
+    ASSERT_EQ(sigmas.size(), 8u) << name;
+    EXPECT_EQ(sigmas.back(), 0.0) << name;
+    for (size_t i = 1; i + 1 < sigmas.size(); ++i) EXPECT_LT(sigmas[i], sigmas[i - 1]) << name;
+  }
+  const auto linspace = make_sigmas(s, 4, Spacing::Linspace);
+  EXPECT_NEAR(linspace[0], s.sigma_max(), 1e-12);
+  EXPECT_NEAR(linspace[3], s.sigma_min(), 1e-12);
+  EXPECT_NEAR(linspace[1], s.sigma_at(666.0), 1e-12);
+}
+
+TEST(Spacing, RejectsBadRequests) {
+  const auto s = NoiseSchedule::linear();
+  EXPECT_THROW(spaced_timesteps(s, 0, Spacing::Trailing), Error);
+  EXPECT_THROW(spaced_timesteps(s, 1001, Spacing::Leading), Error);
+  EXPECT_THROW(spaced_timesteps(s, 10, Spacing::Karras), Error);
+  EXPECT_THROW(spacing_by_name("uniformish"), Error);
+  EXPECT_EQ(spacing_name(spacing_by_name("karras")), "karras");
+}
