@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# For a machine that has LibTorch but not our small libraries (a GPU box with
+# Python's torch): download the Debian -dev packages here and unpack them into
+# .deps/ (git-ignored), which CMake picks up through DIFFSCOPE_DEPS_PREFIX.
+# Carry .deps to that machine and configure with
+#   cmake -S . -B build -DCMAKE_PREFIX_PATH="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')" \
+#         -DDIFFSCOPE_BUILD_TESTS=OFF
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rm -rf .deps && mkdir -p .deps/debs
+(cd .deps/debs && apt-get download nlohmann-json3-dev libcli11-dev libpng-dev libpng16-16 zlib1g-dev)
+for deb in .deps/debs/*.deb; do dpkg -x "$deb" .deps; done
+# CMake finds libpng through the unpacked headers and library.
+echo "unpacked into $(pwd)/.deps/usr"
