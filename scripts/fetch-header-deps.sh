@@ -4,11 +4,12 @@
 # .deps/ (git-ignored), which CMake picks up through DIFFSCOPE_DEPS_PREFIX.
 # Carry .deps to that machine and configure with
 #   cmake -S . -B build -DCMAKE_PREFIX_PATH="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')" \
-#         -DDIFFSCOPE_BUILD_TESTS=OFF
+#         -DDIFFSCOPE_BUILD_TESTS=OFF   # GoogleTest is not needed for core, CLI and benchmarks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .deps && mkdir -p .deps/debs
-(cd .deps/debs && apt-get download nlohmann-json3-dev libcli11-dev libpng-dev libpng16-16 zlib1g-dev)
+(cd .deps/debs && apt-get download nlohmann-json3-dev libcli11-dev libpng-dev libpng16-16 zlib1g-dev \
+  libbenchmark-dev libbenchmark1debian)
 for deb in .deps/debs/*.deb; do dpkg -x "$deb" .deps; done
 # CMake finds libpng through the unpacked headers and library.
 echo "unpacked into $(pwd)/.deps/usr"
