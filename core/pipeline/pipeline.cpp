@@ -45,10 +45,6 @@ std::string resolved_spacing(const Request& request) {
   return spacing_name(spacing_by_name(request.spacing));
 }
 
-std::vector<double> request_sigmas(const Request& request, const NoiseSchedule& schedule) {
-  return make_sigmas(schedule, request.steps, spacing_by_name(resolved_spacing(request)));
-}
-
 ModelBundle& Pipeline::prepare(const Request& request) {
   const c10::Device device = resolve_device(request.device);
   if (request.model != "oracle") {
@@ -62,6 +58,7 @@ ModelBundle& Pipeline::prepare(const Request& request) {
     bundle_ = std::make_unique<OracleBundle>(load_default_image_set(), request.width, request.height, schedule,
                                              device);
     bundle_key_ = key;
+    device_ = device;
   }
   return *bundle_;
 }
@@ -70,7 +67,7 @@ Result Pipeline::run(const Request& request, const StepCallback& on_step, const 
   validate(request);
   const SamplerInfo& sampler = sampler_by_name(request.sampler);
   ModelBundle& bundle = prepare(request);
-  const c10::Device device = resolve_device(request.device);
+  const c10::Device device = device_;
   const auto start = std::chrono::steady_clock::now();
 
   Result result;
@@ -88,7 +85,8 @@ Result Pipeline::run(const Request& request, const StepCallback& on_step, const 
 
   NoiseSource noise(request.seed, request.batch);
   std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
-  SampleRun run{denoiser, request_sigmas(request, bundle.schedule()), &noise, on_step, cancel, {}};
+  SampleRun run{denoiser, make_sigmas(bundle.schedule(), request.steps, spacing_by_name(result.request.spacing)),
+                &noise, on_step, cancel, {}};
   run.options.eta = request.eta;
   run.options.ddpm_variance = request.ddpm_variance;
 

@@ -39,10 +39,10 @@ class Pipeline {
  private:
   std::unique_ptr<ModelBundle> bundle_;
   std::string bundle_key_;
+  c10::Device device_{c10::kCPU};  // where bundle_ lives
 };
 
-// The noise levels and resolved choices a request stands for.
-std::vector<double> request_sigmas(const Request& request, const NoiseSchedule& schedule);
+// The spacing a request stands for ("auto" → the sampler's default).
 std::string resolved_spacing(const Request& request);
 
 }  // namespace diffscope
