@@ -57,6 +57,11 @@ at::Tensor OracleNetwork::forward(const at::Tensor& x_t, double t, const at::Ten
   return x0.reshape(out_shape);
 }
 
+at::Tensor OracleNetwork::image(int64_t i) const {
+  if (i < 0 || i >= size()) throw Error("oracle: image index out of range");
+  return (images_[i] + mean_).reshape(shape_);
+}
+
 at::Tensor OracleNetwork::unconditional() const { return at::zeros({1, size()}); }
 
 at::Tensor OracleNetwork::restricted_to(const std::vector<int64_t>& indices) const {

@@ -28,6 +28,8 @@ class OracleNetwork : public Network {
   at::Tensor weights(const at::Tensor& x_t, double t, const at::Tensor& context);
 
   int64_t size() const { return images_.size(0); }
+  // Set image i as (C, H, W) in the model's range.
+  at::Tensor image(int64_t i) const;
   at::IntArrayRef image_shape() const { return shape_; }
   // Context that allows every image / only the given ones (batch 1).
   at::Tensor unconditional() const;

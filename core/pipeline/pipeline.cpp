@@ -8,6 +8,7 @@
 #include "core/common/runtime.h"
 #include "core/data/emoji_set.h"
 #include "core/models/oracle_bundle.h"
+#include "core/pipeline/memory_estimate.h"
 #include "core/sampling/network_denoiser.h"
 #include "core/schedule/spacing.h"
 
@@ -63,8 +64,15 @@ ModelBundle& Pipeline::prepare(const Request& request) {
   return *bundle_;
 }
 
+std::vector<double> Pipeline::sigmas_for(const Request& request, const ModelBundle& bundle) {
+  return make_sigmas(bundle.schedule(), request.steps, spacing_by_name(resolved_spacing(request)));
+}
+
 Result Pipeline::run(const Request& request, const StepCallback& on_step, const CancelToken& cancel) {
   validate(request);
+  if (const auto available = available_memory_bytes()) {
+    check_memory(estimate_run_memory(request, /*keep_history=*/false), *available);
+  }
   const SamplerInfo& sampler = sampler_by_name(request.sampler);
   ModelBundle& bundle = prepare(request);
   const c10::Device device = device_;
@@ -85,8 +93,7 @@ Result Pipeline::run(const Request& request, const StepCallback& on_step, const 
 
   NoiseSource noise(request.seed, request.batch);
   std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
-  SampleRun run{denoiser, make_sigmas(bundle.schedule(), request.steps, spacing_by_name(result.request.spacing)),
-                &noise, on_step, cancel, {}};
+  SampleRun run{denoiser, sigmas_for(request, bundle), &noise, on_step, cancel, {}};
   run.options.eta = request.eta;
   run.options.ddpm_variance = request.ddpm_variance;
 

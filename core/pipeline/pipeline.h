@@ -33,6 +33,8 @@ class Pipeline {
 
   // Loads (or reuses) the model a request names.
   ModelBundle& prepare(const Request& request);
+  // The σ list a request runs over (n + 1 levels), for a prepared bundle.
+  static std::vector<double> sigmas_for(const Request& request, const ModelBundle& bundle);
   // Names of the models this build can run.
   static std::vector<std::string> model_names();
 

@@ -1,0 +1,68 @@
+#include "core/pipeline/memory_estimate.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/common/errors.h"
+
+namespace diffscope {
+namespace {
+
+// The oracle's set (1,794 EmojiOne images, rounded up) and what it holds per
+// image: the uint8 source, the centred float copy and one cached conversion.
+constexpr uint64_t kOracleImages = 1800;
+constexpr uint64_t kFloatCopiesOfSet = 3;
+
+}  // namespace
+
+MemoryEstimate estimate_run_memory(const Request& request, bool keep_history) {
+  const uint64_t pixels = uint64_t(request.width) * uint64_t(request.height);
+  const uint64_t item_floats = 3 * pixels;  // the oracle works in pixel space
+  const uint64_t batch = uint64_t(std::max(request.batch, 1));
+  const bool guided = request.cfg_scale.value_or(1.0) != 1.0;
+  const uint64_t model_batch = batch * (guided ? 2 : 1);
+
+  MemoryEstimate e;
+  e.weights = kOracleImages * item_floats * (1 + 4 * kFloatCopiesOfSet);
+  // Distances/weights over the set plus a handful of image-sized temporaries.
+  e.activations = model_batch * (kOracleImages * 4 * 4 + item_floats * 4 * 8);
+  if (keep_history) {
+    // x_t, x̂0 and ε̂ per step as 8-bit RGBA previews, plus the float event tensors.
+    e.history = uint64_t(std::max(request.steps, 1)) * batch * 3 * pixels * (4 + 4 * 3);
+  }
+  return e;
+}
+
+std::optional<uint64_t> available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string line; std::getline(meminfo, line);) {
+    unsigned long long kib = 0;
+    if (std::sscanf(line.c_str(), "MemAvailable: %llu kB", &kib) == 1) return uint64_t(kib) * 1024;
+  }
+  return std::nullopt;
+}
+
+void check_memory(const MemoryEstimate& estimate, uint64_t available) {
+  // Leave a quarter of what is free to the rest of the system and to the
+  // allocator's slack.
+  const uint64_t usable = available / 4 * 3;
+  if (estimate.total() <= usable) return;
+  throw Error("this run needs about " + format_bytes(estimate.total()) + " of memory (model " +
+              format_bytes(estimate.weights) + ", working memory " + format_bytes(estimate.activations) +
+              ", step history " + format_bytes(estimate.history) + ") but only " + format_bytes(available) +
+              " is free: lower the batch size, the image size or the number of steps");
+}
+
+std::string format_bytes(uint64_t bytes) {
+  char text[32];
+  if (bytes >= (uint64_t(1) << 30)) {
+    std::snprintf(text, sizeof text, "%.1f GB", double(bytes) / double(uint64_t(1) << 30));
+  } else {
+    std::snprintf(text, sizeof text, "%.0f MB", double(bytes) / double(1 << 20));
+  }
+  return text;
+}
+
+}  // namespace diffscope

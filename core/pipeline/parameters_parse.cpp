@@ -1,0 +1,170 @@
+#include "core/pipeline/parameters_parse.h"
+
+#include <charconv>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "core/common/errors.h"
+#include "core/schedule/spacing.h"
+
+namespace diffscope {
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return "";
+  return s.substr(begin, s.find_last_not_of(" \t\r") - begin + 1);
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  while (!lines.empty() && trim(lines.back()).empty()) lines.pop_back();
+  return lines;
+}
+
+// One "Key: value" pair as A1111 writes it; a value is either JSON-quoted or
+// runs to the next comma.
+const std::regex& field_pattern() {
+  static const std::regex pattern(R"(\s*([\w][\w \-/]*):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$))");
+  return pattern;
+}
+
+std::map<std::string, std::string> parse_fields(const std::string& line) {
+  std::map<std::string, std::string> fields;
+  for (std::sregex_iterator it(line.begin(), line.end(), field_pattern()), end; it != end; ++it) {
+    fields[trim((*it)[1].str())] = unquote_parameter_value((*it)[2].str());
+  }
+  return fields;
+}
+
+// A1111's "Schedule type" labels → our spacing names (the inverse of format_parameters).
+std::string spacing_from_label(const std::string& label) {
+  if (label == "Uniform") return "linspace";
+  if (label == "Karras") return "karras";
+  if (label == "Exponential") return "exponential";
+  if (label == "Leading") return "leading";
+  if (label == "Trailing") return "trailing";
+  return "auto";
+}
+
+// The whole text must be the number (no trailing junk).
+bool parse_number(const std::string& text, double& out) {
+  const std::string t = trim(text);
+  char* end = nullptr;
+  const double value = std::strtod(t.c_str(), &end);
+  if (t.empty() || end != t.c_str() + t.size()) return false;
+  out = value;
+  return true;
+}
+
+template <typename Int>
+bool parse_number(const std::string& text, Int& out) {
+  const std::string t = trim(text);
+  const auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), out);
+  return !t.empty() && error == std::errc() && end == t.data() + t.size();
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string text;
+  for (size_t i = 0; i < lines.size(); ++i) text += (i ? "\n" : "") + lines[i];
+  return text;
+}
+
+}  // namespace
+
+std::string unquote_parameter_value(const std::string& value) {
+  const std::string v = trim(value);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') {
+    try {
+      return nlohmann::json::parse(v).get<std::string>();
+    } catch (const nlohmann::json::exception&) {
+      return v;  // not valid JSON: keep it as written
+    }
+  }
+  return v;
+}
+
+ParsedParameters parse_parameters(const std::string& text) {
+  std::vector<std::string> lines = split_lines(text);
+  if (lines.empty() || parse_fields(lines.back()).count("Steps") == 0) {
+    throw Error("no generation parameters found (expected a line with \"Steps: …\")");
+  }
+  ParsedParameters parsed;
+  parsed.fields = parse_fields(lines.back());
+  lines.pop_back();
+
+  // Lines before the parameters: the prompt, then "Negative prompt: …" to the end.
+  static const std::string kNegative = "Negative prompt:";
+  std::vector<std::string> prompt, negative;
+  bool in_negative = false;
+  for (const std::string& line : lines) {
+    if (!in_negative && line.rfind(kNegative, 0) == 0) {
+      in_negative = true;
+      negative.push_back(trim(line.substr(kNegative.size())));
+    } else {
+      (in_negative ? negative : prompt).push_back(line);
+    }
+  }
+  Request& r = parsed.request;
+  r.prompt = join_lines(prompt);
+  r.negative_prompt = join_lines(negative);
+
+  const auto& f = parsed.fields;
+  auto warn = [&](const std::string& key) {
+    parsed.warnings.push_back("could not read " + key + ": \"" + f.at(key) + "\"");
+  };
+  auto read_int = [&](const std::string& key, auto& out) {
+    if (f.count(key) && !parse_number(f.at(key), out)) warn(key);
+  };
+  read_int("Steps", r.steps);
+  read_int("Seed", r.seed);
+  if (f.count("CFG scale")) {
+    double cfg = 0;
+    parse_number(f.at("CFG scale"), cfg) ? void(r.cfg_scale = cfg) : warn("CFG scale");
+  }
+  if (f.count("Eta")) {
+    double eta = 0;
+    parse_number(f.at("Eta"), eta) ? void(r.eta = eta) : warn("Eta");
+  }
+  if (f.count("Size")) {
+    std::smatch m;
+    const std::string& size = f.at("Size");
+    if (std::regex_match(size, m, std::regex(R"((\d+)x(\d+))"))) {
+      r.width = std::stoi(m[1].str());
+      r.height = std::stoi(m[2].str());
+    } else {
+      warn("Size");
+    }
+  }
+  if (f.count("Sampler")) {
+    try {
+      r.sampler = sampler_by_name(f.at("Sampler")).name;
+    } catch (const Error&) {
+      warn("Sampler");
+    }
+  }
+  if (f.count("DiffScope spacing")) {
+    try {
+      r.spacing = spacing_name(spacing_by_name(f.at("DiffScope spacing")));
+    } catch (const Error&) {
+      warn("DiffScope spacing");
+    }
+  } else if (f.count("Schedule type")) {
+    r.spacing = spacing_from_label(f.at("Schedule type"));
+  }
+  if (f.count("DiffScope noise schedule")) r.schedule = f.at("DiffScope noise schedule");
+  if (f.count("Model")) r.model = f.at("Model");
+  if (f.count("DDPM variance")) {
+    const std::string& v = f.at("DDPM variance");
+    if (v == "beta") r.ddpm_variance = DdpmVariance::Beta;
+    else if (v == "beta-tilde") r.ddpm_variance = DdpmVariance::BetaTilde;
+    else warn("DDPM variance");
+  }
+  return parsed;
+}
+
+}  // namespace diffscope

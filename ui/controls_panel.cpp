@@ -1,0 +1,285 @@
+#include "ui/controls_panel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QRegularExpressionValidator>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "core/common/errors.h"
+#include "core/common/runtime.h"
+#include "core/models/oracle_bundle.h"
+#include "core/pipeline/pipeline.h"
+#include "core/schedule/noise_schedule.h"
+#include "core/schedule/spacing.h"
+
+namespace diffscope::ui {
+namespace {
+
+constexpr int kSliderMaxSteps = 150;  // the spin box goes to the engine's 1000
+
+QComboBox* combo_of(const std::vector<std::string>& items, QWidget* parent) {
+  auto* combo = new QComboBox(parent);
+  for (const auto& item : items) combo->addItem(QString::fromStdString(item), QString::fromStdString(item));
+  return combo;
+}
+
+void select_data(QComboBox* combo, const QString& data) {
+  const int index = combo->findData(data);
+  if (index >= 0) combo->setCurrentIndex(index);
+}
+
+bool cuda_available() {
+  try {
+    resolve_device("cuda");
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
+  prompt_ = new QPlainTextEdit(this);
+  prompt_->setPlaceholderText(tr("Describe the image, e.g. \"cat\" (Ctrl+Enter generates)"));
+  prompt_->setTabChangesFocus(true);
+  negative_ = new QPlainTextEdit(this);
+  negative_->setPlaceholderText(tr("What to steer away from (used with CFG ≠ 1)"));
+  negative_->setTabChangesFocus(true);
+  negative_->setMaximumHeight(60);
+
+  model_ = combo_of(Pipeline::model_names(), this);
+  model_->setToolTip(tr("oracle: the exact denoiser of the EmojiOne image set — no training, shows what an ideal model does"));
+  sampler_ = new QComboBox(this);
+  for (const SamplerInfo& s : all_samplers()) {
+    sampler_->addItem(QString::fromStdString(s.a1111_name), QString::fromStdString(s.name));
+    sampler_->setItemData(sampler_->count() - 1, QString::fromStdString(s.description), Qt::ToolTipRole);
+  }
+  std::vector<std::string> spacings = {"auto"};
+  for (const auto& s : spacing_names()) spacings.push_back(s);
+  spacing_ = combo_of(spacings, this);
+  spacing_->setToolTip(tr("Which timesteps the sampler visits (auto: the sampler's usual choice)"));
+  std::vector<std::string> schedules = {"auto"};
+  for (const auto& s : NoiseSchedule::names()) schedules.push_back(s);
+  schedule_ = combo_of(schedules, this);
+  schedule_->setToolTip(tr("The noise schedule β_t (auto: the model's own)"));
+  eta_ = new QDoubleSpinBox(this);
+  eta_->setRange(0.0, 10.0);
+  eta_->setSingleStep(0.1);
+  eta_->setToolTip(tr("η: how much fresh noise each step adds (0: deterministic)"));
+  ddpm_variance_ = new QComboBox(this);
+  ddpm_variance_->addItem(tr("β̃ (posterior)"), "beta-tilde");
+  ddpm_variance_->addItem(tr("β (upper bound)"), "beta");
+
+  steps_slider_ = new QSlider(Qt::Horizontal, this);
+  steps_slider_->setRange(1, kSliderMaxSteps);
+  steps_ = new QSpinBox(this);
+  steps_->setRange(1, 1000);
+  steps_->setValue(20);
+  steps_slider_->setValue(20);
+  connect(steps_slider_, &QSlider::valueChanged, steps_, &QSpinBox::setValue);
+  connect(steps_, &QSpinBox::valueChanged, this, [this](int v) {
+    const QSignalBlocker block(steps_slider_);
+    steps_slider_->setValue(std::min(v, kSliderMaxSteps));
+  });
+  cfg_ = new QDoubleSpinBox(this);
+  cfg_->setRange(0.0, 30.0);
+  cfg_->setSingleStep(0.5);
+  cfg_->setValue(1.0);
+  cfg_->setToolTip(tr("Classifier-free guidance: 1 follows the prompt's distribution, larger pushes harder"));
+
+  seed_ = new QLineEdit("0", this);
+  seed_->setValidator(new QRegularExpressionValidator(QRegularExpression("\\d{1,18}"), seed_));
+  random_seed_ = new QCheckBox(tr("Random"), this);
+  random_seed_->setChecked(true);
+  reuse_seed_ = new QPushButton(tr("Reuse last"), this);
+  reuse_seed_->setEnabled(false);
+  connect(random_seed_, &QCheckBox::toggled, seed_, &QWidget::setDisabled);
+  seed_->setDisabled(true);
+  connect(reuse_seed_, &QPushButton::clicked, this, [this] {
+    random_seed_->setChecked(false);
+    seed_->setText(QString::number(last_seed_));
+  });
+  width_ = new QSpinBox(this);
+  height_ = new QSpinBox(this);
+  for (QSpinBox* side : {width_, height_}) {
+    side->setRange(OracleBundle::kMinSide, OracleBundle::kMaxSide);
+    side->setSingleStep(8);
+    side->setValue(64);
+    side->setSuffix(" px");
+  }
+  batch_ = new QSpinBox(this);
+  batch_->setRange(1, 16);
+  device_ = new QComboBox(this);
+  device_->addItem(tr("Automatic"), "auto");
+  device_->addItem(tr("CPU"), "cpu");
+  device_->addItem(tr("CUDA GPU"), "cuda");
+  if (!cuda_available()) {
+    device_->setItemData(2, 0, Qt::UserRole - 1);  // disabled: no GPU that LibTorch can use
+    device_->setItemData(2, tr("No CUDA GPU found"), Qt::ToolTipRole);
+  }
+
+  generate_ = new QPushButton(tr("Generate"), this);
+  generate_->setDefault(true);
+  generate_->setToolTip(tr("Ctrl+Enter"));
+  cancel_ = new QPushButton(tr("Cancel"), this);
+  cancel_->setToolTip(tr("Esc"));
+  cancel_->setEnabled(false);
+  connect(generate_, &QPushButton::clicked, this, &ControlsPanel::generateClicked);
+  connect(cancel_, &QPushButton::clicked, this, &ControlsPanel::cancelClicked);
+
+  auto* form = new QFormLayout;
+  form->addRow(tr("Model"), model_);
+  form->addRow(tr("Sampler"), sampler_);
+  form->addRow(tr("Spacing"), spacing_);
+  form->addRow(tr("Noise schedule"), schedule_);
+  form->addRow(tr("η (eta)"), eta_);
+  form->addRow(tr("DDPM variance"), ddpm_variance_);
+  auto* steps_row = new QHBoxLayout;
+  steps_row->addWidget(steps_slider_, 1);
+  steps_row->addWidget(steps_);
+  form->addRow(tr("Steps"), steps_row);
+  form->addRow(tr("CFG scale"), cfg_);
+  auto* seed_row = new QHBoxLayout;
+  seed_row->addWidget(seed_, 1);
+  seed_row->addWidget(random_seed_);
+  seed_row->addWidget(reuse_seed_);
+  form->addRow(tr("Seed"), seed_row);
+  auto* size_row = new QHBoxLayout;
+  size_row->addWidget(width_);
+  size_row->addWidget(new QLabel("×", this));
+  size_row->addWidget(height_);
+  form->addRow(tr("Size"), size_row);
+  form->addRow(tr("Batch"), batch_);
+  form->addRow(tr("Device"), device_);
+
+  auto* buttons = new QHBoxLayout;
+  buttons->addWidget(generate_, 1);
+  buttons->addWidget(cancel_);
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(new QLabel(tr("Prompt"), this));
+  layout->addWidget(prompt_, 2);
+  layout->addWidget(new QLabel(tr("Negative prompt"), this));
+  layout->addWidget(negative_, 1);
+  layout->addLayout(form);
+  layout->addLayout(buttons);
+  layout->addStretch();
+
+  connect(sampler_, &QComboBox::currentIndexChanged, this, &ControlsPanel::samplerChanged);
+  connect(model_, &QComboBox::currentIndexChanged, this, &ControlsPanel::modelChanged);
+  for (QComboBox* combo : {model_, sampler_, spacing_, schedule_, device_}) {
+    connect(combo, &QComboBox::currentIndexChanged, this, &ControlsPanel::settingsChanged);
+  }
+  for (QSpinBox* spin : {steps_, width_, height_, batch_}) {
+    connect(spin, &QSpinBox::valueChanged, this, &ControlsPanel::settingsChanged);
+  }
+  connect(cfg_, &QDoubleSpinBox::valueChanged, this, &ControlsPanel::settingsChanged);
+  samplerChanged();
+}
+
+void ControlsPanel::samplerChanged() {
+  const SamplerInfo& info = sampler_by_name(sampler_->currentData().toString().toStdString());
+  eta_->setEnabled(info.uses_eta);
+  eta_->setValue(info.default_eta);
+  ddpm_variance_->setEnabled(info.name == "ddpm");
+}
+
+void ControlsPanel::modelChanged() {
+  // Only the oracle so far: pixel space, any size from 8 to 128.
+  const bool oracle = model_->currentData().toString() == "oracle";
+  width_->setEnabled(oracle);
+  height_->setEnabled(oracle);
+}
+
+Request ControlsPanel::requestForRun() {
+  if (random_seed_->isChecked()) seed_->setText(QString::number(QRandomGenerator::global()->bounded(1u << 31)));
+  return request();
+}
+
+Request ControlsPanel::request() const {
+  Request r;
+  r.model = model_->currentData().toString().toStdString();
+  r.prompt = prompt_->toPlainText().toStdString();
+  r.negative_prompt = negative_->toPlainText().toStdString();
+  r.seed = seed_->text().toLongLong();
+  r.batch = batch_->value();
+  r.steps = steps_->value();
+  r.sampler = sampler_->currentData().toString().toStdString();
+  r.spacing = spacing_->currentData().toString().toStdString();
+  r.schedule = schedule_->currentData().toString().toStdString();
+  if (eta_->isEnabled()) r.eta = eta_->value();
+  r.ddpm_variance = ddpm_variance_->currentData().toString() == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
+  r.cfg_scale = cfg_->value();
+  r.width = width_->value();
+  r.height = height_->value();
+  r.device = device_->currentData().toString().toStdString();
+  return r;
+}
+
+void ControlsPanel::apply(const Request& r) {
+  select_data(model_, QString::fromStdString(r.model));
+  prompt_->setPlainText(QString::fromStdString(r.prompt));
+  negative_->setPlainText(QString::fromStdString(r.negative_prompt));
+  random_seed_->setChecked(false);
+  seed_->setText(QString::number(r.seed));
+  batch_->setValue(r.batch);
+  steps_->setValue(r.steps);
+  select_data(sampler_, QString::fromStdString(r.sampler));
+  select_data(spacing_, QString::fromStdString(r.spacing));
+  select_data(schedule_, QString::fromStdString(r.schedule));
+  if (r.eta) eta_->setValue(*r.eta);
+  select_data(ddpm_variance_, r.ddpm_variance == DdpmVariance::Beta ? "beta" : "beta-tilde");
+  if (r.cfg_scale) cfg_->setValue(*r.cfg_scale);
+  width_->setValue(r.width);
+  height_->setValue(r.height);
+}
+
+void ControlsPanel::setLastSeed(int64_t seed) {
+  last_seed_ = seed;
+  reuse_seed_->setEnabled(seed >= 0);
+  reuse_seed_->setToolTip(tr("Use seed %1 again").arg(seed));
+}
+
+void ControlsPanel::setRunning(bool running) {
+  cancel_->setEnabled(running);
+  generate_->setText(running ? tr("Restart") : tr("Generate"));
+}
+
+void ControlsPanel::load(QSettings& s) {
+  prompt_->setPlainText(s.value("prompt", "cat").toString());
+  negative_->setPlainText(s.value("negative_prompt").toString());
+  select_data(model_, s.value("model", "oracle").toString());
+  select_data(sampler_, s.value("sampler", "euler").toString());
+  select_data(spacing_, s.value("spacing", "auto").toString());
+  steps_->setValue(s.value("steps", 20).toInt());
+  cfg_->setValue(s.value("cfg_scale", 1.0).toDouble());
+  width_->setValue(s.value("width", 64).toInt());
+  height_->setValue(s.value("height", 64).toInt());
+  select_data(device_, s.value("device", "auto").toString());
+}
+
+void ControlsPanel::save(QSettings& s) const {
+  s.setValue("prompt", prompt_->toPlainText());
+  s.setValue("negative_prompt", negative_->toPlainText());
+  s.setValue("model", model_->currentData());
+  s.setValue("sampler", sampler_->currentData());
+  s.setValue("spacing", spacing_->currentData());
+  s.setValue("steps", steps_->value());
+  s.setValue("cfg_scale", cfg_->value());
+  s.setValue("width", width_->value());
+  s.setValue("height", height_->value());
+  s.setValue("device", device_->currentData());
+}
+
+}  // namespace diffscope::ui

@@ -1,0 +1,75 @@
+#pragma once
+// The left-hand form: prompt, negative prompt, model, sampler, spacing,
+// schedule, η, DDPM variance, steps, CFG, seed, size, batch, device, and the
+// Generate / Cancel buttons. Converts to and from a Request.
+#include <QWidget>
+
+#include "core/pipeline/request.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSettings;
+class QSlider;
+class QSpinBox;
+
+namespace diffscope::ui {
+
+class ControlsPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit ControlsPanel(QWidget* parent = nullptr);
+
+  // The form as a request, as it stands.
+  diffscope::Request request() const;
+  // The same for a new run: draws a fresh seed first when "Random" is on.
+  diffscope::Request requestForRun();
+  // Shows a request's settings (e.g. from a dropped PNG or the history).
+  void apply(const diffscope::Request& request);
+  // The seed the last run used, for "Reuse last".
+  void setLastSeed(int64_t seed);
+
+  void setRunning(bool running);
+  void load(QSettings& settings);
+  void save(QSettings& settings) const;
+
+  QPlainTextEdit* promptEdit() const { return prompt_; }
+
+ Q_SIGNALS:
+  void generateClicked();
+  void cancelClicked();
+  void settingsChanged();  // any field changed: the main window updates its estimates
+
+ private:
+  void samplerChanged();
+  void modelChanged();
+
+  QPlainTextEdit* prompt_;
+  QPlainTextEdit* negative_;
+  QComboBox* model_;
+  QComboBox* sampler_;
+  QComboBox* spacing_;
+  QComboBox* schedule_;
+  QDoubleSpinBox* eta_;
+  QComboBox* ddpm_variance_;
+  QSlider* steps_slider_;
+  QSpinBox* steps_;
+  QDoubleSpinBox* cfg_;
+  QLineEdit* seed_;  // 64-bit: A1111 seeds go past INT_MAX
+  QCheckBox* random_seed_;
+  QPushButton* reuse_seed_;
+  QSpinBox* width_;
+  QSpinBox* height_;
+  QSpinBox* batch_;
+  QComboBox* device_;
+  QPushButton* generate_;
+  QPushButton* cancel_;
+  int64_t last_seed_ = -1;
+};
+
+}  // namespace diffscope::ui

@@ -1,0 +1,111 @@
+#include "ui/generation_worker.h"
+
+#include <ATen/ATen.h>
+
+#include <QStringList>
+
+#include "core/common/errors.h"
+#include "core/common/runtime.h"
+#include "core/models/oracle_bundle.h"
+#include "core/pipeline/memory_estimate.h"
+#include "ui/tensor_image.h"
+
+namespace diffscope::ui {
+namespace {
+
+RunPlan make_plan(const Request& request, const ModelBundle& bundle, const QString& device) {
+  RunPlan plan;
+  plan.request = request;
+  plan.sigmas = Pipeline::sigmas_for(request, bundle);
+  const NoiseSchedule& schedule = bundle.schedule();
+  for (size_t i = 0; i + 1 < plan.sigmas.size(); ++i) plan.timesteps.push_back(schedule.t_at(plan.sigmas[i]));
+  for (int t = 0; t < schedule.steps(); ++t) plan.schedule_alpha_bar.push_back(schedule.alpha_bar(t));
+  plan.device = device;
+  return plan;
+}
+
+QVector<Candidate> top_candidates(OracleBundle& oracle, const StepEvent& event, const at::Tensor& context) {
+  const at::Tensor weights = oracle.oracle().weights(event.x_t.narrow(0, 0, 1), event.t, context)[0];
+  const auto [values, indices] = weights.topk(std::min<int64_t>(GenerationWorker::kCandidates, weights.size(0)));
+  const at::Tensor v = values.to(at::kCPU, at::kDouble), ix = indices.to(at::kCPU);
+  QVector<Candidate> out;
+  for (int64_t k = 0; k < v.size(0); ++k) {
+    Candidate c;
+    c.index = int(ix[k].item<int64_t>());
+    c.weight = v[k].item<double>();
+    if (c.weight <= 0) break;  // excluded by the prompt
+    c.image = batch_image(oracle.oracle().image(c.index).unsqueeze(0));
+    c.caption = QString::fromStdString(oracle.captions().at(size_t(c.index)));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+GenerationWorker::GenerationWorker(QObject* parent) : QObject(parent) {}
+
+QString describe_torch_error(const std::string& what) {
+  const QString first = QString::fromStdString(what).section('\n', 0, 0).trimmed();
+  if (first.contains("out of memory", Qt::CaseInsensitive)) {
+    return "The GPU ran out of memory: lower the batch size or the image size, or choose the CPU. (" + first + ")";
+  }
+  return "LibTorch error: " + first;
+}
+
+void GenerationWorker::run(quint64 id, const Request& request, const CancelToken& cancel) {
+  try {
+    execute(id, request, cancel);
+  } catch (const Cancelled&) {
+    Q_EMIT runCancelled(id);
+  } catch (const Error& e) {
+    Q_EMIT runFailed(id, QString::fromUtf8(e.what()));
+  } catch (const c10::Error& e) {
+    Q_EMIT runFailed(id, describe_torch_error(e.what()));
+  } catch (const std::bad_alloc&) {
+    Q_EMIT runFailed(id, "Out of memory: lower the batch size, the image size or the number of steps.");
+  } catch (const std::exception& e) {
+    Q_EMIT runFailed(id, QString::fromUtf8(e.what()));
+  }
+}
+
+void GenerationWorker::execute(quint64 id, const Request& request, const CancelToken& cancel) {
+  // The app keeps every step, so it checks with the history included.
+  if (const auto available = available_memory_bytes()) {
+    check_memory(estimate_run_memory(request, /*keep_history=*/true), *available);
+  }
+  ModelBundle& bundle = pipeline_.prepare(request);  // loads on first use
+  cancel.throw_if_cancelled();
+  auto* oracle = dynamic_cast<OracleBundle*>(&bundle);
+  const at::Tensor oracle_context = oracle ? oracle->encode_prompt(request.prompt) : at::Tensor();
+  RunPlan plan = make_plan(request, bundle, QString::fromStdString(describe_device(resolve_device(request.device))));
+  plan.oracle = oracle != nullptr;
+  Q_EMIT runStarted(id, plan);
+
+  const auto on_step = [&](const StepEvent& event) {
+    cancel.throw_if_cancelled();
+    StepFrame frame;
+    frame.index = event.index;
+    frame.total = event.total;
+    frame.t = event.t;
+    frame.sigma = event.sigma;
+    frame.alpha_bar = event.alpha_bar;
+    frame.elapsed = event.elapsed;
+    frame.xt = batch_image(bundle.decode(event.x_t));
+    frame.x0 = batch_image(bundle.decode(event.x0));
+    frame.eps = noise_image(event.eps);
+    frame.latents = channel_tiles(event.x_t);
+    if (oracle) frame.candidates = top_candidates(*oracle, event, oracle_context.to(event.x_t.device()));
+    Q_EMIT stepReady(id, frame);
+  };
+  const Result result = pipeline_.run(request, on_step, cancel);
+
+  RunOutcome outcome;
+  outcome.request = result.request;
+  for (int64_t i = 0; i < result.images.size(0); ++i) outcome.images.push_back(image_from_hwc(result.images[i]));
+  outcome.device = QString::fromStdString(result.device);
+  outcome.seconds = result.seconds;
+  Q_EMIT runFinished(id, outcome);
+}
+
+}  // namespace diffscope::ui

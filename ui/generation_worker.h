@@ -1,0 +1,44 @@
+#pragma once
+// Runs generations on its own thread (Qt's Mandelbrot-worker pattern): the UI
+// queues run() onto this object's thread and receives one signal per step.
+// Every signal carries the run's id so that the controller can drop a stale
+// run's events.
+#include <QObject>
+#include <QString>
+
+#include "core/common/cancel_token.h"
+#include "core/pipeline/pipeline.h"
+#include "ui/step_frame.h"
+
+namespace diffscope::ui {
+
+class GenerationWorker : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit GenerationWorker(QObject* parent = nullptr);
+
+  // Runs to the end, a failure or `cancel`; emits exactly one of runFinished,
+  // runFailed or runCancelled. Call on the worker's thread.
+  void run(quint64 id, const diffscope::Request& request, const diffscope::CancelToken& cancel);
+
+  // How many oracle candidates each step carries.
+  static constexpr int kCandidates = 6;
+
+ Q_SIGNALS:
+  void runStarted(quint64 id, const diffscope::ui::RunPlan& plan);
+  void stepReady(quint64 id, const diffscope::ui::StepFrame& frame);
+  void runFinished(quint64 id, const diffscope::ui::RunOutcome& outcome);
+  void runFailed(quint64 id, const QString& message);
+  void runCancelled(quint64 id);
+
+ private:
+  void execute(quint64 id, const diffscope::Request& request, const diffscope::CancelToken& cancel);
+
+  diffscope::Pipeline pipeline_;
+};
+
+// A LibTorch error as one line a person can act on (CUDA out-of-memory named).
+QString describe_torch_error(const std::string& what);
+
+}  // namespace diffscope::ui

@@ -1,0 +1,30 @@
+#include "ui/history_panel.h"
+
+#include <QPixmap>
+
+namespace diffscope::ui {
+
+HistoryPanel::HistoryPanel(QWidget* parent) : QListWidget(parent) {
+  setViewMode(QListView::ListMode);
+  setIconSize(QSize(64, 64));
+  setWordWrap(true);
+  setToolTip(tr("This session's generations: click one to restore its settings and steps"));
+  connect(this, &QListWidget::itemClicked, this,
+          [this](QListWidgetItem* item) { Q_EMIT runActivated(item->data(Qt::UserRole).toInt()); });
+}
+
+void HistoryPanel::addRun(const RunRecord& record, int index, const QString& parameters) {
+  const Request& r = record.outcome.request;
+  auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(record.outcome.images.front().scaled(
+                                       iconSize(), Qt::KeepAspectRatio, Qt::FastTransformation))),
+                                   QString("%1\n%2 · %3 steps · seed %4")
+                                       .arg(QString::fromStdString(r.prompt).section('\n', 0, 0).left(40))
+                                       .arg(QString::fromStdString(sampler_by_name(r.sampler).a1111_name))
+                                       .arg(r.steps)
+                                       .arg(r.seed));
+  item->setData(Qt::UserRole, index);
+  item->setToolTip(parameters);
+  insertItem(0, item);
+}
+
+}  // namespace diffscope::ui

@@ -1,0 +1,229 @@
+#include "ui/main_window.h"
+
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include "core/common/runtime.h"
+#include "core/pipeline/memory_estimate.h"
+#include "ui/controls_panel.h"
+#include "ui/forward_explorer.h"
+#include "ui/history_panel.h"
+#include "ui/preview_panel.h"
+#include "ui/run_controller.h"
+#include "ui/schedule_chart.h"
+
+namespace diffscope::ui {
+namespace {
+constexpr int kKeptRunsWithSteps = 30;  // older runs keep their result, not every step
+}
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle(tr("DiffScope"));
+  setAcceptDrops(true);
+  controls_ = new ControlsPanel;
+  preview_ = new PreviewPanel;
+  schedule_ = new ScheduleChart;
+  explorer_ = new ForwardExplorer;
+  history_panel_ = new HistoryPanel;
+  runner_ = new RunController(this);
+
+  banner_ = new QLabel;
+  banner_->setWordWrap(true);
+  banner_->setVisible(false);
+  banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  auto* chain_splitter = new QSplitter(Qt::Vertical);
+  chain_splitter->addWidget(preview_);
+  chain_splitter->addWidget(schedule_);
+  chain_splitter->setStretchFactor(0, 3);
+  chain_splitter->setStretchFactor(1, 2);
+  schedule_->setMinimumHeight(240);
+  tabs_ = new QTabWidget;
+  tabs_->addTab(chain_splitter, tr("Reverse chain"));
+  tabs_->addTab(explorer_, tr("Forward process"));
+  auto* centre = new QWidget;
+  auto* centre_layout = new QVBoxLayout(centre);
+  centre_layout->setContentsMargins(0, 0, 0, 0);
+  centre_layout->addWidget(banner_);
+  centre_layout->addWidget(tabs_, 1);
+
+  auto* scroll = new QScrollArea;
+  scroll->setWidget(controls_);
+  scroll->setWidgetResizable(true);
+  scroll->setMinimumWidth(controls_->sizeHint().width() + 20);
+  auto* splitter = new QSplitter;
+  splitter->addWidget(scroll);
+  splitter->addWidget(centre);
+  splitter->addWidget(history_panel_);
+  splitter->setStretchFactor(1, 1);
+  setCentralWidget(splitter);
+  history_panel_->setMinimumWidth(200);
+
+  device_label_ = new QLabel;
+  speed_label_ = new QLabel;
+  estimate_label_ = new QLabel;
+  progress_ = new QProgressBar;
+  progress_->setMaximumWidth(180);
+  progress_->setVisible(false);
+  statusBar()->addPermanentWidget(speed_label_);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->addPermanentWidget(estimate_label_);
+  statusBar()->addPermanentWidget(device_label_);
+  device_label_->setText(tr("Device: %1").arg(QString::fromStdString(describe_device(resolve_device("auto")))));
+
+  build_menus();
+  connect(controls_, &ControlsPanel::generateClicked, this, &MainWindow::generate);
+  connect(controls_, &ControlsPanel::cancelClicked, this, &MainWindow::cancel);
+  connect(controls_, &ControlsPanel::settingsChanged, this, &MainWindow::update_estimate);
+  connect(preview_, &PreviewPanel::stepShown, schedule_, &ScheduleChart::setCurrentStep);
+  connect(history_panel_, &HistoryPanel::runActivated, this, &MainWindow::restoreRun);
+  connect(explorer_, &ForwardExplorer::message, this, [this](const QString& m) { show_message(m, true); });
+  connect(runner_, &RunController::started, this, &MainWindow::on_started);
+  connect(runner_, &RunController::step, this, &MainWindow::on_step);
+  connect(runner_, &RunController::finished, this, &MainWindow::on_finished);
+  connect(runner_, &RunController::failed, this, [this](const QString& m) { end_run(m, true); });
+  connect(runner_, &RunController::cancelled, this, [this] { end_run(tr("Cancelled."), false); });
+
+  QSettings settings;
+  controls_->load(settings);
+  restoreGeometry(settings.value("window/geometry").toByteArray());
+  if (!settings.contains("window/geometry")) resize(1280, 800);
+  update_estimate();
+  controls_->promptEdit()->setFocus();
+}
+
+MainWindow::~MainWindow() { runner_->shutdown(); }
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  // Cancel and wait for the worker: the engine checks the token between steps
+  // and network blocks, so this returns within about a second.
+  runner_->shutdown();
+  QSettings settings;
+  controls_->save(settings);
+  settings.setValue("window/geometry", saveGeometry());
+  event->accept();
+}
+
+bool MainWindow::running() const { return runner_->running(); }
+
+void MainWindow::generate() {
+  const Request request = controls_->requestForRun();
+  if (live_ && !records_.isEmpty()) {
+    records_.pop_back();  // the run being replaced leaves no record
+    live_ = false;
+  }
+  show_message({}, false);
+  controls_->setRunning(true);
+  progress_->setRange(0, 0);  // busy until the first step
+  progress_->setVisible(true);
+  speed_label_->setText(tr("Loading the model…"));
+  run_clock_.start();
+  runner_->start(request);
+}
+
+void MainWindow::cancel() { runner_->cancel(); }
+
+void MainWindow::on_started(const RunPlan& plan) {
+  RunRecord record;
+  record.plan = plan;
+  records_.push_back(record);
+  live_ = true;
+  shown_record_ = int(records_.size()) - 1;
+  preview_->beginRun(plan.request.steps, plan.oracle);
+  schedule_->setSchedule(plan.schedule_alpha_bar, plan.timesteps);
+  device_label_->setText(tr("Device: %1").arg(plan.device));
+  progress_->setRange(0, plan.request.steps);
+  progress_->setValue(0);
+  run_clock_.start();
+}
+
+void MainWindow::on_step(const StepFrame& frame) {
+  if (!live_) return;
+  records_.back().frames.push_back(frame);
+  preview_->addFrame(frame);
+  progress_->setValue(frame.index + 1);
+  const double per_step = frame.elapsed / (frame.index + 1);
+  const int left = frame.total - frame.index - 1;
+  const double last = frame.index == 0 ? frame.elapsed
+                                       : frame.elapsed - records_.back().frames[frame.index - 1].elapsed;
+  speed_label_->setText(tr("Step %1/%2 · %3 ms/step · %4 steps/s · ETA %5 s")
+                            .arg(frame.index + 1)
+                            .arg(frame.total)
+                            .arg(last * 1000.0, 0, 'f', 0)
+                            .arg(per_step > 0 ? 1.0 / per_step : 0.0, 0, 'f', 1)
+                            .arg(per_step * left, 0, 'f', 1));
+}
+
+void MainWindow::on_finished(const RunOutcome& outcome) {
+  if (live_) {
+    RunRecord& record = records_.back();
+    record.outcome = outcome;
+    live_ = false;
+    const int index = int(records_.size()) - 1;
+    history_panel_->addRun(record, index, parameters_for(record, 0));
+    controls_->setLastSeed(outcome.request.seed);
+    // Bound the memory the history holds.
+    if (index >= kKeptRunsWithSteps) records_[index - kKeptRunsWithSteps].frames.clear();
+  }
+  speed_label_->setText(tr("%1 steps in %2 s (%3 steps/s)")
+                            .arg(outcome.request.steps)
+                            .arg(outcome.seconds, 0, 'f', 2)
+                            .arg(outcome.request.steps / std::max(outcome.seconds, 1e-9), 0, 'f', 1));
+  end_run({}, false);
+}
+
+void MainWindow::end_run(const QString& message, bool error) {
+  if (live_ && !records_.isEmpty()) {
+    records_.pop_back();  // a failed or cancelled run keeps its steps on screen but no record
+    live_ = false;
+    shown_record_ = -1;
+  }
+  controls_->setRunning(false);
+  progress_->setVisible(false);
+  if (!message.isEmpty()) show_message(message, error);
+  Q_EMIT runEnded();
+}
+
+void MainWindow::show_message(const QString& text, bool error) {
+  banner_->setText(text);
+  banner_->setStyleSheet(error ? "QLabel { background: #fde2e1; color: #8a1c13; padding: 6px; }"
+                               : "QLabel { background: #e8f0fe; color: #1a3d7c; padding: 6px; }");
+  banner_->setVisible(!text.isEmpty());
+  if (!text.isEmpty()) statusBar()->showMessage(text, 10000);
+}
+
+QString MainWindow::lastMessage() const { return banner_->isVisible() ? banner_->text() : QString(); }
+
+void MainWindow::update_estimate() {
+  const MemoryEstimate estimate = estimate_run_memory(controls_->request(), /*keep_history=*/true);
+  const auto available = available_memory_bytes();
+  estimate_label_->setText(tr("Memory: ~%1 of %2 free")
+                               .arg(QString::fromStdString(format_bytes(estimate.total())))
+                               .arg(available ? QString::fromStdString(format_bytes(*available)) : tr("?")));
+}
+
+void MainWindow::restoreRun(int index) {
+  if (index < 0 || index >= records_.size() || (live_ && index == records_.size() - 1)) return;
+  const RunRecord& record = records_[index];
+  controls_->apply(record.outcome.request);
+  shown_record_ = index;
+  preview_->setFrames(record.frames, record.plan.oracle);
+  schedule_->setSchedule(record.plan.schedule_alpha_bar, record.plan.timesteps);
+  schedule_->setCurrentStep(preview_->shownStep());
+  show_message(tr("Restored the settings of run %1.").arg(index + 1), false);
+}
+
+const RunRecord* MainWindow::shown_record() const {
+  if (shown_record_ < 0 || shown_record_ >= records_.size()) return nullptr;
+  return &records_[shown_record_];
+}
+
+}  // namespace diffscope::ui

@@ -1,0 +1,90 @@
+#pragma once
+// The DiffScope window: controls on the left, the reverse chain (preview,
+// timeline, schedule) and the forward-process explorer in the middle, this
+// session's history on the right, device and speed in the status bar.
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QVector>
+
+#include "ui/run_record.h"
+
+class QLabel;
+class QProgressBar;
+class QTabWidget;
+
+namespace diffscope::ui {
+
+class ControlsPanel;
+class ForwardExplorer;
+class HistoryPanel;
+class PreviewPanel;
+class RunController;
+class ScheduleChart;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Actions, callable without dialogs (tests, scripts). Each reports failure
+  // in the window and returns false.
+  void generate();
+  void cancel();
+  bool saveImageTo(const QString& path, bool overwrite_confirmed = false);
+  bool restoreFromPng(const QString& path);
+  bool exportChain(const QString& path);  // by extension: .gif, .mp4, or a folder for PNGs
+  void copyImage();
+  void restoreRun(int index);
+
+  ControlsPanel* controls() const { return controls_; }
+  PreviewPanel* preview() const { return preview_; }
+  ScheduleChart* scheduleChart() const { return schedule_; }
+  ForwardExplorer* forwardExplorer() const { return explorer_; }
+  HistoryPanel* history() const { return history_panel_; }
+  RunController* runner() const { return runner_; }
+  const QVector<RunRecord>& records() const { return records_; }
+  QString lastMessage() const;
+  bool running() const;
+
+ Q_SIGNALS:
+  void runEnded();  // finished, failed or cancelled: tests wait on it
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void build_menus();
+  void on_started(const RunPlan& plan);
+  void on_step(const StepFrame& frame);
+  void on_finished(const RunOutcome& outcome);
+  void end_run(const QString& message, bool error);
+  void show_message(const QString& text, bool error);
+  void update_estimate();
+  QString output_folder() const;
+  QString suggested_path(const QString& extension) const;
+  QString parameters_for(const RunRecord& record, int image_index) const;
+  const RunRecord* shown_record() const;
+
+  ControlsPanel* controls_;
+  PreviewPanel* preview_;
+  ScheduleChart* schedule_;
+  ForwardExplorer* explorer_;
+  HistoryPanel* history_panel_;
+  QTabWidget* tabs_;
+  QLabel* banner_;
+  QLabel* device_label_;
+  QLabel* speed_label_;
+  QLabel* estimate_label_;
+  QProgressBar* progress_;
+  RunController* runner_;
+  QVector<RunRecord> records_;
+  int shown_record_ = -1;   // index into records_ of what the preview shows
+  bool live_ = false;       // records_.back() is the run in progress
+  QElapsedTimer run_clock_;
+};
+
+}  // namespace diffscope::ui

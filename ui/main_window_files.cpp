@@ -1,0 +1,234 @@
+// MainWindow's menus and everything that touches files or the clipboard:
+// save with parameters, restore from a PNG, chain export, drag and drop.
+#include <ATen/ATen.h>
+
+#include <cstring>
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QStatusBar>
+#include <QStandardPaths>
+#include <QTabWidget>
+
+#include "core/common/errors.h"
+#include "core/io/png_image.h"
+#include "core/pipeline/parameters_parse.h"
+#include "core/pipeline/parameters_text.h"
+#include "ui/chain_export.h"
+#include "ui/controls_panel.h"
+#include "ui/forward_explorer.h"
+#include "ui/main_window.h"
+#include "ui/preview_panel.h"
+
+namespace diffscope::ui {
+namespace {
+
+at::Tensor to_hwc(const QImage& image) {
+  const QImage rgb = image.convertToFormat(QImage::Format_RGB888);
+  at::Tensor hwc = at::empty({rgb.height(), rgb.width(), 3}, at::kByte);
+  for (int y = 0; y < rgb.height(); ++y) {
+    std::memcpy(hwc[y].data_ptr(), rgb.constScanLine(y), size_t(rgb.width()) * 3);
+  }
+  return hwc;
+}
+
+// "name.png" → "name-2.png" for batch item 2.
+QString item_path(const QString& path, int index, int count) {
+  if (count == 1) return path;
+  const QFileInfo info(path);
+  return info.dir().filePath(QString("%1-%2.%3").arg(info.completeBaseName()).arg(index).arg(info.suffix()));
+}
+
+const char* kAbout =
+    "<h3>DiffScope 0.1</h3>"
+    "<p>Watch latent diffusion work: every step of the reverse chain, the model's predicted clean image "
+    "and noise, and the noise schedule.</p>"
+    "<p><b>Notices.</b> The oracle model's image set is EmojiOne 3.x art from Debian's <i>ruby-gemojione</i> "
+    "package, © EmojiOne, licensed CC-BY-SA-4.0 (https://creativecommons.org/licenses/by-sa/4.0/); "
+    "images made from it are adaptations under the same licence. Built with Qt 6 (LGPL-3.0), LibTorch (BSD-3), "
+    "OpenCV (Apache-2.0), giflib (MIT) and libpng (libpng licence).</p>";
+
+}  // namespace
+
+void MainWindow::build_menus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("Restore settings from a PNG…"), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("PNG with generation parameters"), output_folder(),
+                                                      tr("PNG images (*.png)"));
+    if (!path.isEmpty()) restoreFromPng(path);
+  });
+  file->addAction(tr("&Save image…"), QKeySequence::Save, this, [this] {
+    // The dialog asks before replacing an existing file.
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save image"), suggested_path("png"),
+                                                      tr("PNG images (*.png)"));
+    if (!path.isEmpty()) saveImageTo(path, /*overwrite_confirmed=*/true);
+  });
+  QMenu* export_menu = file->addMenu(tr("&Export chain"));
+  export_menu->addAction(tr("Animated GIF…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export chain as GIF"), suggested_path("gif"),
+                                                      tr("GIF (*.gif)"));
+    if (!path.isEmpty()) exportChain(path);
+  });
+  export_menu->addAction(tr("MP4 video…"), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export chain as MP4"), suggested_path("mp4"),
+                                                      tr("MP4 video (*.mp4)"));
+    if (!path.isEmpty()) exportChain(path);
+  });
+  export_menu->addAction(tr("PNG sequence…"), this, [this] {
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Folder for the PNG sequence"), output_folder());
+    if (!folder.isEmpty()) exportChain(folder);
+  });
+  file->addAction(tr("&Copy shown image"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C), this,
+                  &MainWindow::copyImage);
+  file->addAction(tr("Output &folder…"), this, [this] {
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Output folder"), output_folder());
+    if (!folder.isEmpty()) QSettings().setValue("output_folder", folder);
+  });
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  QAction* generate = run->addAction(tr("&Generate"), this, &MainWindow::generate);
+  generate->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
+  QAction* cancel = run->addAction(tr("&Cancel"), this, &MainWindow::cancel);
+  cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+  for (QAction* a : {generate, cancel}) a->setShortcutContext(Qt::WindowShortcut);
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About DiffScope"), this, [this] { QMessageBox::about(this, tr("About DiffScope"), kAbout); });
+  help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+QString MainWindow::output_folder() const {
+  const QString fallback = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
+  return QSettings().value("output_folder", fallback.isEmpty() ? QDir::homePath() : fallback).toString();
+}
+
+QString MainWindow::suggested_path(const QString& extension) const {
+  const RunRecord* record = shown_record();
+  const QString stem = record ? QString("diffscope-%1").arg(record->outcome.request.seed) : QString("diffscope");
+  const QDir dir(output_folder());
+  QString path = dir.filePath(stem + "." + extension);
+  for (int n = 2; QFileInfo::exists(path); ++n) path = dir.filePath(QString("%1-%2.%3").arg(stem).arg(n).arg(extension));
+  return path;
+}
+
+QString MainWindow::parameters_for(const RunRecord& record, int image_index) const {
+  return QString::fromStdString(format_parameters(record.outcome.request, image_index));
+}
+
+bool MainWindow::saveImageTo(const QString& path, bool overwrite_confirmed) {
+  const RunRecord* record = shown_record();
+  if (!record || !record->finished()) {
+    show_message(tr("There is no finished image to save yet."), true);
+    return false;
+  }
+  const int count = int(record->outcome.images.size());
+  for (int i = 0; i < count; ++i) {
+    const QString target = item_path(path, i, count);
+    if (QFileInfo::exists(target) && !(overwrite_confirmed && target == path)) {
+      show_message(tr("%1 already exists; nothing was overwritten.").arg(target), true);
+      return false;
+    }
+  }
+  try {
+    for (int i = 0; i < count; ++i) {
+      write_png(item_path(path, i, count).toStdString(), to_hwc(record->outcome.images[i]),
+                {{"parameters", parameters_for(*record, i).toStdString()}});
+    }
+  } catch (const std::exception& e) {
+    show_message(tr("Could not save: %1").arg(QString::fromUtf8(e.what())), true);
+    return false;
+  }
+  QSettings().setValue("output_folder", QFileInfo(path).absolutePath());
+  show_message(tr("Saved %1.").arg(path), false);
+  return true;
+}
+
+bool MainWindow::restoreFromPng(const QString& path) {
+  try {
+    const auto text = read_png_text(path.toStdString());
+    const auto found = text.find("parameters");
+    if (found == text.end()) throw Error("it has no generation parameters");
+    const ParsedParameters parsed = parse_parameters(found->second);
+    controls_->apply(parsed.request);
+    QString note = tr("Restored the settings of %1.").arg(QFileInfo(path).fileName());
+    for (const auto& warning : parsed.warnings) note += " " + QString::fromStdString(warning) + ".";
+    show_message(note, !parsed.warnings.empty());
+    return true;
+  } catch (const std::exception& e) {
+    show_message(tr("Cannot restore settings from %1: %2").arg(path, QString::fromUtf8(e.what())), true);
+    return false;
+  }
+}
+
+bool MainWindow::exportChain(const QString& path) {
+  QVector<QImage> frames;
+  const PreviewMode mode = preview_->mode() == PreviewMode::Candidates ? PreviewMode::Xt : preview_->mode();
+  for (const StepFrame& frame : preview_->frames()) frames.push_back(frame_image(frame, mode));
+  try {
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    if (QFileInfo(path).isDir()) {
+      const QString stem = QFileInfo(suggested_path("png")).completeBaseName();
+      write_chain_png_sequence(path, stem, frames);
+    } else if (suffix == "gif") {
+      write_chain_gif(path, frames);
+    } else if (suffix == "mp4") {
+      write_chain_mp4(path, frames);
+    } else {
+      throw Error("choose a .gif or .mp4 file name, or a folder for PNGs");
+    }
+  } catch (const std::exception& e) {
+    show_message(tr("Could not export the chain: %1").arg(QString::fromUtf8(e.what())), true);
+    return false;
+  }
+  show_message(tr("Exported %1 steps to %2.").arg(frames.size()).arg(path), false);
+  return true;
+}
+
+void MainWindow::copyImage() {
+  const QImage image = preview_->shownImage();
+  if (image.isNull()) {
+    show_message(tr("There is no image to copy yet."), true);
+    return;
+  }
+  QApplication::clipboard()->setImage(image);
+  statusBar()->showMessage(tr("Copied the shown image."), 3000);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (urls.isEmpty()) return;
+  const QString path = urls.front().toLocalFile();
+  event->acceptProposedAction();
+  // A PNG with parameters restores them; any other picture goes to the forward explorer.
+  try {
+    if (path.endsWith(".png", Qt::CaseInsensitive) && read_png_text(path.toStdString()).count("parameters")) {
+      restoreFromPng(path);
+      return;
+    }
+  } catch (const std::exception&) {
+    // Not a readable PNG: let the explorer's image reader say why.
+  }
+  if (explorer_->loadImage(path)) {
+    tabs_->setCurrentWidget(explorer_);
+    show_message(tr("%1 has no generation parameters; opened it in the forward-process explorer.")
+                     .arg(QFileInfo(path).fileName()), false);
+  }
+}
+
+}  // namespace diffscope::ui

@@ -1,0 +1,166 @@
+#include "ui/preview_panel.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSlider>
+#include <QStackedWidget>
+#include <QStyle>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include "ui/candidates_view.h"
+#include "ui/image_view.h"
+
+namespace diffscope::ui {
+namespace {
+constexpr int kCandidatesItem = int(PreviewMode::Candidates);
+constexpr int kPlaybackMs = 120;
+}  // namespace
+
+PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
+  mode_ = new QComboBox(this);
+  mode_->addItem(tr("x_t — the noisy sample"));
+  mode_->addItem(tr("x̂₀ — predicted clean image"));
+  mode_->addItem(tr("ε̂ — predicted noise"));
+  mode_->addItem(tr("Latent channels of x_t"));
+  mode_->addItem(tr("Oracle: training images considered"));
+  mode_->setToolTip(tr("What to show for each step (switch any time, live or afterwards)"));
+  image_ = new ImageView(this);
+  image_->setPlaceholder(tr("Type a prompt and press Generate: every step of the reverse chain appears here."));
+  candidates_ = new CandidatesView(this);
+  stack_ = new QStackedWidget(this);
+  stack_->addWidget(image_);
+  stack_->addWidget(candidates_);
+
+  play_ = new QToolButton(this);
+  play_->setCheckable(true);
+  play_->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+  play_->setToolTip(tr("Play the chain (Space)"));
+  timeline_ = new QSlider(Qt::Horizontal, this);
+  timeline_->setRange(0, 0);
+  timeline_->setEnabled(false);
+  timeline_->setToolTip(tr("Scrub through the steps"));
+  info_ = new QLabel(this);
+  info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  playback_ = new QTimer(this);
+  playback_->setInterval(kPlaybackMs);
+
+  auto* top = new QHBoxLayout;
+  top->addWidget(new QLabel(tr("Show:"), this));
+  top->addWidget(mode_, 1);
+  auto* timeline_row = new QHBoxLayout;
+  timeline_row->addWidget(play_);
+  timeline_row->addWidget(timeline_, 1);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(top);
+  layout->addWidget(stack_, 1);
+  layout->addLayout(timeline_row);
+  layout->addWidget(info_);
+
+  connect(mode_, &QComboBox::currentIndexChanged, this, &PreviewPanel::refresh);
+  connect(timeline_, &QSlider::valueChanged, this, &PreviewPanel::refresh);
+  connect(play_, &QToolButton::toggled, this, &PreviewPanel::setPlaying);
+  connect(playback_, &QTimer::timeout, this, &PreviewPanel::advancePlayback);
+  beginRun(0, false);
+}
+
+void PreviewPanel::beginRun(int total_steps, bool oracle) {
+  frames_.clear();
+  expected_total_ = total_steps;
+  // Candidates exist only for the oracle model.
+  mode_->setItemData(kCandidatesItem, oracle ? QVariant() : QVariant(0), Qt::UserRole - 1);
+  if (!oracle && mode() == PreviewMode::Candidates) setMode(PreviewMode::Xt);
+  timeline_->setRange(0, 0);
+  timeline_->setEnabled(false);
+  refresh();
+}
+
+void PreviewPanel::addFrame(const StepFrame& frame) {
+  const bool follow = frames_.isEmpty() || timeline_->value() == frames_.size() - 1;
+  frames_.push_back(frame);
+  expected_total_ = frame.total;
+  {
+    const QSignalBlocker block(timeline_);
+    timeline_->setRange(0, int(frames_.size()) - 1);
+    timeline_->setEnabled(true);
+    if (follow) timeline_->setValue(int(frames_.size()) - 1);
+  }
+  refresh();
+}
+
+void PreviewPanel::setFrames(const QVector<StepFrame>& frames, bool oracle) {
+  beginRun(frames.isEmpty() ? 0 : frames.front().total, oracle);
+  frames_ = frames;
+  const QSignalBlocker block(timeline_);
+  timeline_->setRange(0, std::max(0, int(frames_.size()) - 1));
+  timeline_->setEnabled(!frames_.isEmpty());
+  timeline_->setValue(timeline_->maximum());
+  refresh();
+}
+
+void PreviewPanel::showStep(int index) { timeline_->setValue(index); }
+int PreviewPanel::shownStep() const { return frames_.isEmpty() ? -1 : timeline_->value(); }
+void PreviewPanel::setMode(PreviewMode mode) { mode_->setCurrentIndex(int(mode)); }
+PreviewMode PreviewPanel::mode() const { return PreviewMode(mode_->currentIndex()); }
+bool PreviewPanel::playing() const { return playback_->isActive(); }
+
+void PreviewPanel::setPlaying(bool playing) {
+  if (playing && frames_.size() < 2) playing = false;
+  if (playing && timeline_->value() == timeline_->maximum()) timeline_->setValue(0);
+  playing ? playback_->start() : playback_->stop();
+  const QSignalBlocker block(play_);
+  play_->setChecked(playing);
+  play_->setIcon(style()->standardIcon(playing ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
+}
+
+void PreviewPanel::advancePlayback() {
+  if (timeline_->value() >= timeline_->maximum()) {
+    setPlaying(false);
+    return;
+  }
+  timeline_->setValue(timeline_->value() + 1);
+}
+
+QImage frame_image(const StepFrame& f, PreviewMode mode) {
+  switch (mode) {
+    case PreviewMode::Xt: return f.xt;
+    case PreviewMode::X0: return f.x0;
+    case PreviewMode::Eps: return f.eps;
+    case PreviewMode::Latents: return f.latents;
+    case PreviewMode::Candidates: return f.candidates.isEmpty() ? QImage() : f.candidates.front().image;
+  }
+  return {};
+}
+
+QImage PreviewPanel::shownImage() const {
+  const int k = shownStep();
+  return k < 0 ? QImage() : frame_image(frames_[k], mode());
+}
+
+QString PreviewPanel::stepInfo() const { return info_->text(); }
+
+void PreviewPanel::refresh() {
+  const int k = shownStep();
+  stack_->setCurrentWidget(mode() == PreviewMode::Candidates ? static_cast<QWidget*>(candidates_) : image_);
+  if (k < 0) {
+    image_->setImage({});
+    candidates_->setCandidates({});
+    info_->setText(expected_total_ > 0 ? tr("Loading the model…") : QString());
+    return;
+  }
+  const StepFrame& f = frames_[k];
+  image_->setImage(shownImage());
+  candidates_->setCandidates(f.candidates);
+  info_->setText(tr("Step %1 of %2   t = %3   σ_t = %4   ᾱ_t = %5   SNR = %6")
+                     .arg(f.index + 1)
+                     .arg(f.total)
+                     .arg(f.t, 0, 'f', 1)
+                     .arg(f.sigma, 0, 'g', 4)
+                     .arg(f.alpha_bar, 0, 'g', 4)
+                     .arg(f.snr(), 0, 'g', 4));
+  Q_EMIT stepShown(k);
+}
+
+}  // namespace diffscope::ui

@@ -1,0 +1,71 @@
+#pragma once
+// The centre of the window: the shown step in the chosen mode (x_t, x̂0, ε̂,
+// latent channels, oracle candidates) and the timeline that scrubs and plays
+// every kept step, with that step's t, σ_t, ᾱ_t and SNR.
+#include <QVector>
+#include <QWidget>
+
+#include "ui/step_frame.h"
+
+class QComboBox;
+class QLabel;
+class QSlider;
+class QStackedWidget;
+class QTimer;
+class QToolButton;
+
+namespace diffscope::ui {
+
+class CandidatesView;
+class ImageView;
+
+enum class PreviewMode { Xt = 0, X0, Eps, Latents, Candidates };
+
+// A step's image in a mode (the candidates mode gives the top candidate).
+QImage frame_image(const StepFrame& frame, PreviewMode mode);
+
+class PreviewPanel : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit PreviewPanel(QWidget* parent = nullptr);
+
+  // A new run: forget the old steps; the timeline follows new steps live
+  // until the user scrubs back.
+  void beginRun(int total_steps, bool oracle);
+  void addFrame(const StepFrame& frame);
+  // Shows a finished run's steps (from the history).
+  void setFrames(const QVector<StepFrame>& frames, bool oracle);
+  const QVector<StepFrame>& frames() const { return frames_; }
+
+  void showStep(int index);
+  int shownStep() const;
+  void setMode(PreviewMode mode);
+  PreviewMode mode() const;
+  void setPlaying(bool playing);
+  bool playing() const;
+
+  // The image the view shows now (the shown step in the current mode).
+  QImage shownImage() const;
+  QString stepInfo() const;
+
+ Q_SIGNALS:
+  void stepShown(int index);
+
+ private:
+  void refresh();
+  void advancePlayback();
+
+  QVector<StepFrame> frames_;
+  int expected_total_ = 0;
+  QComboBox* mode_;
+  QStackedWidget* stack_;
+  ImageView* image_;
+  CandidatesView* candidates_;
+  QSlider* timeline_;
+  QToolButton* play_;
+  QLabel* info_;
+  QTimer* playback_;
+};
+
+}  // namespace diffscope::ui

@@ -1,0 +1,54 @@
+#pragma once
+// Owns the worker thread and decides which run's events reach the view: only
+// the active run's. Generate while a run is going cancels it and starts the
+// new one as soon as the old call returns; Cancel and shutdown take effect at
+// the engine's next check (between steps and between network blocks).
+#include <QObject>
+#include <QThread>
+
+#include <optional>
+
+#include "core/common/cancel_token.h"
+#include "ui/generation_worker.h"
+
+namespace diffscope::ui {
+
+class RunController : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit RunController(QObject* parent = nullptr);
+  ~RunController() override;
+
+  void start(const diffscope::Request& request);
+  void cancel();
+  // Cancels and joins the worker thread; called on window close.
+  void shutdown();
+
+  bool running() const { return active_ != 0; }
+  bool worker_busy() const { return worker_busy_; }
+  GenerationWorker* worker() { return worker_; }  // for tests that watch the thread itself
+
+ Q_SIGNALS:
+  void started(const diffscope::ui::RunPlan& plan);
+  void step(const diffscope::ui::StepFrame& frame);
+  void finished(const diffscope::ui::RunOutcome& outcome);
+  void failed(const QString& message);
+  void cancelled();
+  // The worker returned from a run (finished, failed or cancelled) and nothing is pending.
+  void idle();
+
+ private:
+  void launch(const diffscope::Request& request);
+  void worker_returned();
+
+  QThread thread_;
+  GenerationWorker* worker_ = nullptr;  // lives on thread_
+  quint64 next_id_ = 0;
+  quint64 active_ = 0;                  // 0: no run's events are wanted
+  bool worker_busy_ = false;
+  diffscope::CancelToken token_;
+  std::optional<diffscope::Request> pending_;
+};
+
+}  // namespace diffscope::ui

@@ -1,0 +1,16 @@
+#pragma once
+// One generation as the app keeps it: what was asked, every step, the result.
+#include <QVector>
+
+#include "ui/step_frame.h"
+
+namespace diffscope::ui {
+
+struct RunRecord {
+  RunPlan plan;
+  QVector<StepFrame> frames;
+  RunOutcome outcome;  // empty images until the run finished
+  bool finished() const { return !outcome.images.isEmpty(); }
+};
+
+}  // namespace diffscope::ui

@@ -1,0 +1,106 @@
+#include "ui/schedule_chart.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QScatterSeries>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+
+namespace diffscope::ui {
+namespace {
+constexpr double kLogMin = 1e-5, kLogMax = 1e5;
+double clamp_log(double v) { return std::clamp(v, kLogMin, kLogMax); }
+}  // namespace
+
+ScheduleChart::ScheduleChart(QWidget* parent) : QWidget(parent) {
+  chart_ = new QChart;
+  chart_->setTitle(tr("Noise schedule"));
+  chart_->legend()->setAlignment(Qt::AlignBottom);
+  chart_->setMargins(QMargins(2, 2, 2, 2));
+  alpha_series_ = new QLineSeries;
+  alpha_series_->setName(tr("ᾱ_t"));
+  sigma_series_ = new QLineSeries;
+  sigma_series_->setName(tr("σ_t"));
+  snr_series_ = new QLineSeries;
+  snr_series_->setName(tr("SNR"));
+  steps_series_ = new QScatterSeries;
+  steps_series_->setName(tr("sampler's steps"));
+  steps_series_->setMarkerSize(6);
+  current_series_ = new QScatterSeries;
+  current_series_->setName(tr("shown step"));
+  current_series_->setMarkerSize(13);
+  current_series_->setColor(Qt::red);
+  for (QAbstractSeries* s : {static_cast<QAbstractSeries*>(alpha_series_), static_cast<QAbstractSeries*>(sigma_series_),
+                             static_cast<QAbstractSeries*>(snr_series_), static_cast<QAbstractSeries*>(steps_series_),
+                             static_cast<QAbstractSeries*>(current_series_)}) {
+    chart_->addSeries(s);
+  }
+  auto* t_axis = new QValueAxis;
+  t_axis->setTitleText(tr("t"));
+  t_axis->setLabelFormat("%d");
+  auto* linear = new QValueAxis;
+  linear->setRange(0, 1);
+  linear->setTitleText(tr("ᾱ_t"));
+  auto* log = new QLogValueAxis;
+  log->setRange(kLogMin, kLogMax);
+  log->setLabelFormat("%g");
+  log->setTitleText(tr("σ_t, SNR"));
+  chart_->addAxis(t_axis, Qt::AlignBottom);
+  chart_->addAxis(linear, Qt::AlignLeft);
+  chart_->addAxis(log, Qt::AlignRight);
+  for (QAbstractSeries* s : chart_->series()) s->attachAxis(t_axis);
+  for (QAbstractSeries* s : {static_cast<QAbstractSeries*>(alpha_series_), static_cast<QAbstractSeries*>(steps_series_),
+                             static_cast<QAbstractSeries*>(current_series_)}) {
+    s->attachAxis(linear);
+  }
+  sigma_series_->attachAxis(log);
+  snr_series_->attachAxis(log);
+  view_ = new QChartView(chart_, this);
+  view_->setRenderHint(QPainter::Antialiasing);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(view_);
+}
+
+double ScheduleChart::alpha_bar_at(double t) const {
+  if (alpha_bar_.empty()) return 0;
+  const double c = std::clamp(t, 0.0, double(alpha_bar_.size() - 1));
+  const size_t lo = size_t(std::floor(c)), hi = std::min(lo + 1, alpha_bar_.size() - 1);
+  return alpha_bar_[lo] + (alpha_bar_[hi] - alpha_bar_[lo]) * (c - double(lo));
+}
+
+void ScheduleChart::setSchedule(const std::vector<double>& alpha_bar, const std::vector<double>& timesteps) {
+  alpha_bar_ = alpha_bar;
+  timesteps_ = timesteps;
+  QList<QPointF> alpha, sigma, snr, steps;
+  for (size_t t = 0; t < alpha_bar.size(); ++t) {
+    const double a = alpha_bar[t];
+    alpha.append({double(t), a});
+    sigma.append({double(t), clamp_log(std::sqrt((1 - a) / a))});
+    snr.append({double(t), clamp_log(a / (1 - a))});
+  }
+  for (double t : timesteps) steps.append({t, alpha_bar_at(t)});
+  alpha_series_->replace(alpha);
+  sigma_series_->replace(sigma);
+  snr_series_->replace(snr);
+  steps_series_->replace(steps);
+  current_series_->clear();
+  auto* t_axis = static_cast<QValueAxis*>(chart_->axes(Qt::Horizontal).front());
+  t_axis->setRange(0, std::max<double>(1, double(alpha_bar.size()) - 1));
+}
+
+void ScheduleChart::setCurrentStep(int index) {
+  current_series_->clear();
+  if (index < 0 || size_t(index) >= timesteps_.size()) return;
+  const double t = timesteps_[size_t(index)];
+  current_series_->append(t, alpha_bar_at(t));
+}
+
+int ScheduleChart::markedSteps() const { return int(steps_series_->count()); }
+
+}  // namespace diffscope::ui

@@ -1,0 +1,55 @@
+#pragma once
+// What the worker thread hands the UI: plain Qt values (images already made in
+// the worker, so the UI thread only paints), one StepFrame per step.
+#include <QImage>
+#include <QMetaType>
+#include <QString>
+#include <QVector>
+
+#include <vector>
+
+#include "core/pipeline/request.h"
+
+namespace diffscope::ui {
+
+// A training image the oracle's posterior weighs at a step.
+struct Candidate {
+  int index = 0;
+  double weight = 0;
+  QImage image;
+  QString caption;
+};
+
+struct StepFrame {
+  int index = 0, total = 0;
+  double t = 0, sigma = 0, alpha_bar = 0, elapsed = 0;
+  QImage xt;        // decoded x_t (variance-preserving), batch side by side
+  QImage x0;        // predicted x̂0
+  QImage eps;       // predicted noise ε̂
+  QImage latents;   // one colour-mapped tile per latent channel of x_t
+  QVector<Candidate> candidates;  // oracle only: top training images for image 0
+  double snr() const { return alpha_bar / (1.0 - alpha_bar); }
+};
+
+// Sent when a run has its model and knows its timesteps.
+struct RunPlan {
+  diffscope::Request request;           // as it will run
+  std::vector<double> sigmas;           // n + 1 levels
+  std::vector<double> timesteps;        // t of each step (n)
+  std::vector<double> schedule_alpha_bar;  // ᾱ_t for t = 0..T−1
+  QString device;
+  bool oracle = false;
+};
+
+struct RunOutcome {
+  diffscope::Request request;    // resolved: no "auto" left
+  QVector<QImage> images;        // one per batch item
+  QString device;
+  double seconds = 0;
+};
+
+}  // namespace diffscope::ui
+
+Q_DECLARE_METATYPE(diffscope::ui::StepFrame)
+Q_DECLARE_METATYPE(diffscope::ui::RunPlan)
+Q_DECLARE_METATYPE(diffscope::ui::RunOutcome)
