@@ -200,7 +200,8 @@ void MainWindow::show_message(const QString& text, bool error) {
   if (!text.isEmpty()) statusBar()->showMessage(text, 10000);
 }
 
-QString MainWindow::lastMessage() const { return banner_->isVisible() ? banner_->text() : QString(); }
+// isHidden, not isVisible: the window itself may not be shown (tests, start-up).
+QString MainWindow::lastMessage() const { return banner_->isHidden() ? QString() : banner_->text(); }
 
 void MainWindow::update_estimate() {
   const MemoryEstimate estimate = estimate_run_memory(controls_->request(), /*keep_history=*/true);

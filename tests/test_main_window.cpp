@@ -1,0 +1,217 @@
+// The whole window, driven as a user would: real widgets, the real worker and
+// engine, real files.
+#include "ui/main_window.h"
+
+#include <ATen/ATen.h>
+#include <gif_lib.h>
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QDropEvent>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QTest>
+#include <QUrl>
+
+#include <fstream>
+
+#include "core/io/png_image.h"
+#include "core/pipeline/parameters_parse.h"
+#include "tests/support/test_support.h"
+#include "ui/controls_panel.h"
+#include "ui/history_panel.h"
+#include "ui/preview_panel.h"
+#include "ui/run_controller.h"
+#include "ui/schedule_chart.h"
+
+using namespace diffscope;
+using namespace diffscope::ui;
+
+namespace {
+
+Request small_request(const std::string& prompt, int steps) {
+  Request r;
+  r.prompt = prompt;
+  r.steps = steps;
+  r.width = r.height = 16;
+  r.cfg_scale = 1.0;
+  r.seed = 7;
+  return r;
+}
+
+void generate_and_wait(MainWindow& window) {
+  QSignalSpy ended(&window, &MainWindow::runEnded);
+  window.generate();
+  ASSERT_TRUE(ended.wait(60000)) << "the run did not end";
+}
+
+void drop_file(QWidget* target, const QString& path) {
+  QMimeData mime;
+  mime.setUrls({QUrl::fromLocalFile(path)});
+  QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  // Straight to the widget's event(): QApplication::notify routes drops only
+  // within a drag that the platform started.
+  static_cast<QObject*>(target)->event(&drop);
+}
+
+QString q(const std::filesystem::path& p) { return QString::fromStdString(p.string()); }
+
+}  // namespace
+
+TEST(MainWindow, GenerationShowsEveryStepAndScrubbingShowsThatStep) {
+  MainWindow window;
+  window.controls()->apply(small_request("cat", 8));
+  generate_and_wait(window);
+  EXPECT_TRUE(window.lastMessage().isEmpty()) << window.lastMessage().toStdString();
+  const auto& frames = window.preview()->frames();
+  ASSERT_EQ(frames.size(), 8);
+  EXPECT_EQ(window.preview()->shownStep(), 7);  // followed the run live
+  EXPECT_EQ(window.scheduleChart()->markedSteps(), 8);
+  EXPECT_EQ(window.history()->count(), 1);
+
+  window.preview()->showStep(3);
+  EXPECT_EQ(window.preview()->shownStep(), 3);
+  EXPECT_TRUE(window.preview()->stepInfo().startsWith("Step 4 of 8"));
+  EXPECT_EQ(window.preview()->shownImage(), frames[3].xt);
+  window.preview()->setMode(PreviewMode::X0);
+  EXPECT_EQ(window.preview()->shownImage(), frames[3].x0);
+  window.preview()->setMode(PreviewMode::Eps);
+  EXPECT_EQ(window.preview()->shownImage(), frames[3].eps);
+  window.preview()->setMode(PreviewMode::Candidates);
+  EXPECT_EQ(window.preview()->shownImage(), frames[3].candidates.front().image);
+}
+
+TEST(MainWindow, SavedPngParametersParseBackAndDroppingRestoresThem) {
+  support::TempDir dir;
+  MainWindow window;
+  Request asked = small_request("cat, face: happy\nzweite Zeile — 猫", 6);
+  asked.negative_prompt = "dog, \"angry\"";
+  asked.sampler = "euler_a";
+  asked.spacing = "karras";
+  asked.cfg_scale = 2.5;
+  asked.eta = 0.7;
+  window.controls()->apply(asked);
+  generate_and_wait(window);
+  ASSERT_TRUE(window.lastMessage().isEmpty()) << window.lastMessage().toStdString();
+
+  const auto path = dir / "saved.png";
+  ASSERT_TRUE(window.saveImageTo(q(path)));
+  const auto text = read_png_text(path);
+  ASSERT_EQ(text.count("parameters"), 1u);
+  const Request parsed = parse_parameters(text.at("parameters")).request;
+  EXPECT_EQ(parsed.prompt, asked.prompt);
+  EXPECT_EQ(parsed.negative_prompt, asked.negative_prompt);
+  EXPECT_EQ(parsed.sampler, "euler_a");
+  EXPECT_EQ(parsed.spacing, "karras");
+  EXPECT_EQ(parsed.cfg_scale, 2.5);
+  EXPECT_EQ(parsed.eta, 0.7);
+  EXPECT_EQ(parsed.seed, 7);
+  EXPECT_EQ(parsed.steps, 6);
+  EXPECT_EQ(parsed.width, 16);
+
+  // Never overwrite without being asked.
+  const auto size_before = std::filesystem::file_size(path);
+  EXPECT_FALSE(window.saveImageTo(q(path)));
+  EXPECT_TRUE(window.lastMessage().contains("already exists")) << window.lastMessage().toStdString();
+  EXPECT_EQ(std::filesystem::file_size(path), size_before);
+
+  window.controls()->apply(small_request("something else", 30));
+  drop_file(&window, q(path));
+  EXPECT_TRUE(window.lastMessage().contains("Restored")) << window.lastMessage().toStdString();
+  const Request restored = window.controls()->request();
+  EXPECT_EQ(restored.prompt, asked.prompt);
+  EXPECT_EQ(restored.negative_prompt, asked.negative_prompt);
+  EXPECT_EQ(restored.sampler, "euler_a");
+  EXPECT_EQ(restored.spacing, "karras");
+  EXPECT_EQ(restored.cfg_scale, 2.5);
+  EXPECT_EQ(restored.eta, 0.7);
+  EXPECT_EQ(restored.seed, 7);
+  EXPECT_EQ(restored.steps, 6);
+  EXPECT_EQ(restored.width, 16);
+}
+
+TEST(MainWindow, ExportsTheChainWithOneFramePerStep) {
+  support::TempDir dir;
+  MainWindow window;
+  window.controls()->apply(small_request("cat", 5));
+  generate_and_wait(window);
+  ASSERT_TRUE(window.exportChain(q(dir / "chain.gif"))) << window.lastMessage().toStdString();
+  int error = 0;
+  GifFileType* gif = DGifOpenFileName((dir / "chain.gif").c_str(), &error);
+  ASSERT_NE(gif, nullptr);
+  ASSERT_EQ(DGifSlurp(gif), GIF_OK);
+  EXPECT_EQ(gif->ImageCount, 5);
+  DGifCloseFile(gif, &error);
+  ASSERT_TRUE(window.exportChain(q(dir / "chain.mp4")));
+  EXPECT_GT(std::filesystem::file_size(dir / "chain.mp4"), 0u);
+  EXPECT_FALSE(window.exportChain(q(dir / "chain.txt")));
+}
+
+TEST(MainWindow, BadFilesGiveMessagesNotCrashes) {
+  support::TempDir dir;
+  MainWindow window;
+  write_png(dir / "plain.png", at::zeros({4, 4, 3}, at::kByte));
+  EXPECT_FALSE(window.restoreFromPng(q(dir / "plain.png")));
+  EXPECT_TRUE(window.lastMessage().contains("no generation parameters"));
+  std::ofstream(dir / "broken.png") << "\x89PNG\r\n\x1a\n truncated";
+  EXPECT_FALSE(window.restoreFromPng(q(dir / "broken.png")));
+  EXPECT_FALSE(window.lastMessage().isEmpty());
+  EXPECT_FALSE(window.saveImageTo(q(dir / "nothing.png")));  // nothing generated yet
+  EXPECT_FALSE(std::filesystem::exists(dir / "nothing.png"));
+
+  window.controls()->apply(small_request("qqzxv", 4));
+  generate_and_wait(window);
+  EXPECT_FALSE(window.lastMessage().isEmpty());
+  EXPECT_FALSE(window.running());
+}
+
+TEST(MainWindow, CtrlEnterGeneratesAndEscapeCancels) {
+  MainWindow window;
+  window.controls()->apply(small_request("cat", 1000));
+  window.show();
+  QApplication::setActiveWindow(&window);
+  ASSERT_TRUE(QTest::qWaitForWindowActive(&window));
+  window.controls()->promptEdit()->setFocus();
+  QSignalSpy ended(&window, &MainWindow::runEnded);
+  QSignalSpy steps(window.runner(), &RunController::step);
+  QTest::keyClick(window.controls()->promptEdit(), Qt::Key_Return, Qt::ControlModifier);
+  ASSERT_TRUE(steps.wait(30000)) << "Ctrl+Enter did not start a run";
+  QTest::keyClick(window.controls()->promptEdit(), Qt::Key_Escape);
+  ASSERT_TRUE(ended.count() == 1 || ended.wait(5000)) << "Esc did not cancel";
+  EXPECT_TRUE(window.lastMessage().contains("Cancelled"));
+  EXPECT_EQ(window.history()->count(), 0);
+}
+
+TEST(MainWindow, RestartReplacesTheRunAndHistoryRestores) {
+  MainWindow window;
+  window.controls()->apply(small_request("cat", 1000));
+  QSignalSpy steps(window.runner(), &RunController::step);
+  QSignalSpy ended(&window, &MainWindow::runEnded);
+  window.generate();
+  ASSERT_TRUE(steps.wait(30000));
+  window.controls()->apply(small_request("dog", 4));
+  window.generate();  // restart
+  while (ended.count() == 0) ASSERT_TRUE(ended.wait(60000));
+  EXPECT_EQ(window.preview()->frames().size(), 4);
+  ASSERT_EQ(window.records().size(), 1);
+  EXPECT_EQ(window.records().front().outcome.request.prompt, "dog");
+
+  window.controls()->apply(small_request("cat", 3));
+  generate_and_wait(window);
+  ASSERT_EQ(window.history()->count(), 2);
+  window.restoreRun(0);
+  EXPECT_EQ(window.controls()->request().prompt, "dog");
+  EXPECT_EQ(window.preview()->frames().size(), 4);
+}
+
+TEST(MainWindow, ClosingMidRunExitsCleanly) {
+  auto window = std::make_unique<MainWindow>();
+  window->controls()->apply(small_request("cat", 1000));
+  QSignalSpy steps(window->runner(), &RunController::step);
+  window->generate();
+  ASSERT_TRUE(steps.wait(30000));
+  EXPECT_TRUE(window->close());
+  EXPECT_FALSE(window->running());
+  window.reset();
+}

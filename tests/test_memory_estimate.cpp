@@ -1,0 +1,59 @@
+#include "core/pipeline/memory_estimate.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "core/common/errors.h"
+
+using namespace diffscope;
+
+TEST(MemoryEstimate, GrowsWithBatchSizeStepsAndGuidance) {
+  Request r;
+  const uint64_t base = estimate_run_memory(r, true).total();
+  Request bigger = r;
+  bigger.batch = 4;
+  EXPECT_GT(estimate_run_memory(bigger, true).total(), base);
+  bigger = r;
+  bigger.width = bigger.height = 128;
+  EXPECT_GT(estimate_run_memory(bigger, true).weights, 3 * estimate_run_memory(r, true).weights);
+  bigger = r;
+  bigger.steps = 200;
+  EXPECT_GT(estimate_run_memory(bigger, true).history, estimate_run_memory(r, true).history);
+  EXPECT_EQ(estimate_run_memory(bigger, false).history, 0u);
+  bigger = r;
+  bigger.cfg_scale = 3.0;
+  EXPECT_GT(estimate_run_memory(bigger, false).activations, estimate_run_memory(r, false).activations);
+}
+
+TEST(MemoryEstimate, OracleSetIsCounted) {
+  // 1,794 images at 64×64×3 in float32 are 88 MB on their own.
+  EXPECT_GT(estimate_run_memory(Request{}, false).weights, 88u << 20);
+}
+
+TEST(MemoryEstimate, RefusesWhatDoesNotFitWithNumbersAndAdvice) {
+  Request r;
+  r.batch = 64;
+  r.width = r.height = 128;
+  r.steps = 1000;
+  const MemoryEstimate e = estimate_run_memory(r, true);
+  try {
+    check_memory(e, uint64_t(2) << 30);
+    FAIL() << "expected a refusal";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("needs about"), std::string::npos) << message;
+    EXPECT_NE(message.find("lower the batch size"), std::string::npos) << message;
+  }
+  EXPECT_NO_THROW(check_memory(estimate_run_memory(Request{}, true), uint64_t(8) << 30));
+}
+
+TEST(MemoryEstimate, ReadsAvailableMemoryOnLinux) {
+  const auto available = available_memory_bytes();
+  ASSERT_TRUE(available.has_value());
+  EXPECT_GT(*available, uint64_t(64) << 20);
+}
+
+TEST(MemoryEstimate, FormatsBytes) {
+  EXPECT_EQ(format_bytes(uint64_t(350) << 20), "350 MB");
+  EXPECT_EQ(format_bytes(uint64_t(3) << 29), "1.5 GB");
+}

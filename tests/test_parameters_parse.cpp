@@ -1,0 +1,109 @@
+#include "core/pipeline/parameters_parse.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "core/common/errors.h"
+#include "core/pipeline/parameters_text.h"
+
+using namespace diffscope;
+
+namespace {
+
+void expect_same_settings(const Request& a, const Request& b) {
+  EXPECT_EQ(a.prompt, b.prompt);
+  EXPECT_EQ(a.negative_prompt, b.negative_prompt);
+  EXPECT_EQ(a.seed, b.seed);
+  EXPECT_EQ(a.steps, b.steps);
+  EXPECT_EQ(a.sampler, b.sampler);
+  EXPECT_EQ(a.spacing, b.spacing);
+  EXPECT_EQ(a.schedule, b.schedule);
+  EXPECT_EQ(a.eta, b.eta);
+  EXPECT_EQ(a.ddpm_variance, b.ddpm_variance);
+  EXPECT_EQ(a.cfg_scale, b.cfg_scale);
+  EXPECT_EQ(a.width, b.width);
+  EXPECT_EQ(a.height, b.height);
+  EXPECT_EQ(a.model, b.model);
+}
+
+Request tricky_request() {
+  Request r;
+  r.prompt = "cat, dog: friends\n猫と犬 — «Katze», 🐱\n\"quoted\" \\ backslash";
+  r.negative_prompt = "blurry, low quality\nsecond: line";
+  r.seed = 4294967297;  // past 32 bits, as A1111 seeds can be
+  r.steps = 37;
+  r.sampler = "euler_a";
+  r.spacing = "karras";
+  r.schedule = "cosine";
+  r.eta = 0.5;
+  r.cfg_scale = 7.5;
+  r.width = 48;
+  r.height = 32;
+  r.model = "my, model: v2";
+  return r;
+}
+
+}  // namespace
+
+TEST(ParametersParse, RoundTripsTrickyPromptsAndValues) {
+  const Request r = tricky_request();
+  const ParsedParameters parsed = parse_parameters(format_parameters(r));
+  EXPECT_TRUE(parsed.warnings.empty());
+  expect_same_settings(parsed.request, r);
+}
+
+TEST(ParametersParse, RoundTripsDdpmVarianceAndBatchSeed) {
+  Request r;
+  r.prompt = "smile";
+  r.sampler = "ddpm";
+  r.spacing = "trailing";
+  r.schedule = "linear";
+  r.ddpm_variance = DdpmVariance::Beta;
+  r.cfg_scale = 1.0;
+  r.seed = 10;
+  const ParsedParameters parsed = parse_parameters(format_parameters(r, 3));
+  EXPECT_EQ(parsed.request.ddpm_variance, DdpmVariance::Beta);
+  EXPECT_EQ(parsed.request.seed, 13);  // image 3 of the batch
+  EXPECT_FALSE(parsed.request.eta.has_value());
+  EXPECT_TRUE(parsed.request.negative_prompt.empty());
+}
+
+TEST(ParametersParse, ReadsAutomatic1111Text) {
+  const ParsedParameters parsed = parse_parameters(
+      "a photo of a cat, (masterpiece:1.2)\nNegative prompt: ugly, blurry\n"
+      "Steps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6.5, Seed: 3239133345, Size: 512x768, "
+      "Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Lora hashes: \"add_detail: 7c6bad76eb54\", Version: v1.9.4");
+  const Request& r = parsed.request;
+  EXPECT_EQ(r.prompt, "a photo of a cat, (masterpiece:1.2)");
+  EXPECT_EQ(r.negative_prompt, "ugly, blurry");
+  EXPECT_EQ(r.steps, 28);
+  EXPECT_EQ(r.sampler, "dpmpp_2m");
+  EXPECT_EQ(r.spacing, "karras");
+  EXPECT_EQ(r.cfg_scale, 6.5);
+  EXPECT_EQ(r.seed, 3239133345);
+  EXPECT_EQ(r.width, 512);
+  EXPECT_EQ(r.height, 768);
+  EXPECT_EQ(r.model, "v1-5-pruned-emaonly");
+  EXPECT_EQ(parsed.fields.at("Model hash"), "6ce0161689");
+  EXPECT_EQ(parsed.fields.at("Lora hashes"), "add_detail: 7c6bad76eb54");
+}
+
+TEST(ParametersParse, WarnsAboutValuesItCannotUse) {
+  const ParsedParameters parsed =
+      parse_parameters("x\nSteps: many, Sampler: UniPC, CFG scale: 3, Seed: 5, Size: big");
+  EXPECT_EQ(parsed.warnings.size(), 3u);  // Steps, Sampler, Size
+  EXPECT_EQ(parsed.request.steps, Request{}.steps);
+  EXPECT_EQ(parsed.request.sampler, Request{}.sampler);
+  EXPECT_EQ(parsed.request.seed, 5);
+}
+
+TEST(ParametersParse, RejectsTextWithoutParameters) {
+  EXPECT_THROW({ parse_parameters(""); }, Error);
+  EXPECT_THROW({ parse_parameters("just a comment\nwith lines"); }, Error);
+}
+
+TEST(ParametersParse, UnquotesOnlyJsonQuotedValues) {
+  EXPECT_EQ(unquote_parameter_value(" plain "), "plain");
+  EXPECT_EQ(unquote_parameter_value("\"a, b\\nc\""), "a, b\nc");
+  EXPECT_EQ(unquote_parameter_value(quote_parameter_value("x: \"y\", z")), "x: \"y\", z");
+}
