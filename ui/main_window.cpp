@@ -70,6 +70,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   device_label_ = new QLabel;
   speed_label_ = new QLabel;
   estimate_label_ = new QLabel;
+  // Fixed widths: labels that grow with their text re-lay out the status bar at every step.
+  speed_label_->setFixedWidth(speed_label_->fontMetrics().horizontalAdvance("Step 1000/1000 · 9999 ms/step · 999.9 steps/s · ETA 9999.9 s"));
+  speed_label_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
   progress_ = new QProgressBar;
   progress_->setMaximumWidth(180);
   progress_->setVisible(false);

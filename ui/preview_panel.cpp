@@ -44,6 +44,8 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
   timeline_->setToolTip(tr("Scrub through the steps"));
   info_ = new QLabel(this);
   info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  // A label whose size follows its text re-lays out the panel at every step.
+  info_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
   playback_ = new QTimer(this);
   playback_->setInterval(kPlaybackMs);
 

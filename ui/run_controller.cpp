@@ -1,6 +1,26 @@
 #include "ui/run_controller.h"
 
+#ifdef __linux__
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
+
 namespace diffscope::ui {
+namespace {
+
+// Runs on the worker thread before its first tensor operation, so that the
+// compute threads LibTorch starts from it inherit the lower priority: on a
+// 2-core machine they would otherwise keep the UI thread waiting for a time
+// slice (measured: p99 event-loop gap 10 ms → see docs/PERFORMANCE.md).
+// Linux keeps nice values per thread; QThread's priorities do nothing there.
+void lower_current_thread_priority() {
+#ifdef __linux__
+  constexpr int kWorkerNice = 5;
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kWorkerNice);
+#endif
+}
+
+}  // namespace
 
 RunController::RunController(QObject* parent) : QObject(parent), worker_(new GenerationWorker) {
   qRegisterMetaType<StepFrame>();
@@ -34,6 +54,7 @@ RunController::RunController(QObject* parent) : QObject(parent), worker_(new Gen
     if (wanted) Q_EMIT cancelled();
     worker_returned();
   });
+  connect(&thread_, &QThread::started, worker_, &lower_current_thread_priority, Qt::DirectConnection);
   thread_.start();
 }
 

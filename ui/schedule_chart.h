@@ -6,6 +6,7 @@
 #include <vector>
 
 class QChart;
+class QGraphicsEllipseItem;
 class QChartView;
 class QLineSeries;
 class QScatterSeries;
@@ -26,6 +27,7 @@ class ScheduleChart : public QWidget {
 
  private:
   double alpha_bar_at(double t) const;
+  void place_marker();
 
   std::vector<double> alpha_bar_;
   std::vector<double> timesteps_;
@@ -35,7 +37,10 @@ class ScheduleChart : public QWidget {
   QLineSeries* sigma_series_;
   QLineSeries* snr_series_;
   QScatterSeries* steps_series_;
-  QScatterSeries* current_series_;
+  // The shown step: a plain scene item, because changing a series makes the
+  // chart recompute all of them (~6 ms per step).
+  QGraphicsEllipseItem* marker_;
+  int current_ = -1;
 };
 
 }  // namespace diffscope::ui

@@ -1,0 +1,120 @@
+// How long the UI thread is blocked while a run streams its previews into the
+// real window (goal: under 16 ms, one frame at 60 Hz). A 1 ms precise timer
+// ticks on the UI thread; the longest gap between ticks, less the 1 ms, is the
+// longest time the event loop could not run.
+//   bench_ui_latency [steps] [size] [runs] [threads]   (defaults: 100 64 3, all cores)
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTimer>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <cstdio>
+#include <vector>
+
+#include "core/common/runtime.h"
+#include "ui/controls_panel.h"
+#include "ui/main_window.h"
+#include "ui/preview_panel.h"
+
+namespace {
+
+// Times every event the UI thread dispatches, to name the slowest kinds.
+class TimedApplication : public QApplication {
+ public:
+  using QApplication::QApplication;
+  bool notify(QObject* receiver, QEvent* event) override {
+    if (depth_++ > 0) {  // nested dispatch: counted in the outer event
+      const bool result = QApplication::notify(receiver, event);
+      --depth_;
+      return result;
+    }
+    QElapsedTimer timer;
+    timer.start();
+    const bool result = QApplication::notify(receiver, event);
+    --depth_;
+    const double ms = timer.nsecsElapsed() / 1e6;
+    if (receiver->thread() != thread()) return result;  // the worker's own events
+    auto& slowest = slowest_[std::string(receiver->metaObject()->className()) + " event " + std::to_string(event->type())];
+    slowest = std::max(slowest, ms);
+    return result;
+  }
+  void report() const {
+    std::vector<std::pair<double, std::string>> sorted;
+    for (const auto& [name, ms] : slowest_) sorted.push_back({ms, name});
+    std::sort(sorted.rbegin(), sorted.rend());
+    std::printf("  slowest single events:\n");
+    for (size_t i = 0; i < std::min<size_t>(6, sorted.size()); ++i) {
+      std::printf("    %6.2f ms  %s\n", sorted[i].first, sorted[i].second.c_str());
+    }
+  }
+
+ private:
+  int depth_ = 0;
+  std::map<std::string, double> slowest_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  diffscope::RuntimeOptions runtime;
+  runtime.threads = argc > 4 ? std::atoi(argv[4]) : 0;
+  diffscope::configure_runtime(runtime);
+  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  TimedApplication app(argc, argv);
+  QApplication::setOrganizationName("DiffScopeBenchmarks");
+  const int steps = argc > 1 ? std::atoi(argv[1]) : 100;
+  const int size = argc > 2 ? std::atoi(argv[2]) : 64;
+  const int runs = argc > 3 ? std::atoi(argv[3]) : 3;
+
+  diffscope::ui::MainWindow window;
+  window.resize(1280, 800);
+  window.show();
+  diffscope::Request request;
+  request.prompt = "face";
+  request.steps = steps;
+  request.width = request.height = size;
+  request.cfg_scale = 1.0;
+  window.controls()->apply(request);
+
+  QElapsedTimer clock;
+  std::vector<double> gaps;
+  double last = -1;
+  bool measuring = false;
+  QTimer ticker;
+  ticker.setTimerType(Qt::PreciseTimer);
+  ticker.setInterval(1);
+  QObject::connect(&ticker, &QTimer::timeout, [&] {
+    const double now = clock.nsecsElapsed() / 1e6;
+    if (measuring && last >= 0) gaps.push_back(now - last);
+    last = now;
+  });
+  clock.start();
+  ticker.start();
+
+  for (int run = 0; run <= runs; ++run) {  // run 0 loads the model and is not measured
+    QSignalSpy ended(&window, &diffscope::ui::MainWindow::runEnded);
+    measuring = run > 0;
+    window.generate();
+    if (!ended.wait(600000)) {
+      std::fprintf(stderr, "the run did not end\n");
+      return 1;
+    }
+    measuring = false;
+    if (!window.lastMessage().isEmpty()) {
+      std::fprintf(stderr, "run failed: %s\n", qPrintable(window.lastMessage()));
+      return 1;
+    }
+  }
+  std::sort(gaps.begin(), gaps.end());
+  const auto at = [&](double q) { return gaps[std::min(gaps.size() - 1, size_t(q * double(gaps.size())))]; };
+  std::printf("UI thread while streaming %d runs × %d steps at %dx%d (%zu ticks):\n", runs, steps, size, size,
+              gaps.size());
+  std::printf("  longest block %.2f ms, p99 %.2f ms, median gap %.2f ms (timer interval 1 ms)\n",
+              gaps.back() - 1.0, at(0.99) - 1.0, at(0.5));
+  std::printf("  steps shown in the last run: %d\n", int(window.preview()->frames().size()));
+  app.report();
+  return 0;
+}

@@ -1,0 +1,62 @@
+// Drives the real window into the states the README shows and grabs the
+// screen after each (run it under Xvfb: scripts/screenshots.sh).
+//   make_screenshots OUTPUT_DIR
+#include <QApplication>
+#include <QDir>
+#include <QScreen>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTest>
+
+#include <cstdio>
+
+#include "core/common/runtime.h"
+#include "ui/controls_panel.h"
+#include "ui/forward_explorer.h"
+#include "ui/main_window.h"
+#include "ui/preview_panel.h"
+
+namespace {
+
+bool grab(QWidget& window, const QString& path) {
+  QTest::qWait(400);  // let the window paint
+  const bool ok = window.screen()->grabWindow(0).copy(window.frameGeometry()).save(path);
+  std::printf("%s %s\n", ok ? "wrote" : "FAILED", qPrintable(path));
+  return ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  diffscope::configure_runtime();
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName("DiffScopeScreenshots");
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: make_screenshots OUTPUT_DIR\n");
+    return 2;
+  }
+  const QDir out(argv[1]);
+  diffscope::ui::MainWindow window;
+  window.setGeometry(0, 0, 1280, 800);
+  window.show();
+  diffscope::Request request;
+  request.prompt = "cat face";
+  request.steps = 30;
+  request.seed = 3;
+  request.sampler = "euler_a";
+  request.cfg_scale = 1.0;
+  window.controls()->apply(request);
+  QSignalSpy ended(&window, &diffscope::ui::MainWindow::runEnded);
+  window.generate();
+  if (!ended.wait(120000)) return 1;
+
+  window.preview()->showStep(9);
+  bool ok = grab(window, out.filePath("screenshot-chain.png"));
+  window.preview()->setMode(diffscope::ui::PreviewMode::Candidates);
+  window.preview()->showStep(12);
+  ok = grab(window, out.filePath("screenshot-candidates.png")) && ok;
+  window.findChild<QTabWidget*>()->setCurrentWidget(window.forwardExplorer());
+  window.forwardExplorer()->setTimestep(300);
+  ok = grab(window, out.filePath("screenshot-forward.png")) && ok;
+  return ok ? 0 : 1;
+}
