@@ -10,6 +10,13 @@ packages=(
   nlohmann-json3-dev libcli11-dev libpng-dev
   libgtest-dev libbenchmark-dev
   ruby-gemojione          # EmojiOne art: the oracle model's image set
+  # The desktop app
+  qt6-base-dev qt6-charts-dev qt6-svg-dev
+  libqt6opengl6-dev       # Qt6Charts' CMake config needs it
+  libopencv-dev           # MP4 export (VideoWriter)
+  libgif-dev              # GIF export (OpenCV 4.6 cannot write GIF)
+  fonts-dejavu-core       # text in the offscreen tests and under Xvfb
+  xvfb xauth imagemagick  # a virtual display and screenshots where there is no screen
 )
 
 if [ "$(id -u)" -ne 0 ]; then
