@@ -19,6 +19,7 @@
 #include "core/io/png_image.h"
 #include "core/pipeline/parameters_parse.h"
 #include "tests/support/test_support.h"
+#include "tests/support/ui_test_support.h"
 #include "ui/controls_panel.h"
 #include "ui/history_panel.h"
 #include "ui/preview_panel.h"
@@ -27,17 +28,22 @@
 
 using namespace diffscope;
 using namespace diffscope::ui;
+using diffscope::support::small_request;
 
 namespace {
 
-Request small_request(const std::string& prompt, int steps) {
-  Request r;
-  r.prompt = prompt;
-  r.steps = steps;
-  r.width = r.height = 16;
-  r.cfg_scale = 1.0;
-  r.seed = 7;
-  return r;
+// The settings a PNG must carry and a drop must restore.
+void expect_same_settings(const Request& actual, const Request& asked) {
+  EXPECT_EQ(actual.prompt, asked.prompt);
+  EXPECT_EQ(actual.negative_prompt, asked.negative_prompt);
+  EXPECT_EQ(actual.sampler, asked.sampler);
+  EXPECT_EQ(actual.spacing, asked.spacing);
+  EXPECT_EQ(actual.cfg_scale, asked.cfg_scale);
+  EXPECT_EQ(actual.eta, asked.eta);
+  EXPECT_EQ(actual.seed, asked.seed);
+  EXPECT_EQ(actual.steps, asked.steps);
+  EXPECT_EQ(actual.width, asked.width);
+  EXPECT_EQ(actual.height, asked.height);
 }
 
 void generate_and_wait(MainWindow& window) {
@@ -100,15 +106,7 @@ TEST(MainWindow, SavedPngParametersParseBackAndDroppingRestoresThem) {
   const auto text = read_png_text(path);
   ASSERT_EQ(text.count("parameters"), 1u);
   const Request parsed = parse_parameters(text.at("parameters")).request;
-  EXPECT_EQ(parsed.prompt, asked.prompt);
-  EXPECT_EQ(parsed.negative_prompt, asked.negative_prompt);
-  EXPECT_EQ(parsed.sampler, "euler_a");
-  EXPECT_EQ(parsed.spacing, "karras");
-  EXPECT_EQ(parsed.cfg_scale, 2.5);
-  EXPECT_EQ(parsed.eta, 0.7);
-  EXPECT_EQ(parsed.seed, 7);
-  EXPECT_EQ(parsed.steps, 6);
-  EXPECT_EQ(parsed.width, 16);
+  expect_same_settings(parsed, asked);
 
   // Never overwrite without being asked.
   const auto size_before = std::filesystem::file_size(path);
@@ -120,15 +118,7 @@ TEST(MainWindow, SavedPngParametersParseBackAndDroppingRestoresThem) {
   drop_file(&window, q(path));
   EXPECT_TRUE(window.lastMessage().contains("Restored")) << window.lastMessage().toStdString();
   const Request restored = window.controls()->request();
-  EXPECT_EQ(restored.prompt, asked.prompt);
-  EXPECT_EQ(restored.negative_prompt, asked.negative_prompt);
-  EXPECT_EQ(restored.sampler, "euler_a");
-  EXPECT_EQ(restored.spacing, "karras");
-  EXPECT_EQ(restored.cfg_scale, 2.5);
-  EXPECT_EQ(restored.eta, 0.7);
-  EXPECT_EQ(restored.seed, 7);
-  EXPECT_EQ(restored.steps, 6);
-  EXPECT_EQ(restored.width, 16);
+  expect_same_settings(restored, asked);
 }
 
 TEST(MainWindow, ExportsTheChainWithOneFramePerStep) {

@@ -9,19 +9,13 @@
 
 #include <atomic>
 
+#include "tests/support/ui_test_support.h"
+
 using namespace diffscope;
 using namespace diffscope::ui;
+using diffscope::support::small_request;
 
 namespace {
-
-Request small_request(const std::string& prompt, int steps) {
-  Request r;
-  r.prompt = prompt;
-  r.steps = steps;
-  r.width = r.height = 16;
-  r.device = "cpu";
-  return r;
-}
 
 // Waits until the controller has nothing left to do.
 void wait_idle(RunController& controller, QSignalSpy& idle, int timeout_ms = 60000) {
