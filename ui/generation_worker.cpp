@@ -4,6 +4,8 @@
 
 #include <QStringList>
 
+#include <unordered_map>
+
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
 #include "core/models/oracle_bundle.h"
@@ -24,7 +26,11 @@ RunPlan make_plan(const Request& request, const ModelBundle& bundle, const QStri
   return plan;
 }
 
-QVector<Candidate> top_candidates(OracleBundle& oracle, const StepEvent& event, const at::Tensor& context) {
+// Set images already shown in this run, so that steps share one QImage each.
+using CandidateImages = std::unordered_map<int, QImage>;
+
+QVector<Candidate> top_candidates(OracleBundle& oracle, const StepEvent& event, const at::Tensor& context,
+                                  CandidateImages& images) {
   const at::Tensor weights = oracle.oracle().weights(event.x_t.narrow(0, 0, 1), event.t, context)[0];
   const auto [values, indices] = weights.topk(std::min<int64_t>(GenerationWorker::kCandidates, weights.size(0)));
   const at::Tensor v = values.to(at::kCPU, at::kDouble), ix = indices.to(at::kCPU);
@@ -34,7 +40,11 @@ QVector<Candidate> top_candidates(OracleBundle& oracle, const StepEvent& event, 
     c.index = int(ix[k].item<int64_t>());
     c.weight = v[k].item<double>();
     if (c.weight <= 0) break;  // excluded by the prompt
-    c.image = batch_image(oracle.oracle().image(c.index).unsqueeze(0));
+    auto found = images.find(c.index);
+    if (found == images.end()) {
+      found = images.emplace(c.index, batch_image(oracle.oracle().image(c.index).unsqueeze(0))).first;
+    }
+    c.image = found->second;
     c.caption = QString::fromStdString(oracle.captions().at(size_t(c.index)));
     out.push_back(std::move(c));
   }
@@ -82,6 +92,7 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
   plan.oracle = oracle != nullptr;
   Q_EMIT runStarted(id, plan);
 
+  CandidateImages candidate_images;
   const auto on_step = [&](const StepEvent& event) {
     cancel.throw_if_cancelled();
     StepFrame frame;
@@ -95,7 +106,9 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
     frame.x0 = batch_image(bundle.decode(event.x0));
     frame.eps = noise_image(event.eps);
     frame.latents = channel_tiles(event.x_t);
-    if (oracle) frame.candidates = top_candidates(*oracle, event, oracle_context.to(event.x_t.device()));
+    if (oracle) {
+      frame.candidates = top_candidates(*oracle, event, oracle_context.to(event.x_t.device()), candidate_images);
+    }
     Q_EMIT stepReady(id, frame);
   };
   const Result result = pipeline_.run(request, on_step, cancel);

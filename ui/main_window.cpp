@@ -23,7 +23,9 @@
 
 namespace diffscope::ui {
 namespace {
-constexpr int kKeptRunsWithSteps = 30;  // older runs keep their result, not every step
+// Older runs keep their result but not every step once the history holds this
+// many steps (a 1000-step run at 64×64 keeps ~100 MB of previews).
+constexpr int kKeptSteps = 3000;
 }
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -173,8 +175,12 @@ void MainWindow::on_finished(const RunOutcome& outcome) {
     const int index = int(records_.size()) - 1;
     history_panel_->addRun(record, index, parameters_for(record, 0));
     controls_->setLastSeed(outcome.request.seed);
-    // Bound the memory the history holds.
-    if (index >= kKeptRunsWithSteps) records_[index - kKeptRunsWithSteps].frames.clear();
+    // Bound the memory the history holds: the newest runs keep their steps.
+    int kept = 0;
+    for (int i = index; i >= 0; --i) {
+      kept += int(records_[i].frames.size());
+      if (kept > kKeptSteps && i != index) records_[i].frames.clear();
+    }
   }
   speed_label_->setText(tr("%1 steps in %2 s (%3 steps/s)")
                             .arg(outcome.request.steps)
