@@ -205,3 +205,20 @@ TEST(MainWindow, ClosingMidRunExitsCleanly) {
   EXPECT_FALSE(window->running());
   window.reset();
 }
+
+TEST(MainWindow, SettingsPersistAcrossSessions) {
+  {
+    MainWindow first;
+    Request r = small_request("rocket\nto the moon", 42);
+    r.sampler = "heun";
+    r.width = 48;
+    first.controls()->apply(r);
+    first.close();  // saves the settings (QStandardPaths test mode: not the user's file)
+  }
+  MainWindow second;
+  const Request restored = second.controls()->request();
+  EXPECT_EQ(restored.prompt, "rocket\nto the moon");
+  EXPECT_EQ(restored.steps, 42);
+  EXPECT_EQ(restored.sampler, "heun");
+  EXPECT_EQ(restored.width, 48);
+}
