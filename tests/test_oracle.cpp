@@ -16,15 +16,25 @@ TEST(Oracle, IsTheSoftmaxWeightedMeanOfTheSet) {
   const auto schedule = NoiseSchedule::linear();
   const at::Tensor images = support::random_images(6, 3, 5, 5).to(at::kDouble);
   OracleNetwork oracle(images, schedule);
-  const at::Tensor x_t = at::randn({2, 3, 5, 5}, at::kDouble);
+  constexpr int64_t kBatch = 7;  // more than one block of items (forward works 4 at a time)
+  const at::Tensor x_t = at::randn({kBatch, 3, 5, 5}, at::kDouble);
   const double t = 300, ab = NoiseSchedule::alpha_bar_of_sigma(schedule.sigma_at(t));
   // Direct evaluation of w ∝ exp(−‖x_t − √ᾱ x⁽ⁱ⁾‖² / (2(1−ᾱ))).
-  const at::Tensor d = (x_t.reshape({2, 1, -1}) - images.reshape({1, 6, -1}) * std::sqrt(ab)).pow(2).sum(2);
+  const at::Tensor d = (x_t.reshape({kBatch, 1, -1}) - images.reshape({1, 6, -1}) * std::sqrt(ab)).pow(2).sum(2);
   const at::Tensor w = at::softmax(-d / (2 * (1 - ab)), 1);
-  const at::Tensor context = oracle.unconditional().expand({2, 6});
+  const at::Tensor context = oracle.unconditional().expand({kBatch, 6});
   EXPECT_TRUE(at::allclose(oracle.weights(x_t, t, context), w, 1e-8, 1e-10));
-  const at::Tensor expected = at::mm(w, images.reshape({6, -1})).reshape({2, 3, 5, 5});
+  const at::Tensor expected = at::mm(w, images.reshape({6, -1})).reshape({kBatch, 3, 5, 5});
   EXPECT_TRUE(at::allclose(oracle.forward(x_t, t, context, {}), expected, 1e-8, 1e-8));
+}
+
+TEST(Oracle, ForwardHonoursCancelAndChecksTheConditioning) {
+  const auto schedule = NoiseSchedule::linear();
+  OracleNetwork oracle(support::random_images(4, 1, 3, 3), schedule);
+  CancelToken cancel;
+  cancel.cancel();
+  EXPECT_THROW(oracle.forward(at::randn({5, 1, 3, 3}), 10, oracle.unconditional().expand({5, 4}), cancel), Cancelled);
+  EXPECT_THROW(oracle.forward(at::randn({5, 1, 3, 3}), 10, oracle.unconditional(), {}), Error);
 }
 
 TEST(Oracle, RestrictionOnlyMixesAllowedImages) {

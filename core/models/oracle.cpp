@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -49,9 +50,20 @@ at::Tensor OracleNetwork::weights(const at::Tensor& x_t, double t, const at::Ten
 
 at::Tensor OracleNetwork::forward(const at::Tensor& x_t, double t, const at::Tensor& context,
                                   const CancelToken& cancel) {
-  cancel.throw_if_cancelled();
-  const at::Tensor w = weights(x_t, t, context);
-  at::Tensor x0 = at::mm(w, cached_) + cached_mean_;
+  // A few batch items at a time, checking for a cancel in between: a large
+  // batch at 128×128 takes seconds per call, and Esc must not wait for it.
+  constexpr int64_t kItemsPerBlock = 4;
+  if (context.dim() != 2 || context.size(0) != x_t.size(0)) {
+    throw Error("oracle: the conditioning must be (batch, " + std::to_string(size()) + ")");
+  }
+  std::vector<at::Tensor> blocks;
+  for (int64_t start = 0; start < x_t.size(0); start += kItemsPerBlock) {
+    cancel.throw_if_cancelled();
+    const int64_t n = std::min(kItemsPerBlock, x_t.size(0) - start);
+    const at::Tensor w = weights(x_t.narrow(0, start, n), t, context.narrow(0, start, n));
+    blocks.push_back(at::mm(w, cached_) + cached_mean_);
+  }
+  at::Tensor x0 = blocks.size() == 1 ? blocks.front() : at::cat(blocks, 0);
   std::vector<int64_t> out_shape = {x_t.size(0)};
   out_shape.insert(out_shape.end(), shape_.begin(), shape_.end());
   return x0.reshape(out_shape);
