@@ -38,11 +38,21 @@ uint64_t stable_hash(const std::string& text) {
   return h;
 }
 
-// Keywords a caption should not teach (the emoji themselves stay, by name).
+// Keywords a caption should not teach (the emoji themselves stay, by name):
+// whole words, and fragments that make any word crude ("shitface").
 const std::set<std::string>& crude_words() {
-  static const std::set<std::string> words = {"ass", "butt", "bum", "crap", "dick", "fuck", "nude",
-                                              "poo", "poop", "sex", "sexy", "shit", "turd", "boobs"};
+  static const std::set<std::string> words = {"ass",  "butt", "bum",  "crap", "dick",     "nude",
+                                              "poo",  "sex",  "sexy", "bra",  "diarrhea", "boobs"};
   return words;
+}
+
+bool is_crude(const std::string& keyword) {
+  static const char* const fragments[] = {"shit", "fuck", "turd", "poop", "penis", "boob"};
+  if (crude_words().count(keyword)) return true;
+  for (const char* fragment : fragments) {
+    if (keyword.find(fragment) != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -116,7 +126,7 @@ std::vector<std::string> clean_keywords(const std::vector<std::string>& keywords
   std::vector<std::string> out;
   for (const auto& keyword : keywords) {
     const std::string k = trim(lower(keyword));
-    if (k.empty() || crude_words().count(k) || name_words.count(k) || k == lower(name)) continue;
+    if (k.empty() || is_crude(k) || name_words.count(k) || k == lower(name)) continue;
     if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
   }
   return out;

@@ -1,0 +1,156 @@
+#include "core/data/emoji_pairs.h"
+
+#include <ATen/ATen.h>
+
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/common/errors.h"
+#include "core/io/png_image.h"
+#include "core/io/safetensors.h"
+
+namespace diffscope {
+namespace {
+
+constexpr int64_t kSide = 64;
+constexpr const char* kFormat = "diffscope-emoji-pairs";
+constexpr const char* kVersion = "1";
+
+std::string upper(std::string s) {
+  for (char& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+struct GemEntry {
+  std::string name;
+  std::vector<std::string> keywords;
+  std::filesystem::path png;
+};
+
+// The gem's index by our key; PNG names are the gem's own spelling of the sequence.
+std::map<std::string, GemEntry> read_gem_index(const std::filesystem::path& gem_dir) {
+  const auto index_path = gem_dir / "config" / "index.json";
+  std::ifstream in(index_path);
+  if (!in) throw Error(index_path.string() + ": cannot open the emoji index");
+  nlohmann::json index;
+  try {
+    index = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(index_path.string() + ": not valid JSON: " + e.what());
+  }
+  std::map<std::string, GemEntry> entries;
+  for (const auto& [shortname, entry] : index.items()) {
+    const std::string unicode = entry.value("unicode", "");
+    if (unicode.empty()) continue;
+    GemEntry gem{entry.value("name", shortname), entry.value("keywords", std::vector<std::string>{}), {}};
+    for (const std::string& spelling : {unicode, upper(unicode)}) {
+      const auto png = gem_dir / "assets" / "png" / (spelling + ".png");
+      if (std::filesystem::exists(png)) gem.png = png;
+    }
+    if (!gem.png.empty()) entries[emoji_key(parse_code_points(unicode))] = std::move(gem);
+  }
+  return entries;
+}
+
+}  // namespace
+
+EmojiPairs build_emoji_pairs(const std::filesystem::path& gemojione_dir, const std::vector<EmojiInfo>& catalogue,
+                             const GlyphRenderer& render_noto) {
+  const auto gems = read_gem_index(gemojione_dir);
+  std::map<std::string, const EmojiInfo*> unicode;
+  for (const auto& info : catalogue) unicode[info.key] = &info;
+
+  struct Item {
+    std::string key, name, style, caption;
+    at::Tensor image;
+  };
+  std::map<std::string, std::vector<Item>> by_key;  // sorted by key; EmojiOne first within a key
+  for (const auto& [key, gem] : gems) {
+    const auto found = unicode.find(key);
+    const std::string name = found != unicode.end() ? found->second->name : gem.name;
+    const at::Tensor image = read_png_rgb(gem.png);
+    if (image.size(0) != kSide || image.size(1) != kSide) throw Error(gem.png.string() + ": expected 64×64");
+    by_key[key].push_back({key, name, "emojione", pair_caption(name, clean_keywords(gem.keywords, name), "emojione"),
+                           image});
+  }
+  for (const auto& info : catalogue) {
+    const at::Tensor image = render_noto(info.sequence);
+    if (!image.defined()) continue;
+    if (image.sizes() != at::IntArrayRef({kSide, kSide, 3}) || image.scalar_type() != at::kByte) {
+      throw Error("the Noto renderer must return (64, 64, 3) uint8 images");
+    }
+    const auto gem = gems.find(info.key);
+    const std::vector<std::string> keywords =
+        gem != gems.end() ? clean_keywords(gem->second.keywords, info.name) : std::vector<std::string>{};
+    by_key[info.key].push_back({info.key, info.name, "noto", pair_caption(info.name, keywords, "noto"), image});
+  }
+
+  EmojiPairs pairs;
+  std::vector<at::Tensor> images;
+  for (auto& [key, items] : by_key) {
+    const bool split = items.size() == 2 && is_style_held_out_emoji(key);
+    for (auto& item : items) {
+      pairs.keys.push_back(item.key);
+      pairs.names.push_back(item.name);
+      pairs.styles.push_back(item.style);
+      pairs.captions.push_back(item.caption);
+      pairs.held_out.push_back(split && item.style != trained_style_of_held_out(key));
+      images.push_back(item.image);
+    }
+  }
+  if (images.empty()) throw Error("no emoji images found");
+  pairs.images = at::stack(images);
+  return pairs;
+}
+
+void save_emoji_pairs(const EmojiPairs& pairs, const std::filesystem::path& path) {
+  std::vector<int> held_out(pairs.held_out.begin(), pairs.held_out.end());
+  write_safetensors(path, {{"images", pairs.images}},
+                    {{"format", kFormat},
+                     {"version", kVersion},
+                     {"keys", nlohmann::json(pairs.keys).dump()},
+                     {"names", nlohmann::json(pairs.names).dump()},
+                     {"styles", nlohmann::json(pairs.styles).dump()},
+                     {"captions", nlohmann::json(pairs.captions).dump()},
+                     {"held_out", nlohmann::json(held_out).dump()}});
+}
+
+EmojiPairs load_emoji_pairs(const std::filesystem::path& path) {
+  const SafetensorsFile file = SafetensorsFile::open(path);
+  const auto& meta = file.metadata();
+  auto field = [&](const char* key) -> nlohmann::json {
+    const auto it = meta.find(key);
+    if (it == meta.end()) throw Error(path.string() + ": not a DiffScope emoji data set (no '" + key + "')");
+    try {
+      return nlohmann::json::parse(it->second);
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(path.string() + ": damaged '" + key + "': " + e.what());
+    }
+  };
+  if (meta.count("format") == 0 || meta.at("format") != kFormat || meta.count("version") == 0 ||
+      meta.at("version") != kVersion) {
+    throw Error(path.string() + ": not a DiffScope emoji data set of version " + kVersion);
+  }
+  EmojiPairs pairs;
+  try {
+    pairs.keys = field("keys").get<std::vector<std::string>>();
+    pairs.names = field("names").get<std::vector<std::string>>();
+    pairs.styles = field("styles").get<std::vector<std::string>>();
+    pairs.captions = field("captions").get<std::vector<std::string>>();
+    for (int h : field("held_out").get<std::vector<int>>()) pairs.held_out.push_back(h != 0);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path.string() + ": damaged metadata: " + e.what());
+  }
+  pairs.images = file.tensor("images").clone();
+  const size_t n = pairs.keys.size();
+  if (pairs.images.dim() != 4 || pairs.images.size(0) != int64_t(n) || pairs.images.size(3) != 3 ||
+      pairs.images.scalar_type() != at::kByte || pairs.names.size() != n || pairs.styles.size() != n ||
+      pairs.captions.size() != n || pairs.held_out.size() != n) {
+    throw Error(path.string() + ": the images and their labels do not fit together");
+  }
+  return pairs;
+}
+
+}  // namespace diffscope

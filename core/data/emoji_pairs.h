@@ -1,0 +1,37 @@
+#pragma once
+// The built-in model's training data: (image, caption) pairs at 64×64 RGB on
+// white, EmojiOne art (ruby-gemojione) and Noto Color Emoji (rendered by the
+// caller, e.g. with Qt), keyed and named through the emoji catalogue so that
+// both styles of an emoji share one caption apart from the style word.
+#include <ATen/core/Tensor.h>
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/data/emoji_catalog.h"
+
+namespace diffscope {
+
+struct EmojiPairs {
+  at::Tensor images;                  // (N, 64, 64, 3) uint8
+  std::vector<std::string> keys;      // emoji_key of each image
+  std::vector<std::string> names;     // the emoji's one name
+  std::vector<std::string> styles;    // "emojione" or "noto"
+  std::vector<std::string> captions;  // name, keywords, style word
+  std::vector<bool> held_out;         // the held-out style of its emoji: never trained on
+  int64_t size() const { return images.defined() ? images.size(0) : 0; }
+};
+
+// Draws one emoji sequence as (64, 64, 3) uint8 on white; an undefined tensor
+// when the font has no glyph for it.
+using GlyphRenderer = std::function<at::Tensor(const std::u32string& sequence)>;
+
+EmojiPairs build_emoji_pairs(const std::filesystem::path& gemojione_dir, const std::vector<EmojiInfo>& catalogue,
+                             const GlyphRenderer& render_noto);
+
+void save_emoji_pairs(const EmojiPairs& pairs, const std::filesystem::path& path);
+EmojiPairs load_emoji_pairs(const std::filesystem::path& path);
+
+}  // namespace diffscope
