@@ -10,6 +10,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev libpng-dev
   libgtest-dev libbenchmark-dev
   ruby-gemojione          # EmojiOne art: the oracle model's image set
+  fonts-noto-color-emoji  # Noto Color Emoji: the built-in model's second art style
+  unicode-data            # emoji-test.txt: one CLDR name per emoji sequence
   # The desktop app
   qt6-base-dev qt6-charts-dev qt6-svg-dev
   libqt6opengl6-dev       # Qt6Charts' CMake config needs it
