@@ -222,3 +222,19 @@ TEST(MainWindow, SettingsPersistAcrossSessions) {
   EXPECT_EQ(restored.sampler, "heun");
   EXPECT_EQ(restored.width, 48);
 }
+
+TEST(MainWindow, LookingAtHistoryDuringARunKeepsItsSteps) {
+  MainWindow window;
+  window.controls()->apply(small_request("cat", 3));
+  generate_and_wait(window);
+  window.controls()->apply(small_request("dog", 1000));
+  QSignalSpy steps(window.runner(), &RunController::step);
+  QSignalSpy ended(&window, &MainWindow::runEnded);
+  window.generate();
+  ASSERT_TRUE(steps.wait(30000));
+  window.restoreRun(0);
+  while (steps.count() < 5) ASSERT_TRUE(steps.wait(30000));
+  EXPECT_EQ(window.preview()->frames().size(), 3);  // the old run's steps only
+  window.cancel();
+  EXPECT_TRUE(ended.count() == 1 || ended.wait(5000));
+}

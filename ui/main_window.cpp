@@ -153,7 +153,8 @@ void MainWindow::on_started(const RunPlan& plan) {
 void MainWindow::on_step(const StepFrame& frame) {
   if (!live_) return;
   records_.back().frames.push_back(frame);
-  preview_->addFrame(frame);
+  // The user may be looking at an older run from the history meanwhile.
+  if (shown_record_ == int(records_.size()) - 1) preview_->addFrame(frame);
   progress_->setValue(frame.index + 1);
   const double per_step = frame.elapsed / (frame.index + 1);
   const int left = frame.total - frame.index - 1;
