@@ -20,6 +20,15 @@ namespace {
 
 std::filesystem::path to_path(const QString& path) { return std::filesystem::path(path.toStdString()); }
 
+// A hidden partial file beside the destination that keeps its extension,
+// because FFmpeg and Qt pick the format from it.
+std::filesystem::path partial_keeping_suffix(const std::filesystem::path& destination, const char* suffix) {
+  std::string name = ".";
+  name += partial_path_for(destination).filename().string();
+  name += suffix;
+  return destination.parent_path() / name;
+}
+
 void check_frames(const QVector<QImage>& frames) {
   if (frames.isEmpty()) throw Error("there are no steps to export");
   for (const QImage& f : frames) {
@@ -122,8 +131,7 @@ void write_chain_gif(const QString& path, const QVector<QImage>& frames, const C
 void write_chain_mp4(const QString& path, const QVector<QImage>& frames, const ChainExportOptions& options) {
   check_frames(frames);
   const auto destination = to_path(path);
-  // FFmpeg picks the container from the extension, so the partial file keeps ".mp4".
-  const auto partial = destination.parent_path() / ("." + partial_path_for(destination).filename().string() + ".mp4");
+  const auto partial = partial_keeping_suffix(destination, ".mp4");
   const QImage first = export_frame(frames.front(), options.scale);
   // H.264 needs even sides: pad with white.
   const cv::Size size(first.width() + first.width() % 2, first.height() + first.height() % 2);
@@ -163,7 +171,7 @@ QStringList write_chain_png_sequence(const QString& folder, const QString& stem,
   }
   for (int i = 0; i < frames.size(); ++i) {
     const auto destination = to_path(paths[i]);
-    const auto partial = destination.parent_path() / ("." + partial_path_for(destination).filename().string() + ".png");
+    const auto partial = partial_keeping_suffix(destination, ".png");
     if (!export_frame(frames[i], options.scale).save(QString::fromStdString(partial.string()), "PNG")) {
       std::error_code ignored;
       std::filesystem::remove(partial, ignored);
