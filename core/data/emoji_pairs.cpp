@@ -2,12 +2,11 @@
 
 #include <ATen/ATen.h>
 
-#include <cctype>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
+#include "core/data/emoji_set.h"
 #include "core/io/png_image.h"
 #include "core/io/safetensors.h"
 
@@ -18,38 +17,11 @@ constexpr int64_t kSide = 64;
 constexpr const char* kFormat = "diffscope-emoji-pairs";
 constexpr const char* kVersion = "1";
 
-std::string upper(std::string s) {
-  for (char& c : s) c = char(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-struct GemEntry {
-  std::string name;
-  std::vector<std::string> keywords;
-  std::filesystem::path png;
-};
-
-// The gem's index by our key; PNG names are the gem's own spelling of the sequence.
-std::map<std::string, GemEntry> read_gem_index(const std::filesystem::path& gem_dir) {
-  const auto index_path = gem_dir / "config" / "index.json";
-  std::ifstream in(index_path);
-  if (!in) throw Error(index_path.string() + ": cannot open the emoji index");
-  nlohmann::json index;
-  try {
-    index = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(index_path.string() + ": not valid JSON: " + e.what());
-  }
-  std::map<std::string, GemEntry> entries;
-  for (const auto& [shortname, entry] : index.items()) {
-    const std::string unicode = entry.value("unicode", "");
-    if (unicode.empty()) continue;
-    GemEntry gem{entry.value("name", shortname), entry.value("keywords", std::vector<std::string>{}), {}};
-    for (const std::string& spelling : {unicode, upper(unicode)}) {
-      const auto png = gem_dir / "assets" / "png" / (spelling + ".png");
-      if (std::filesystem::exists(png)) gem.png = png;
-    }
-    if (!gem.png.empty()) entries[emoji_key(parse_code_points(unicode))] = std::move(gem);
+// The gem's emoji that have art, by our key.
+std::map<std::string, GemojioneEntry> read_gem_art(const std::filesystem::path& gem_dir) {
+  std::map<std::string, GemojioneEntry> entries;
+  for (auto& entry : read_gemojione_index(gem_dir)) {
+    if (std::filesystem::exists(entry.png)) entries[emoji_key(parse_code_points(entry.unicode))] = std::move(entry);
   }
   return entries;
 }
@@ -58,7 +30,7 @@ std::map<std::string, GemEntry> read_gem_index(const std::filesystem::path& gem_
 
 EmojiPairs build_emoji_pairs(const std::filesystem::path& gemojione_dir, const std::vector<EmojiInfo>& catalogue,
                              const GlyphRenderer& render_noto) {
-  const auto gems = read_gem_index(gemojione_dir);
+  const auto gems = read_gem_art(gemojione_dir);
   std::map<std::string, const EmojiInfo*> unicode;
   for (const auto& info : catalogue) unicode[info.key] = &info;
 

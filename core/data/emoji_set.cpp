@@ -23,6 +23,11 @@ std::string lower(std::string text) {
   return text;
 }
 
+std::string upper(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+  return text;
+}
+
 // "grinning face" + keywords, each once, in the order given.
 std::string make_caption(const std::string& name, const std::vector<std::string>& keywords) {
   std::vector<std::string> parts = {lower(name)};
@@ -53,7 +58,7 @@ std::filesystem::path find_gemojione_dir() {
               "(apt-get install ruby-gemojione)");
 }
 
-ImageSet build_gemojione_set(const std::filesystem::path& gem_dir) {
+std::vector<GemojioneEntry> read_gemojione_index(const std::filesystem::path& gem_dir) {
   const auto index_path = gem_dir / "config" / "index.json";
   std::ifstream in(index_path);
   if (!in) throw Error(index_path.string() + ": cannot open the emoji index");
@@ -63,36 +68,33 @@ ImageSet build_gemojione_set(const std::filesystem::path& gem_dir) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(index_path.string() + ": not valid JSON: " + e.what());
   }
-  struct Item {
-    std::string key, caption;
-  };
-  std::vector<Item> items;
+  std::vector<GemojioneEntry> entries;
   for (const auto& [shortname, entry] : index.items()) {
-    const std::string unicode = entry.value("unicode", "");
+    const std::string unicode = lower(entry.value("unicode", ""));
     if (unicode.empty()) continue;
-    items.push_back({lower(unicode),
-                     make_caption(entry.value("name", shortname), entry.value("keywords", std::vector<std::string>{}))});
+    GemojioneEntry e{unicode, entry.value("name", shortname), entry.value("keywords", std::vector<std::string>{}),
+                     gem_dir / "assets" / "png" / (unicode + ".png")};
+    if (!std::filesystem::exists(e.png)) e.png = gem_dir / "assets" / "png" / (upper(unicode) + ".png");
+    entries.push_back(std::move(e));
   }
-  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.key < b.key; });
-  if (items.empty()) throw Error(index_path.string() + ": lists no emoji");
+  std::sort(entries.begin(), entries.end(),
+            [](const GemojioneEntry& a, const GemojioneEntry& b) { return a.unicode < b.unicode; });
+  if (entries.empty()) throw Error(index_path.string() + ": lists no emoji");
+  return entries;
+}
 
+ImageSet build_gemojione_set(const std::filesystem::path& gem_dir) {
+  const std::vector<GemojioneEntry> entries = read_gemojione_index(gem_dir);
   ImageSet set;
-  set.images = at::empty({static_cast<int64_t>(items.size()), kEmojiSize, kEmojiSize, 3}, at::kByte);
-  for (size_t i = 0; i < items.size(); ++i) {
-    const auto png = gem_dir / "assets" / "png" / (items[i].key + ".png");
-    std::filesystem::path file = png;
-    if (!std::filesystem::exists(file)) {  // the gem names files in upper case
-      std::string upper = items[i].key;
-      std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
-      file = gem_dir / "assets" / "png" / (upper + ".png");
-    }
-    at::Tensor image = read_png_rgb(file);
+  set.images = at::empty({static_cast<int64_t>(entries.size()), kEmojiSize, kEmojiSize, 3}, at::kByte);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    at::Tensor image = read_png_rgb(entries[i].png);
     if (image.size(0) != kEmojiSize || image.size(1) != kEmojiSize) {
-      throw Error(file.string() + ": expected a 64×64 image");
+      throw Error(entries[i].png.string() + ": expected a 64×64 image");
     }
     set.images[static_cast<int64_t>(i)].copy_(image);
-    set.keys.push_back(items[i].key);
-    set.captions.push_back(items[i].caption);
+    set.keys.push_back(entries[i].unicode);
+    set.captions.push_back(make_caption(entries[i].name, entries[i].keywords));
   }
   return set;
 }

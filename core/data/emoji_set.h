@@ -21,6 +21,16 @@ struct ImageSet {
 // $DIFFSCOPE_GEMOJIONE_DIR overrides the search.
 std::filesystem::path find_gemojione_dir();
 
+// One emoji of the gem's config/index.json, with where its PNG should be.
+struct GemojioneEntry {
+  std::string unicode;  // the gem's key, lower case: "1f600", "1f1e6-1f1e8"
+  std::string name;
+  std::vector<std::string> keywords;
+  std::filesystem::path png;  // the gem spells file names in either case; checked here
+};
+// Sorted by `unicode`; Error when the index is missing or damaged.
+std::vector<GemojioneEntry> read_gemojione_index(const std::filesystem::path& gem_dir);
+
 ImageSet build_gemojione_set(const std::filesystem::path& gem_dir);
 
 void save_image_set(const ImageSet& set, const std::filesystem::path& path);
