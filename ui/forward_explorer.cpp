@@ -18,7 +18,6 @@
 #include <QVBoxLayout>
 
 #include <cmath>
-#include <cstring>
 
 #include "core/common/errors.h"
 #include "core/data/emoji_set.h"
@@ -121,11 +120,7 @@ void ForwardExplorer::setImage(const QImage& source) {
   QImage on_white(image.size(), QImage::Format_RGB888);
   on_white.fill(Qt::white);
   QPainter(&on_white).drawImage(0, 0, image);
-  at::Tensor hwc = at::empty({on_white.height(), on_white.width(), 3}, at::kByte);
-  for (int y = 0; y < on_white.height(); ++y) {
-    std::memcpy(hwc[y].data_ptr(), on_white.constScanLine(y), size_t(on_white.width()) * 3);
-  }
-  x0_ = images_to_model_range(hwc.unsqueeze(0));
+  x0_ = images_to_model_range(hwc_from_image(on_white).unsqueeze(0));
   renoise();
 }
 

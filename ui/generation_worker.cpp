@@ -86,9 +86,10 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
   }
   ModelBundle& bundle = pipeline_.prepare(request);  // loads on first use
   cancel.throw_if_cancelled();
+  const c10::Device device = resolve_device(request.device);
   auto* oracle = dynamic_cast<OracleBundle*>(&bundle);
-  const at::Tensor oracle_context = oracle ? oracle->encode_prompt(request.prompt) : at::Tensor();
-  RunPlan plan = make_plan(request, bundle, QString::fromStdString(describe_device(resolve_device(request.device))));
+  const at::Tensor oracle_context = oracle ? oracle->encode_prompt(request.prompt).to(device) : at::Tensor();
+  RunPlan plan = make_plan(request, bundle, QString::fromStdString(describe_device(device)));
   plan.oracle = oracle != nullptr;
   Q_EMIT runStarted(id, plan);
 
@@ -107,7 +108,7 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
     frame.eps = noise_image(event.eps);
     frame.latents = channel_tiles(event.x_t);
     if (oracle) {
-      frame.candidates = top_candidates(*oracle, event, oracle_context.to(event.x_t.device()), candidate_images);
+      frame.candidates = top_candidates(*oracle, event, oracle_context, candidate_images);
     }
     Q_EMIT stepReady(id, frame);
   };

@@ -121,10 +121,7 @@ bool MainWindow::running() const { return runner_->running(); }
 
 void MainWindow::generate() {
   const Request request = controls_->requestForRun();
-  if (live_ && !records_.isEmpty()) {
-    records_.pop_back();  // the run being replaced leaves no record
-    live_ = false;
-  }
+  drop_live_record();  // the run being replaced leaves no record
   show_message({}, false);
   controls_->setRunning(true);
   progress_->setRange(0, 0);  // busy until the first step
@@ -135,6 +132,13 @@ void MainWindow::generate() {
 }
 
 void MainWindow::cancel() { runner_->cancel(); }
+
+void MainWindow::drop_live_record() {
+  if (!live_ || records_.isEmpty()) return;
+  if (shown_record_ == int(records_.size()) - 1) shown_record_ = -1;
+  records_.pop_back();
+  live_ = false;
+}
 
 void MainWindow::on_started(const RunPlan& plan) {
   RunRecord record;
@@ -191,11 +195,7 @@ void MainWindow::on_finished(const RunOutcome& outcome) {
 }
 
 void MainWindow::end_run(const QString& message, bool error) {
-  if (live_ && !records_.isEmpty()) {
-    records_.pop_back();  // a failed or cancelled run keeps its steps on screen but no record
-    live_ = false;
-    shown_record_ = -1;
-  }
+  drop_live_record();  // a failed or cancelled run keeps its steps on screen but no record
   controls_->setRunning(false);
   progress_->setVisible(false);
   if (!message.isEmpty()) show_message(message, error);

@@ -62,6 +62,7 @@ class MainWindow : public QMainWindow {
   void on_step(const StepFrame& frame);
   void on_finished(const RunOutcome& outcome);
   void end_run(const QString& message, bool error);
+  void drop_live_record();
   void show_message(const QString& text, bool error);
   void update_estimate();
   QString output_folder() const;

@@ -2,8 +2,6 @@
 // save with parameters, restore from a PNG, chain export, drag and drop.
 #include <ATen/ATen.h>
 
-#include <cstring>
-
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
@@ -29,18 +27,10 @@
 #include "ui/forward_explorer.h"
 #include "ui/main_window.h"
 #include "ui/preview_panel.h"
+#include "ui/tensor_image.h"
 
 namespace diffscope::ui {
 namespace {
-
-at::Tensor to_hwc(const QImage& image) {
-  const QImage rgb = image.convertToFormat(QImage::Format_RGB888);
-  at::Tensor hwc = at::empty({rgb.height(), rgb.width(), 3}, at::kByte);
-  for (int y = 0; y < rgb.height(); ++y) {
-    std::memcpy(hwc[y].data_ptr(), rgb.constScanLine(y), size_t(rgb.width()) * 3);
-  }
-  return hwc;
-}
 
 // "name.png" → "name-2.png" for batch item 2.
 QString item_path(const QString& path, int index, int count) {
@@ -143,7 +133,7 @@ bool MainWindow::saveImageTo(const QString& path, bool overwrite_confirmed) {
   }
   try {
     for (int i = 0; i < count; ++i) {
-      write_png(item_path(path, i, count).toStdString(), to_hwc(record->outcome.images[i]),
+      write_png(item_path(path, i, count).toStdString(), hwc_from_image(record->outcome.images[i]),
                 {{"parameters", parameters_for(*record, i).toStdString()}});
     }
   } catch (const std::exception& e) {

@@ -37,21 +37,15 @@ RunController::RunController(QObject* parent) : QObject(parent), worker_(new Gen
     if (id == active_) Q_EMIT step(frame);
   });
   connect(worker_, &GenerationWorker::runFinished, this, [this](quint64 id, const RunOutcome& outcome) {
-    const bool wanted = id == active_;
-    if (wanted) active_ = 0;
-    if (wanted) Q_EMIT finished(outcome);
+    if (end_if_active(id)) Q_EMIT finished(outcome);
     worker_returned();
   });
   connect(worker_, &GenerationWorker::runFailed, this, [this](quint64 id, const QString& message) {
-    const bool wanted = id == active_;
-    if (wanted) active_ = 0;
-    if (wanted) Q_EMIT failed(message);
+    if (end_if_active(id)) Q_EMIT failed(message);
     worker_returned();
   });
   connect(worker_, &GenerationWorker::runCancelled, this, [this](quint64 id) {
-    const bool wanted = id == active_;
-    if (wanted) active_ = 0;
-    if (wanted) Q_EMIT cancelled();
+    if (end_if_active(id)) Q_EMIT cancelled();
     worker_returned();
   });
   connect(&thread_, &QThread::started, worker_, &lower_current_thread_priority, Qt::DirectConnection);
@@ -59,6 +53,12 @@ RunController::RunController(QObject* parent) : QObject(parent), worker_(new Gen
 }
 
 RunController::~RunController() { shutdown(); }
+
+bool RunController::end_if_active(quint64 id) {
+  if (id != active_) return false;
+  active_ = 0;
+  return true;
+}
 
 void RunController::start(const Request& request) {
   if (!worker_) return;  // shut down

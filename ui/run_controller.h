@@ -40,6 +40,8 @@ class RunController : public QObject {
 
  private:
   void launch(const diffscope::Request& request);
+  // A run of the worker ended: true when it was the active one (now no longer).
+  bool end_if_active(quint64 id);
   void worker_returned();
 
   QThread thread_;

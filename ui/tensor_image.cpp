@@ -44,6 +44,15 @@ QImage image_from_hwc(const at::Tensor& hwc_u8) {
   return image;
 }
 
+at::Tensor hwc_from_image(const QImage& image) {
+  const QImage rgb = image.convertToFormat(QImage::Format_RGB888);
+  at::Tensor hwc = at::empty({rgb.height(), rgb.width(), 3}, at::kByte);
+  for (int y = 0; y < rgb.height(); ++y) {
+    std::copy_n(rgb.constScanLine(y), size_t(rgb.width()) * 3, hwc[y].data_ptr<uint8_t>());
+  }
+  return hwc;
+}
+
 QImage batch_image(const at::Tensor& images) {
   return side_by_side(model_range_to_images(images.detach().to(at::kCPU, at::kFloat)));
 }

@@ -9,6 +9,9 @@ namespace diffscope::ui {
 // (H, W, 3) uint8 → RGB image (deep copy).
 QImage image_from_hwc(const at::Tensor& hwc_u8);
 
+// Any QImage → (H, W, 3) uint8, RGB (the inverse of image_from_hwc).
+at::Tensor hwc_from_image(const QImage& image);
+
 // (B, 3, H, W) in [−1, 1] → the batch side by side, 2-pixel gaps.
 QImage batch_image(const at::Tensor& images);
 

@@ -10,22 +10,12 @@
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/common/text.h"
 
 namespace diffscope {
 namespace {
 
 constexpr char32_t kVariationSelector16 = 0xFE0F;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string::npos) return "";
-  return s.substr(begin, s.find_last_not_of(" \t\r") - begin + 1);
-}
 
 // FNV-1a: a hash that is the same on every machine and every run, so the
 // held-out split never changes between the trainer and the evaluation.

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
+#include "core/common/text.h"
 #include "core/io/png_image.h"
 #include "core/io/safetensors.h"
 #include "core/io/user_dirs.h"
@@ -17,16 +18,6 @@ namespace {
 
 constexpr const char* kSetVersion = "1";
 constexpr int64_t kEmojiSize = 64;
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
-std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
-  return text;
-}
 
 // "grinning face" + keywords, each once, in the order given.
 std::string make_caption(const std::string& name, const std::vector<std::string>& keywords) {

@@ -7,16 +7,11 @@
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/common/text.h"
 #include "core/schedule/spacing.h"
 
 namespace diffscope {
 namespace {
-
-std::string trim(const std::string& s) {
-  const auto begin = s.find_first_not_of(" \t\r");
-  if (begin == std::string::npos) return "";
-  return s.substr(begin, s.find_last_not_of(" \t\r") - begin + 1);
-}
 
 std::vector<std::string> split_lines(const std::string& text) {
   std::vector<std::string> lines;
