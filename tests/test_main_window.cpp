@@ -238,3 +238,34 @@ TEST(MainWindow, LookingAtHistoryDuringARunKeepsItsSteps) {
   window.cancel();
   EXPECT_TRUE(ended.count() == 1 || ended.wait(5000));
 }
+
+TEST(MainWindow, TheBuiltInModelIsTheDefaultAndEveryPreviewModeWorksWithIt) {
+  MainWindow window;
+  Request r;  // defaults: the built-in latent model
+  r.prompt = "grinning face";
+  r.steps = 5;
+  r.device = "cpu";
+  window.controls()->apply(r);
+  EXPECT_EQ(window.controls()->request().model, "diffscope-emoji");
+  generate_and_wait(window);
+  EXPECT_TRUE(window.lastMessage().isEmpty()) << window.lastMessage().toStdString();
+  const auto& frames = window.preview()->frames();
+  ASSERT_EQ(frames.size(), 5);
+  window.preview()->showStep(2);
+  // x_t and x̂0 are latents decoded to 64×64 images; x_t at step 2 is still
+  // noisier than x̂0, so the two differ.
+  EXPECT_EQ(frames[2].xt.size(), QSize(64, 64));
+  EXPECT_EQ(frames[2].x0.size(), QSize(64, 64));
+  EXPECT_NE(frames[2].xt, frames[2].x0);
+  // ε̂ and the latents: the 4 latent channels as 16×16 tiles.
+  EXPECT_GT(frames[2].latents.width(), 16);
+  EXPECT_LT(frames[2].latents.width(), 64);
+  EXPECT_EQ(frames[2].eps.size(), frames[2].latents.size());
+  for (PreviewMode mode : {PreviewMode::Xt, PreviewMode::X0, PreviewMode::Eps, PreviewMode::Latents}) {
+    window.preview()->setMode(mode);
+    EXPECT_FALSE(window.preview()->shownImage().isNull()) << int(mode);
+  }
+  window.preview()->setMode(PreviewMode::Candidates);  // the oracle's only: refused
+  EXPECT_NE(window.preview()->mode(), PreviewMode::Candidates);
+  EXPECT_EQ(window.history()->count(), 1);
+}

@@ -7,8 +7,18 @@
 
 using namespace diffscope;
 
-TEST(MemoryEstimate, GrowsWithBatchSizeStepsAndGuidance) {
+namespace {
+
+Request oracle_request() {
   Request r;
+  r.model = "oracle";
+  return r;
+}
+
+}  // namespace
+
+TEST(MemoryEstimate, GrowsWithBatchSizeStepsAndGuidance) {
+  Request r = oracle_request();
   const uint64_t base = estimate_run_memory(r, true).total();
   Request bigger = r;
   bigger.batch = 4;
@@ -27,11 +37,21 @@ TEST(MemoryEstimate, GrowsWithBatchSizeStepsAndGuidance) {
 
 TEST(MemoryEstimate, OracleSetIsCounted) {
   // 1,794 images at 64×64×3 in float32 are 88 MB on their own.
-  EXPECT_GT(estimate_run_memory(Request{}, false).weights, 88u << 20);
+  EXPECT_GT(estimate_run_memory(oracle_request(), false).weights, 88u << 20);
+}
+
+TEST(MemoryEstimate, LatentModelsAreSmallButStillCounted) {
+  Request r;  // the built-in latent model
+  const MemoryEstimate e = estimate_run_memory(r, true);
+  EXPECT_GT(e.weights, 30u << 20);   // ~8M float parameters
+  EXPECT_LT(e.total(), 512u << 20);
+  Request bigger = r;
+  bigger.batch = 8;
+  EXPECT_GT(estimate_run_memory(bigger, true).activations, e.activations);
 }
 
 TEST(MemoryEstimate, RefusesWhatDoesNotFitWithNumbersAndAdvice) {
-  Request r;
+  Request r = oracle_request();
   r.batch = 64;
   r.width = r.height = 128;
   r.steps = 1000;

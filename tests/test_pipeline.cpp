@@ -27,6 +27,7 @@ support::TempDir* PipelineTest::cache_ = nullptr;
 
 TEST_F(PipelineTest, DeliversOneEventPerStepAndAnImage) {
   Request request;
+  request.model = "oracle";
   request.prompt = "cat";
   request.steps = 7;
   request.seed = 4;
@@ -43,6 +44,7 @@ TEST_F(PipelineTest, DeliversOneEventPerStepAndAnImage) {
 
 TEST_F(PipelineTest, SameRequestGivesBitIdenticalImages) {
   Request request;
+  request.model = "oracle";
   request.sampler = "euler_a";
   request.steps = 6;
   request.seed = 77;
@@ -53,6 +55,7 @@ TEST_F(PipelineTest, SameRequestGivesBitIdenticalImages) {
 
 TEST_F(PipelineTest, BatchImageEqualsItsSeedAlone) {
   Request request;
+  request.model = "oracle";
   request.sampler = "ddpm";
   request.steps = 10;
   request.seed = 20;
@@ -66,6 +69,7 @@ TEST_F(PipelineTest, BatchImageEqualsItsSeedAlone) {
 
 TEST_F(PipelineTest, GuidanceWithNegativePromptRuns) {
   Request request;
+  request.model = "oracle";
   request.prompt = "red heart";
   request.negative_prompt = "face";
   request.cfg_scale = 3.0;
@@ -77,6 +81,7 @@ TEST_F(PipelineTest, GuidanceWithNegativePromptRuns) {
 
 TEST_F(PipelineTest, CancelStopsWithinAStep) {
   Request request;
+  request.model = "oracle";
   request.steps = 50;
   CancelToken cancel;
   int events = 0;
@@ -88,6 +93,8 @@ TEST_F(PipelineTest, CancelStopsWithinAStep) {
 TEST_F(PipelineTest, BadRequestsAreErrors) {
   auto bad = [&](auto change) {
     Request request;
+  request.model = "oracle";
+    request.model = "oracle";
     request.steps = 2;
     change(request);
     EXPECT_THROW(pipeline.run(request), Error);
@@ -106,6 +113,7 @@ TEST_F(PipelineTest, BadRequestsAreErrors) {
 
 TEST_F(PipelineTest, OddSizesWork) {
   Request request;
+  request.model = "oracle";
   request.width = 33;
   request.height = 21;
   request.steps = 4;

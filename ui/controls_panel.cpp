@@ -18,6 +18,7 @@
 
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
+#include "core/models/model_paths.h"
 #include "core/models/oracle_bundle.h"
 #include "core/pipeline/pipeline.h"
 #include "core/schedule/noise_schedule.h"
@@ -60,7 +61,10 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   negative_->setMaximumHeight(60);
 
   model_ = combo_of(Pipeline::model_names(), this);
-  model_->setToolTip(tr("oracle: the exact denoiser of the EmojiOne image set — no training, shows what an ideal model does"));
+  model_->setToolTip(tr("diffscope-emoji: the built-in latent diffusion model (autoencoder, text encoder, U-Net), "
+                        "trained by DiffScope on emoji art; draws 64×64\n"
+                        "oracle: the exact denoiser of the EmojiOne image set — no training, shows what an ideal "
+                        "model does"));
   sampler_ = new QComboBox(this);
   for (const SamplerInfo& s : all_samplers()) {
     sampler_->addItem(QString::fromStdString(s.a1111_name), QString::fromStdString(s.name));
@@ -196,10 +200,17 @@ void ControlsPanel::samplerChanged() {
 }
 
 void ControlsPanel::modelChanged() {
-  // Only the oracle so far: pixel space, any size from 8 to 128.
+  // The oracle works in pixel space at any size from 8 to 128 and with any
+  // schedule; a trained model draws at its own size with its own schedule.
   const bool oracle = model_->currentData().toString() == "oracle";
   width_->setEnabled(oracle);
   height_->setEnabled(oracle);
+  schedule_->setEnabled(oracle);
+  if (!oracle) {
+    width_->setValue(64);
+    height_->setValue(64);
+    select_data(schedule_, "auto");
+  }
 }
 
 Request ControlsPanel::requestForRun() {
@@ -259,7 +270,7 @@ void ControlsPanel::setRunning(bool running) {
 void ControlsPanel::load(QSettings& s) {
   prompt_->setPlainText(s.value("prompt", "cat").toString());
   negative_->setPlainText(s.value("negative_prompt").toString());
-  select_data(model_, s.value("model", "oracle").toString());
+  select_data(model_, s.value("model", kBuiltinModel).toString());
   select_data(sampler_, s.value("sampler", "euler").toString());
   select_data(spacing_, s.value("spacing", "auto").toString());
   steps_->setValue(s.value("steps", 20).toInt());

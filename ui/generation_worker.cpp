@@ -103,8 +103,11 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
     frame.sigma = event.sigma;
     frame.alpha_bar = event.alpha_bar;
     frame.elapsed = event.elapsed;
-    frame.xt = batch_image(bundle.decode(event.x_t));
-    frame.x0 = batch_image(bundle.decode(event.x0));
+    // One decoder call for both previews (a latent model's decoder is the cost here).
+    const int64_t batch = event.x_t.size(0);
+    const at::Tensor decoded = bundle.decode(at::cat({event.x_t, event.x0}));
+    frame.xt = batch_image(decoded.narrow(0, 0, batch));
+    frame.x0 = batch_image(decoded.narrow(0, batch, batch));
     frame.eps = noise_image(event.eps);
     frame.latents = channel_tiles(event.x_t);
     if (oracle) {

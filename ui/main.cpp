@@ -3,11 +3,13 @@
 #include <QCommandLineParser>
 #include <QPlainTextEdit>
 
+#include "core/common/blas_kernels.h"
 #include "core/common/runtime.h"
 #include "ui/controls_panel.h"
 #include "ui/main_window.h"
 
 int main(int argc, char** argv) {
+  diffscope::ensure_fast_blas_kernels(argv);
   diffscope::configure_runtime();
   QApplication app(argc, argv);
   QApplication::setOrganizationName("DiffScope");

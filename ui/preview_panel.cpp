@@ -104,7 +104,12 @@ void PreviewPanel::setFrames(const QVector<StepFrame>& frames, bool oracle) {
 
 void PreviewPanel::showStep(int index) { timeline_->setValue(index); }
 int PreviewPanel::shownStep() const { return frames_.isEmpty() ? -1 : timeline_->value(); }
-void PreviewPanel::setMode(PreviewMode mode) { mode_->setCurrentIndex(int(mode)); }
+void PreviewPanel::setMode(PreviewMode mode) {
+  // A mode the run cannot show (Candidates without the oracle) stays unselectable.
+  const QVariant enabled = mode_->itemData(int(mode), Qt::UserRole - 1);
+  if (enabled.isValid() && enabled.toInt() == 0) return;
+  mode_->setCurrentIndex(int(mode));
+}
 PreviewMode PreviewPanel::mode() const { return PreviewMode(mode_->currentIndex()); }
 bool PreviewPanel::playing() const { return playback_->isActive(); }
 

@@ -10,6 +10,7 @@
 #include "app/cli/commands.h"
 #include "core/common/errors.h"
 #include "core/io/png_image.h"
+#include "core/models/ldm/ldm_bundle.h"
 #include "core/pipeline/parameters_text.h"
 #include "core/pipeline/pipeline.h"
 #include "core/schedule/spacing.h"
@@ -55,6 +56,18 @@ void run_generate(GenerateOptions& o) {
   ModelBundle& bundle = pipeline.prepare(request);
   std::fprintf(stderr, "model %s on %s, sampler %s, %d steps, seed %lld\n", request.model.c_str(), device.c_str(),
                request.sampler.c_str(), request.steps, static_cast<long long>(request.seed));
+  if (auto* latent_model = dynamic_cast<LdmBundle*>(&bundle)) {
+    const auto unknown = latent_model->unknown_words(request.prompt);
+    if (!unknown.empty()) {
+      std::string words;
+      for (const auto& word : unknown) words += (words.empty() ? "" : ", ") + word;
+      std::fprintf(stderr, "note: the model never saw these words, they carry no meaning for it: %s\n", words.c_str());
+    }
+    if (latent_model->prompt_is_cut(request.prompt)) {
+      std::fprintf(stderr, "note: the prompt is longer than the model reads; words after the first %lld are ignored\n",
+                   static_cast<long long>(latent_model->model().tokenizer.max_words()));
+    }
+  }
   const StepCallback progress = progress_printer("generate");
   const Result result = pipeline.run(request, [&](const StepEvent& event) {
     progress(event);
@@ -74,7 +87,7 @@ void add_generate_command(CLI::App& app) {
   auto options = std::make_shared<GenerateOptions>();
   auto& o = *options;
   CLI::App* cmd = app.add_subcommand("generate", "Generate images from a prompt");
-  cmd->add_option("-p,--prompt", o.request.prompt, "What to draw (oracle: words matched against captions)");
+  cmd->add_option("-p,--prompt", o.request.prompt, "What to draw, e.g. \"grinning face\" or \"red apple, noto\" (oracle: words matched against captions)");
   cmd->add_option("-n,--negative-prompt", o.request.negative_prompt, "What to steer away from (with --cfg)");
   cmd->add_option("-m,--model", o.request.model, "Model")->capture_default_str();
   cmd->add_option("-s,--steps", o.request.steps, "Sampling steps")->check(CLI::Range(1, 1000))->capture_default_str();

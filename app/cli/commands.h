@@ -9,6 +9,8 @@ namespace diffscope::cli {
 void add_generate_command(CLI::App& app);
 void add_forward_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_evaluate_command(CLI::App& app);
 void add_info_commands(CLI::App& app);  // samplers, inspect, dataset
 
 }  // namespace diffscope::cli

@@ -3,9 +3,11 @@
 #include <cstdio>
 
 #include "app/cli/commands.h"
+#include "core/common/blas_kernels.h"
 #include "core/common/errors.h"
 
 int main(int argc, char** argv) {
+  diffscope::ensure_fast_blas_kernels(argv);
   CLI::App app{"DiffScope: watch latent diffusion denoise, step by step"};
   app.name("diffscope-cli");
   app.require_subcommand(1);
@@ -13,6 +15,8 @@ int main(int argc, char** argv) {
   diffscope::cli::add_generate_command(app);
   diffscope::cli::add_forward_command(app);
   diffscope::cli::add_bench_command(app);
+  diffscope::cli::add_train_command(app);
+  diffscope::cli::add_evaluate_command(app);
   diffscope::cli::add_info_commands(app);
   try {
     app.parse(argc, argv);

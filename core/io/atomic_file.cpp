@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <string>
 
 #include "core/common/errors.h"
@@ -21,6 +22,22 @@ void commit_partial(const std::filesystem::path& partial, const std::filesystem:
     std::filesystem::remove(partial, error);
     throw Error(destination.string() + ": cannot replace the file: " + error.message());
   }
+}
+
+void write_file_atomically(const std::filesystem::path& destination, const std::string& text) {
+  const std::filesystem::path partial = partial_path_for(destination);
+  {
+    std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      out.close();
+      std::error_code ignored;
+      std::filesystem::remove(partial, ignored);
+      throw Error(destination.string() + ": cannot write the file (disk full or not writable?)");
+    }
+  }
+  commit_partial(partial, destination);
 }
 
 }  // namespace diffscope

@@ -14,6 +14,7 @@ namespace {
 // image: the uint8 source, the centred float copy and one cached conversion.
 constexpr uint64_t kOracleImages = 1800;
 constexpr uint64_t kFloatCopiesOfSet = 3;
+constexpr uint64_t kLatentModelWeights = 64ull << 20;
 
 }  // namespace
 
@@ -25,6 +26,14 @@ MemoryEstimate estimate_run_memory(const Request& request, bool keep_history) {
   const uint64_t model_batch = batch * (guided ? 2 : 1);
 
   MemoryEstimate e;
+  if (request.model != "oracle") {
+    // A latent model: its weights (the built-in one holds ~8M float parameters)
+    // and activations of a few MB per image at 64×64, scaled with the pixels.
+    e.weights = kLatentModelWeights;
+    e.activations = model_batch * pixels * 4 * 256;
+    if (keep_history) e.history = uint64_t(std::max(request.steps, 1)) * batch * 3 * pixels * (4 + 4 * 3);
+    return e;
+  }
   e.weights = kOracleImages * item_floats * (1 + 4 * kFloatCopiesOfSet);
   // Distances/weights over the set plus a handful of image-sized temporaries.
   e.activations = model_batch * (kOracleImages * 4 * 4 + item_floats * 4 * 8);

@@ -7,6 +7,8 @@
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
 #include "core/data/emoji_set.h"
+#include "core/models/ldm/ldm_bundle.h"
+#include "core/models/model_paths.h"
 #include "core/models/oracle_bundle.h"
 #include "core/pipeline/memory_estimate.h"
 #include "core/sampling/network_denoiser.h"
@@ -37,7 +39,7 @@ void validate(const Request& request) {
 Pipeline::Pipeline() = default;
 Pipeline::~Pipeline() = default;
 
-std::vector<std::string> Pipeline::model_names() { return {"oracle"}; }
+std::vector<std::string> Pipeline::model_names() { return {kBuiltinModel, "oracle"}; }
 
 std::string resolved_spacing(const Request& request) {
   if (request.spacing.empty() || request.spacing == "auto") {
@@ -48,18 +50,36 @@ std::string resolved_spacing(const Request& request) {
 
 ModelBundle& Pipeline::prepare(const Request& request) {
   const c10::Device device = resolve_device(request.device);
-  if (request.model != "oracle") {
-    throw Error("unknown model '" + request.model + "' (available: oracle)");
+  const bool auto_schedule = request.schedule == "auto" || request.schedule.empty();
+  if (request.model == "oracle") {
+    const std::string schedule = auto_schedule ? "linear" : request.schedule;
+    const std::string key = request.model + "|" + std::to_string(request.width) + "x" +
+                            std::to_string(request.height) + "|" + schedule + "|" + device.str();
+    if (!bundle_ || key != bundle_key_) {
+      bundle_.reset();  // free the old model before loading the next
+      bundle_ = std::make_unique<OracleBundle>(load_default_image_set(), request.width, request.height, schedule,
+                                               device);
+      bundle_key_ = key;
+      device_ = device;
+    }
+    return *bundle_;
   }
-  const std::string schedule = request.schedule == "auto" || request.schedule.empty() ? "linear" : request.schedule;
-  const std::string key = request.model + "|" + std::to_string(request.width) + "x" +
-                          std::to_string(request.height) + "|" + schedule + "|" + device.str();
+  const auto dir = find_model_dir(request.model);
+  if (!dir) {
+    throw Error("unknown model '" + request.model + "' (available: " + kBuiltinModel +
+                ", oracle); models are looked for in $DIFFSCOPE_MODELS_DIR and the installed share/diffscope/models");
+  }
+  const std::string key = request.model + "|" + device.str();
   if (!bundle_ || key != bundle_key_) {
-    bundle_.reset();  // free the old model before loading the next
-    bundle_ = std::make_unique<OracleBundle>(load_default_image_set(), request.width, request.height, schedule,
-                                             device);
+    bundle_.reset();
+    bundle_ = LdmBundle::load(*dir, request.model, device);
     bundle_key_ = key;
     device_ = device;
+  }
+  // A trained network only knows the schedule it was trained with.
+  if (!auto_schedule && request.schedule != bundle_->schedule().name()) {
+    throw Error("the model '" + request.model + "' was trained with the " + bundle_->schedule().name() +
+                " noise schedule; choose auto or " + bundle_->schedule().name());
   }
   return *bundle_;
 }
@@ -73,9 +93,14 @@ Result Pipeline::run(const Request& request, const StepCallback& on_step, const 
   if (const auto available = available_memory_bytes()) {
     check_memory(estimate_run_memory(request, /*keep_history=*/false), *available);
   }
-  const SamplerInfo& sampler = sampler_by_name(request.sampler);
   ModelBundle& bundle = prepare(request);
-  const c10::Device device = device_;
+  return run_on(bundle, device_, request, on_step, cancel);
+}
+
+Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Request& request,
+                        const StepCallback& on_step, const CancelToken& cancel) {
+  validate(request);
+  const SamplerInfo& sampler = sampler_by_name(request.sampler);
   const auto start = std::chrono::steady_clock::now();
 
   Result result;

@@ -31,6 +31,11 @@ class Pipeline {
   // Throws Error for bad requests or inputs, Cancelled when `cancel` fires.
   Result run(const Request& request, const StepCallback& on_step = {}, const CancelToken& cancel = {});
 
+  // Runs on a bundle the caller holds (e.g. a model being trained) on `device`;
+  // request.model is not looked at.
+  static Result run_on(ModelBundle& bundle, const c10::Device& device, const Request& request,
+                       const StepCallback& on_step = {}, const CancelToken& cancel = {});
+
   // Loads (or reuses) the model a request names.
   ModelBundle& prepare(const Request& request);
   // The σ list a request runs over (n + 1 levels), for a prepared bundle.

@@ -9,7 +9,7 @@
 namespace diffscope {
 
 struct Request {
-  std::string model = "oracle";
+  std::string model = "diffscope-emoji";  // kBuiltinModel
   std::string prompt;
   std::string negative_prompt;
   int64_t seed = 0;

@@ -6,6 +6,7 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include "core/common/blas_kernels.h"
 #include "core/common/runtime.h"
 
 static void BM_ConvStack(benchmark::State& state) {
@@ -26,6 +27,7 @@ static void BM_ConvStack(benchmark::State& state) {
 BENCHMARK(BM_ConvStack)->Arg(32)->Arg(64)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
+  diffscope::ensure_fast_blas_kernels(argv);
   diffscope::configure_runtime();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

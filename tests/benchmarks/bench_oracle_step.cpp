@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include "core/common/blas_kernels.h"
 #include "core/common/runtime.h"
 #include "core/data/emoji_set.h"
 #include "core/models/oracle.h"
@@ -24,6 +25,7 @@ static void BM_OracleDenoise(benchmark::State& state) {
 BENCHMARK(BM_OracleDenoise)->Arg(1)->Arg(2)->Arg(10)->Unit(benchmark::kMillisecond);
 
 int main(int argc, char** argv) {
+  diffscope::ensure_fast_blas_kernels(argv);
   configure_runtime();
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/common/blas_kernels.h"
 #include "core/common/runtime.h"
 #include "ui/controls_panel.h"
 #include "ui/main_window.h"
@@ -59,6 +60,7 @@ class TimedApplication : public QApplication {
 }  // namespace
 
 int main(int argc, char** argv) {
+  diffscope::ensure_fast_blas_kernels(argv);
   diffscope::RuntimeOptions runtime;
   runtime.threads = argc > 4 ? std::atoi(argv[4]) : 0;
   diffscope::configure_runtime(runtime);

@@ -6,9 +6,11 @@
 #include <QApplication>
 #include <QStandardPaths>
 
+#include "core/common/blas_kernels.h"
 #include "core/common/runtime.h"
 
 int main(int argc, char** argv) {
+  diffscope::ensure_fast_blas_kernels(argv);
   ::testing::InitGoogleTest(&argc, argv);
   diffscope::configure_runtime();
   qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen" : qgetenv("QT_QPA_PLATFORM"));

@@ -9,6 +9,7 @@ namespace diffscope::support {
 
 inline Request small_request(const std::string& prompt, int steps) {
   Request r;
+  r.model = "oracle";
   r.prompt = prompt;
   r.steps = steps;
   r.width = r.height = 16;

@@ -39,19 +39,29 @@ int main(int argc, char** argv) {
   diffscope::ui::MainWindow window;
   window.setGeometry(0, 0, 1280, 800);
   window.show();
+  auto run = [&](const diffscope::Request& request) {
+    window.controls()->apply(request);
+    QSignalSpy ended(&window, &diffscope::ui::MainWindow::runEnded);
+    window.generate();
+    return ended.wait(120000);
+  };
+  // The built-in model: the chain at step 10 of 30, and its latents.
   diffscope::Request request;
-  request.prompt = "cat face";
+  request.prompt = "grinning face";
   request.steps = 30;
   request.seed = 3;
   request.sampler = "euler_a";
-  request.cfg_scale = 1.0;
-  window.controls()->apply(request);
-  QSignalSpy ended(&window, &diffscope::ui::MainWindow::runEnded);
-  window.generate();
-  if (!ended.wait(120000)) return 1;
-
+  if (!run(request)) return 1;
   window.preview()->showStep(9);
   bool ok = grab(window, out.filePath("screenshot-chain.png"));
+  window.preview()->setMode(diffscope::ui::PreviewMode::Latents);
+  ok = grab(window, out.filePath("screenshot-latents.png")) && ok;
+
+  // The oracle: which training images each step leans on.
+  request.model = "oracle";
+  request.prompt = "cat face";
+  request.cfg_scale = 1.0;
+  if (!run(request)) return 1;
   window.preview()->setMode(diffscope::ui::PreviewMode::Candidates);
   window.preview()->showStep(12);
   ok = grab(window, out.filePath("screenshot-candidates.png")) && ok;

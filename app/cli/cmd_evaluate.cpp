@@ -1,0 +1,93 @@
+// diffscope-cli evaluate: the built-in model's quality numbers (model card)
+// and a 4×4 grid of generated images.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "app/cli/cli_common.h"
+#include "app/cli/commands.h"
+#include "core/common/errors.h"
+#include "core/common/runtime.h"
+#include "core/data/emoji_pairs.h"
+#include "core/evaluation/model_evaluation.h"
+#include "core/io/atomic_file.h"
+#include "core/io/png_image.h"
+#include "core/models/model_paths.h"
+#include "core/pipeline/pipeline.h"
+#include "core/training/sample_grid.h"
+#include "core/training/training_captions.h"
+
+namespace diffscope::cli {
+namespace {
+
+struct EvaluateOptions {
+  std::filesystem::path data, report, grid;
+  std::string model = kBuiltinModel;
+  std::filesystem::path model_dir;  // empty: the usual search folders
+  evaluation::EvaluationOptions evaluation;
+  double cfg = -1;
+  CommonOptions common;
+};
+
+void write_grid(LdmBundle& bundle, const EmojiPairs& pairs, const EvaluateOptions& o) {
+  std::vector<at::Tensor> images;
+  std::printf("grid prompts (row by row):\n");
+  for (int64_t index : evaluation::fidelity_picks(pairs, 16)) {
+    Request request = o.evaluation.sampling;
+    request.prompt = training::styled_prompt(pairs, index);
+    request.seed = static_cast<int64_t>(images.size());
+    images.push_back(Pipeline::run_on(bundle, bundle.model().device(), request).images);
+    std::printf("  %2zu. %s\n", images.size(), request.prompt.c_str());
+  }
+  write_png(o.grid, training::make_grid(at::cat(images), 4));
+  std::printf("wrote %s\n", o.grid.c_str());
+}
+
+void run_evaluate(EvaluateOptions& o) {
+  const std::string device_text = apply_common_options(o.common);
+  if (o.cfg >= 0) o.evaluation.sampling.cfg_scale = o.cfg;
+  const auto dir = o.model_dir.empty() ? find_model_dir(o.model) : std::optional(o.model_dir);
+  if (!dir) throw Error("model '" + o.model + "' not found");
+  auto bundle = LdmBundle::load(*dir, o.model, resolve_device(o.common.device));
+  if (!o.evaluation.sampling.cfg_scale) o.evaluation.sampling.cfg_scale = bundle->default_cfg_scale();
+  const EmojiPairs pairs = load_emoji_pairs(o.data);
+  std::fprintf(stderr, "evaluating %s on %s\n", o.model.c_str(), device_text.c_str());
+  const auto report = evaluation::evaluate_model(*bundle, pairs, o.evaluation, [](const std::string& what, int done,
+                                                                                  int total) {
+    std::fprintf(stderr, "\r%s: %d/%d   ", what.c_str(), done, total);
+  });
+  std::fprintf(stderr, "\n");
+  std::printf("autoencoder PSNR on %d held-out images: %.2f dB (worst %.2f dB)\n", report.held_out_images,
+              report.autoencoder_psnr, report.autoencoder_psnr_min);
+  std::printf("prompt fidelity (%zu prompts, top-%d): %.1f %%\n", report.fidelity_runs.size(), o.evaluation.top_k,
+              100 * report.fidelity);
+  std::printf("held-out styles (%zu prompts): own held-out image in top-%d %.1f %%, either style %.1f %%\n",
+              report.held_out_runs.size(), o.evaluation.top_k, 100 * report.held_out_style,
+              100 * report.held_out_any_style);
+  std::printf("took %.0f s\n", report.seconds);
+  if (!o.report.empty()) write_file_atomically(o.report, evaluation::report_json(report, o.evaluation));
+  if (!o.grid.empty()) write_grid(*bundle, pairs, o);
+}
+
+}  // namespace
+
+void add_evaluate_command(CLI::App& app) {
+  auto options = std::make_shared<EvaluateOptions>();
+  auto& o = *options;
+  o.evaluation.sampling.sampler = "euler";
+  o.evaluation.sampling.steps = 30;
+  CLI::App* cmd = app.add_subcommand("evaluate", "Measure the built-in model (model card numbers)");
+  cmd->add_option("--data", o.data, "Data set written by diffscope-dataset")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--model", o.model, "Model name")->capture_default_str();
+  cmd->add_option("--model-dir", o.model_dir, "Folder holding <model>.json and .safetensors");
+  cmd->add_option("--prompts", o.evaluation.fidelity_prompts, "Prompt-fidelity prompts")->capture_default_str();
+  cmd->add_option("--top-k", o.evaluation.top_k, "Nearest images counted")->capture_default_str();
+  cmd->add_option("--sampler", o.evaluation.sampling.sampler, "Sampler")->capture_default_str();
+  cmd->add_option("--steps", o.evaluation.sampling.steps, "Steps")->capture_default_str();
+  cmd->add_option("--cfg", o.cfg, "CFG scale (default: the model's)");
+  cmd->add_option("--report", o.report, "Write the full report as JSON here");
+  cmd->add_option("--grid", o.grid, "Write a 4x4 grid of generated images here (PNG)");
+  add_common_options(*cmd, o.common);
+  cmd->callback([options] { run_evaluate(*options); });
+}
+
+}  // namespace diffscope::cli

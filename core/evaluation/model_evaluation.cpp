@@ -1,0 +1,160 @@
+#include "core/evaluation/model_evaluation.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "core/common/errors.h"
+#include "core/data/emoji_set.h"
+#include "core/pipeline/pipeline.h"
+#include "core/training/training_captions.h"
+
+namespace diffscope::evaluation {
+namespace {
+
+at::Tensor generate(LdmBundle& bundle, const EvaluationOptions& options, const std::string& prompt, int64_t seed) {
+  Request request = options.sampling;
+  request.prompt = prompt;
+  request.seed = seed;
+  request.batch = 1;
+  request.width = request.height = static_cast<int>(bundle.model().config.image_size);
+  return Pipeline::run_on(bundle, bundle.model().device(), request).images[0];
+}
+
+}  // namespace
+
+double psnr(const at::Tensor& a, const at::Tensor& b) {
+  if (a.sizes() != b.sizes()) throw Error("psnr: the images differ in shape");
+  const double mse = (a.to(at::kDouble) - b.to(at::kDouble)).pow(2).mean().item<double>();
+  return mse <= 0 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
+}
+
+NearestImages::NearestImages(const at::Tensor& dataset)
+    : rows_(dataset.reshape({dataset.size(0), -1}).to(at::kFloat)), squared_norms_(rows_.pow(2).sum(1)) {}
+
+std::vector<int64_t> NearestImages::nearest(const at::Tensor& image, int k) const {
+  const at::Tensor query = image.reshape({-1}).to(at::kFloat);
+  const at::Tensor distances = squared_norms_ - 2.0 * rows_.mv(query) + query.pow(2).sum();
+  const at::Tensor order = std::get<1>(distances.topk(std::min<int64_t>(k, rows_.size(0)), 0, /*largest=*/false));
+  std::vector<int64_t> nearest(static_cast<size_t>(order.size(0)));
+  for (size_t i = 0; i < nearest.size(); ++i) nearest[i] = order[static_cast<int64_t>(i)].item<int64_t>();
+  return nearest;
+}
+
+std::vector<int64_t> fidelity_picks(const EmojiPairs& pairs, int count) {
+  std::map<std::string, int64_t> first_trained;  // key → a trained image of it (sorted by key)
+  for (int64_t i = 0; i < pairs.size(); ++i) {
+    if (!pairs.held_out[static_cast<size_t>(i)]) first_trained.emplace(pairs.keys[static_cast<size_t>(i)], i);
+  }
+  std::vector<int64_t> all;
+  for (const auto& [key, index] : first_trained) all.push_back(index);
+  std::vector<int64_t> picks;
+  const size_t n = std::min<size_t>(static_cast<size_t>(std::max(count, 0)), all.size());
+  for (size_t i = 0; i < n; ++i) picks.push_back(all[i * all.size() / n]);
+  return picks;
+}
+
+EvaluationReport evaluate_model(LdmBundle& bundle, const EmojiPairs& pairs, const EvaluationOptions& options,
+                                const EvaluationProgress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  EvaluationReport report;
+  std::vector<int64_t> held_out;
+  for (int64_t i = 0; i < pairs.size(); ++i) {
+    if (pairs.held_out[static_cast<size_t>(i)]) held_out.push_back(i);
+  }
+  report.held_out_images = static_cast<int>(held_out.size());
+  const c10::Device device = bundle.model().device();
+
+  // 1. Autoencoder round trip of every held-out image (posterior mean, as generation decodes).
+  {
+    torch::NoGradGuard no_grad;
+    double sum = 0, worst = 1e9;
+    for (size_t begin = 0; begin < held_out.size(); begin += 64) {
+      const auto end = std::min(held_out.size(), begin + 64);
+      const at::Tensor chosen = at::tensor(std::vector<int64_t>(held_out.begin() + static_cast<long>(begin),
+                                                                held_out.begin() + static_cast<long>(end)));
+      const at::Tensor originals = pairs.images.index_select(0, chosen);
+      const at::Tensor latents = bundle.model().encode_images(images_to_model_range(originals).to(device));
+      const at::Tensor decoded = model_range_to_images(bundle.decode(latents).to(at::kCPU));
+      for (int64_t i = 0; i < originals.size(0); ++i) {
+        const double value = psnr(originals[i], decoded[i]);
+        sum += value;
+        worst = std::min(worst, value);
+      }
+    }
+    report.autoencoder_psnr = held_out.empty() ? 0 : sum / double(held_out.size());
+    report.autoencoder_psnr_min = held_out.empty() ? 0 : worst;
+  }
+
+  const NearestImages neighbours(pairs.images);
+  auto key_among = [&](const std::vector<int64_t>& nearest, const std::string& key) {
+    return std::any_of(nearest.begin(), nearest.end(),
+                       [&](int64_t i) { return pairs.keys[static_cast<size_t>(i)] == key; });
+  };
+
+  // 2. Prompt fidelity: the bare name of an emoji seen in training.
+  const std::vector<int64_t> picks = fidelity_picks(pairs, options.fidelity_prompts);
+  const int total = static_cast<int>(picks.size() + held_out.size());
+  int done = 0, hits = 0;
+  for (size_t p = 0; p < picks.size(); ++p) {
+    const auto i = static_cast<size_t>(picks[p]);
+    PromptOutcome outcome{pairs.names[i], pairs.keys[i]};
+    const at::Tensor image = generate(bundle, options, outcome.prompt, static_cast<int64_t>(p));
+    outcome.hit = key_among(neighbours.nearest(image, options.top_k), outcome.key);
+    hits += outcome.hit;
+    report.fidelity_runs.push_back(outcome);
+    if (progress) progress("prompt fidelity", ++done, total);
+  }
+  report.fidelity = picks.empty() ? 0 : double(hits) / double(picks.size());
+
+  // 3. Held-out styles: the name and the style it was never trained in.
+  int style_hits = 0, any_hits = 0;
+  for (size_t h = 0; h < held_out.size(); ++h) {
+    const int64_t index = held_out[h];
+    PromptOutcome outcome{training::styled_prompt(pairs, index), pairs.keys[static_cast<size_t>(index)]};
+    const at::Tensor image = generate(bundle, options, outcome.prompt, static_cast<int64_t>(10000 + h));
+    const auto nearest = neighbours.nearest(image, options.top_k);
+    outcome.hit = key_among(nearest, outcome.key);
+    outcome.style_hit = std::find(nearest.begin(), nearest.end(), index) != nearest.end();
+    style_hits += outcome.style_hit;
+    any_hits += outcome.hit;
+    report.held_out_runs.push_back(outcome);
+    if (progress) progress("held-out styles", ++done, total);
+  }
+  report.held_out_style = held_out.empty() ? 0 : double(style_hits) / double(held_out.size());
+  report.held_out_any_style = held_out.empty() ? 0 : double(any_hits) / double(held_out.size());
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+std::string report_json(const EvaluationReport& report, const EvaluationOptions& options) {
+  nlohmann::json runs_fidelity = nlohmann::json::array(), runs_held_out = nlohmann::json::array();
+  for (const auto& r : report.fidelity_runs) runs_fidelity.push_back({{"prompt", r.prompt}, {"hit", r.hit}});
+  for (const auto& r : report.held_out_runs) {
+    runs_held_out.push_back({{"prompt", r.prompt}, {"emoji_hit", r.hit}, {"style_hit", r.style_hit}});
+  }
+  const nlohmann::json j = {
+      {"sampling",
+       {{"sampler", options.sampling.sampler},
+        {"steps", options.sampling.steps},
+        {"cfg_scale", options.sampling.cfg_scale.value_or(-1)}}},
+      {"top_k", options.top_k},
+      {"autoencoder_psnr_held_out_db", report.autoencoder_psnr},
+      {"autoencoder_psnr_held_out_min_db", report.autoencoder_psnr_min},
+      {"held_out_images", report.held_out_images},
+      {"prompt_fidelity", report.fidelity},
+      {"prompt_fidelity_prompts", report.fidelity_runs.size()},
+      {"held_out_style", report.held_out_style},
+      {"held_out_emoji_either_style", report.held_out_any_style},
+      {"seconds", report.seconds},
+      {"fidelity_runs", runs_fidelity},
+      {"held_out_runs", runs_held_out},
+  };
+  return j.dump(1) + "\n";
+}
+
+}  // namespace diffscope::evaluation

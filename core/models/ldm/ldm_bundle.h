@@ -1,0 +1,55 @@
+#pragma once
+// The built-in latent diffusion model as a ModelBundle: text → the text
+// encoder's tokens, the U-Net as the Network (v-prediction), and the
+// autoencoder's decoder for latents → images.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/models/ldm/ldm_model.h"
+#include "core/models/model_bundle.h"
+
+namespace diffscope {
+
+class LdmNetwork : public Network {
+ public:
+  explicit LdmNetwork(ldm::LdmModel& model);
+  Prediction prediction() const override { return prediction_; }
+  at::Tensor forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) override;
+
+ private:
+  ldm::LdmModel& model_;
+  Prediction prediction_;
+};
+
+class LdmBundle : public ModelBundle {
+ public:
+  // Takes a loaded (or freshly trained) model and moves it to `device`.
+  LdmBundle(std::shared_ptr<ldm::LdmModel> model, const c10::Device& device);
+  // The model stored as <dir>/<name>.json + <dir>/<name>.safetensors.
+  static std::unique_ptr<LdmBundle> load(const std::filesystem::path& dir, const std::string& name,
+                                         const c10::Device& device);
+
+  std::string name() const override { return model_->config.name; }
+  const NoiseSchedule& schedule() const override { return schedule_; }
+  Network& network() override { return network_; }
+  double default_cfg_scale() const override { return model_->config.default_cfg_scale; }
+  at::Tensor encode_prompt(const std::string& prompt) override;
+  std::vector<int64_t> latent_shape(int width, int height) const override;
+  at::Tensor decode(const at::Tensor& latents) override;
+
+  // Words of the prompt the model never saw in training (they read as <unk>),
+  // and whether the prompt is longer than the text encoder reads.
+  std::vector<std::string> unknown_words(const std::string& prompt) const;
+  bool prompt_is_cut(const std::string& prompt) const;
+
+  ldm::LdmModel& model() { return *model_; }
+
+ private:
+  std::shared_ptr<ldm::LdmModel> model_;
+  NoiseSchedule schedule_;
+  LdmNetwork network_;
+};
+
+}  // namespace diffscope

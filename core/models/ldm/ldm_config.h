@@ -1,0 +1,54 @@
+#pragma once
+// The built-in model's architecture and sampling settings, kept as a JSON file
+// beside its weights so that the weights alone never decide the shapes.
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace diffscope::ldm {
+
+struct AutoencoderConfig {
+  std::vector<int64_t> encoder_channels{48, 64};   // at H/2 and H/4
+  std::vector<int64_t> decoder_channels{96, 48};  // at H/4 and H/2
+  int64_t decoder_blocks = 1;                      // residual blocks per decoder level
+};
+
+struct TextConfig {
+  std::vector<std::string> vocabulary;  // ids 0..2 are <pad>, <unk>, <start>
+  int64_t max_tokens = 24;
+  int64_t width = 128;
+  int64_t layers = 2;
+  int64_t heads = 4;
+};
+
+struct UNetConfig {
+  std::vector<int64_t> channels{32, 64, 128};  // at h, h/2, h/4 of the latent
+  int64_t heads = 4;
+  int64_t time_dim = 128;
+};
+
+struct LdmConfig {
+  std::string name = "diffscope-emoji";
+  int64_t image_size = 64;
+  int64_t latent_channels = 4;
+  int64_t downsample = 4;       // image side / latent side
+  double latent_scale = 1.0;    // latents are multiplied by this before diffusion
+  std::string prediction = "v";
+  std::string schedule = "scaled-linear";
+  double default_cfg_scale = 4.0;
+  AutoencoderConfig autoencoder;
+  TextConfig text;
+  UNetConfig unet;
+};
+
+nlohmann::json config_to_json(const LdmConfig& config);
+// Throws diffscope::Error naming the field for missing, mistyped or absurd values.
+LdmConfig config_from_json(const nlohmann::json& json);
+
+LdmConfig load_config(const std::filesystem::path& path);
+void save_config(const LdmConfig& config, const std::filesystem::path& path);
+
+}  // namespace diffscope::ldm

@@ -1,0 +1,22 @@
+#pragma once
+// Where installed models are found. Each model is <name>.json (config) +
+// <name>.safetensors (weights) in one of the search folders.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace diffscope {
+
+// The model every fresh install generates with.
+inline constexpr const char* kBuiltinModel = "diffscope-emoji";
+
+// In order: $DIFFSCOPE_MODELS_DIR; <executable>/../share/diffscope/models (an
+// installed package); the source tree's models/ (running from a build folder).
+std::vector<std::filesystem::path> model_search_dirs();
+
+// The folder holding <name>.json and <name>.safetensors, if any does. Names
+// with path separators or a leading dot are never looked up.
+std::optional<std::filesystem::path> find_model_dir(const std::string& name);
+
+}  // namespace diffscope

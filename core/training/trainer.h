@@ -1,0 +1,49 @@
+#pragma once
+// Trains the built-in model from a `diffscope-dataset` file in two phases:
+// the autoencoder (reconstruction + a small KL term), then the text encoder and
+// U-Net together on the frozen autoencoder's latents (v-prediction, caption
+// dropout for classifier-free guidance, EMA weights). Held-out images are never
+// trained on. Checkpoints let an interrupted run resume where it stopped, with
+// the same batches it would have drawn.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "core/common/cancel_token.h"
+#include "core/models/ldm/ldm_config.h"
+#include "core/training/progress.h"
+
+namespace diffscope::training {
+
+struct TrainOptions {
+  std::filesystem::path data;         // diffscope-dataset output
+  std::filesystem::path out_dir;      // checkpoint, samples, log, final model
+  std::string device = "auto";
+  uint64_t seed = 0;
+  int64_t autoencoder_steps = 3000, unet_steps = 15000;
+  int64_t autoencoder_batch = 32, unet_batch = 64;
+  double autoencoder_lr = 1e-3, unet_lr = 5e-4;
+  double kl_weight = 1e-5;
+  double ema_decay = 0.999;
+  int64_t sample_every = 1000;        // sample grid every N steps (0: only at the end)
+  int64_t checkpoint_every = 250;
+  bool resume = false;                // continue from out_dir/checkpoint.safetensors
+  ldm::LdmConfig architecture;        // the vocabulary is filled in from the data
+};
+
+// Called after every step (the CLI draws format_progress of it); may be empty.
+using ProgressSink = std::function<void(const Progress& progress)>;
+
+struct TrainSummary {
+  std::filesystem::path config_path, weights_path;
+  double seconds = 0;
+  double autoencoder_loss = 0, unet_loss = 0;  // smoothed, at the end
+};
+
+// Throws Error for unusable data or options, Cancelled (after writing a
+// checkpoint) when `cancel` fires.
+TrainSummary train_model(const TrainOptions& options, const ProgressSink& progress = {},
+                         const CancelToken& cancel = {});
+
+}  // namespace diffscope::training

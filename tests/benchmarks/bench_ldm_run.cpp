@@ -1,0 +1,95 @@
+// bench_ldm_run [model.json model.safetensors] [--threads N]
+// [--unet c0,c1,c2] [--decoder c0,c1,blocks]: how fast the
+// built-in model generates on this machine. Prints the median of repeated
+// U-Net calls (batch 2 = one CFG step), preview decodes (batch 1) and whole
+// 30-step Euler runs with CFG that decode every step's x̂0 preview, as the app
+// does. Without a model it measures randomly initialised default weights.
+#include <ATen/ATen.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/common/blas_kernels.h"
+#include "core/common/runtime.h"
+#include "core/models/ldm/ldm_bundle.h"
+#include "core/pipeline/pipeline.h"
+
+namespace {
+
+double median_ms(int repeats, const std::function<void()>& work) {
+  work();  // warm-up
+  std::vector<double> times;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    work();
+    times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  diffscope::ensure_fast_blas_kernels(argv);
+  diffscope::RuntimeOptions runtime;
+  std::vector<std::string> files;
+  diffscope::ldm::LdmConfig config;  // for random weights
+  auto three = [](const char* text) {
+    std::vector<int64_t> values(3);
+    std::sscanf(text, "%ld,%ld,%ld", &values[0], &values[1], &values[2]);
+    return values;
+  };
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+      runtime.threads = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--unet") == 0 && i + 1 < argc) {
+      config.unet.channels = three(argv[++i]);
+    } else if (std::strcmp(argv[i], "--decoder") == 0 && i + 1 < argc) {
+      auto values = three(argv[++i]);
+      config.autoencoder.decoder_channels = {values[0], values[1]};
+      config.autoencoder.decoder_blocks = values[2];
+    } else {
+      files.emplace_back(argv[i]);
+    }
+  }
+  diffscope::configure_runtime(runtime);
+  using namespace diffscope;
+  std::shared_ptr<ldm::LdmModel> model;
+  if (files.size() == 2) {
+    model = std::make_shared<ldm::LdmModel>(ldm::LdmModel::load(files[0], files[1]));
+  } else {
+    config.text.vocabulary = ldm::build_vocabulary({"grinning face smile", "red apple fruit"});
+    model = std::make_shared<ldm::LdmModel>(config);
+  }
+  LdmBundle bundle(model, c10::Device(c10::kCPU));
+  torch::NoGradGuard no_grad;
+  const at::Tensor context = at::cat({bundle.encode_prompt("grinning face"), bundle.encode_prompt("")});
+  const at::Tensor latents = at::randn({2, model->config.latent_channels, 16, 16});
+  const double unet = median_ms(50, [&] { bundle.network().forward(latents, 500.0, context, {}); });
+  const double decode = median_ms(50, [&] { bundle.decode(latents.slice(0, 0, 1)); });
+
+  Request request;
+  request.prompt = "grinning face";
+  request.sampler = "euler";
+  request.steps = 30;
+  request.cfg_scale = model->config.default_cfg_scale;
+  const double run = median_ms(5, [&] {
+    Pipeline::run_on(bundle, c10::Device(c10::kCPU), request,
+                     [&](const StepEvent& event) { bundle.decode(event.x0); });
+  });
+  std::printf("model %s (%s), %s, OpenBLAS core %s\n", model->config.name.c_str(),
+              files.size() == 2 ? files[1].c_str() : "random weights",
+              describe_device(c10::Device(c10::kCPU)).c_str(), blas_core_name());
+  std::printf("U-Net call, batch 2 (one CFG step): %.2f ms\n", unet);
+  std::printf("preview decode, batch 1:            %.2f ms\n", decode);
+  std::printf("30 Euler steps, CFG %.1f, every step's x̂0 decoded, final decode: %.1f ms\n",
+              *request.cfg_scale, run);
+  return 0;
+}

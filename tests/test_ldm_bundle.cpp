@@ -1,0 +1,81 @@
+// The built-in model as a ModelBundle, and through the Pipeline.
+#include "core/models/ldm/ldm_bundle.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "core/common/errors.h"
+#include "core/pipeline/pipeline.h"
+#include "tests/support/ldm_test_support.h"
+#include "tests/support/test_support.h"
+
+using namespace diffscope;
+
+namespace {
+
+std::shared_ptr<ldm::LdmModel> tiny_model() {
+  torch::manual_seed(11);
+  return std::make_shared<ldm::LdmModel>(support::tiny_ldm_config({"red apple", "green pear"}));
+}
+
+Request tiny_request() {
+  Request request;
+  request.model = "tiny-test";
+  request.prompt = "red apple";
+  request.steps = 4;
+  request.width = request.height = 32;
+  request.cfg_scale = 3.0;
+  return request;
+}
+
+}  // namespace
+
+TEST(LdmBundle, ShapesAndErrors) {
+  LdmBundle bundle(tiny_model(), c10::Device(c10::kCPU));
+  EXPECT_EQ(bundle.name(), "tiny-test");
+  EXPECT_EQ(bundle.network().prediction(), Prediction::V);
+  EXPECT_EQ(bundle.schedule().name(), "scaled-linear");
+  EXPECT_EQ(bundle.encode_prompt("red apple").sizes(), (std::vector<int64_t>{1, 8, 16}));
+  EXPECT_EQ(bundle.latent_shape(32, 32), (std::vector<int64_t>{4, 8, 8}));
+  EXPECT_THROW(bundle.latent_shape(64, 64), Error);
+  EXPECT_EQ(bundle.decode(at::zeros({2, 4, 8, 8})).sizes(), (std::vector<int64_t>{2, 3, 32, 32}));
+  // A batch-1 context is broadcast over the batch.
+  const at::Tensor out = bundle.network().forward(at::randn({3, 4, 8, 8}), 250.0, bundle.encode_prompt("x"), {});
+  EXPECT_EQ(out.sizes(), (std::vector<int64_t>{3, 4, 8, 8}));
+  CancelToken cancelled;
+  cancelled.cancel();
+  EXPECT_THROW(bundle.network().forward(at::randn({1, 4, 8, 8}), 1.0, bundle.encode_prompt("x"), cancelled),
+               Cancelled);
+}
+
+TEST(LdmBundle, RunsThroughThePipelineFromAModelsFolder) {
+  support::TempDir dir;
+  tiny_model()->save(dir / "tiny-test.json", dir / "tiny-test.safetensors");
+  setenv("DIFFSCOPE_MODELS_DIR", dir.path().c_str(), 1);
+  Pipeline pipeline;
+  int steps = 0;
+  const Result result = pipeline.run(tiny_request(), [&](const StepEvent& event) {
+    EXPECT_EQ(event.x0.sizes(), (std::vector<int64_t>{1, 4, 8, 8}));  // latents, decoded by the caller
+    ++steps;
+  });
+  EXPECT_EQ(steps, 4);
+  EXPECT_EQ(result.images.sizes(), (std::vector<int64_t>{1, 32, 32, 3}));
+  EXPECT_EQ(result.request.schedule, "scaled-linear");
+  // Same request, same image; another seed, another image.
+  EXPECT_TRUE(at::equal(pipeline.run(tiny_request()).images, result.images));
+  Request other = tiny_request();
+  other.seed = 99;
+  EXPECT_FALSE(at::equal(pipeline.run(other).images, result.images));
+
+  Request wrong_schedule = tiny_request();
+  wrong_schedule.schedule = "cosine";
+  EXPECT_THROW(pipeline.run(wrong_schedule), Error);
+  Request wrong_size = tiny_request();
+  wrong_size.width = 48;
+  EXPECT_THROW(pipeline.run(wrong_size), Error);
+  Request unknown = tiny_request();
+  unknown.model = "no-such-model";
+  EXPECT_THROW(pipeline.run(unknown), Error);
+  unsetenv("DIFFSCOPE_MODELS_DIR");
+}

@@ -1,0 +1,60 @@
+// The built-in model's JSON config: round trip and refusal of bad files.
+#include "core/models/ldm/ldm_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/common/errors.h"
+#include "tests/support/ldm_test_support.h"
+#include "tests/support/test_support.h"
+
+using namespace diffscope;
+using namespace diffscope::ldm;
+
+TEST(LdmConfig, RoundTripsThroughAFile) {
+  support::TempDir dir;
+  LdmConfig config = support::tiny_ldm_config({"red apple", "green pear"});
+  config.latent_scale = 0.4321;
+  save_config(config, dir / "m.json");
+  const LdmConfig loaded = load_config(dir / "m.json");
+  EXPECT_EQ(config_to_json(loaded), config_to_json(config));
+  EXPECT_DOUBLE_EQ(loaded.latent_scale, 0.4321);
+  EXPECT_EQ(loaded.text.vocabulary, config.text.vocabulary);
+}
+
+TEST(LdmConfig, RefusesBrokenOrHostileConfigs) {
+  const nlohmann::json good = config_to_json(support::tiny_ldm_config({"apple"}));
+  auto broken = [&](const std::function<void(nlohmann::json&)>& change) {
+    nlohmann::json j = good;
+    change(j);
+    return j;
+  };
+  EXPECT_NO_THROW(config_from_json(good));
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["format"] = "something-else"; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["version"] = 7; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j.erase("latent_scale"); })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["latent_scale"] = -1; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["image_size"] = "large"; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["image_size"] = 1 << 30; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["unet"]["channels"] = {8, 8}; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["unet"]["channels"] = {8, 8, -16}; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["text"]["heads"] = 3; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["text"]["vocabulary"] = {"a"}; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["downsample"] = 8; })), Error);
+}
+
+TEST(LdmConfig, FileErrorsNameTheFile) {
+  support::TempDir dir;
+  EXPECT_THROW(load_config(dir / "missing.json"), Error);
+  std::ofstream(dir / "bad.json") << "{ not json";
+  try {
+    load_config(dir / "bad.json");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.json"), std::string::npos);
+  }
+  std::ofstream(dir / "empty.json") << "{}";
+  EXPECT_THROW(load_config(dir / "empty.json"), Error);
+}

@@ -1,0 +1,68 @@
+// The built-in model's evaluation: its metrics on known inputs, and a whole
+// evaluation of a tiny (untrained) model on a synthetic data set.
+#include "core/evaluation/model_evaluation.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "core/common/errors.h"
+#include "tests/support/ldm_test_support.h"
+
+using namespace diffscope;
+using namespace diffscope::evaluation;
+
+TEST(ModelEvaluation, PsnrOfKnownDifferences) {
+  const at::Tensor a = at::full({4, 4, 3}, 100, at::kByte);
+  EXPECT_DOUBLE_EQ(psnr(a, a), 99.0);
+  EXPECT_NEAR(psnr(a, a + 1), 10 * std::log10(255.0 * 255.0), 1e-9);  // MSE 1 → 48.13 dB
+  EXPECT_NEAR(psnr(a, a + 10), 10 * std::log10(255.0 * 255.0 / 100.0), 1e-9);
+  EXPECT_THROW(psnr(a, at::zeros({4, 4, 1}, at::kByte)), Error);
+}
+
+TEST(ModelEvaluation, NearestImagesAreOrderedByPixelDistance) {
+  at::Tensor set = at::zeros({4, 2, 2, 3}, at::kByte);
+  for (int64_t i = 0; i < 4; ++i) set[i].fill_(50 * i);
+  const NearestImages index(set);
+  EXPECT_EQ(index.nearest(at::full({2, 2, 3}, 101, at::kByte), 3), (std::vector<int64_t>{2, 1, 3}));
+  EXPECT_EQ(index.nearest(set[0], 1), (std::vector<int64_t>{0}));
+  EXPECT_EQ(index.nearest(set[0], 10).size(), 4u);  // never more than the set
+}
+
+TEST(ModelEvaluation, FidelityPromptsNameDistinctTrainedEmoji) {
+  const EmojiPairs pairs = support::synthetic_pairs(40);
+  const auto picks = fidelity_picks(pairs, 10);
+  ASSERT_EQ(picks.size(), 10u);
+  std::set<std::string> keys;
+  for (int64_t i : picks) {
+    EXPECT_FALSE(pairs.held_out[static_cast<size_t>(i)]);
+    keys.insert(pairs.keys[static_cast<size_t>(i)]);
+  }
+  EXPECT_EQ(keys.size(), 10u);
+  EXPECT_EQ(fidelity_picks(pairs, 1000).size(), 32u);  // every trained key once (8 of 40 are held out)
+}
+
+TEST(ModelEvaluation, WholeEvaluationOfATinyModel) {
+  const EmojiPairs pairs = support::synthetic_pairs(20);
+  torch::manual_seed(5);
+  auto model = std::make_shared<ldm::LdmModel>(support::tiny_ldm_config(pairs.captions));
+  LdmBundle bundle(model, c10::Device(c10::kCPU));
+  EvaluationOptions options;
+  options.fidelity_prompts = 6;
+  options.sampling.steps = 3;
+  options.sampling.sampler = "euler";
+  int calls = 0;
+  const EvaluationReport report = evaluate_model(bundle, pairs, options, [&](const std::string&, int, int) { ++calls; });
+  EXPECT_EQ(report.held_out_images, 4);
+  EXPECT_EQ(report.fidelity_runs.size(), 6u);
+  EXPECT_EQ(report.held_out_runs.size(), 4u);
+  EXPECT_EQ(calls, 10);
+  EXPECT_GT(report.autoencoder_psnr, 0.0);
+  EXPECT_LT(report.autoencoder_psnr, 40.0);  // an untrained autoencoder cannot reconstruct
+  EXPECT_GE(report.fidelity, 0.0);
+  EXPECT_LE(report.fidelity, 1.0);
+  EXPECT_LE(report.held_out_style, report.held_out_any_style);  // its own image is one of its emoji's images
+  EXPECT_NE(report_json(report, options).find("\"prompt_fidelity\""), std::string::npos);
+}

@@ -1,0 +1,106 @@
+// The trainer, for real on a tiny model and a synthetic data set: output
+// files, held-out images never seen, and an interrupted run that resumes to
+// exactly the weights of an uninterrupted one.
+#include "core/training/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include "core/common/errors.h"
+#include "core/data/emoji_pairs.h"
+#include "core/models/ldm/ldm_model.h"
+#include "core/training/train_checkpoint.h"
+#include "tests/support/ldm_test_support.h"
+#include "tests/support/test_support.h"
+
+using namespace diffscope;
+using namespace diffscope::training;
+
+namespace {
+
+TrainOptions tiny_options(const support::TempDir& dir, const std::string& out) {
+  TrainOptions options;
+  options.data = dir / "pairs.safetensors";
+  options.out_dir = dir / out;
+  options.device = "cpu";
+  options.autoencoder_steps = 6;
+  options.unet_steps = 6;
+  options.autoencoder_batch = options.unet_batch = 4;
+  options.sample_every = 0;
+  options.checkpoint_every = 2;
+  options.architecture = support::tiny_ldm_config({"unused"});
+  return options;
+}
+
+std::map<std::string, torch::Tensor> final_weights(const TrainOptions& options) {
+  return ldm::LdmModel::load(options.out_dir / "tiny-test.json", options.out_dir / "tiny-test.safetensors").tensors();
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { save_emoji_pairs(support::synthetic_pairs(20), dir_ / "pairs.safetensors"); }
+  support::TempDir dir_;
+};
+
+}  // namespace
+
+TEST_F(TrainerTest, WritesModelSamplesLogAndCheckpoint) {
+  const TrainOptions options = tiny_options(dir_, "run");
+  std::vector<Progress> steps;
+  const TrainSummary summary = train_model(options, [&](const Progress& p) { steps.push_back(p); });
+  EXPECT_TRUE(std::filesystem::exists(summary.config_path));
+  EXPECT_TRUE(std::filesystem::exists(summary.weights_path));
+  EXPECT_TRUE(std::filesystem::exists(options.out_dir / "checkpoint.safetensors"));
+  EXPECT_TRUE(std::filesystem::exists(options.out_dir / "log.csv"));
+  EXPECT_TRUE(std::filesystem::exists(options.out_dir / "samples" / "autoencoder-000006.png"));
+  EXPECT_TRUE(std::filesystem::exists(options.out_dir / "samples" / "unet-000006.png"));
+  ASSERT_EQ(steps.size(), 12u);  // one per step of each phase
+  EXPECT_EQ(steps.front().phase, "autoencoder");
+  EXPECT_EQ(steps.back().phase, "unet");
+  EXPECT_EQ(steps.back().step, 6);
+  EXPECT_GT(steps.back().seconds_per_step, 0.0);
+
+  const ldm::LdmModel model = ldm::LdmModel::load(summary.config_path, summary.weights_path);
+  EXPECT_GT(model.config.latent_scale, 0.0);
+  // The vocabulary comes from trained captions only: the held-out images' word is unknown.
+  const auto& vocabulary = model.config.text.vocabulary;
+  EXPECT_NE(std::find(vocabulary.begin(), vocabulary.end(), "blob"), vocabulary.end());
+  EXPECT_EQ(std::find(vocabulary.begin(), vocabulary.end(), "heldoutonly"), vocabulary.end());
+}
+
+TEST_F(TrainerTest, InterruptedRunResumesToTheSameWeights) {
+  const TrainOptions straight = tiny_options(dir_, "straight");
+  train_model(straight);
+
+  // Stop in each phase and resume.
+  TrainOptions interrupted = tiny_options(dir_, "interrupted");
+  for (const auto& [phase, step] : std::vector<std::pair<std::string, int64_t>>{{"autoencoder", 3}, {"unet", 4}}) {
+    CancelToken cancel;
+    auto stop = [&](const Progress& p) {
+      if (p.phase == phase && p.step == step) cancel.cancel();
+    };
+    EXPECT_THROW(train_model(interrupted, stop, cancel), Cancelled);
+    const auto checkpoint = read_checkpoint(interrupted.out_dir / "checkpoint.safetensors");
+    EXPECT_EQ(checkpoint.state.phase, phase);
+    EXPECT_EQ(checkpoint.state.step, step);
+    interrupted.resume = true;
+  }
+  train_model(interrupted);
+
+  const auto a = final_weights(straight), b = final_weights(interrupted);
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, tensor] : a) {
+    EXPECT_TRUE(torch::allclose(tensor, b.at(name), 1e-5, 1e-6)) << name;
+  }
+}
+
+TEST_F(TrainerTest, RefusesBadOptionsAndMissingCheckpoints) {
+  TrainOptions options = tiny_options(dir_, "bad");
+  options.resume = true;
+  EXPECT_THROW(train_model(options), Error);  // nothing to resume
+  options.resume = false;
+  options.unet_steps = 0;
+  EXPECT_THROW(train_model(options), Error);
+  options = tiny_options(dir_, "bad");
+  options.data = dir_ / "missing.safetensors";
+  EXPECT_THROW(train_model(options), Error);
+}
