@@ -79,3 +79,23 @@ TEST(LdmBundle, RunsThroughThePipelineFromAModelsFolder) {
   EXPECT_THROW(pipeline.run(unknown), Error);
   unsetenv("DIFFSCOPE_MODELS_DIR");
 }
+
+TEST(LdmBundle, Bfloat16ComputeStaysCloseToFloat32) {
+  auto model = tiny_model();
+  LdmBundle bundle(model, c10::Device(c10::kCPU));
+  const at::Tensor x = at::randn({2, 4, 8, 8});
+  const at::Tensor context = bundle.encode_prompt("red apple");
+  const at::Tensor reference = bundle.network().forward(x, 321.5, context, {});
+  const at::Tensor reference_image = bundle.decode(x);
+  bundle.set_compute_type(at::kBFloat16);
+  EXPECT_EQ(bundle.compute_type(), at::kBFloat16);
+  const at::Tensor fast = bundle.network().forward(x, 321.5, context, {});
+  const at::Tensor fast_image = bundle.decode(x);
+  EXPECT_EQ(fast.scalar_type(), at::kFloat);  // the sampler keeps working in float32
+  EXPECT_EQ(fast_image.scalar_type(), at::kFloat);
+  auto relative = [](const at::Tensor& a, const at::Tensor& b) { return ((a - b).norm() / b.norm()).item<double>(); };
+  EXPECT_LT(relative(fast, reference), 0.05);
+  EXPECT_LT(relative(fast_image, reference_image), 0.05);
+  EXPECT_GT(relative(fast, reference), 0.0);  // it really ran in bfloat16
+  EXPECT_THROW(bundle.set_compute_type(at::kHalf), Error);
+}

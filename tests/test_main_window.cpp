@@ -247,6 +247,7 @@ TEST(MainWindow, TheBuiltInModelIsTheDefaultAndEveryPreviewModeWorksWithIt) {
   r.device = "cpu";
   window.controls()->apply(r);
   EXPECT_EQ(window.controls()->request().model, "diffscope-emoji");
+  EXPECT_EQ(window.controls()->request().cfg_scale, 4.0);  // the model's own default guidance
   generate_and_wait(window);
   EXPECT_TRUE(window.lastMessage().isEmpty()) << window.lastMessage().toStdString();
   const auto& frames = window.preview()->frames();

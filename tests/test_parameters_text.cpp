@@ -7,6 +7,7 @@ using namespace diffscope;
 
 TEST(ParametersText, FollowsAutomatic1111Layout) {
   Request r;
+  r.model = "oracle";
   r.prompt = "a cat";
   r.sampler = "euler_a";
   r.spacing = "karras";

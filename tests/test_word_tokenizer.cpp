@@ -29,7 +29,7 @@ TEST(WordTokenizer, EncodesWithStartUnknownPaddingAndTruncation) {
   EXPECT_EQ(tokenizer.encode(""), (std::vector<int64_t>{kStartToken, 0, 0, 0, 0}));
   EXPECT_EQ(tokenizer.encode("purple apple"), (std::vector<int64_t>{kStartToken, kUnknownToken, 3, 0, 0}));
   EXPECT_EQ(tokenizer.encode("apple apple apple apple apple apple").size(), 5u);
-  EXPECT_EQ(tokenizer.encode("<pad> <unk>"), (std::vector<int64_t>{kStartToken, 1, 1, 1, 1}));  // "pad", "unk" are words
+  EXPECT_EQ(tokenizer.encode("<pad> <unk>"), (std::vector<int64_t>{kStartToken, 1, 1, 0, 0}));  // plain unknown words
   EXPECT_EQ(tokenizer.unknown_words("purple apple, PURPLE kiwi"), (std::vector<std::string>{"purple", "kiwi"}));
   EXPECT_EQ(tokenizer.max_words(), 4);
 }

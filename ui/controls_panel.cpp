@@ -18,6 +18,7 @@
 
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
+#include "core/models/ldm/ldm_config.h"
 #include "core/models/model_paths.h"
 #include "core/models/oracle_bundle.h"
 #include "core/pipeline/pipeline.h"
@@ -33,6 +34,20 @@ QComboBox* combo_of(const std::vector<std::string>& items, QWidget* parent) {
   auto* combo = new QComboBox(parent);
   for (const auto& item : items) combo->addItem(QString::fromStdString(item), QString::fromStdString(item));
   return combo;
+}
+
+// The CFG scale a model is meant to be used with (its config's default; the
+// oracle samples its set exactly at 1).
+double model_default_cfg(const std::string& name) {
+  if (name == "oracle") return 1.0;
+  if (const auto dir = find_model_dir(name)) {
+    try {
+      return ldm::load_config(*dir / (name + ".json")).default_cfg_scale;
+    } catch (const Error&) {
+      // An unreadable config is reported when the model is loaded for a run.
+    }
+  }
+  return 4.0;
 }
 
 void select_data(QComboBox* combo, const QString& data) {
@@ -190,6 +205,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   }
   connect(cfg_, &QDoubleSpinBox::valueChanged, this, &ControlsPanel::settingsChanged);
   samplerChanged();
+  modelChanged();
 }
 
 void ControlsPanel::samplerChanged() {
@@ -206,6 +222,7 @@ void ControlsPanel::modelChanged() {
   width_->setEnabled(oracle);
   height_->setEnabled(oracle);
   schedule_->setEnabled(oracle);
+  cfg_->setValue(model_default_cfg(model_->currentData().toString().toStdString()));
   if (!oracle) {
     width_->setValue(64);
     height_->setValue(64);
@@ -268,13 +285,13 @@ void ControlsPanel::setRunning(bool running) {
 }
 
 void ControlsPanel::load(QSettings& s) {
-  prompt_->setPlainText(s.value("prompt", "cat").toString());
+  prompt_->setPlainText(s.value("prompt", "grinning face").toString());
   negative_->setPlainText(s.value("negative_prompt").toString());
   select_data(model_, s.value("model", kBuiltinModel).toString());
   select_data(sampler_, s.value("sampler", "euler").toString());
   select_data(spacing_, s.value("spacing", "auto").toString());
   steps_->setValue(s.value("steps", 20).toInt());
-  cfg_->setValue(s.value("cfg_scale", 1.0).toDouble());
+  cfg_->setValue(s.value("cfg_scale", cfg_->value()).toDouble());  // unsaved: the model's default
   width_->setValue(s.value("width", 64).toInt());
   height_->setValue(s.value("height", 64).toInt());
   select_data(device_, s.value("device", "auto").toString());

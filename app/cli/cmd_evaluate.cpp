@@ -47,10 +47,13 @@ void run_evaluate(EvaluateOptions& o) {
   if (o.cfg >= 0) o.evaluation.sampling.cfg_scale = o.cfg;
   const auto dir = o.model_dir.empty() ? find_model_dir(o.model) : std::optional(o.model_dir);
   if (!dir) throw Error("model '" + o.model + "' not found");
-  auto bundle = LdmBundle::load(*dir, o.model, resolve_device(o.common.device));
+  const c10::Device device = resolve_device(o.common.device);
+  auto bundle = LdmBundle::load(*dir, o.model, device);
+  bundle->set_compute_type(default_compute_type(device));
   if (!o.evaluation.sampling.cfg_scale) o.evaluation.sampling.cfg_scale = bundle->default_cfg_scale();
   const EmojiPairs pairs = load_emoji_pairs(o.data);
-  std::fprintf(stderr, "evaluating %s on %s\n", o.model.c_str(), device_text.c_str());
+  std::fprintf(stderr, "evaluating %s on %s in %s\n", o.model.c_str(), device_text.c_str(),
+               bundle->compute_type() == at::kBFloat16 ? "bfloat16" : "float32");
   const auto report = evaluation::evaluate_model(*bundle, pairs, o.evaluation, [](const std::string& what, int done,
                                                                                   int total) {
     std::fprintf(stderr, "\r%s: %d/%d   ", what.c_str(), done, total);

@@ -72,7 +72,9 @@ ModelBundle& Pipeline::prepare(const Request& request) {
   const std::string key = request.model + "|" + device.str();
   if (!bundle_ || key != bundle_key_) {
     bundle_.reset();
-    bundle_ = LdmBundle::load(*dir, request.model, device);
+    auto latent_model = LdmBundle::load(*dir, request.model, device);
+    latent_model->set_compute_type(default_compute_type(device));
+    bundle_ = std::move(latent_model);
     bundle_key_ = key;
     device_ = device;
   }

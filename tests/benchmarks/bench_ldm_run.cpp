@@ -1,5 +1,5 @@
 // bench_ldm_run [model.json model.safetensors] [--threads N]
-// [--unet c0,c1,c2] [--decoder c0,c1,blocks]: how fast the
+// [--precision float32|bfloat16] [--unet c0,c1,c2] [--decoder c0,c1,blocks]: how fast the
 // built-in model generates on this machine. Prints the median of repeated
 // U-Net calls (batch 2 = one CFG step), preview decodes (batch 1) and whole
 // 30-step Euler runs with CFG that decode every step's x̂0 preview, as the app
@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
       runtime.threads = std::atoi(argv[++i]);
+    } else if (std::strcmp(argv[i], "--precision") == 0 && i + 1 < argc) {
+      setenv("DIFFSCOPE_PRECISION", argv[++i], 1);
     } else if (std::strcmp(argv[i], "--unet") == 0 && i + 1 < argc) {
       config.unet.channels = three(argv[++i]);
     } else if (std::strcmp(argv[i], "--decoder") == 0 && i + 1 < argc) {
@@ -69,6 +71,7 @@ int main(int argc, char** argv) {
     model = std::make_shared<ldm::LdmModel>(config);
   }
   LdmBundle bundle(model, c10::Device(c10::kCPU));
+  bundle.set_compute_type(default_compute_type(c10::Device(c10::kCPU)));
   torch::NoGradGuard no_grad;
   const at::Tensor context = at::cat({bundle.encode_prompt("grinning face"), bundle.encode_prompt("")});
   const at::Tensor latents = at::randn({2, model->config.latent_channels, 16, 16});
@@ -84,9 +87,10 @@ int main(int argc, char** argv) {
     Pipeline::run_on(bundle, c10::Device(c10::kCPU), request,
                      [&](const StepEvent& event) { bundle.decode(event.x0); });
   });
-  std::printf("model %s (%s), %s, OpenBLAS core %s\n", model->config.name.c_str(),
+  std::printf("model %s (%s), %s, %s, OpenBLAS core %s\n", model->config.name.c_str(),
               files.size() == 2 ? files[1].c_str() : "random weights",
-              describe_device(c10::Device(c10::kCPU)).c_str(), blas_core_name());
+              describe_device(c10::Device(c10::kCPU)).c_str(),
+              bundle.compute_type() == at::kBFloat16 ? "bfloat16" : "float32", blas_core_name());
   std::printf("U-Net call, batch 2 (one CFG step): %.2f ms\n", unet);
   std::printf("preview decode, batch 1:            %.2f ms\n", decode);
   std::printf("30 Euler steps, CFG %.1f, every step's x̂0 decoded, final decode: %.1f ms\n",

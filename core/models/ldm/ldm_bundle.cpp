@@ -1,5 +1,7 @@
 #include "core/models/ldm/ldm_bundle.h"
 
+#include <cstdlib>
+
 #include "core/common/errors.h"
 
 namespace diffscope {
@@ -10,9 +12,9 @@ LdmNetwork::LdmNetwork(ldm::LdmModel& model)
 at::Tensor LdmNetwork::forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) {
   cancel.throw_if_cancelled();
   torch::NoGradGuard no_grad;
-  at::Tensor timesteps = at::full({x_t.size(0)}, t, x_t.options());
+  at::Tensor timesteps = at::full({x_t.size(0)}, t, x_t.options().dtype(at::kFloat));
   at::Tensor expanded = context.size(0) == x_t.size(0) ? context : context.expand({x_t.size(0), -1, -1});
-  return model_.unet->forward(x_t, timesteps, expanded);
+  return model_.unet->forward(x_t.to(compute_type_), timesteps, expanded.to(compute_type_)).to(x_t.scalar_type());
 }
 
 LdmBundle::LdmBundle(std::shared_ptr<ldm::LdmModel> model, const c10::Device& device)
@@ -57,7 +59,28 @@ std::vector<int64_t> LdmBundle::latent_shape(int width, int height) const {
 
 at::Tensor LdmBundle::decode(const at::Tensor& latents) {
   torch::NoGradGuard no_grad;
-  return model_->decode_latents(latents);
+  return model_->decode_latents(latents.to(compute_type_)).to(latents.scalar_type());
+}
+
+void LdmBundle::set_compute_type(at::ScalarType type) {
+  if (type != at::kFloat && type != at::kBFloat16) throw Error("the built-in model runs in float32 or bfloat16");
+  model_->unet->to(type);
+  model_->autoencoder->decoder->to(type);
+  network_.set_compute_type(type);
+  compute_type_ = type;
+}
+
+at::ScalarType default_compute_type(const c10::Device& device) {
+  if (const char* asked = std::getenv("DIFFSCOPE_PRECISION"); asked != nullptr && asked[0] != '\0') {
+    const std::string name = asked;
+    if (name == "float32") return at::kFloat;
+    if (name == "bfloat16") return at::kBFloat16;
+    throw Error("DIFFSCOPE_PRECISION must be float32 or bfloat16, not '" + name + "'");
+  }
+  // Measured on a 2-core AVX-512 BF16 VM, bfloat16 was slower than float32
+  // for this small model (docs/PERFORMANCE.md), so it is opt-in.
+  (void)device;
+  return at::kFloat;
 }
 
 }  // namespace diffscope

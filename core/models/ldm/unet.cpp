@@ -33,18 +33,21 @@ UNetImpl::UNetImpl(const UNetConfig& config, int64_t latent_channels, int64_t co
 }
 
 torch::Tensor UNetImpl::time_embedding(const torch::Tensor& timesteps) {
-  // Frequencies from 1 to 1/10000 (the transformer's positional encoding).
+  // Frequencies from 1 to 1/10000 (the transformer's positional encoding),
+  // always in float32: bfloat16 could not even tell t = 997 from t = 1000.
+  const torch::Tensor t = timesteps.to(torch::kFloat);
   torch::Tensor frequencies = torch::exp(
-      torch::arange(frequency_count_, timesteps.options()) * (-std::log(10000.0) / double(frequency_count_)));
-  torch::Tensor angles = timesteps.unsqueeze(1) * frequencies.unsqueeze(0);
-  return time_out_(torch::silu(time_in_(torch::cat({angles.sin(), angles.cos()}, 1))));
+      torch::arange(frequency_count_, t.options()) * (-std::log(10000.0) / double(frequency_count_)));
+  torch::Tensor angles = t.unsqueeze(1) * frequencies.unsqueeze(0);
+  torch::Tensor features = torch::cat({angles.sin(), angles.cos()}, 1).to(time_in_->weight.scalar_type());
+  return time_out_(torch::silu(time_in_(features)));
 }
 
 torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& timesteps,
                                 const torch::Tensor& context) {
   namespace F = torch::nn::functional;
   const auto upsample = F::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest);
-  torch::Tensor time = time_embedding(timesteps.to(x.scalar_type()));
+  torch::Tensor time = time_embedding(timesteps);
   torch::Tensor h0 = enc0_(conv_in_(x), time);
   torch::Tensor h1 = enc1_attn_(enc1_(down0_(h0), time), context);
   torch::Tensor h2 = enc2_attn_(enc2_(down1_(h1), time), context);
