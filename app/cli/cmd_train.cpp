@@ -30,6 +30,7 @@ void run_train(TrainCommandOptions& o) {
   const std::string device = apply_common_options(o.common);
   std::fprintf(stderr, "training on %s; Ctrl+C stops after the current step and writes a checkpoint\n",
                device.c_str());
+  CancelToken& cancel = interrupt_token();  // made before the handler can run
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   const bool terminal = isatty(STDERR_FILENO) != 0;
@@ -44,7 +45,7 @@ void run_train(TrainCommandOptions& o) {
       std::fprintf(stderr, "%s\n", line.c_str());
     }
   };
-  const training::TrainSummary summary = training::train_model(o.train, show, interrupt_token());
+  const training::TrainSummary summary = training::train_model(o.train, show, cancel);
   std::printf("wrote %s and %s after %s (autoencoder MSE %.5f, U-Net loss %.4f)\n", summary.config_path.c_str(),
               summary.weights_path.c_str(), training::format_duration(summary.seconds).c_str(),
               summary.autoencoder_loss, summary.unet_loss);
