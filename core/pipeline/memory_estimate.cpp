@@ -27,16 +27,15 @@ MemoryEstimate estimate_run_memory(const Request& request, bool keep_history) {
 
   MemoryEstimate e;
   if (request.model != "oracle") {
-    // A latent model: its weights (the built-in one holds ~8M float parameters)
+    // A latent model: its weights (the built-in one holds ~4M float parameters)
     // and activations of a few MB per image at 64×64, scaled with the pixels.
     e.weights = kLatentModelWeights;
     e.activations = model_batch * pixels * 4 * 256;
-    if (keep_history) e.history = uint64_t(std::max(request.steps, 1)) * batch * 3 * pixels * (4 + 4 * 3);
-    return e;
+  } else {
+    e.weights = kOracleImages * item_floats * (1 + 4 * kFloatCopiesOfSet);
+    // Distances/weights over the set plus a handful of image-sized temporaries.
+    e.activations = model_batch * (kOracleImages * 4 * 4 + item_floats * 4 * 8);
   }
-  e.weights = kOracleImages * item_floats * (1 + 4 * kFloatCopiesOfSet);
-  // Distances/weights over the set plus a handful of image-sized temporaries.
-  e.activations = model_batch * (kOracleImages * 4 * 4 + item_floats * 4 * 8);
   if (keep_history) {
     // x_t, x̂0 and ε̂ per step as 8-bit RGBA previews, plus the float event tensors.
     e.history = uint64_t(std::max(request.steps, 1)) * batch * 3 * pixels * (4 + 4 * 3);

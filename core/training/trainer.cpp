@@ -31,19 +31,12 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kWarmupSteps = 200;
 
-// Parameters of the text encoder and U-Net: what the second phase trains and EMA-averages.
-std::map<std::string, torch::Tensor> denoiser_tensors(const LdmModel& model) {
+// The autoencoder's parameters (phase 1), or the text encoder's and U-Net's
+// (phase 2: what is trained and EMA-averaged).
+std::map<std::string, torch::Tensor> phase_tensors(const LdmModel& model, bool autoencoder) {
   std::map<std::string, torch::Tensor> picked;
   for (auto& [name, tensor] : model.tensors()) {
-    if (name.rfind("autoencoder.", 0) != 0) picked.emplace(name, tensor);
-  }
-  return picked;
-}
-
-std::map<std::string, torch::Tensor> autoencoder_tensors(const LdmModel& model) {
-  std::map<std::string, torch::Tensor> picked;
-  for (auto& [name, tensor] : model.tensors()) {
-    if (name.rfind("autoencoder.", 0) == 0) picked.emplace(name, tensor);
+    if ((name.rfind("autoencoder.", 0) == 0) == autoencoder) picked.emplace(name, tensor);
   }
   return picked;
 }
@@ -85,6 +78,7 @@ class TrainingRun {
   torch::Tensor trained_index_;         // trained_ as a tensor on the device
   torch::Tensor latent_mean_, latent_std_;  // per trained image, unscaled
   std::shared_ptr<LdmModel> model_, ema_;
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> ema_pairs_;  // (EMA, trained) parameter pairs
   std::unique_ptr<AdamW> optimizer_;
   CheckpointState state_;
   SmoothedValue loss_;
@@ -145,7 +139,7 @@ void TrainingRun::checkpoint() {
 
 void TrainingRun::train_autoencoder() {
   auto& ae = model_->autoencoder;
-  if (!optimizer_) optimizer_ = std::make_unique<AdamW>(autoencoder_tensors(*model_));
+  if (!optimizer_) optimizer_ = std::make_unique<AdamW>(phase_tensors(*model_, true));
   model_->train(true);
   const int64_t total = options_.autoencoder_steps;
   while (state_.step < total) {
@@ -185,7 +179,7 @@ void TrainingRun::finish_autoencoder() {
   autoencoder_loss_ = loss_.value();
   loss_ = SmoothedValue{};
   state_ = CheckpointState{"unet", 0, 0, elapsed()};
-  optimizer_ = std::make_unique<AdamW>(denoiser_tensors(*model_));
+  optimizer_ = std::make_unique<AdamW>(phase_tensors(*model_, false));
   checkpoint();
 }
 
@@ -207,8 +201,11 @@ void TrainingRun::compute_latents() {
 void TrainingRun::update_ema(int64_t step) {
   torch::NoGradGuard no_grad;
   const double decay = std::min(options_.ema_decay, double(1 + step) / double(10 + step));
-  auto target = denoiser_tensors(*ema_);
-  for (auto& [name, tensor] : denoiser_tensors(*model_)) target.at(name).lerp_(tensor, 1.0 - decay);
+  if (ema_pairs_.empty()) {  // tensor handles stay valid for the whole run
+    const auto target = phase_tensors(*ema_, false);
+    for (auto& [name, tensor] : phase_tensors(*model_, false)) ema_pairs_.emplace_back(target.at(name), tensor);
+  }
+  for (auto& [average, current] : ema_pairs_) average.lerp_(current, 1.0 - decay);
 }
 
 void TrainingRun::train_unet() {
@@ -314,8 +311,8 @@ TrainSummary TrainingRun::run() {
     seconds_before_ = state_.seconds;
     model_->to(device_);
     ema_->to(device_);
-    optimizer_ = std::make_unique<AdamW>(state_.phase == "autoencoder" ? autoencoder_tensors(*model_)
-                                                                       : denoiser_tensors(*model_));
+    optimizer_ = std::make_unique<AdamW>(state_.phase == "autoencoder" ? phase_tensors(*model_, true)
+                                                                       : phase_tensors(*model_, false));
     optimizer_->load_state(loaded.optimizer, state_.optimizer_steps);
   } else {
     if (options_.resume) throw Error("nothing to resume: " + checkpoint_path.string() + " does not exist");
@@ -338,7 +335,7 @@ TrainSummary TrainingRun::run() {
   TrainSummary summary;
   summary.config_path = options_.out_dir / (ema_->config.name + ".json");
   summary.weights_path = options_.out_dir / (ema_->config.name + ".safetensors");
-  copy_tensors(model_->tensors(), autoencoder_tensors(*ema_));
+  copy_tensors(model_->tensors(), phase_tensors(*ema_, true));
   ema_->save(summary.config_path, summary.weights_path);
   summary.seconds = elapsed();
   summary.autoencoder_loss = autoencoder_loss_;
