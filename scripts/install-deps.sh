@@ -19,6 +19,10 @@ packages=(
   libgif-dev              # GIF export (OpenCV 4.6 cannot write GIF)
   fonts-dejavu-core       # text in the offscreen tests and under Xvfb
   xvfb xauth imagemagick  # a virtual display and screenshots where there is no screen
+  # The .deb and its tests
+  dpkg-dev                # dpkg-shlibdeps: cpack's Depends
+  appstream desktop-file-utils man-db  # validate the metainfo, desktop entry and man pages
+  debootstrap             # the install test's clean Debian 12 root
 )
 
 if [ "$(id -u)" -ne 0 ]; then

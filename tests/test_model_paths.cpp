@@ -35,3 +35,17 @@ TEST(ModelPaths, TheBuiltInModelShipsInTheSourceTree) {
   const auto dir = find_model_dir(kBuiltinModel);
   ASSERT_TRUE(dir.has_value()) << "models/" << kBuiltinModel << ".{json,safetensors} missing";
 }
+
+TEST(ModelPaths, AnInstalledProgramLooksBesideItselfAndNeverInTheSourceTree) {
+  unsetenv("DIFFSCOPE_MODELS_DIR");
+  const auto dirs = model_search_dirs_for("/opt/elsewhere/bin/diffscope");
+  ASSERT_EQ(dirs.size(), 1u);
+  EXPECT_EQ(dirs.front(), std::filesystem::path("/opt/elsewhere/share/diffscope/models"));
+}
+
+TEST(ModelPaths, AProgramInTheBuildFolderAlsoFindsTheSourceTreeModels) {
+  unsetenv("DIFFSCOPE_MODELS_DIR");
+  const auto own = model_search_dirs();  // this test runs from the build folder
+  ASSERT_EQ(own.size(), 2u);
+  EXPECT_TRUE(std::filesystem::exists(own.back() / (std::string(kBuiltinModel) + ".json")));
+}

@@ -22,6 +22,7 @@
 #include "core/io/png_image.h"
 #include "core/pipeline/parameters_parse.h"
 #include "core/pipeline/parameters_text.h"
+#include "ui/about.h"
 #include "ui/chain_export.h"
 #include "ui/controls_panel.h"
 #include "ui/forward_explorer.h"
@@ -38,15 +39,6 @@ QString item_path(const QString& path, int index, int count) {
   const QFileInfo info(path);
   return info.dir().filePath(QString("%1-%2.%3").arg(info.completeBaseName()).arg(index).arg(info.suffix()));
 }
-
-const char* kAbout =
-    "<h3>DiffScope 0.1</h3>"
-    "<p>Watch latent diffusion work: every step of the reverse chain, the model's predicted clean image "
-    "and noise, and the noise schedule.</p>"
-    "<p><b>Notices.</b> The oracle model's image set is EmojiOne 3.x art from Debian's <i>ruby-gemojione</i> "
-    "package, © EmojiOne, licensed CC-BY-SA-4.0 (https://creativecommons.org/licenses/by-sa/4.0/); "
-    "images made from it are adaptations under the same licence. Built with Qt 6 (LGPL-3.0), LibTorch (BSD-3), "
-    "OpenCV (Apache-2.0), giflib (MIT) and libpng (libpng licence).</p>";
 
 }  // namespace
 
@@ -95,7 +87,7 @@ void MainWindow::build_menus() {
   for (QAction* a : {generate, cancel}) a->setShortcutContext(Qt::WindowShortcut);
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
-  help->addAction(tr("&About DiffScope"), this, [this] { QMessageBox::about(this, tr("About DiffScope"), kAbout); });
+  help->addAction(tr("&About DiffScope"), this, [this] { QMessageBox::about(this, tr("About DiffScope"), about_html()); });
   help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 

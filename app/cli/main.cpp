@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   diffscope::ensure_fast_blas_kernels(argv);
   CLI::App app{"DiffScope: watch latent diffusion denoise, step by step"};
   app.name("diffscope-cli");
+  app.set_version_flag("--version", "diffscope-cli " DIFFSCOPE_VERSION);
   app.require_subcommand(1);
   app.failure_message(CLI::FailureMessage::help);  // bad arguments print the usage
   diffscope::cli::add_generate_command(app);

@@ -5,16 +5,30 @@
 
 namespace diffscope {
 
-std::vector<std::filesystem::path> model_search_dirs() {
+namespace {
+
+// Whether `path` lies inside `folder` (both absolute, lexically normalised).
+bool is_inside(const std::filesystem::path& path, const std::filesystem::path& folder) {
+  const auto relative = path.lexically_normal().lexically_relative(folder.lexically_normal());
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> model_search_dirs_for(const std::filesystem::path& executable) {
   std::vector<std::filesystem::path> dirs;
   if (const char* env = std::getenv("DIFFSCOPE_MODELS_DIR"); env != nullptr && env[0] != '\0') dirs.emplace_back(env);
-  std::error_code error;
-  const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error) dirs.push_back(executable.parent_path().parent_path() / "share" / "diffscope" / "models");
-#ifdef DIFFSCOPE_SOURCE_MODELS_DIR
-  dirs.emplace_back(DIFFSCOPE_SOURCE_MODELS_DIR);
+  if (!executable.empty()) dirs.push_back(executable.parent_path().parent_path() / "share" / "diffscope" / "models");
+#if defined(DIFFSCOPE_SOURCE_MODELS_DIR) && defined(DIFFSCOPE_BUILD_DIR)
+  if (is_inside(executable, DIFFSCOPE_BUILD_DIR)) dirs.emplace_back(DIFFSCOPE_SOURCE_MODELS_DIR);
 #endif
   return dirs;
+}
+
+std::vector<std::filesystem::path> model_search_dirs() {
+  std::error_code error;
+  const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  return model_search_dirs_for(error ? std::filesystem::path() : executable);
 }
 
 std::optional<std::filesystem::path> find_model_dir(const std::string& name) {

@@ -12,8 +12,12 @@ namespace diffscope {
 inline constexpr const char* kBuiltinModel = "diffscope-emoji";
 
 // In order: $DIFFSCOPE_MODELS_DIR; <executable>/../share/diffscope/models (an
-// installed package); the source tree's models/ (running from a build folder).
+// installed package); the source tree's models/, only for a program that runs
+// from inside this build's folder (an installed copy never reads the source tree).
 std::vector<std::filesystem::path> model_search_dirs();
+
+// The same for a given executable path (tests).
+std::vector<std::filesystem::path> model_search_dirs_for(const std::filesystem::path& executable);
 
 // The folder holding <name>.json and <name>.safetensors, if any does. Names
 // with path separators or a leading dot are never looked up.
