@@ -68,12 +68,15 @@ TEST_F(TrainerTest, WritesModelSamplesLogAndCheckpoint) {
 }
 
 TEST_F(TrainerTest, InterruptedRunResumesToTheSameWeights) {
-  const TrainOptions straight = tiny_options(dir_, "straight");
+  TrainOptions straight = tiny_options(dir_, "straight");
+  straight.decoder_steps = 4;
   train_model(straight);
 
   // Stop in each phase and resume.
   TrainOptions interrupted = tiny_options(dir_, "interrupted");
-  for (const auto& [phase, step] : std::vector<std::pair<std::string, int64_t>>{{"autoencoder", 3}, {"unet", 4}}) {
+  interrupted.decoder_steps = 4;
+  for (const auto& [phase, step] :
+       std::vector<std::pair<std::string, int64_t>>{{"autoencoder", 3}, {"unet", 4}, {"decoder", 2}}) {
     CancelToken cancel;
     auto stop = [&](const Progress& p) {
       if (p.phase == phase && p.step == step) cancel.cancel();
@@ -91,6 +94,29 @@ TEST_F(TrainerTest, InterruptedRunResumesToTheSameWeights) {
   for (const auto& [name, tensor] : a) {
     EXPECT_TRUE(torch::allclose(tensor, b.at(name), 1e-5, 1e-6)) << name;
   }
+}
+
+TEST_F(TrainerTest, DecoderPhaseChangesTheDecoderAndNothingElse) {
+  const TrainOptions two_phases = tiny_options(dir_, "two");
+  train_model(two_phases);
+  TrainOptions three_phases = tiny_options(dir_, "three");
+  three_phases.decoder_steps = 4;
+  std::vector<std::string> phases;
+  train_model(three_phases, [&](const Progress& p) { phases.push_back(p.phase); });
+  EXPECT_EQ(std::count(phases.begin(), phases.end(), "decoder"), 4);
+
+  const auto before = final_weights(two_phases), after = final_weights(three_phases);
+  ASSERT_EQ(before.size(), after.size());
+  int changed = 0;
+  for (const auto& [name, tensor] : before) {
+    const bool same = torch::equal(tensor, after.at(name));
+    if (name.rfind("autoencoder.decoder.", 0) == 0) {
+      changed += same ? 0 : 1;
+    } else {
+      EXPECT_TRUE(same) << name << " changed, but only the decoder is fine-tuned";
+    }
+  }
+  EXPECT_GT(changed, 0) << "the decoder did not learn";
 }
 
 TEST_F(TrainerTest, RefusesBadOptionsAndMissingCheckpoints) {

@@ -46,9 +46,12 @@ void run_train(TrainCommandOptions& o) {
     }
   };
   const training::TrainSummary summary = training::train_model(o.train, show, cancel);
-  std::printf("wrote %s and %s after %s (autoencoder MSE %.5f, U-Net loss %.4f)\n", summary.config_path.c_str(),
-              summary.weights_path.c_str(), training::format_duration(summary.seconds).c_str(),
-              summary.autoencoder_loss, summary.unet_loss);
+  std::printf("wrote %s and %s after %s\n", summary.config_path.c_str(), summary.weights_path.c_str(),
+              training::format_duration(summary.seconds).c_str());
+  // A resumed run knows the smoothed losses of the phases it trained itself only.
+  if (summary.autoencoder_loss > 0) std::printf("autoencoder MSE %.5f\n", summary.autoencoder_loss);
+  if (summary.unet_loss > 0) std::printf("U-Net loss %.4f\n", summary.unet_loss);
+  if (summary.decoder_loss > 0) std::printf("fine-tuned decoder MSE %.5f\n", summary.decoder_loss);
 }
 
 }  // namespace
@@ -63,9 +66,12 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--seed", t.seed, "Seed for initialisation and batches")->capture_default_str();
   cmd->add_option("--ae-steps", t.autoencoder_steps, "Autoencoder steps")->capture_default_str();
   cmd->add_option("--unet-steps", t.unet_steps, "Text encoder + U-Net steps")->capture_default_str();
+  cmd->add_option("--decoder-steps", t.decoder_steps,
+                  "Then fine-tune the decoder alone, encoder frozen (0: no third phase)")->capture_default_str();
   cmd->add_option("--ae-batch", t.autoencoder_batch, "Autoencoder batch size")->capture_default_str();
   cmd->add_option("--unet-batch", t.unet_batch, "U-Net batch size")->capture_default_str();
   cmd->add_option("--ae-lr", t.autoencoder_lr, "Autoencoder peak learning rate")->capture_default_str();
+  cmd->add_option("--decoder-lr", t.decoder_lr, "Decoder fine-tuning peak learning rate")->capture_default_str();
   cmd->add_option("--unet-lr", t.unet_lr, "U-Net peak learning rate")->capture_default_str();
   cmd->add_option("--ema", t.ema_decay, "EMA decay of the denoiser weights")->capture_default_str();
   cmd->add_option("--sample-every", t.sample_every, "Sample grid every N steps (0: at the end)")

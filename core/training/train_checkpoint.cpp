@@ -54,7 +54,7 @@ LoadedCheckpoint read_checkpoint(const std::filesystem::path& path) {
   } catch (const std::logic_error&) {
     throw Error(path.string() + ": the checkpoint's step counters are not numbers");
   }
-  if (loaded.state.phase != "autoencoder" && loaded.state.phase != "unet") {
+  if (loaded.state.phase != "autoencoder" && loaded.state.phase != "unet" && loaded.state.phase != "decoder") {
     throw Error(path.string() + ": unknown training phase '" + loaded.state.phase + "'");
   }
   const auto config_json = nlohmann::json::parse(metadata_field(file, "config"), nullptr, false);

@@ -41,6 +41,21 @@ std::map<std::string, torch::Tensor> phase_tensors(const LdmModel& model, bool a
   return picked;
 }
 
+// The decoder's parameters (phase 3).
+std::map<std::string, torch::Tensor> decoder_tensors(const LdmModel& model) {
+  std::map<std::string, torch::Tensor> picked;
+  for (auto& [name, tensor] : model.tensors()) {
+    if (name.rfind("autoencoder.decoder.", 0) == 0) picked.emplace(name, tensor);
+  }
+  return picked;
+}
+
+// What the optimizer of a phase updates.
+std::map<std::string, torch::Tensor> optimized_tensors(const LdmModel& model, const std::string& phase) {
+  if (phase == "decoder") return decoder_tensors(model);
+  return phase_tensors(model, phase == "autoencoder");
+}
+
 void copy_tensors(const std::map<std::string, torch::Tensor>& from, std::map<std::string, torch::Tensor> to) {
   torch::NoGradGuard no_grad;
   for (auto& [name, tensor] : to) tensor.copy_(from.at(name));
@@ -60,6 +75,11 @@ class TrainingRun {
   void finish_autoencoder();
   void compute_latents();
   void train_unet();
+  void start_decoder_phase();
+  void train_decoder();
+  // One reconstruction step on a batch: the decoder learns, and the encoder
+  // too when train_encoder (phase 1; phase 3 keeps it frozen). Returns the MSE.
+  double reconstruction_step(int64_t total, double peak_lr, bool train_encoder);
   void update_ema(int64_t step);
   at::Generator generator_for(int64_t step) const;
   void checkpoint();
@@ -82,7 +102,7 @@ class TrainingRun {
   std::unique_ptr<AdamW> optimizer_;
   CheckpointState state_;
   SmoothedValue loss_;
-  double autoencoder_loss_ = 0;
+  double autoencoder_loss_ = 0, unet_loss_ = 0;
   Clock::time_point started_ = Clock::now(), last_step_ = Clock::now();
   double seconds_before_ = 0;
   SmoothedValue step_seconds_{0.9};
@@ -112,7 +132,7 @@ void TrainingRun::start_fresh() {
 
 at::Generator TrainingRun::generator_for(int64_t step) const {
   // One stream per (seed, phase, step): a resumed run draws the same batches.
-  const uint64_t phase = state_.phase == "autoencoder" ? 1 : 2;
+  const uint64_t phase = state_.phase == "autoencoder" ? 1 : state_.phase == "unet" ? 2 : 3;
   return at::make_generator<at::CPUGeneratorImpl>(options_.seed * 1'000'003ULL + phase * 10'000'019ULL +
                                                   static_cast<uint64_t>(step));
 }
@@ -137,30 +157,43 @@ void TrainingRun::checkpoint() {
   write_checkpoint(options_.out_dir / "checkpoint.safetensors", *model_, *ema_, *optimizer_, state_);
 }
 
-void TrainingRun::train_autoencoder() {
+double TrainingRun::reconstruction_step(int64_t total, double peak_lr, bool train_encoder) {
   auto& ae = model_->autoencoder;
+  at::Generator generator = generator_for(state_.step);
+  torch::Tensor picks = torch::randint(static_cast<int64_t>(trained_.size()), {options_.autoencoder_batch},
+                                       generator, torch::kLong).to(device_);
+  torch::Tensor x = images_.index_select(0, trained_index_.index_select(0, picks));
+  torch::Tensor mean, log_var;
+  {
+    torch::AutoGradMode encoder_grad(train_encoder);
+    std::tie(mean, log_var) = ae->encoder->forward(x);
+  }
+  torch::Tensor noise = at::randn(mean.sizes(), generator).to(device_);
+  torch::Tensor z = mean + torch::exp(0.5 * log_var) * noise;
+  torch::Tensor reconstruction = ae->decoder->forward(z);
+  torch::Tensor mse = torch::mse_loss(reconstruction, x);
+  torch::Tensor l1 = (reconstruction - x).abs().mean();
+  torch::Tensor loss = mse + 0.1 * l1;
+  if (train_encoder) {
+    torch::Tensor kl = 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var).mean();
+    loss = loss + options_.kl_weight * kl;
+  }
+  loss.backward();
+  const double lr = warmup_cosine_lr(state_.step, total, kWarmupSteps, peak_lr, 0.05);
+  optimizer_->step(lr);
+  ++state_.step;
+  const double value = mse.item<double>();
+  report(state_.phase, state_.step, total, value, lr, elapsed());
+  return value;
+}
+
+void TrainingRun::train_autoencoder() {
   if (!optimizer_) optimizer_ = std::make_unique<AdamW>(phase_tensors(*model_, true));
   model_->train(true);
   const int64_t total = options_.autoencoder_steps;
   while (state_.step < total) {
     cancel_.throw_if_cancelled();
-    at::Generator generator = generator_for(state_.step);
-    torch::Tensor picks = torch::randint(static_cast<int64_t>(trained_.size()), {options_.autoencoder_batch},
-                                         generator, torch::kLong).to(device_);
-    torch::Tensor x = images_.index_select(0, trained_index_.index_select(0, picks));
-    auto [mean, log_var] = ae->encoder->forward(x);
-    torch::Tensor noise = at::randn(mean.sizes(), generator).to(device_);
-    torch::Tensor z = mean + torch::exp(0.5 * log_var) * noise;
-    torch::Tensor reconstruction = ae->decoder->forward(z);
-    torch::Tensor mse = torch::mse_loss(reconstruction, x);
-    torch::Tensor l1 = (reconstruction - x).abs().mean();
-    torch::Tensor kl = 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var).mean();
-    torch::Tensor loss = mse + 0.1 * l1 + options_.kl_weight * kl;
-    loss.backward();
-    const double lr = warmup_cosine_lr(state_.step, total, kWarmupSteps, options_.autoencoder_lr, 0.05);
-    optimizer_->step(lr);
-    ++state_.step;
-    report("autoencoder", state_.step, total, mse.item<double>(), lr, elapsed());
+    reconstruction_step(total, options_.autoencoder_lr, /*train_encoder=*/true);
     if (options_.sample_every > 0 && state_.step % options_.sample_every == 0) write_autoencoder_samples(state_.step);
     if (state_.step % options_.checkpoint_every == 0 || state_.step == total) checkpoint();
   }
@@ -258,6 +291,28 @@ void TrainingRun::train_unet() {
   }
 }
 
+void TrainingRun::start_decoder_phase() {
+  loss_ = SmoothedValue{};
+  state_ = CheckpointState{"decoder", 0, 0, elapsed()};
+  optimizer_ = std::make_unique<AdamW>(decoder_tensors(*model_));
+  checkpoint();
+}
+
+void TrainingRun::train_decoder() {
+  // The encoder is frozen (no optimizer for it, eval mode), so every latent the
+  // U-Net was trained on stays valid; only the decoder learns to reconstruct better.
+  model_->train(false);
+  model_->autoencoder->decoder->train(true);
+  const int64_t total = options_.decoder_steps;
+  while (state_.step < total) {
+    cancel_.throw_if_cancelled();
+    reconstruction_step(total, options_.decoder_lr, /*train_encoder=*/false);
+    if (options_.sample_every > 0 && state_.step % options_.sample_every == 0) write_autoencoder_samples(state_.step);
+    if (state_.step % options_.checkpoint_every == 0 || state_.step == total) checkpoint();
+  }
+  model_->train(false);
+}
+
 void TrainingRun::write_autoencoder_samples(int64_t step) {
   torch::NoGradGuard no_grad;
   std::vector<int64_t> shown;
@@ -311,8 +366,7 @@ TrainSummary TrainingRun::run() {
     seconds_before_ = state_.seconds;
     model_->to(device_);
     ema_->to(device_);
-    optimizer_ = std::make_unique<AdamW>(state_.phase == "autoencoder" ? phase_tensors(*model_, true)
-                                                                       : phase_tensors(*model_, false));
+    optimizer_ = std::make_unique<AdamW>(optimized_tensors(*model_, state_.phase));
     optimizer_->load_state(loaded.optimizer, state_.optimizer_steps);
   } else {
     if (options_.resume) throw Error("nothing to resume: " + checkpoint_path.string() + " does not exist");
@@ -325,12 +379,20 @@ TrainSummary TrainingRun::run() {
       train_autoencoder();
       finish_autoencoder();
     }
-    train_unet();
+    if (state_.phase == "unet") {
+      train_unet();
+      write_unet_samples(state_.step);
+      unet_loss_ = loss_.value();
+      if (options_.decoder_steps > 0) start_decoder_phase();
+    }
+    if (state_.phase == "decoder") {
+      train_decoder();
+      write_autoencoder_samples(state_.step);
+    }
   } catch (const Cancelled&) {
     checkpoint();  // the state is consistent between steps, where cancellation is checked
     throw;
   }
-  write_unet_samples(state_.step);
 
   TrainSummary summary;
   summary.config_path = options_.out_dir / (ema_->config.name + ".json");
@@ -339,7 +401,8 @@ TrainSummary TrainingRun::run() {
   ema_->save(summary.config_path, summary.weights_path);
   summary.seconds = elapsed();
   summary.autoencoder_loss = autoencoder_loss_;
-  summary.unet_loss = loss_.value();
+  summary.unet_loss = state_.phase == "decoder" ? unet_loss_ : loss_.value();
+  if (state_.phase == "decoder") summary.decoder_loss = loss_.value();
   return summary;
 }
 
@@ -348,6 +411,7 @@ TrainSummary TrainingRun::run() {
 TrainSummary train_model(const TrainOptions& options, const ProgressSink& progress, const CancelToken& cancel) {
   if (options.autoencoder_steps < 1 || options.unet_steps < 1) throw Error("both phases need at least one step");
   if (options.autoencoder_batch < 1 || options.unet_batch < 1) throw Error("batch sizes must be positive");
+  if (options.decoder_steps < 0) throw Error("--decoder-steps must not be negative");
   if (options.checkpoint_every < 1) throw Error("--checkpoint-every must be positive");
   TrainingRun run(options, progress, cancel);
   return run.run();

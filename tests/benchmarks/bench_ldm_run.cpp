@@ -3,7 +3,8 @@
 // built-in model generates on this machine. Prints the median of repeated
 // U-Net calls (batch 2 = one CFG step), preview decodes (batch 1) and whole
 // 30-step Euler runs with CFG that decode every step's x̂0 preview, as the app
-// does. Without a model it measures randomly initialised default weights.
+// does (median, fastest and slowest of 15). Without a model it measures
+// randomly initialised default weights.
 #include <ATen/ATen.h>
 #include <torch/torch.h>
 
@@ -22,8 +23,9 @@
 
 namespace {
 
-double median_ms(int repeats, const std::function<void()>& work) {
-  work();  // warm-up
+// Sorted times of `repeats` calls after one warm-up call, in ms.
+std::vector<double> times_ms(int repeats, const std::function<void()>& work) {
+  work();
   std::vector<double> times;
   for (int i = 0; i < repeats; ++i) {
     const auto start = std::chrono::steady_clock::now();
@@ -31,6 +33,11 @@ double median_ms(int repeats, const std::function<void()>& work) {
     times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(times.begin(), times.end());
+  return times;
+}
+
+double median_ms(int repeats, const std::function<void()>& work) {
+  const auto times = times_ms(repeats, work);
   return times[times.size() / 2];
 }
 
@@ -83,7 +90,9 @@ int main(int argc, char** argv) {
   request.sampler = "euler";
   request.steps = 30;
   request.cfg_scale = model->config.default_cfg_scale;
-  const double run = median_ms(5, [&] {
+  // This VM's speed drifts by up to ~40 % over minutes (other guests on the
+  // host), so the whole run is repeated and its spread printed.
+  const auto runs = times_ms(15, [&] {
     Pipeline::run_on(bundle, c10::Device(c10::kCPU), request,
                      [&](const StepEvent& event) { bundle.decode(event.x0); });
   });
@@ -93,7 +102,8 @@ int main(int argc, char** argv) {
               bundle.compute_type() == at::kBFloat16 ? "bfloat16" : "float32", blas_core_name());
   std::printf("U-Net call, batch 2 (one CFG step): %.2f ms\n", unet);
   std::printf("preview decode, batch 1:            %.2f ms\n", decode);
-  std::printf("30 Euler steps, CFG %.1f, every step's x̂0 decoded, final decode: %.1f ms\n",
-              *request.cfg_scale, run);
+  std::printf("30 Euler steps, CFG %.1f, every step's x̂0 decoded, final decode: %.1f ms median of %zu "
+              "(fastest %.1f, slowest %.1f)\n",
+              *request.cfg_scale, runs[runs.size() / 2], runs.size(), runs.front(), runs.back());
   return 0;
 }
