@@ -104,6 +104,7 @@ TEST_F(TrainerTest, DecoderPhaseChangesTheDecoderAndNothingElse) {
   std::vector<std::string> phases;
   train_model(three_phases, [&](const Progress& p) { phases.push_back(p.phase); });
   EXPECT_EQ(std::count(phases.begin(), phases.end(), "decoder"), 4);
+  EXPECT_TRUE(std::filesystem::exists(three_phases.out_dir / "samples" / "decoder-000004.png"));
 
   const auto before = final_weights(two_phases), after = final_weights(three_phases);
   ASSERT_EQ(before.size(), after.size());

@@ -77,9 +77,10 @@ class TrainingRun {
   void train_unet();
   void start_decoder_phase();
   void train_decoder();
-  // One reconstruction step on a batch: the decoder learns, and the encoder
-  // too when train_encoder (phase 1; phase 3 keeps it frozen). Returns the MSE.
-  double reconstruction_step(int64_t total, double peak_lr, bool train_encoder);
+  // Reconstruction steps until `total`: the decoder learns, and the encoder
+  // too when train_encoder (phase 1; phase 3 keeps it frozen).
+  void train_reconstruction(int64_t total, double peak_lr, bool train_encoder);
+  void reconstruction_step(int64_t total, double peak_lr, bool train_encoder);
   void update_ema(int64_t step);
   at::Generator generator_for(int64_t step) const;
   void checkpoint();
@@ -157,7 +158,7 @@ void TrainingRun::checkpoint() {
   write_checkpoint(options_.out_dir / "checkpoint.safetensors", *model_, *ema_, *optimizer_, state_);
 }
 
-double TrainingRun::reconstruction_step(int64_t total, double peak_lr, bool train_encoder) {
+void TrainingRun::reconstruction_step(int64_t total, double peak_lr, bool train_encoder) {
   auto& ae = model_->autoencoder;
   at::Generator generator = generator_for(state_.step);
   torch::Tensor picks = torch::randint(static_cast<int64_t>(trained_.size()), {options_.autoencoder_batch},
@@ -182,21 +183,22 @@ double TrainingRun::reconstruction_step(int64_t total, double peak_lr, bool trai
   const double lr = warmup_cosine_lr(state_.step, total, kWarmupSteps, peak_lr, 0.05);
   optimizer_->step(lr);
   ++state_.step;
-  const double value = mse.item<double>();
-  report(state_.phase, state_.step, total, value, lr, elapsed());
-  return value;
+  report(state_.phase, state_.step, total, mse.item<double>(), lr, elapsed());
+}
+
+void TrainingRun::train_reconstruction(int64_t total, double peak_lr, bool train_encoder) {
+  while (state_.step < total) {
+    cancel_.throw_if_cancelled();
+    reconstruction_step(total, peak_lr, train_encoder);
+    if (options_.sample_every > 0 && state_.step % options_.sample_every == 0) write_autoencoder_samples(state_.step);
+    if (state_.step % options_.checkpoint_every == 0 || state_.step == total) checkpoint();
+  }
 }
 
 void TrainingRun::train_autoencoder() {
   if (!optimizer_) optimizer_ = std::make_unique<AdamW>(phase_tensors(*model_, true));
   model_->train(true);
-  const int64_t total = options_.autoencoder_steps;
-  while (state_.step < total) {
-    cancel_.throw_if_cancelled();
-    reconstruction_step(total, options_.autoencoder_lr, /*train_encoder=*/true);
-    if (options_.sample_every > 0 && state_.step % options_.sample_every == 0) write_autoencoder_samples(state_.step);
-    if (state_.step % options_.checkpoint_every == 0 || state_.step == total) checkpoint();
-  }
+  train_reconstruction(options_.autoencoder_steps, options_.autoencoder_lr, /*train_encoder=*/true);
 }
 
 void TrainingRun::finish_autoencoder() {
@@ -303,13 +305,7 @@ void TrainingRun::train_decoder() {
   // U-Net was trained on stays valid; only the decoder learns to reconstruct better.
   model_->train(false);
   model_->autoencoder->decoder->train(true);
-  const int64_t total = options_.decoder_steps;
-  while (state_.step < total) {
-    cancel_.throw_if_cancelled();
-    reconstruction_step(total, options_.decoder_lr, /*train_encoder=*/false);
-    if (options_.sample_every > 0 && state_.step % options_.sample_every == 0) write_autoencoder_samples(state_.step);
-    if (state_.step % options_.checkpoint_every == 0 || state_.step == total) checkpoint();
-  }
+  train_reconstruction(options_.decoder_steps, options_.decoder_lr, /*train_encoder=*/false);
   model_->train(false);
 }
 
@@ -328,7 +324,9 @@ void TrainingRun::write_autoencoder_samples(int64_t step) {
   torch::Tensor both = model_range_to_images(torch::cat({x, reconstruction}).to(torch::kCPU));
   std::filesystem::create_directories(options_.out_dir / "samples");
   char name[64];
-  std::snprintf(name, sizeof name, "autoencoder-%06lld.png", static_cast<long long>(step));
+  // Named by phase: phase 3's grids must not replace phase 1's of the same step.
+  std::snprintf(name, sizeof name, "%s-%06lld.png", state_.phase == "decoder" ? "decoder" : "autoencoder",
+                static_cast<long long>(step));
   write_png(options_.out_dir / "samples" / name, make_grid(both, 8));
 }
 
