@@ -7,9 +7,12 @@ namespace diffscope {
 
 namespace {
 
-// Whether `path` lies inside `folder` (both absolute, lexically normalised).
+// Whether `path` (the resolved /proc/self/exe) lies inside `folder`, which may
+// be spelled through a symbolic link.
 bool is_inside(const std::filesystem::path& path, const std::filesystem::path& folder) {
-  const auto relative = path.lexically_normal().lexically_relative(folder.lexically_normal());
+  std::error_code error;
+  const auto real_folder = std::filesystem::weakly_canonical(folder, error);
+  const auto relative = path.lexically_normal().lexically_relative(error ? folder.lexically_normal() : real_folder);
   return !relative.empty() && *relative.begin() != "..";
 }
 
