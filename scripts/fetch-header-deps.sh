@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf .deps && mkdir -p .deps/debs
 (cd .deps/debs && apt-get download nlohmann-json3-dev libcli11-dev libpng-dev libpng16-16 zlib1g-dev \
+  libicu-dev libicu72 \
   libbenchmark-dev libbenchmark1debian)
 for deb in .deps/debs/*.deb; do dpkg -x "$deb" .deps; done
 # CMake finds libpng through the unpacked headers and library.

@@ -7,7 +7,9 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev            # LibTorch 1.13 (CPU)
   libopenblas0-openmp     # BLAS for LibTorch: the reference BLAS is ~20x slower
-  nlohmann-json3-dev libcli11-dev libpng-dev
+  nlohmann-json3-dev libcli11-dev libpng-dev zlib1g-dev
+  libicu-dev              # Unicode text cleaning for the CLIP tokenizer
+  python3-torch python3-numpy  # ../shared/tools/make_random_sd15.py: the SD 1.5 conformance checkpoint
   libgtest-dev libbenchmark-dev
   ruby-gemojione          # EmojiOne art: the oracle model's image set
   fonts-noto-color-emoji  # Noto Color Emoji: the built-in model's second art style

@@ -11,6 +11,7 @@
 #include "core/common/errors.h"
 #include "core/io/png_image.h"
 #include "core/models/ldm/ldm_bundle.h"
+#include "core/models/sd/sd_bundle.h"
 #include "core/pipeline/parameters_text.h"
 #include "core/pipeline/pipeline.h"
 #include "core/schedule/spacing.h"
@@ -53,7 +54,18 @@ void run_generate(GenerateOptions& o) {
 
   const std::string device = apply_common_options(o.common);
   Pipeline pipeline;
+  int last_percent = -1;
+  pipeline.set_load_progress([&](uint64_t done, uint64_t total) {
+    const int percent = total ? static_cast<int>(100 * done / total) : 100;
+    if (percent / 10 != last_percent / 10) std::fprintf(stderr, "loading %s: %d %%\n", request.model.c_str(), percent);
+    last_percent = percent;
+  });
   ModelBundle& bundle = pipeline.prepare(request);
+  if (auto* sd_model = dynamic_cast<SdBundle*>(&bundle)) {
+    std::fprintf(stderr, "%s checkpoint, %s-prediction (%s), computing in %s\n",
+                 sd::family_name(sd_model->info().family).c_str(), prediction_name(sd_model->prediction()).c_str(),
+                 sd_model->prediction_source().c_str(), at::toString(sd_model->compute_type()));
+  }
   std::fprintf(stderr, "model %s on %s, sampler %s, %d steps, seed %lld\n", request.model.c_str(), device.c_str(),
                request.sampler.c_str(), request.steps, static_cast<long long>(request.seed));
   if (auto* latent_model = dynamic_cast<LdmBundle*>(&bundle)) {
@@ -107,6 +119,18 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("-b,--batch", o.request.batch, "Images per run (image i uses seed + i)")
       ->check(CLI::Range(1, 64))->capture_default_str();
   cmd->add_option("-o,--output", o.output, "Output PNG (batch: name-<i>.png)")->capture_default_str();
+  cmd->add_option("--vae", o.request.vae, "Stable Diffusion: a VAE file in place of the checkpoint's own");
+  cmd->add_option("--tokenizer", o.request.tokenizer,
+                  "Stable Diffusion: CLIP tokenizer folder (vocab.json + merges.txt) or bpe_simple_vocab_16e6.txt.gz");
+  cmd->add_option("--prediction", o.request.prediction, "Stable Diffusion: auto, epsilon or v")
+      ->check(CLI::IsMember({"auto", "epsilon", "v"}))->capture_default_str();
+  cmd->add_option("--clip-skip", o.request.clip_skip, "Stable Diffusion: condition on a text layer this many from the end")
+      ->check(CLI::Range(1, 12))->capture_default_str();
+  cmd->add_option("--precision", o.request.precision, "auto, float32 (reference), bfloat16 (fast on CPUs) or float16 (CUDA)")
+      ->check(CLI::IsMember({"auto", "float32", "bfloat16", "float16"}))->capture_default_str();
+  cmd->add_option("-i,--init-image", o.request.init_image, "img2img: start from this PNG (same size as -W/-H)");
+  cmd->add_option("--strength", o.request.strength, "img2img: how much of the chain to run (1: all of it)")
+      ->check(CLI::Range(0.01, 1.0))->capture_default_str();
   cmd->add_option("--save-steps", o.steps_dir, "Write every step's x_t and predicted x0 as PNGs into this folder");
   cmd->add_flag("--overwrite", o.overwrite, "Replace existing output files");
   add_common_options(*cmd, o.common);

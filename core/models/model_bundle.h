@@ -25,6 +25,14 @@ class ModelBundle {
   virtual std::vector<int64_t> latent_shape(int width, int height) const = 0;
   // Latents (B, C, h, w) → images (B, 3, H, W) in [−1, 1].
   virtual at::Tensor decode(const at::Tensor& latents) = 0;
+  // A per-step preview of latents in [−1, 1], maybe smaller than the image;
+  // models whose decoder is slow (Stable Diffusion) approximate it.
+  virtual at::Tensor preview(const at::Tensor& latents) { return decode(latents); }
+  // Images (B, 3, H, W) in [−1, 1] → latents (img2img); Error where the model has no encoder.
+  virtual at::Tensor encode_image(const at::Tensor& images);
+  // Conditioning lengthened to `tokens` positions, so that a prompt and a
+  // negative prompt of different lengths run in one batch.
+  virtual at::Tensor pad_conditioning(const at::Tensor& conditioning, int64_t tokens);
 };
 
 }  // namespace diffscope

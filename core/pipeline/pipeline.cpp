@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/common/errors.h"
@@ -10,6 +11,8 @@
 #include "core/models/ldm/ldm_bundle.h"
 #include "core/models/model_paths.h"
 #include "core/models/oracle_bundle.h"
+#include "core/models/sd/sd_bundle.h"
+#include "core/io/png_image.h"
 #include "core/pipeline/memory_estimate.h"
 #include "core/sampling/network_denoiser.h"
 #include "core/schedule/spacing.h"
@@ -32,6 +35,20 @@ void validate(const Request& request) {
   }
   if (request.eta && !(*request.eta >= 0.0 && *request.eta <= 10.0)) throw Error("η must be between 0 and 10");
   if (request.seed < 0) throw Error("the seed must not be negative");
+  if (request.clip_skip < 1 || request.clip_skip > 12) throw Error("Clip skip must be between 1 and 12");
+  if (!(request.strength > 0.0 && request.strength <= 1.0)) throw Error("the img2img strength must be in (0, 1]");
+}
+
+// The img2img start image (H, W, 3) → latents for each batch item.
+at::Tensor encode_init_image(ModelBundle& bundle, const Request& request, const c10::Device& device) {
+  const at::Tensor image = read_png_rgb(request.init_image);
+  if (image.size(0) != request.height || image.size(1) != request.width) {
+    throw Error(request.init_image + " is " + std::to_string(image.size(1)) + "×" + std::to_string(image.size(0)) +
+                "; set the size to match it (" + std::to_string(request.width) + "×" + std::to_string(request.height) +
+                " is set)");
+  }
+  at::Tensor pixels = image.permute({2, 0, 1}).unsqueeze(0).to(device, at::kFloat) / 127.5 - 1.0;
+  return bundle.encode_image(pixels).expand({request.batch, -1, -1, -1});
 }
 
 }  // namespace
@@ -48,7 +65,22 @@ std::string resolved_spacing(const Request& request) {
   return spacing_name(spacing_by_name(request.spacing));
 }
 
-ModelBundle& Pipeline::prepare(const Request& request) {
+at::ScalarType resolved_precision(const Request& request, const c10::Device& device) {
+  const std::string& asked = request.precision;
+  if (asked.empty() || asked == "auto") {
+    if (device.is_cuda() && sd::looks_like_checkpoint_path(request.model)) return at::kHalf;
+    return default_compute_type(device);
+  }
+  if (asked == "float32") return at::kFloat;
+  if (asked == "bfloat16") return at::kBFloat16;
+  if (asked == "float16") {
+    if (!device.is_cuda()) throw Error("float16 runs only on CUDA (LibTorch has no float16 CPU kernels); use bfloat16");
+    return at::kHalf;
+  }
+  throw Error("unknown precision '" + asked + "' (use auto, float32, bfloat16 or float16)");
+}
+
+ModelBundle& Pipeline::prepare(const Request& request, const CancelToken& cancel) {
   const c10::Device device = resolve_device(request.device);
   const bool auto_schedule = request.schedule == "auto" || request.schedule.empty();
   if (request.model == "oracle") {
@@ -61,6 +93,32 @@ ModelBundle& Pipeline::prepare(const Request& request) {
                                                device);
       bundle_key_ = key;
       device_ = device;
+    }
+    return *bundle_;
+  }
+  if (sd::looks_like_checkpoint_path(request.model)) {
+    const at::ScalarType precision = resolved_precision(request, device);
+    const std::string key = request.model + "|" + request.vae + "|" + request.tokenizer + "|" + request.prediction +
+                            "|" + at::toString(precision) + "|" + device.str();
+    if (!bundle_ || key != bundle_key_) {
+      bundle_.reset();
+      bundle_key_.clear();
+      SdLoadOptions options;
+      options.checkpoint = request.model;
+      options.vae = request.vae;
+      options.tokenizer = request.tokenizer;
+      options.prediction = request.prediction;
+      options.compute_type = precision;
+      options.device = device;
+      options.progress = load_progress_;
+      options.cancel = cancel;
+      bundle_ = SdBundle::load(options);
+      bundle_key_ = key;
+      device_ = device;
+    }
+    static_cast<SdBundle&>(*bundle_).set_clip_skip(request.clip_skip);
+    if (!auto_schedule && request.schedule != bundle_->schedule().name()) {
+      throw Error("this checkpoint runs the " + bundle_->schedule().name() + " noise schedule; choose auto");
     }
     return *bundle_;
   }
@@ -87,7 +145,12 @@ ModelBundle& Pipeline::prepare(const Request& request) {
 }
 
 std::vector<double> Pipeline::sigmas_for(const Request& request, const ModelBundle& bundle) {
-  return make_sigmas(bundle.schedule(), request.steps, spacing_by_name(resolved_spacing(request)));
+  std::vector<double> sigmas = make_sigmas(bundle.schedule(), request.steps, spacing_by_name(resolved_spacing(request)));
+  if (request.init_image.empty()) return sigmas;
+  // img2img as A1111 runs it with k-diffusion samplers: the last
+  // strength·n steps of the n-step list.
+  const int keep = std::clamp(static_cast<int>(std::min(request.strength, 0.999) * request.steps), 1, request.steps);
+  return std::vector<double>(sigmas.end() - (keep + 1), sigmas.end());
 }
 
 Result Pipeline::run(const Request& request, const StepCallback& on_step, const CancelToken& cancel) {
@@ -95,7 +158,7 @@ Result Pipeline::run(const Request& request, const StepCallback& on_step, const 
   if (const auto available = available_memory_bytes()) {
     check_memory(estimate_run_memory(request, /*keep_history=*/false), *available);
   }
-  ModelBundle& bundle = prepare(request);
+  ModelBundle& bundle = prepare(request, cancel);
   return run_on(bundle, device_, request, on_step, cancel);
 }
 
@@ -115,7 +178,13 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   Guidance guidance;
   guidance.cond = bundle.encode_prompt(request.prompt).to(device);
   guidance.scale = *result.request.cfg_scale;
-  if (guidance.scale != 1.0) guidance.uncond = bundle.encode_prompt(request.negative_prompt).to(device);
+  if (guidance.scale != 1.0) {
+    guidance.uncond = bundle.encode_prompt(request.negative_prompt).to(device);
+    // Prompts of different chunk counts: the shorter one gets empty chunks.
+    const int64_t tokens = std::max(guidance.cond.size(1), guidance.uncond.size(1));
+    guidance.cond = bundle.pad_conditioning(guidance.cond, tokens);
+    guidance.uncond = bundle.pad_conditioning(guidance.uncond, tokens);
+  }
   NetworkDenoiser denoiser(bundle.network(), bundle.schedule(), guidance, cancel);
 
   NoiseSource noise(request.seed, request.batch);
@@ -124,8 +193,10 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   run.options.eta = request.eta;
   run.options.ddpm_variance = request.ddpm_variance;
 
-  // x_T = σ_0·N(0, I), drawn on the CPU, then moved to the device.
+  // x_T = σ_0·N(0, I), drawn on the CPU, then moved to the device; img2img
+  // adds it to the encoded image.
   at::Tensor x = noise.draw(item_shape).to(device) * run.sigmas.front();
+  if (!request.init_image.empty()) x = x + encode_init_image(bundle, request, device);
   at::Tensor latents = run_sampler(sampler, std::move(x), run);
   cancel.throw_if_cancelled();
 

@@ -3,6 +3,7 @@
 // with the same model, size and device do not reload it.
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,18 +37,29 @@ class Pipeline {
   static Result run_on(ModelBundle& bundle, const c10::Device& device, const Request& request,
                        const StepCallback& on_step = {}, const CancelToken& cancel = {});
 
-  // Loads (or reuses) the model a request names.
-  ModelBundle& prepare(const Request& request);
-  // The σ list a request runs over (n + 1 levels), for a prepared bundle.
+  // Loads (or reuses) the model a request names. A Stable Diffusion
+  // checkpoint reports its loading through `load_progress` and stops with
+  // Cancelled when `cancel` fires.
+  ModelBundle& prepare(const Request& request, const CancelToken& cancel = {});
+  void set_load_progress(std::function<void(uint64_t done, uint64_t total)> progress) {
+    load_progress_ = std::move(progress);
+  }
+  // The σ list a request runs over (n + 1 levels), for a prepared bundle;
+  // img2img runs only its last strength·n steps.
   static std::vector<double> sigmas_for(const Request& request, const ModelBundle& bundle);
   // Names of the models this build can run.
   static std::vector<std::string> model_names();
 
  private:
+  std::function<void(uint64_t, uint64_t)> load_progress_;
   std::unique_ptr<ModelBundle> bundle_;
   std::string bundle_key_;
   c10::Device device_{c10::kCPU};  // where bundle_ lives
 };
+
+// The compute type a request runs in on `device`: "auto" is float32 on the
+// CPU (and $DIFFSCOPE_PRECISION where set), float16 on CUDA for Stable Diffusion.
+at::ScalarType resolved_precision(const Request& request, const c10::Device& device);
 
 // The spacing a request stands for ("auto" → the sampler's default).
 std::string resolved_spacing(const Request& request);

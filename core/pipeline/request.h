@@ -23,6 +23,15 @@ struct Request {
   std::optional<double> cfg_scale;      // unset: the model's default
   int width = 64, height = 64;
   std::string device = "auto";
+  // Stable Diffusion checkpoints (model = a .safetensors path or diffusers folder):
+  std::string vae;                      // a VAE override file; empty: the checkpoint's own
+  std::string tokenizer;                // CLIP tokenizer files, where the checkpoint has none
+  std::string prediction = "auto";      // auto (folder, or A1111's test), epsilon or v
+  int clip_skip = 1;                    // A1111's "Clip skip"
+  std::string precision = "auto";       // auto, float32 (reference), bfloat16 (fast CPU), float16 (CUDA)
+  // img2img: start from this image, noised to `strength` (1: pure noise).
+  std::string init_image;
+  double strength = 0.75;
 };
 
 }  // namespace diffscope

@@ -1,0 +1,16 @@
+#include "core/models/model_bundle.h"
+
+#include "core/common/errors.h"
+
+namespace diffscope {
+
+at::Tensor ModelBundle::encode_image(const at::Tensor&) {
+  throw Error("the model '" + name() + "' cannot start from an image (it has no image encoder)");
+}
+
+at::Tensor ModelBundle::pad_conditioning(const at::Tensor& conditioning, int64_t tokens) {
+  if (conditioning.dim() >= 2 && conditioning.size(1) == tokens) return conditioning;
+  throw Error("the model '" + name() + "' cannot batch conditionings of different lengths");
+}
+
+}  // namespace diffscope

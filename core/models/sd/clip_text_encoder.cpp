@@ -1,0 +1,98 @@
+#include "core/models/sd/clip_text_encoder.h"
+
+#include <ATen/ATen.h>
+
+#include <limits>
+
+#include "core/common/errors.h"
+
+namespace diffscope::sd {
+namespace {
+
+constexpr int64_t kHeadWidth = 64;  // both towers
+
+// OpenCLIP's fused in_proj (3·W, W) split into q, k, v.
+void load_fused(WeightStore& store, const std::string& p, int64_t width, Linear& q, Linear& k, Linear& v) {
+  at::Tensor weight = store.take(p + ".in_proj_weight", {3 * width, width});
+  at::Tensor bias = store.take(p + ".in_proj_bias", {3 * width});
+  auto w = weight.chunk(3, 0), b = bias.chunk(3, 0);
+  q = Linear{w[0], b[0]}, k = Linear{w[1], b[1]}, v = Linear{w[2], b[2]};
+}
+
+}  // namespace
+
+ClipTextEncoder::ClipTextEncoder(WeightStore& store, const ClipOptions& options) : options_(options) {
+  const std::string& p = options.prefix;
+  const bool open_clip = options.kind == ClipKind::OpenClip;
+  const std::string token_name = p + (open_clip ? "token_embedding.weight" : "embeddings.token_embedding.weight");
+  const std::string position_name = p + (open_clip ? "positional_embedding" : "embeddings.position_embedding.weight");
+  const auto token_shape = store.shape(token_name);
+  if (token_shape.size() != 2) throw Error("tensor '" + token_name + "' is not an embedding table");
+  width_ = token_shape[1];
+  heads_ = width_ / kHeadWidth;
+  context_length_ = store.shape(position_name).at(0);
+  token_embedding_ = store.take(token_name, token_shape);
+  position_embedding_ = store.take(position_name, {context_length_, width_});
+  if (!open_clip) store.skip(p + "embeddings.position_ids");
+
+  const std::string layer_group = p + (open_clip ? "transformer.resblocks." : "encoder.layers.");
+  const std::string first_norm = open_clip ? ".ln_1.weight" : ".layer_norm1.weight";
+  for (int i = 0; store.has(layer_group + std::to_string(i) + first_norm); ++i) {
+    const std::string l = layer_group + std::to_string(i);
+    Layer layer;
+    if (open_clip) {
+      layer.norm1 = LayerNorm::load(store, l + ".ln_1", width_);
+      load_fused(store, l + ".attn", width_, layer.q, layer.k, layer.v);
+      layer.out = Linear::load(store, l + ".attn.out_proj", width_, width_);
+      layer.norm2 = LayerNorm::load(store, l + ".ln_2", width_);
+      const int64_t mlp = store.shape(l + ".mlp.c_fc.weight").at(0);
+      layer.fc1 = Linear::load(store, l + ".mlp.c_fc", width_, mlp);
+      layer.fc2 = Linear::load(store, l + ".mlp.c_proj", mlp, width_);
+    } else {
+      layer.norm1 = LayerNorm::load(store, l + ".layer_norm1", width_);
+      layer.q = Linear::load(store, l + ".self_attn.q_proj", width_, width_);
+      layer.k = Linear::load(store, l + ".self_attn.k_proj", width_, width_);
+      layer.v = Linear::load(store, l + ".self_attn.v_proj", width_, width_);
+      layer.out = Linear::load(store, l + ".self_attn.out_proj", width_, width_);
+      layer.norm2 = LayerNorm::load(store, l + ".layer_norm2", width_);
+      const int64_t mlp = store.shape(l + ".mlp.fc1.weight").at(0);
+      layer.fc1 = Linear::load(store, l + ".mlp.fc1", width_, mlp);
+      layer.fc2 = Linear::load(store, l + ".mlp.fc2", mlp, width_);
+    }
+    layers_.push_back(std::move(layer));
+  }
+  if (layers_.size() < 2) throw Error("the text encoder has " + std::to_string(layers_.size()) + " layers (" + layer_group + "*)");
+  final_norm_ = LayerNorm::load(store, p + (open_clip ? "ln_final" : "final_layer_norm"), width_);
+  if (open_clip) {
+    store.skip(p + "text_projection");  // the image-text contrastive head; SD never uses it
+    store.skip(p + "logit_scale");
+  }
+}
+
+at::Tensor ClipTextEncoder::forward(const at::Tensor& ids, int clip_skip) const {
+  if (ids.dim() != 2 || ids.size(1) > context_length_) {
+    throw Error("the text encoder reads up to " + std::to_string(context_length_) + " tokens per chunk");
+  }
+  const int base_skip = options_.penultimate ? 1 : 0;
+  const int run = static_cast<int>(layers_.size()) - base_skip - (std::max(clip_skip, 1) - 1);
+  if (run < 1) throw Error("Clip skip " + std::to_string(clip_skip) + " is more than the text encoder's layers");
+
+  const int64_t n = ids.size(1);
+  const auto type = token_embedding_.scalar_type();
+  at::Tensor x = at::embedding(token_embedding_, ids.to(token_embedding_.device())) + position_embedding_.slice(0, 0, n);
+  const at::Tensor mask =
+      at::full({n, n}, -std::numeric_limits<float>::infinity(), x.options().dtype(type)).triu_(1);
+  for (int i = 0; i < run; ++i) {
+    const Layer& layer = layers_[i];
+    at::Tensor h = layer.norm1(x);
+    at::Tensor attended = attention(split_heads(layer.q(h), heads_), split_heads(layer.k(h), heads_),
+                                    split_heads(layer.v(h), heads_), mask);
+    x = x + layer.out(merge_heads(attended));
+    h = layer.fc1(layer.norm2(x));
+    h = options_.quick_gelu ? h * at::sigmoid(h * 1.702) : at::gelu(h);  // quick-GELU vs exact GELU
+    x = x + layer.fc2(h);
+  }
+  return final_norm_(x);
+}
+
+}  // namespace diffscope::sd

@@ -1,0 +1,51 @@
+#pragma once
+// The text towers Stable Diffusion conditions on: OpenAI's CLIP ViT-L/14 (SD
+// 1.x; Hugging Face CLIPTextModel names, quick-GELU, the last layer's output)
+// and OpenCLIP ViT-H/14 (SD 2.x; open_clip names with fused in_proj
+// attention weights, exact GELU, the penultimate layer's output). Both are
+// pre-norm transformers with a causal mask and a final layer norm.
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+#include "core/models/sd/sd_layers.h"
+
+namespace diffscope::sd {
+
+enum class ClipKind { OpenAi, OpenClip };  // the tensor names
+
+struct ClipOptions {
+  ClipKind kind = ClipKind::OpenAi;
+  std::string prefix = "cond_stage_model.transformer.text_model.";
+  bool quick_gelu = true;    // OpenAI's CLIP; OpenCLIP uses exact GELU
+  bool penultimate = false;  // SD 2.x conditions on the last layer but one
+};
+
+class ClipTextEncoder {
+ public:
+  ClipTextEncoder(WeightStore& store, const ClipOptions& options);
+
+  // ids: (N, 77) int64 → hidden states (N, 77, width) of the layer the model
+  // conditions on, clip_skip − 1 layers earlier (A1111's "Clip skip"),
+  // through the final layer norm.
+  at::Tensor forward(const at::Tensor& ids, int clip_skip = 1) const;
+
+  const ClipOptions& options() const { return options_; }
+  int64_t width() const { return width_; }
+  int64_t context_length() const { return context_length_; }
+  int layers() const { return static_cast<int>(layers_.size()); }
+
+ private:
+  struct Layer {
+    LayerNorm norm1, norm2;
+    Linear q, k, v, out, fc1, fc2;
+  };
+  ClipOptions options_;
+  int64_t width_ = 768, heads_ = 12, context_length_ = 77;
+  at::Tensor token_embedding_, position_embedding_;
+  std::vector<Layer> layers_;
+  LayerNorm final_norm_;
+};
+
+}  // namespace diffscope::sd

@@ -1,0 +1,207 @@
+#include "core/models/sd/sd_bundle.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <cmath>
+
+#include "core/common/errors.h"
+#include "core/text/prompt_chunks.h"
+
+namespace diffscope {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string tokenizer_missing_message(const fs::path& checkpoint, bool open_clip) {
+  std::string message = checkpoint.filename().string() +
+                        " comes without CLIP tokenizer files, and DiffScope does not ship them. Point the "
+                        "tokenizer setting (--tokenizer) at a folder with vocab.json + merges.txt or at "
+                        "bpe_simple_vocab_16e6.txt.gz, or put them next to the checkpoint. Looked in:";
+  for (const auto& place : clip_tokenizer_search_places(checkpoint, open_clip)) message += "\n  " + place.string();
+  return message;
+}
+
+// The schedule is the checkpoint's own when it carries alphas_cumprod.
+NoiseSchedule checkpoint_schedule(sd::WeightStore& store, bool has_buffer) {
+  if (!has_buffer) return NoiseSchedule::scaled_linear();
+  at::Tensor buffer = store.take_float_cpu("alphas_cumprod", store.shape("alphas_cumprod")).to(at::kDouble).contiguous();
+  if (buffer.dim() != 1 || buffer.size(0) < 2) throw Error("tensor 'alphas_cumprod' is not a list of noise levels");
+  std::vector<double> values(buffer.data_ptr<double>(), buffer.data_ptr<double>() + buffer.numel());
+  const NoiseSchedule standard = NoiseSchedule::scaled_linear(static_cast<int>(values.size()));
+  double worst = 0;
+  for (size_t t = 0; t < values.size(); ++t) worst = std::max(worst, std::abs(values[t] - standard.alpha_bar(int(t))));
+  for (size_t t = 0; t < values.size(); ++t) {
+    if (!(values[t] > 0 && values[t] < 1) || (t && values[t] >= values[t - 1])) {
+      throw Error("tensor 'alphas_cumprod' is not a falling list in (0, 1) at t = " + std::to_string(t));
+    }
+  }
+  // Same numbers as the standard schedule (to float32 precision): name it so.
+  return NoiseSchedule::from_alphas_cumprod(std::move(values), worst < 1e-6 ? "scaled-linear" : "checkpoint");
+}
+
+}  // namespace
+
+at::Tensor SdNetwork::forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) {
+  c10::InferenceMode guard;
+  cancel.throw_if_cancelled();
+  const at::Tensor expanded = context.size(0) == x_t.size(0) ? context : context.expand({x_t.size(0), -1, -1});
+  return unet_.forward(x_t, t, expanded, cancel);
+}
+
+SdBundle::~SdBundle() = default;
+
+bool SdBundle::looks_like_v_prediction(const sd::SdUnet& unet, int64_t context_dim, const c10::Device& device,
+                                       at::ScalarType type) {
+  c10::InferenceMode guard;
+  const auto options = at::TensorOptions().device(device).dtype(at::kFloat);
+  at::Tensor x = at::full({1, 4, 8, 8}, 0.5, options);
+  at::Tensor context = at::full({1, 77, context_dim}, 0.5, options.dtype(type));
+  const double mean = (unet.forward(x, 999.0, context, {}) - x).mean().item<double>();
+  return mean < -1.0;
+}
+
+std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
+  c10::InferenceMode guard;
+  std::unique_ptr<SdBundle> bundle(new SdBundle());
+  bundle->compute_type_ = options.compute_type;
+  bundle->device_ = options.device;
+  sd::WeightStore store(options.compute_type, options.device);
+  bundle->info_ = sd::open_checkpoint(options.checkpoint, store);
+  const sd::CheckpointInfo& info = bundle->info_;
+  bundle->name_ = fs::path(options.checkpoint).filename().replace_extension().string();
+  if (!options.vae.empty()) sd::open_vae_override(options.vae, store);
+
+  const auto tokenizer_path = find_clip_tokenizer(options.checkpoint, options.tokenizer, info.family == sd::Family::Sd2);
+  if (!tokenizer_path) throw Error(tokenizer_missing_message(options.checkpoint, info.family == sd::Family::Sd2));
+  bundle->tokenizer_ = std::make_unique<ClipTokenizer>(ClipTokenizer::from_path(*tokenizer_path));
+
+  const CancelToken cancel = options.cancel;
+  store.set_progress([&](uint64_t done, uint64_t total) {
+    cancel.throw_if_cancelled();
+    if (options.progress) options.progress(done, total);
+  });
+
+  sd::ClipOptions clip;
+  clip.kind = info.open_clip ? sd::ClipKind::OpenClip : sd::ClipKind::OpenAi;
+  clip.prefix = info.open_clip ? "cond_stage_model.model." : "cond_stage_model.transformer.text_model.";
+  clip.quick_gelu = info.text_quick_gelu;
+  clip.penultimate = info.text_penultimate;
+  bundle->text_encoder_ = std::make_unique<sd::ClipTextEncoder>(store, clip);
+  if (bundle->text_encoder_->width() != info.context_dim) {
+    throw Error("the text encoder is " + std::to_string(bundle->text_encoder_->width()) + " wide, the U-Net attends to " +
+                std::to_string(info.context_dim));
+  }
+
+  sd::UnetOptions unet;
+  unet.context_dim = info.context_dim;
+  unet.linear_projection = info.linear_projection;
+  if (info.family == sd::Family::Sd2) unet.head_dim = 64;
+  unet.upcast_attention = info.family == sd::Family::Sd2 && options.compute_type == at::kHalf;
+  bundle->unet_ = std::make_unique<sd::SdUnet>(store, unet);
+  bundle->vae_ = std::make_unique<sd::SdVae>(store, "first_stage_model.");
+  bundle->schedule_ = checkpoint_schedule(store, info.has_schedule);
+
+  if (const auto unused = store.unused(); !unused.empty()) {
+    std::string list;
+    for (size_t i = 0; i < unused.size() && i < 5; ++i) list += (i ? ", " : "") + unused[i];
+    throw Error(options.checkpoint.string() + ": " + std::to_string(unused.size()) +
+                " tensors are not part of an SD " + (info.family == sd::Family::Sd1 ? "1.x" : "2.x") +
+                " model: " + list + (unused.size() > 5 ? ", …" : "") + " (a merged, LoRA or unsupported file?)");
+  }
+
+  Prediction prediction = Prediction::Epsilon;
+  if (options.prediction != "auto" && !options.prediction.empty()) {
+    prediction = prediction_by_name(options.prediction);
+    bundle->prediction_source_ = "setting";
+  } else if (info.prediction) {
+    prediction = prediction_by_name(*info.prediction);
+    bundle->prediction_source_ = "scheduler_config.json";
+  } else if (info.family == sd::Family::Sd1) {
+    bundle->prediction_source_ = "SD 1.x default";
+  } else {
+    prediction = looks_like_v_prediction(*bundle->unet_, info.context_dim, options.device, options.compute_type)
+                     ? Prediction::V
+                     : Prediction::Epsilon;
+    bundle->prediction_source_ = "test forward pass";
+  }
+  bundle->network_ = std::make_unique<SdNetwork>(*bundle->unet_, prediction);
+  bundle->empty_chunk_ = bundle->encode_prompt("");
+  return bundle;
+}
+
+at::Tensor SdBundle::encode_prompt(const std::string& prompt) {
+  c10::InferenceMode guard;
+  ChunkOptions chunking;
+  if (info_.family == sd::Family::Sd2) chunking.pad_id = 0;
+  const std::vector<TokenChunk> chunks = chunk_prompt(prompt, *tokenizer_, chunking);
+  const int64_t n = static_cast<int64_t>(chunks.size()), length = static_cast<int64_t>(chunks.front().ids.size());
+  at::Tensor ids = at::empty({n, length}, at::kLong), weights = at::empty({n, length}, at::kFloat);
+  bool weighted = false;
+  for (int64_t c = 0; c < n; ++c) {
+    for (int64_t i = 0; i < length; ++i) {
+      ids[c][i] = chunks[c].ids[i];
+      weights[c][i] = chunks[c].weights[i];
+      weighted = weighted || chunks[c].weights[i] != 1.0f;
+    }
+  }
+  at::Tensor z = text_encoder_->forward(ids.to(device_), clip_skip_).to(at::kFloat);
+  if (weighted) {
+    // A1111's emphasis: scale each token, then restore each chunk's mean.
+    const at::Tensor mean_before = z.mean({1, 2}, true);
+    z = z * weights.to(z.device()).unsqueeze(-1);
+    z = z * (mean_before / z.mean({1, 2}, true));
+  }
+  return z.reshape({1, n * length, z.size(2)});
+}
+
+at::Tensor SdBundle::pad_conditioning(const at::Tensor& conditioning, int64_t tokens) {
+  const int64_t chunk = empty_chunk_.size(1);
+  if (conditioning.size(1) > tokens || (tokens - conditioning.size(1)) % chunk != 0) {
+    throw Error("conditioning of " + std::to_string(conditioning.size(1)) + " tokens cannot be padded to " +
+                std::to_string(tokens));
+  }
+  std::vector<at::Tensor> parts = {conditioning};
+  for (int64_t have = conditioning.size(1); have < tokens; have += chunk) {
+    parts.push_back(empty_chunk_.to(conditioning.device()).expand({conditioning.size(0), -1, -1}));
+  }
+  return at::cat(parts, 1);
+}
+
+std::vector<int64_t> SdBundle::latent_shape(int width, int height) const {
+  const int64_t multiple = vae_->downsampling() * unet_->downsampling();
+  if (width < multiple || height < multiple || width % multiple != 0 || height % multiple != 0) {
+    throw Error("Stable Diffusion needs width and height in multiples of " + std::to_string(multiple) + " pixels; " +
+                std::to_string(width) + "×" + std::to_string(height) + " was asked for");
+  }
+  return {vae_->latent_channels(), height / vae_->downsampling(), width / vae_->downsampling()};
+}
+
+at::Tensor SdBundle::decode(const at::Tensor& latents) {
+  c10::InferenceMode guard;
+  std::vector<at::Tensor> images;  // one at a time: a 512² decode holds ~2 GB of activations
+  for (int64_t i = 0; i < latents.size(0); ++i) images.push_back(vae_->decode(latents.narrow(0, i, 1)));
+  return at::cat(images);
+}
+
+at::Tensor SdBundle::encode_image(const at::Tensor& images) {
+  c10::InferenceMode guard;
+  std::vector<at::Tensor> latents;
+  for (int64_t i = 0; i < images.size(0); ++i) latents.push_back(vae_->encode(images.narrow(0, i, 1)));
+  return at::cat(latents);
+}
+
+at::Tensor latent_rgb_preview(const at::Tensor& latents) {
+  // A1111's sd_vae_approx.cheap_approximation factors for the SD 1.x/2.x VAE.
+  static const float kFactors[4][3] = {
+      {0.298f, 0.207f, 0.208f}, {0.187f, 0.286f, 0.173f}, {-0.158f, 0.189f, 0.264f}, {-0.184f, -0.271f, -0.473f}};
+  at::Tensor factors = at::from_blob(const_cast<float*>(&kFactors[0][0]), {4, 3}, at::kFloat).to(latents.device());
+  return at::einsum("bchw,cr->brhw", {latents.to(at::kFloat), factors}).clamp(-1.0, 1.0);
+}
+
+at::Tensor SdBundle::preview(const at::Tensor& latents) {
+  if (latents.size(1) != 4) return decode(latents);
+  return latent_rgb_preview(latents);
+}
+
+}  // namespace diffscope

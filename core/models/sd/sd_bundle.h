@@ -1,0 +1,103 @@
+#pragma once
+// A Stable Diffusion 1.x / 2.x checkpoint as a ModelBundle: CLIP tokenizer
+// (A1111 emphasis and 75-token chunks) and text tower, the U-Net as the
+// Network, the VAE for decoding, and a cheap latent → RGB projection for the
+// per-step previews. ε- or v-prediction comes from the folder's
+// scheduler_config.json, a setting, or (SD 2.x) A1111's test forward pass.
+#include <ATen/core/Tensor.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/common/cancel_token.h"
+#include "core/models/model_bundle.h"
+#include "core/models/sd/clip_text_encoder.h"
+#include "core/models/sd/sd_checkpoint.h"
+#include "core/models/sd/sd_unet.h"
+#include "core/models/sd/sd_vae.h"
+#include "core/text/clip_tokenizer.h"
+
+namespace diffscope {
+
+struct SdLoadOptions {
+  std::filesystem::path checkpoint;   // .safetensors file or diffusers folder
+  std::filesystem::path vae;          // optional VAE override file
+  std::string tokenizer;              // optional tokenizer file or folder
+  std::string prediction = "auto";    // "auto", "epsilon" or "v"
+  at::ScalarType compute_type = at::kFloat;
+  c10::Device device{c10::kCPU};
+  // Called as tensors are read (bytes done, bytes in all); may throw Cancelled.
+  std::function<void(uint64_t, uint64_t)> progress;
+  CancelToken cancel;
+};
+
+class SdNetwork : public Network {
+ public:
+  SdNetwork(sd::SdUnet& unet, Prediction prediction) : unet_(unet), prediction_(prediction) {}
+  Prediction prediction() const override { return prediction_; }
+  void set_prediction(Prediction prediction) { prediction_ = prediction; }
+  at::Tensor forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) override;
+
+ private:
+  sd::SdUnet& unet_;
+  Prediction prediction_;
+};
+
+class SdBundle : public ModelBundle {
+ public:
+  // Throws Error naming the file and tensor for anything it cannot use, and
+  // Cancelled when options.cancel fires while loading.
+  static std::unique_ptr<SdBundle> load(const SdLoadOptions& options);
+  ~SdBundle() override;
+
+  std::string name() const override { return name_; }
+  const NoiseSchedule& schedule() const override { return schedule_; }
+  Network& network() override { return *network_; }
+  double default_cfg_scale() const override { return 7.0; }
+  at::Tensor encode_prompt(const std::string& prompt) override;
+  at::Tensor pad_conditioning(const at::Tensor& conditioning, int64_t tokens) override;
+  std::vector<int64_t> latent_shape(int width, int height) const override;
+  at::Tensor decode(const at::Tensor& latents) override;
+  at::Tensor preview(const at::Tensor& latents) override;
+  at::Tensor encode_image(const at::Tensor& images) override;
+
+  void set_clip_skip(int clip_skip) { clip_skip_ = clip_skip; }
+  const sd::CheckpointInfo& info() const { return info_; }
+  Prediction prediction() const { return network_->prediction(); }
+  // Where the prediction type came from: "setting", "scheduler_config.json",
+  // "SD 1.x default" or "test forward pass".
+  const std::string& prediction_source() const { return prediction_source_; }
+  const ClipTokenizer& tokenizer() const { return *tokenizer_; }
+  at::ScalarType compute_type() const { return compute_type_; }
+
+  // A1111's check for SD 2.x v-models: the U-Net's output on a constant input
+  // at t = 999 is far below the input for v-prediction.
+  static bool looks_like_v_prediction(const sd::SdUnet& unet, int64_t context_dim, const c10::Device& device,
+                                      at::ScalarType type);
+
+ private:
+  SdBundle() = default;
+
+  std::string name_;
+  sd::CheckpointInfo info_;
+  std::unique_ptr<ClipTokenizer> tokenizer_;
+  std::unique_ptr<sd::ClipTextEncoder> text_encoder_;
+  std::unique_ptr<sd::SdUnet> unet_;
+  std::unique_ptr<sd::SdVae> vae_;
+  std::unique_ptr<SdNetwork> network_;
+  NoiseSchedule schedule_ = NoiseSchedule::scaled_linear();
+  std::string prediction_source_;
+  at::Tensor empty_chunk_;  // the empty prompt's conditioning (pads shorter prompts)
+  int clip_skip_ = 1;
+  at::ScalarType compute_type_ = at::kFloat;
+  c10::Device device_{c10::kCPU};
+};
+
+// The SD 1.x/2.x VAE's latent → RGB approximation (A1111's "cheap" preview):
+// RGB = Σ_c latent_c · factor_c, in about [−1, 1].
+at::Tensor latent_rgb_preview(const at::Tensor& latents);
+
+}  // namespace diffscope

@@ -1,0 +1,47 @@
+#pragma once
+// A Stable Diffusion 1.x / 2.x checkpoint on disk: a single .safetensors file
+// with the original CompVis names, or a diffusers folder (model_index.json,
+// unet/, vae/, text_encoder/, tokenizer/, scheduler/), opened as one
+// WeightStore with CompVis names. The family is read off the tensors.
+// Pickled .ckpt files are refused: loading them means running their code.
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/models/sd/weight_store.h"
+
+namespace diffscope::sd {
+
+enum class Family { Sd1, Sd2 };
+std::string family_name(Family family);  // "SD 1.x", "SD 2.x"
+
+struct CheckpointInfo {
+  Family family = Family::Sd1;
+  bool open_clip = false;          // OpenCLIP's names (a single-file SD 2.x)
+  bool text_quick_gelu = true;     // CLIP ViT-L; OpenCLIP ViT-H uses exact GELU
+  bool text_penultimate = false;   // condition on the last layer but one (OpenCLIP in SD 2.x)
+  bool linear_projection = false;  // the transformers' proj_in/proj_out
+  int64_t context_dim = 768;
+  bool has_schedule = false;       // an alphas_cumprod buffer
+  std::optional<std::string> prediction;  // from scheduler_config.json, when the folder says
+  bool diffusers = false;
+  std::filesystem::path path;      // the file or folder
+};
+
+// True for paths that name a checkpoint rather than an installed model name.
+bool looks_like_checkpoint_path(const std::string& model);
+
+// Opens the files (memory-mapped) into `store` and detects the family.
+CheckpointInfo open_checkpoint(const std::filesystem::path& path, WeightStore& store);
+
+// Adds a VAE override file (CompVis "first_stage_model."-less names, or
+// diffusers names) in place of the checkpoint's own VAE tensors.
+void open_vae_override(const std::filesystem::path& path, WeightStore& store);
+
+// The schedule-buffer and bookkeeping names a CompVis checkpoint carries
+// besides the networks (skipped, not reported as unused).
+const std::vector<std::string>& checkpoint_buffer_names();
+
+}  // namespace diffscope::sd

@@ -1,0 +1,44 @@
+#pragma once
+// Stable Diffusion's AutoencoderKL (CompVis ldm autoencoder): the encoder
+// (image → mean of the latent distribution) and the decoder (latent → image),
+// built by walking the checkpoint's first_stage_model.* names. A VAE override
+// file (e.g. vae-ft-mse-840000) is a store with the same names.
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/common/cancel_token.h"
+#include "core/models/sd/sd_layers.h"
+
+namespace diffscope::sd {
+
+class SdVae {
+ public:
+  // prefix: "first_stage_model." in a full checkpoint, "" in a VAE file.
+  // with_encoder: false skips the encoder's tensors (they stay unused).
+  SdVae(WeightStore& store, const std::string& prefix, bool with_encoder = true);
+  ~SdVae();
+  SdVae(SdVae&&) noexcept;
+
+  // Latents (B, z, h, w) as the U-Net sees them (scaled) → images in [−1, 1].
+  at::Tensor decode(const at::Tensor& latents, const CancelToken& cancel = {}) const;
+  // Images (B, 3, H, W) in [−1, 1] → scaled latents (the distribution's mean).
+  at::Tensor encode(const at::Tensor& images, const CancelToken& cancel = {}) const;
+
+  bool has_encoder() const { return encoder_ != nullptr; }
+  int64_t latent_channels() const { return latent_channels_; }
+  int64_t downsampling() const { return downsampling_; }
+  double scale_factor() const { return scale_factor_; }
+
+  struct Coder;
+
+ private:
+  std::unique_ptr<Coder> encoder_, decoder_;
+  Conv2d quant_conv_, post_quant_conv_;
+  int64_t latent_channels_ = 4, downsampling_ = 8;
+  double scale_factor_ = 0.18215;  // SD 1.x and 2.x
+};
+
+}  // namespace diffscope::sd

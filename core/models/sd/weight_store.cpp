@@ -1,0 +1,113 @@
+#include "core/models/sd/weight_store.h"
+
+#include <ATen/ATen.h>
+
+#include "core/common/errors.h"
+
+namespace diffscope::sd {
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+WeightStore::WeightStore(at::ScalarType compute_type, c10::Device device)
+    : compute_type_(compute_type), device_(device) {}
+
+void WeightStore::add_file(std::shared_ptr<const SafetensorsFile> file,
+                           const std::function<std::optional<std::string>(const std::string&)>& rename) {
+  for (const SafetensorsEntry& entry : file->entries()) {
+    const std::optional<std::string> name = rename ? rename(entry.name) : std::optional<std::string>(entry.name);
+    if (!name) {
+      not_model_.push_back(file->path().filename().string() + ": " + entry.name);
+      continue;
+    }
+    if (sources_.count(*name) != 0) {
+      throw Error(file->path().string() + ": tensor '" + entry.name + "' is also given by " +
+                  sources_.at(*name).file->path().string());
+    }
+    sources_[*name] = Source{file, entry.name};
+    bytes_total_ += entry.end - entry.begin;
+  }
+}
+
+void WeightStore::drop_prefix(const std::string& prefix) {
+  for (const std::string& name : names_with_prefix(prefix)) {
+    const Source& s = sources_.at(name);
+    const SafetensorsEntry& entry = s.file->entry(s.name_in_file);
+    bytes_total_ -= entry.end - entry.begin;
+    sources_.erase(name);
+  }
+}
+
+const WeightStore::Source& WeightStore::source(const std::string& name) const {
+  auto it = sources_.find(name);
+  if (it == sources_.end()) throw Error("the checkpoint has no tensor '" + name + "' (incomplete or another model type?)");
+  return it->second;
+}
+
+std::vector<int64_t> WeightStore::shape(const std::string& name) const {
+  const Source& s = source(name);
+  return s.file->entry(s.name_in_file).shape;
+}
+
+at::Tensor WeightStore::fetch(const std::string& name, const std::vector<int64_t>& expected_shape) {
+  const Source& s = source(name);
+  const SafetensorsEntry& entry = s.file->entry(s.name_in_file);
+  if (entry.shape != expected_shape) {
+    throw Error(s.file->path().string() + ": tensor '" + s.name_in_file + "' has shape " + shape_text(entry.shape) +
+                ", the model needs " + shape_text(expected_shape));
+  }
+  if (entry.dtype != "F32" && entry.dtype != "F16" && entry.dtype != "BF16") {
+    throw Error(s.file->path().string() + ": tensor '" + s.name_in_file + "' is " + entry.dtype +
+                ", not a float tensor");
+  }
+  if (!taken_.insert(name).second) throw Error("internal: tensor '" + name + "' was used twice");
+  at::Tensor tensor = s.file->tensor(s.name_in_file);
+  bytes_done_ += entry.end - entry.begin;
+  if (progress_) progress_(bytes_done_, bytes_total_);
+  return tensor;
+}
+
+at::Tensor WeightStore::take(const std::string& name, std::vector<int64_t> expected_shape) {
+  at::Tensor stored = fetch(name, expected_shape);
+  // Same type on the CPU: the memory-mapped bytes are used as they are.
+  at::Tensor out = stored.to(device_, compute_type_);
+  if (!at::isfinite(out).all().item<bool>()) {
+    throw Error("tensor '" + name + "' holds NaN or infinite values (in " + at::toString(compute_type_) + ")");
+  }
+  return out;
+}
+
+at::Tensor WeightStore::take_float_cpu(const std::string& name, std::vector<int64_t> expected_shape) {
+  return fetch(name, expected_shape).to(at::kFloat);
+}
+
+void WeightStore::skip(const std::string& name) {
+  if (sources_.count(name) != 0) {
+    skipped_.insert(name);
+    const Source& s = sources_.at(name);
+    const SafetensorsEntry& entry = s.file->entry(s.name_in_file);
+    bytes_done_ += entry.end - entry.begin;
+  }
+}
+
+std::vector<std::string> WeightStore::unused() const {
+  std::vector<std::string> names = not_model_;
+  for (const auto& [name, source] : sources_) {
+    if (taken_.count(name) == 0 && skipped_.count(name) == 0) names.push_back(name);
+  }
+  return names;
+}
+
+std::vector<std::string> WeightStore::names_with_prefix(const std::string& prefix) const {
+  std::vector<std::string> names;
+  for (auto it = sources_.lower_bound(prefix); it != sources_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+       ++it) {
+    names.push_back(it->first);
+  }
+  return names;
+}
+
+}  // namespace diffscope::sd

@@ -1,0 +1,40 @@
+#pragma once
+// AUTOMATIC1111's prompt syntax for CLIP models: emphasis "(word)" ×1.1,
+// "[word]" ÷1.1, "(word:1.3)" ×1.3 (nestable, "\(" for a literal bracket),
+// "BREAK" to start a new chunk; prompts longer than 75 tokens run in chunks of
+// 75 (+ start and end), broken at the last comma within 20 tokens, as A1111 does.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/text/clip_tokenizer.h"
+
+namespace diffscope {
+
+struct WeightedText {
+  std::string text;
+  double weight = 1.0;  // kBreakWeight marks a BREAK
+};
+inline constexpr double kBreakWeight = -1.0;
+
+// A1111's parse_prompt_attention: runs of text with their weights, equal
+// neighbours merged; [{"", 1}] for an empty prompt.
+std::vector<WeightedText> parse_prompt_emphasis(const std::string& prompt);
+
+struct TokenChunk {
+  std::vector<int32_t> ids;     // 77: start, 75 tokens or padding, end
+  std::vector<float> weights;   // one per id; 1 for start, end and padding
+};
+
+struct ChunkOptions {
+  int32_t pad_id = -1;          // -1: pad with the end token (SD 1.x); SD 2.x pads with 0
+  int comma_backtrack = 20;     // A1111's comma_padding_backtrack
+};
+
+inline constexpr int kChunkTokens = 75;
+
+// At least one chunk (an empty prompt is start, end and padding).
+std::vector<TokenChunk> chunk_prompt(const std::string& prompt, const ClipTokenizer& tokenizer,
+                                     const ChunkOptions& options = {});
+
+}  // namespace diffscope
