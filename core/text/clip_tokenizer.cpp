@@ -329,7 +329,7 @@ std::vector<fs::path> clip_tokenizer_search_places(const fs::path& checkpoint, b
     for (const auto& [repo, sub] : repos) {
       std::error_code error;
       for (const auto& snapshot : fs::directory_iterator(hub / repo / "snapshots", error)) {
-        places.push_back(snapshot.path() / sub);
+        places.push_back(sub[0] ? snapshot.path() / sub : snapshot.path());
       }
     }
   }

@@ -60,4 +60,17 @@ int run_command(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::filesystem::path shared_dir() {
+  const char* set = std::getenv("DIFFSCOPE_SHARED_DIR");
+  std::filesystem::path dir = set != nullptr && set[0] != '\0' ? std::filesystem::path(set)
+                                                                 : std::filesystem::path(DIFFSCOPE_SOURCE_DIR) / ".." / "shared";
+  return std::filesystem::is_directory(dir) ? dir : std::filesystem::path();
+}
+
+std::filesystem::path clip_vocabulary() {
+  const auto dir = shared_dir();
+  const auto path = dir / "data" / "clip" / "bpe_simple_vocab_16e6.txt.gz";
+  return !dir.empty() && std::filesystem::is_regular_file(path) ? path : std::filesystem::path();
+}
+
 }  // namespace diffscope::support

@@ -44,6 +44,12 @@ at::Tensor random_images(int64_t n, int64_t c, int64_t h, int64_t w, uint64_t se
 // Per-item RMS distance from each sample (B, …) to its nearest image (N, …).
 at::Tensor rms_to_nearest(const at::Tensor& samples, const at::Tensor& images);
 
+// ../shared (the project's reference data and tools), from $DIFFSCOPE_SHARED_DIR
+// or beside the source tree; empty when it is not there.
+std::filesystem::path shared_dir();
+// ../shared/data/clip/bpe_simple_vocab_16e6.txt.gz, or empty when absent.
+std::filesystem::path clip_vocabulary();
+
 // The built diffscope-cli (set by CTest in DIFFSCOPE_CLI).
 std::string cli_path();
 // Runs a shell command, capturing stdout+stderr; returns the exit status.

@@ -88,6 +88,11 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   clip.quick_gelu = info.text_quick_gelu;
   clip.penultimate = info.text_penultimate;
   bundle->text_encoder_ = std::make_unique<sd::ClipTextEncoder>(store, clip);
+  if (bundle->text_encoder_->vocabulary_size() < static_cast<int64_t>(bundle->tokenizer_->vocabulary_size())) {
+    throw Error("the text encoder knows " + std::to_string(bundle->text_encoder_->vocabulary_size()) +
+                " tokens, the tokenizer at " + tokenizer_path->string() + " has " +
+                std::to_string(bundle->tokenizer_->vocabulary_size()) + ": they do not belong together");
+  }
   if (bundle->text_encoder_->width() != info.context_dim) {
     throw Error("the text encoder is " + std::to_string(bundle->text_encoder_->width()) + " wide, the U-Net attends to " +
                 std::to_string(info.context_dim));
@@ -109,6 +114,8 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
                 " tensors are not part of an SD " + (info.family == sd::Family::Sd1 ? "1.x" : "2.x") +
                 " model: " + list + (unused.size() > 5 ? ", …" : "") + " (a merged, LoRA or unsupported file?)");
   }
+
+  bundle->load_report_ = {store.taken_count(), store.skipped_count()};
 
   Prediction prediction = Prediction::Epsilon;
   if (options.prediction != "auto" && !options.prediction.empty()) {

@@ -64,6 +64,13 @@ class SdBundle : public ModelBundle {
   at::Tensor preview(const at::Tensor& latents) override;
   at::Tensor encode_image(const at::Tensor& images) override;
 
+  // What loading read: every tensor of the files was taken by a network or
+  // skipped as a known non-weight (schedule buffers, EMA counters), once.
+  struct LoadReport {
+    size_t taken = 0, skipped = 0;
+  };
+  const LoadReport& load_report() const { return load_report_; }
+
   void set_clip_skip(int clip_skip) { clip_skip_ = clip_skip; }
   const sd::CheckpointInfo& info() const { return info_; }
   Prediction prediction() const { return network_->prediction(); }
@@ -90,6 +97,7 @@ class SdBundle : public ModelBundle {
   std::unique_ptr<SdNetwork> network_;
   NoiseSchedule schedule_ = NoiseSchedule::scaled_linear();
   std::string prediction_source_;
+  LoadReport load_report_;
   at::Tensor empty_chunk_;  // the empty prompt's conditioning (pads shorter prompts)
   int clip_skip_ = 1;
   at::ScalarType compute_type_ = at::kFloat;

@@ -49,6 +49,7 @@ class WeightStore {
   std::vector<std::string> unused() const;
   std::vector<std::string> names_with_prefix(const std::string& prefix) const;
   size_t taken_count() const { return taken_.size(); }
+  size_t skipped_count() const { return skipped_.size(); }
   at::ScalarType compute_type() const { return compute_type_; }
   const c10::Device& device() const { return device_; }
 

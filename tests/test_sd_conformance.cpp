@@ -1,0 +1,111 @@
+// Conformance with an independent implementation: ../shared/fixtures/sd15-random
+// holds what stable-diffusion.cpp drew from a deterministic random-weight SD 1.5
+// checkpoint. The checkpoint (2.1 GB) is made on first run by
+// ../shared/tools/make_random_sd15.py (Debian's python3-torch, ~30 s) and
+// kept in the build's test cache.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+
+#include "core/io/png_image.h"
+#include "core/io/safetensors.h"
+#include "core/models/sd/sd_bundle.h"
+#include "core/pipeline/pipeline.h"
+#include "tests/support/test_support.h"
+
+using namespace diffscope;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uintmax_t kCheckpointBytes = 2132675266;  // ../shared/fixtures/sd15-random/README.md
+
+// The checkpoint, made when it is not there yet; empty with *why set when it cannot be.
+fs::path random_sd15(std::string* why) {
+  const fs::path shared = support::shared_dir();
+  if (shared.empty()) {
+    *why = "../shared is not here (the fixture and its checkpoint generator)";
+    return {};
+  }
+  const char* cache = std::getenv("DIFFSCOPE_CACHE_DIR");
+  const fs::path dir = cache != nullptr && cache[0] != '\0' ? fs::path(cache) : fs::temp_directory_path();
+  const fs::path path = dir / "sd15_random_f16.safetensors";
+  std::error_code error;
+  if (fs::file_size(path, error) == kCheckpointBytes) return path;
+  fs::create_directories(dir);
+  const fs::path partial = dir / "sd15_random_f16.safetensors.partial";
+  std::string output;
+  const int status = support::run_command("/usr/bin/python3 '" + (shared / "tools" / "make_random_sd15.py").string() +
+                                              "' '" + partial.string() + "'",
+                                          &output);
+  if (status != 0 || fs::file_size(partial, error) != kCheckpointBytes) {
+    *why = "make_random_sd15.py failed: " + output;
+    return {};
+  }
+  fs::rename(partial, path);
+  return path;
+}
+
+double psnr(const at::Tensor& a, const at::Tensor& b) {
+  const double mse = (a.to(at::kDouble) - b.to(at::kDouble)).pow(2).mean().item<double>();
+  return 10.0 * std::log10(255.0 * 255.0 / mse);
+}
+
+}  // namespace
+
+class SdConformance : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (support::clip_vocabulary().empty()) {
+      why_ = "../shared/data/clip is not here";
+      return;
+    }
+    checkpoint_ = random_sd15(&why_);
+  }
+  void SetUp() override {
+    // Never a silent pass: without ../shared this says so; with it, a failed
+    // generator is a failure.
+    if (support::shared_dir().empty()) GTEST_SKIP() << why_;
+    ASSERT_FALSE(checkpoint_.empty()) << why_;
+  }
+  static fs::path checkpoint_;
+  static std::string why_;
+};
+fs::path SdConformance::checkpoint_;
+std::string SdConformance::why_;
+
+TEST_F(SdConformance, ReproducesStableDiffusionCppInFloat32) {
+  Request request;
+  request.model = checkpoint_.string();
+  request.tokenizer = support::clip_vocabulary().string();
+  request.precision = "float32";  // the reference mode
+  request.prompt = "a lovely cat";
+  request.negative_prompt = "";
+  request.seed = 42;
+  request.width = request.height = 256;
+  request.sampler = "euler";
+  request.spacing = "linspace";  // k-diffusion's "discrete": t_i = 999 − i·999/(n−1)
+  request.steps = 4;
+  request.cfg_scale = 7.0;
+  request.device = "cpu";
+  Pipeline pipeline;
+  const Result result = pipeline.run(request);
+
+  const at::Tensor expected =
+      read_png_rgb(support::shared_dir() / "fixtures" / "sd15-random" / "cat_s42_256x256_euler4_cfg7.png");
+  ASSERT_EQ(result.images.sizes(), (at::IntArrayRef{1, 256, 256, 3}));
+  const double db = psnr(result.images[0], expected);
+  std::cout << "PSNR against stable-diffusion.cpp: " << db << " dB\n";
+  RecordProperty("psnr_db", std::to_string(db));
+  EXPECT_GE(db, 45.0);
+
+  // Every tensor of the file is used once: by a network, or skipped as a
+  // known non-weight (11 schedule buffers, 2 EMA counters, position_ids).
+  const auto& bundle = static_cast<SdBundle&>(pipeline.prepare(request));
+  EXPECT_EQ(bundle.load_report().taken + bundle.load_report().skipped, SafetensorsFile::open(checkpoint_).entries().size());
+  EXPECT_EQ(bundle.load_report().skipped, 14u);
+  EXPECT_EQ(bundle.info().family, sd::Family::Sd1);
+}

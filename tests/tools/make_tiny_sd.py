@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""Tiny random Stable Diffusion checkpoints for DiffScope's loader tests.
+
+The SD 1.x key layout is ../shared/tools/make_random_sd15.py's own (imported
+from there, an independent description of the CompVis names) at small widths;
+SD 2.x changes what 2.x changes (1024-wide context, linear proj_in/proj_out,
+an OpenCLIP text tower with fused in_proj weights). --diffusers writes the same
+weights as a diffusers folder, renamed here by diffusers' layout.
+
+  make_tiny_sd.py OUT --family sd1|sd2 [--diffusers] [--seed N]
+                  [--drop NAME] [--reshape NAME] [--extra NAME]
+"""
+import argparse
+import importlib.util
+import json
+import os
+import re
+import struct
+import sys
+import zlib
+
+import numpy as np
+
+SHARED = os.environ.get("DIFFSCOPE_SHARED_DIR") or os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared")
+spec = importlib.util.spec_from_file_location("make_random_sd15", os.path.join(SHARED, "tools", "make_random_sd15.py"))
+mk = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mk)
+
+MC, MULT, ATTN, NRB = 64, (1, 2), (1, 2), 1  # U-Net: 64/128 channels, attention at both levels
+VAE_CH, VAE_MULT = 32, (1, 2)
+LAYERS = 2
+
+
+def open_clip_keys(width=1024, layers=LAYERS, vocab=49408, pos=77):
+    d = {}
+    p = "cond_stage_model.model."
+    d[p + "token_embedding.weight"] = ((vocab, width), "w")
+    d[p + "positional_embedding"] = ((pos, width), "wpos")
+    for i in range(layers):
+        r = f"{p}transformer.resblocks.{i}."
+        d[r + "ln_1.weight"], d[r + "ln_1.bias"] = ((width,), "n"), ((width,), "b")
+        d[r + "attn.in_proj_weight"], d[r + "attn.in_proj_bias"] = ((3 * width, width), "w"), ((3 * width,), "b")
+        d[r + "attn.out_proj.weight"], d[r + "attn.out_proj.bias"] = ((width, width), "w"), ((width,), "b")
+        d[r + "ln_2.weight"], d[r + "ln_2.bias"] = ((width,), "n"), ((width,), "b")
+        d[r + "mlp.c_fc.weight"], d[r + "mlp.c_fc.bias"] = ((4 * width, width), "w"), ((4 * width,), "b")
+        d[r + "mlp.c_proj.weight"], d[r + "mlp.c_proj.bias"] = ((width, 4 * width), "w"), ((width,), "b")
+    d[p + "ln_final.weight"], d[p + "ln_final.bias"] = ((width,), "n"), ((width,), "b")
+    d[p + "text_projection"] = ((width, width), "w")
+    d[p + "logit_scale"] = ((), "n")
+    return d
+
+
+def compvis_keys(family):
+    ctx = 768 if family == "sd1" else 1024
+    keys = dict(mk.unet_keys(mc=MC, mult=MULT, attn_res=ATTN, nrb=NRB, ctx=ctx))
+    if family == "sd2":  # linear projections in the spatial transformers
+        for k, (shape, kind) in list(keys.items()):
+            if re.search(r"\.proj_(in|out)\.weight$", k):
+                keys[k] = (shape[:2], kind)
+    keys.update(mk.vae_keys(ch=VAE_CH, mult=VAE_MULT, nrb=NRB))
+    if family == "sd1":
+        keys.update(mk.clip_keys(layers=LAYERS, position_ids=True))
+    else:
+        keys.update(open_clip_keys())
+    for k in mk.SCHEDULE_KEYS:
+        keys[k] = ((1000,), "sched")
+    return keys
+
+
+def tensor(name, shape, kind, seed, sched):
+    if kind == "sched":
+        return sched[name]
+    if kind == "posids":
+        return np.arange(shape[-1], dtype=np.int64).reshape(shape)
+    rng = np.random.default_rng((zlib.crc32(name.encode()) ^ seed) & 0x7FFFFFFF)
+    if kind in ("n", "b"):  # not 0 and 1 as in a fresh model: every tensor must matter
+        return np.asarray((1.0 if kind == "n" else 0.0) + rng.normal(0, 0.05, shape), dtype=np.float32)
+    return np.asarray(rng.normal(0, 0.05 if kind != "wpos" else 0.01, shape), dtype=np.float32)
+
+
+def write(path, arrays):
+    header, blobs, off = {"__metadata__": {"format": "pt"}}, [], 0
+    for name in sorted(arrays):
+        a = arrays[name]
+        dt = "F32" if name in mk.SCHEDULE_KEYS else {"float32": "F16", "int64": "I64"}[str(a.dtype)]
+        data = a.astype({"F16": "<f2", "F32": "<f4", "I64": "<i8"}[dt]).tobytes()
+        header[name] = {"dtype": dt, "shape": list(a.shape), "data_offsets": [off, off + len(data)]}
+        blobs.append(data)
+        off += len(data)
+    h = json.dumps(header).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)) + h)
+        for b in blobs:
+            f.write(b)
+
+
+# ---- CompVis → diffusers, from diffusers' UNet2DConditionModel/AutoencoderKL layout ----
+RES = {"in_layers.0": "norm1", "in_layers.2": "conv1", "emb_layers.1": "time_emb_proj",
+       "out_layers.0": "norm2", "out_layers.3": "conv2", "skip_connection": "conv_shortcut"}
+
+
+def unet_to_diffusers(name):
+    n = name[len("model.diffusion_model."):]
+    fixed = {"input_blocks.0.0.": "conv_in.", "time_embed.0.": "time_embedding.linear_1.",
+             "time_embed.2.": "time_embedding.linear_2.", "out.0.": "conv_norm_out.", "out.2.": "conv_out."}
+    for a, b in fixed.items():
+        if n.startswith(a):
+            return b + n[len(a):]
+    m = re.match(r"input_blocks\.(\d+)\.(\d+)\.(.*)", n)
+    if m:
+        idx, layer, rest = int(m[1]), int(m[2]), m[3]
+        level, j = (idx - 1) // (NRB + 1), (idx - 1) % (NRB + 1)
+        if rest.startswith("op."):
+            return f"down_blocks.{level}.downsamplers.0.conv.{rest[3:]}"
+        if layer == 0:
+            part, tail = rest.split(".", 2)[0] + "." + rest.split(".", 2)[1], ".".join(rest.split(".")[2:])
+            if rest.startswith("skip_connection."):
+                part, tail = "skip_connection", rest[len("skip_connection."):]
+            return f"down_blocks.{level}.resnets.{j}.{RES[part]}.{tail}"
+        return f"down_blocks.{level}.attentions.{j}.{rest}"
+    m = re.match(r"middle_block\.(\d+)\.(.*)", n)
+    if m:
+        k, rest = int(m[1]), m[2]
+        if k == 1:
+            return f"mid_block.attentions.0.{rest}"
+        return f"mid_block.resnets.{0 if k == 0 else 1}." + res_rename(rest)
+    m = re.match(r"output_blocks\.(\d+)\.(\d+)\.(.*)", n)
+    idx, layer, rest = int(m[1]), int(m[2]), m[3]
+    level, j = idx // (NRB + 1), idx % (NRB + 1)
+    if rest.startswith("conv."):
+        return f"up_blocks.{level}.upsamplers.0.conv.{rest[5:]}"
+    if layer == 0:
+        return f"up_blocks.{level}.resnets.{j}." + res_rename(rest)
+    return f"up_blocks.{level}.attentions.{j}.{rest}"
+
+
+def res_rename(rest):
+    for a, b in RES.items():
+        if rest.startswith(a + "."):
+            return b + rest[len(a):]
+    raise KeyError(rest)
+
+
+def vae_to_diffusers(name):
+    n = name[len("first_stage_model."):]
+    levels = len(VAE_MULT)
+    n = n.replace(".norm_out.", ".conv_norm_out.").replace("nin_shortcut", "conv_shortcut")
+    m = re.match(r"(encoder|decoder)\.(down|up)\.(\d+)\.(block|downsample|upsample)\.?(\d+)?\.?(.*)", n)
+    if m:
+        coder, _, i, kind, j, rest = m.groups()
+        i = int(i) if coder == "encoder" else levels - 1 - int(i)
+        blocks = "down_blocks" if coder == "encoder" else "up_blocks"
+        if kind == "block":
+            return f"{coder}.{blocks}.{i}.resnets.{j}.{rest}"
+        sampler = "downsamplers" if kind == "downsample" else "upsamplers"
+        return f"{coder}.{blocks}.{i}.{sampler}.0.{j or ''}{'.' if j else ''}{rest}".replace("..", ".")
+    m = re.match(r"(encoder|decoder)\.mid\.(block_1|block_2|attn_1)\.(.*)", n)
+    if m:
+        coder, part, rest = m.groups()
+        if part == "attn_1":
+            rest = {"norm": "group_norm", "q": "to_q", "k": "to_k", "v": "to_v", "proj_out": "to_out.0"}[rest.split(".")[0]] + "." + rest.split(".")[1]
+            return f"{coder}.mid_block.attentions.0.{rest}"
+        return f"{coder}.mid_block.resnets.{0 if part == 'block_1' else 1}.{rest}"
+    return n
+
+
+def write_diffusers(folder, arrays):
+    parts = {"unet": {}, "vae": {}, "text_encoder": {}}
+    for name, a in arrays.items():
+        if name.startswith("model.diffusion_model."):
+            parts["unet"][unet_to_diffusers(name)] = a
+        elif name.startswith("first_stage_model."):
+            a = a.reshape(a.shape[:2]) if re.search(r"mid\.attn_1\.(q|k|v|proj_out)\.weight$", name) else a
+            parts["vae"][vae_to_diffusers(name)] = a
+        elif name.startswith("cond_stage_model.transformer."):
+            parts["text_encoder"][name[len("cond_stage_model.transformer."):]] = a
+    os.makedirs(folder, exist_ok=True)
+    json.dump({"_class_name": "StableDiffusionPipeline"}, open(os.path.join(folder, "model_index.json"), "w"))
+    for part, tensors in parts.items():
+        os.makedirs(os.path.join(folder, part), exist_ok=True)
+        fname = "model.safetensors" if part == "text_encoder" else "diffusion_pytorch_model.safetensors"
+        write(os.path.join(folder, part, fname), tensors)
+    json.dump({"hidden_act": "quick_gelu", "num_hidden_layers": LAYERS},
+              open(os.path.join(folder, "text_encoder", "config.json"), "w"))
+    os.makedirs(os.path.join(folder, "scheduler"), exist_ok=True)
+    json.dump({"prediction_type": "epsilon"}, open(os.path.join(folder, "scheduler", "scheduler_config.json"), "w"))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--family", choices=["sd1", "sd2"], default="sd1")
+    ap.add_argument("--diffusers", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--drop")
+    ap.add_argument("--reshape")
+    ap.add_argument("--extra")
+    args = ap.parse_args()
+    keys = compvis_keys(args.family)
+    sched = mk.schedule_buffers()
+    arrays = {k: tensor(k, s, kind, args.seed, sched) for k, (s, kind) in keys.items()}
+    if args.drop:
+        del arrays[args.drop]
+    if args.reshape:
+        arrays[args.reshape] = np.concatenate([arrays[args.reshape]] * 2)
+    if args.extra:
+        arrays[args.extra] = np.zeros((3,), np.float32)
+    if args.diffusers:
+        write_diffusers(args.out, arrays)
+    else:
+        write(args.out, arrays)
+
+
+if __name__ == "__main__":
+    main()
