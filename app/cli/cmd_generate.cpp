@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <random>
 
@@ -12,6 +13,7 @@
 #include "core/io/png_image.h"
 #include "core/models/ldm/ldm_bundle.h"
 #include "core/models/sd/sd_bundle.h"
+#include "core/pipeline/memory_estimate.h"
 #include "core/pipeline/parameters_text.h"
 #include "core/pipeline/pipeline.h"
 #include "core/schedule/spacing.h"
@@ -60,8 +62,12 @@ void run_generate(GenerateOptions& o) {
     if (percent / 10 != last_percent / 10) std::fprintf(stderr, "loading %s: %d %%\n", request.model.c_str(), percent);
     last_percent = percent;
   });
+  const auto load_start = std::chrono::steady_clock::now();
   ModelBundle& bundle = pipeline.prepare(request);
   if (auto* sd_model = dynamic_cast<SdBundle*>(&bundle)) {
+    std::fprintf(stderr, "loaded in %.1f s, resident memory %s\n",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count(),
+                 format_bytes(resident_bytes()).c_str());
     std::fprintf(stderr, "%s checkpoint, %s-prediction (%s), computing in %s\n",
                  sd::family_name(sd_model->info().family).c_str(), prediction_name(sd_model->prediction()).c_str(),
                  sd_model->prediction_source().c_str(), at::toString(sd_model->compute_type()));
@@ -90,7 +96,8 @@ void run_generate(GenerateOptions& o) {
     write_png(path, result.images[i], {{"parameters", format_parameters(result.request, i)}});
     std::printf("%s\n", path.c_str());
   }
-  std::fprintf(stderr, "done in %.2f s (seed %lld)\n", result.seconds, static_cast<long long>(request.seed));
+  std::fprintf(stderr, "done in %.2f s (seed %lld), peak resident memory %s\n", result.seconds,
+               static_cast<long long>(request.seed), format_bytes(peak_resident_bytes()).c_str());
 }
 
 }  // namespace

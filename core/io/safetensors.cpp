@@ -197,6 +197,14 @@ at::Tensor SafetensorsFile::tensor(const std::string& name) const {
   return at::from_blob(data, e.shape, [keep_alive](void*) {}, options);
 }
 
+void SafetensorsFile::release_pages(const std::string& name) const {
+  const SafetensorsEntry& e = entry(name);
+  const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const uintptr_t start = reinterpret_cast<uintptr_t>(mapping_->address) + data_start_ + e.begin;
+  const uintptr_t first = (start + page - 1) / page * page, last = (start + (e.end - e.begin)) / page * page;
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 void write_safetensors(const std::filesystem::path& path, const std::map<std::string, at::Tensor>& tensors,
                        const std::map<std::string, std::string>& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();

@@ -34,6 +34,10 @@ class SafetensorsFile {
   // A CPU tensor over the mapped bytes (copy-on-write: writes never reach the
   // file). It keeps the mapping alive. Unaligned data is copied.
   at::Tensor tensor(const std::string& name) const;
+  // Hands a tensor's pages back to the kernel once a converted copy exists
+  // (they count in the resident size otherwise; read again if touched).
+  // Only for tensors no view of tensor() still uses.
+  void release_pages(const std::string& name) const;
 
  private:
   struct Mapping;

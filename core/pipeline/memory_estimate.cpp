@@ -52,6 +52,20 @@ std::optional<uint64_t> available_memory_bytes() {
   return std::nullopt;
 }
 
+namespace {
+uint64_t status_kib(const char* field) {
+  std::ifstream status("/proc/self/status");
+  const std::string prefix = std::string(field) + ":";
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind(prefix, 0) == 0) return std::stoull(line.substr(prefix.size())) * 1024;
+  }
+  return 0;
+}
+}  // namespace
+
+uint64_t resident_bytes() { return status_kib("VmRSS"); }
+uint64_t peak_resident_bytes() { return status_kib("VmHWM"); }
+
 void check_memory(const MemoryEstimate& estimate, uint64_t available) {
   // Leave a quarter of what is free to the rest of the system and to the
   // allocator's slack.

@@ -26,6 +26,10 @@ std::optional<uint64_t> available_memory_bytes();
 // (less a safety margin for the rest of the system).
 void check_memory(const MemoryEstimate& estimate, uint64_t available);
 
+// This process's resident memory now and at its peak (VmRSS, VmHWM), 0 where unknown.
+uint64_t resident_bytes();
+uint64_t peak_resident_bytes();
+
 // "1.2 GB", "350 MB".
 std::string format_bytes(uint64_t bytes);
 

@@ -31,7 +31,8 @@ ClipTextEncoder::ClipTextEncoder(WeightStore& store, const ClipOptions& options)
   width_ = token_shape[1];
   heads_ = width_ / kHeadWidth;
   context_length_ = store.shape(position_name).at(0);
-  token_embedding_ = store.take(token_name, token_shape);
+  // 49,408 rows of which a prompt reads a few dozen: left in the file's type.
+  token_embedding_ = store.take_stored(token_name, token_shape);
   position_embedding_ = store.take(position_name, {context_length_, width_});
   if (!open_clip) store.skip(p + "embeddings.position_ids");
 
@@ -78,8 +79,9 @@ at::Tensor ClipTextEncoder::forward(const at::Tensor& ids, int clip_skip) const 
   if (run < 1) throw Error("Clip skip " + std::to_string(clip_skip) + " is more than the text encoder's layers");
 
   const int64_t n = ids.size(1);
-  const auto type = token_embedding_.scalar_type();
-  at::Tensor x = at::embedding(token_embedding_, ids.to(token_embedding_.device())) + position_embedding_.slice(0, 0, n);
+  const auto type = position_embedding_.scalar_type();
+  at::Tensor x = at::embedding(token_embedding_, ids.to(token_embedding_.device())).to(type) +
+                 position_embedding_.slice(0, 0, n);
   const at::Tensor mask =
       at::full({n, n}, -std::numeric_limits<float>::infinity(), x.options().dtype(type)).triu_(1);
   for (int i = 0; i < run; ++i) {

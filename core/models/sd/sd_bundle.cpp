@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <malloc.h>
+
 #include <cmath>
 
 #include "core/common/errors.h"
@@ -66,7 +68,8 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   std::unique_ptr<SdBundle> bundle(new SdBundle());
   bundle->compute_type_ = options.compute_type;
   bundle->device_ = options.device;
-  sd::WeightStore store(options.compute_type, options.device);
+  bundle->store_ = std::make_unique<sd::WeightStore>(options.compute_type, options.device);
+  sd::WeightStore& store = *bundle->store_;
   bundle->info_ = sd::open_checkpoint(options.checkpoint, store);
   const sd::CheckpointInfo& info = bundle->info_;
   bundle->name_ = fs::path(options.checkpoint).filename().replace_extension().string();
@@ -116,6 +119,8 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   }
 
   bundle->load_report_ = {store.taken_count(), store.skipped_count()};
+  store.set_progress({});
+  if (options.device.is_cpu()) bundle->vae_->drop_encoder(store);  // img2img only: rebuilt when needed
 
   Prediction prediction = Prediction::Epsilon;
   if (options.prediction != "auto" && !options.prediction.empty()) {
@@ -186,6 +191,10 @@ std::vector<int64_t> SdBundle::latent_shape(int width, int height) const {
 
 at::Tensor SdBundle::decode(const at::Tensor& latents) {
   c10::InferenceMode guard;
+  // The sampler's freed activations stay in the heap (runtime.cpp keeps them
+  // for reuse); the decoder's are larger and shaped differently, so hand
+  // them back first: it keeps the peak near weights + one decode.
+  if (latents.device().is_cpu()) malloc_trim(0);
   std::vector<at::Tensor> images;  // one at a time: a 512² decode holds ~2 GB of activations
   for (int64_t i = 0; i < latents.size(0); ++i) images.push_back(vae_->decode(latents.narrow(0, i, 1)));
   return at::cat(images);
@@ -194,6 +203,7 @@ at::Tensor SdBundle::decode(const at::Tensor& latents) {
 at::Tensor SdBundle::encode_image(const at::Tensor& images) {
   c10::InferenceMode guard;
   std::vector<at::Tensor> latents;
+  if (!vae_->has_encoder()) vae_->load_encoder(*store_);
   for (int64_t i = 0; i < images.size(0); ++i) latents.push_back(vae_->encode(images.narrow(0, i, 1)));
   return at::cat(latents);
 }

@@ -90,6 +90,7 @@ class SdBundle : public ModelBundle {
 
   std::string name_;
   sd::CheckpointInfo info_;
+  std::unique_ptr<sd::WeightStore> store_;  // the mapped files, for parts built on demand
   std::unique_ptr<ClipTokenizer> tokenizer_;
   std::unique_ptr<sd::ClipTextEncoder> text_encoder_;
   std::unique_ptr<sd::SdUnet> unet_;

@@ -49,7 +49,9 @@ GroupNorm GroupNorm::load(WeightStore& store, const std::string& prefix, int64_t
 }
 
 at::Tensor GroupNorm::operator()(const at::Tensor& x) const {
-  if (x.scalar_type() == at::kFloat) return at::group_norm(x, groups, weight, bias, eps);
+  // float32 and bfloat16 kernels accumulate in float32; float16 (CUDA) is
+  // widened as SD's GroupNorm32 does.
+  if (x.scalar_type() != at::kHalf) return at::group_norm(x, groups, weight, bias, eps);
   return at::group_norm(x.to(at::kFloat), groups, weight.to(at::kFloat), bias.to(at::kFloat), eps)
       .to(x.scalar_type());
 }
@@ -64,6 +66,11 @@ LayerNorm LayerNorm::load(WeightStore& store, const std::string& prefix, int64_t
 
 at::Tensor LayerNorm::operator()(const at::Tensor& x) const {
   return at::layer_norm(x, {weight.size(0)}, weight, bias, eps);
+}
+
+at::Tensor silu_in_place(at::Tensor x) {
+  at::silu_(x);
+  return x;
 }
 
 at::Tensor split_heads(const at::Tensor& x, int64_t heads) {

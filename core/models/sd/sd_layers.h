@@ -35,6 +35,7 @@ struct GroupNorm {
   static GroupNorm load(WeightStore& store, const std::string& prefix, int64_t channels, double eps,
                         int64_t groups = 32);
   // Statistics in float32 whatever the compute type (as SD's GroupNorm32).
+  // The result is the input's type.
   at::Tensor operator()(const at::Tensor& x) const;
 };
 
@@ -50,6 +51,9 @@ struct LayerNorm {
 // upcast: scores in float32 (SD 2.1 in fp16 overflows otherwise).
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask = {},
                      bool upcast = false);
+
+// SiLU in place on a fresh activation (saves one buffer per call).
+at::Tensor silu_in_place(at::Tensor x);
 
 // (B, N, heads·d) ↔ (B, heads, N, d)
 at::Tensor split_heads(const at::Tensor& x, int64_t heads);

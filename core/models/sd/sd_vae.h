@@ -17,8 +17,7 @@ namespace diffscope::sd {
 class SdVae {
  public:
   // prefix: "first_stage_model." in a full checkpoint, "" in a VAE file.
-  // with_encoder: false skips the encoder's tensors (they stay unused).
-  SdVae(WeightStore& store, const std::string& prefix, bool with_encoder = true);
+  SdVae(WeightStore& store, const std::string& prefix);
   ~SdVae();
   SdVae(SdVae&&) noexcept;
 
@@ -28,6 +27,10 @@ class SdVae {
   at::Tensor encode(const at::Tensor& images, const CancelToken& cancel = {}) const;
 
   bool has_encoder() const { return encoder_ != nullptr; }
+  // img2img alone needs the encoder: it is checked at load time, then freed
+  // until encode() is first called with the store again.
+  void drop_encoder(WeightStore& store);
+  void load_encoder(WeightStore& store);
   int64_t latent_channels() const { return latent_channels_; }
   int64_t downsampling() const { return downsampling_; }
   double scale_factor() const { return scale_factor_; }
@@ -39,6 +42,8 @@ class SdVae {
   Conv2d quant_conv_, post_quant_conv_;
   int64_t latent_channels_ = 4, downsampling_ = 8;
   double scale_factor_ = 0.18215;  // SD 1.x and 2.x
+  std::string prefix_;
+  int64_t z_channels_ = 4;
 };
 
 }  // namespace diffscope::sd

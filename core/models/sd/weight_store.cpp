@@ -72,12 +72,33 @@ at::Tensor WeightStore::fetch(const std::string& name, const std::vector<int64_t
 
 at::Tensor WeightStore::take(const std::string& name, std::vector<int64_t> expected_shape) {
   at::Tensor stored = fetch(name, expected_shape);
-  // Same type on the CPU: the memory-mapped bytes are used as they are.
+  // Same type on the CPU: the memory-mapped bytes are used as they are;
+  // otherwise the mapped pages are dropped once converted.
   at::Tensor out = stored.to(device_, compute_type_);
+  if (out.data_ptr() != stored.data_ptr()) {
+    const Source& s = source(name);
+    stored.reset();
+    s.file->release_pages(s.name_in_file);
+  }
   if (!at::isfinite(out).all().item<bool>()) {
     throw Error("tensor '" + name + "' holds NaN or infinite values (in " + at::toString(compute_type_) + ")");
   }
   return out;
+}
+
+at::Tensor WeightStore::take_stored(const std::string& name, std::vector<int64_t> expected_shape) {
+  if (!device_.is_cpu()) return take(name, std::move(expected_shape));
+  at::Tensor stored = fetch(name, expected_shape);
+  if (!at::isfinite(stored).all().item<bool>()) throw Error("tensor '" + name + "' holds NaN or infinite values");
+  const Source& s = source(name);
+  s.file->release_pages(s.name_in_file);
+  return stored;
+}
+
+void WeightStore::allow_retake(const std::string& prefix) {
+  for (auto it = taken_.lower_bound(prefix); it != taken_.end() && it->compare(0, prefix.size(), prefix) == 0;) {
+    it = taken_.erase(it);
+  }
 }
 
 at::Tensor WeightStore::take_float_cpu(const std::string& name, std::vector<int64_t> expected_shape) {

@@ -40,6 +40,13 @@ class WeightStore {
   // The tensor in the compute type on the device; Error when it is missing,
   // has another shape, is not a float tensor, or was taken before.
   at::Tensor take(const std::string& name, std::vector<int64_t> expected_shape);
+  // On the CPU: the tensor as the file stores it (a view of the mapped file,
+  // checked, its pages handed back), for tables read a few rows at a time
+  // (token embeddings); elsewhere the same as take().
+  at::Tensor take_stored(const std::string& name, std::vector<int64_t> expected_shape);
+  // Lets tensors under `prefix` be taken again (a part built, checked and
+  // freed at load time, then rebuilt when first needed).
+  void allow_retake(const std::string& prefix);
   // The same in float32 on the CPU (schedule buffers).
   at::Tensor take_float_cpu(const std::string& name, std::vector<int64_t> expected_shape);
   // Marks a known tensor that no network needs (EMA counters, position ids).
