@@ -3,6 +3,8 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -23,12 +25,20 @@
 #include "core/models/oracle_bundle.h"
 #include "core/pipeline/pipeline.h"
 #include "core/schedule/noise_schedule.h"
+#include "core/models/sd/sd_checkpoint.h"
 #include "core/schedule/spacing.h"
+#include "ui/checkpoint_options.h"
 
 namespace diffscope::ui {
 namespace {
 
 constexpr int kSliderMaxSteps = 150;  // the spin box goes to the engine's 1000
+constexpr int kRecentCheckpoints = 8;
+// Model list entries that open a dialog instead of naming a model.
+const QString kOpenFile = "::open-file";
+const QString kOpenFolder = "::open-folder";
+
+bool is_checkpoint(const QString& model) { return sd::looks_like_checkpoint_path(model.toStdString()); }
 
 QComboBox* combo_of(const std::vector<std::string>& items, QWidget* parent) {
   auto* combo = new QComboBox(parent);
@@ -40,6 +50,7 @@ QComboBox* combo_of(const std::vector<std::string>& items, QWidget* parent) {
 // oracle samples its set exactly at 1).
 double model_default_cfg(const std::string& name) {
   if (name == "oracle") return 1.0;
+  if (sd::looks_like_checkpoint_path(name)) return 7.0;  // A1111's default
   if (const auto dir = find_model_dir(name)) {
     try {
       return ldm::load_config(*dir / (name + ".json")).default_cfg_scale;
@@ -76,10 +87,15 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   negative_->setMaximumHeight(60);
 
   model_ = combo_of(Pipeline::model_names(), this);
+  model_->insertSeparator(model_->count());
+  model_->addItem(tr("Open Stable Diffusion checkpoint…"), kOpenFile);
+  model_->addItem(tr("Open diffusers folder…"), kOpenFolder);
   model_->setToolTip(tr("diffscope-emoji: the built-in latent diffusion model (autoencoder, text encoder, U-Net), "
                         "trained by DiffScope on emoji art; draws 64×64\n"
                         "oracle: the exact denoiser of the EmojiOne image set — no training, shows what an ideal "
-                        "model does"));
+                        "model does\n"
+                        "Stable Diffusion 1.x / 2.x: a .safetensors checkpoint or a diffusers folder of yours"));
+  sd_options_ = new CheckpointOptions(this);
   sampler_ = new QComboBox(this);
   for (const SamplerInfo& s : all_samplers()) {
     sampler_->addItem(QString::fromStdString(s.a1111_name), QString::fromStdString(s.name));
@@ -192,6 +208,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(new QLabel(tr("Negative prompt"), this));
   layout->addWidget(negative_, 1);
   layout->addLayout(form);
+  layout->addWidget(sd_options_);
   layout->addLayout(buttons);
   layout->addStretch();
 
@@ -204,6 +221,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     connect(spin, &QSpinBox::valueChanged, this, &ControlsPanel::settingsChanged);
   }
   connect(cfg_, &QDoubleSpinBox::valueChanged, this, &ControlsPanel::settingsChanged);
+  connect(sd_options_, &CheckpointOptions::changed, this, &ControlsPanel::settingsChanged);
   samplerChanged();
   modelChanged();
 }
@@ -216,18 +234,54 @@ void ControlsPanel::samplerChanged() {
 }
 
 void ControlsPanel::modelChanged() {
-  // The oracle works in pixel space at any size from 8 to 128 and with any
-  // schedule; a trained model draws at its own size with its own schedule.
-  const bool oracle = model_->currentData().toString() == "oracle";
-  width_->setEnabled(oracle);
-  height_->setEnabled(oracle);
-  schedule_->setEnabled(oracle);
-  cfg_->setValue(model_default_cfg(model_->currentData().toString().toStdString()));
-  if (!oracle) {
-    width_->setValue(64);
-    height_->setValue(64);
-    select_data(schedule_, "auto");
+  const QString model = model_->currentData().toString();
+  if (model == kOpenFile || model == kOpenFolder) {
+    // Back to the model that was chosen; the dialog may add and select another.
+    { const QSignalBlocker block(model_); model_->setCurrentIndex(last_model_index_); }
+    openCheckpointDialog(model == kOpenFolder);
+    return;
   }
+  last_model_index_ = model_->currentIndex();
+  // The oracle works in pixel space at any size from 8 to 128 and with any
+  // schedule; the built-in model draws at its own size with its own schedule;
+  // Stable Diffusion at multiples of 64 with the checkpoint's schedule.
+  const bool oracle = model == "oracle", checkpoint = is_checkpoint(model);
+  width_->setEnabled(oracle || checkpoint);
+  height_->setEnabled(oracle || checkpoint);
+  schedule_->setEnabled(oracle);
+  sd_options_->setVisible(checkpoint);
+  cfg_->setValue(model_default_cfg(model.toStdString()));
+  for (QSpinBox* side : {width_, height_}) {
+    const int previous = side->value();
+    side->setRange(checkpoint ? 64 : OracleBundle::kMinSide, checkpoint ? 2048 : OracleBundle::kMaxSide);
+    side->setSingleStep(checkpoint ? 64 : 8);
+    if (checkpoint && previous % 64 != 0) side->setValue(512);
+    if (!oracle && !checkpoint) side->setValue(64);
+  }
+  if (!oracle) select_data(schedule_, "auto");
+}
+
+void ControlsPanel::addCheckpoint(const QString& path) {
+  recent_checkpoints_.removeAll(path);
+  recent_checkpoints_.prepend(path);
+  while (recent_checkpoints_.size() > kRecentCheckpoints) recent_checkpoints_.removeLast();
+  int index = model_->findData(path);
+  if (index < 0) {
+    index = int(Pipeline::model_names().size());  // after the built-in models, before the separator
+    model_->insertItem(index, QFileInfo(path).fileName(), path);
+    model_->setItemData(index, path, Qt::ToolTipRole);
+  }
+  model_->setCurrentIndex(index);
+}
+
+void ControlsPanel::openCheckpointDialog(bool folder) {
+  const QString start = recent_checkpoints_.isEmpty() ? QString() : QFileInfo(recent_checkpoints_.front()).path();
+  const QString chosen =
+      folder ? QFileDialog::getExistingDirectory(this, tr("Open a diffusers model folder"), start)
+             : QFileDialog::getOpenFileName(this, tr("Open a Stable Diffusion checkpoint"), start,
+                                            tr("Stable Diffusion checkpoints (*.safetensors);;"
+                                               "Pickled checkpoints — refused, convert them (*.ckpt)"));
+  if (!chosen.isEmpty()) addCheckpoint(chosen);
 }
 
 Request ControlsPanel::requestForRun() {
@@ -252,10 +306,15 @@ Request ControlsPanel::request() const {
   r.width = width_->value();
   r.height = height_->value();
   r.device = device_->currentData().toString().toStdString();
+  if (is_checkpoint(model_->currentData().toString())) sd_options_->fill(r);
   return r;
 }
 
 void ControlsPanel::apply(const Request& r) {
+  if (is_checkpoint(QString::fromStdString(r.model))) {
+    addCheckpoint(QString::fromStdString(r.model));
+    sd_options_->apply(r);
+  }
   select_data(model_, QString::fromStdString(r.model));
   prompt_->setPlainText(QString::fromStdString(r.prompt));
   negative_->setPlainText(QString::fromStdString(r.negative_prompt));
@@ -287,6 +346,9 @@ void ControlsPanel::setRunning(bool running) {
 void ControlsPanel::load(QSettings& s) {
   prompt_->setPlainText(s.value("prompt", "grinning face").toString());
   negative_->setPlainText(s.value("negative_prompt").toString());
+  const QStringList recent = s.value("sd/recent").toStringList();
+  for (auto it = recent.rbegin(); it != recent.rend(); ++it) addCheckpoint(*it);
+  sd_options_->load(s);
   select_data(model_, s.value("model", kBuiltinModel).toString());
   select_data(sampler_, s.value("sampler", "euler").toString());
   select_data(spacing_, s.value("spacing", "auto").toString());
@@ -308,6 +370,8 @@ void ControlsPanel::save(QSettings& s) const {
   s.setValue("width", width_->value());
   s.setValue("height", height_->value());
   s.setValue("device", device_->currentData());
+  s.setValue("sd/recent", recent_checkpoints_);
+  sd_options_->save(s);
 }
 
 }  // namespace diffscope::ui

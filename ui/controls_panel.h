@@ -2,6 +2,7 @@
 // The left-hand form: prompt, negative prompt, model, sampler, spacing,
 // schedule, η, DDPM variance, steps, CFG, seed, size, batch, device, and the
 // Generate / Cancel buttons. Converts to and from a Request.
+#include <QStringList>
 #include <QWidget>
 
 #include "core/pipeline/request.h"
@@ -18,6 +19,8 @@ class QSlider;
 class QSpinBox;
 
 namespace diffscope::ui {
+
+class CheckpointOptions;
 
 class ControlsPanel : public QWidget {
   Q_OBJECT
@@ -39,6 +42,12 @@ class ControlsPanel : public QWidget {
   void save(QSettings& settings) const;
 
   QPlainTextEdit* promptEdit() const { return prompt_; }
+  CheckpointOptions* checkpointOptions() const { return sd_options_; }
+  // Adds a Stable Diffusion checkpoint (file or diffusers folder) to the
+  // model list, remembered across sessions, and selects it.
+  void addCheckpoint(const QString& path);
+  // The "Open…" entries ask for a file or folder.
+  void openCheckpointDialog(bool folder);
 
  Q_SIGNALS:
   void generateClicked();
@@ -67,6 +76,9 @@ class ControlsPanel : public QWidget {
   QSpinBox* height_;
   QSpinBox* batch_;
   QComboBox* device_;
+  CheckpointOptions* sd_options_;
+  QStringList recent_checkpoints_;
+  int last_model_index_ = 0;
   QPushButton* generate_;
   QPushButton* cancel_;
   int64_t last_seed_ = -1;

@@ -9,6 +9,7 @@
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
 #include "core/models/oracle_bundle.h"
+#include "core/models/sd/sd_bundle.h"
 #include "core/pipeline/memory_estimate.h"
 #include "ui/tensor_image.h"
 
@@ -79,19 +80,47 @@ void GenerationWorker::run(quint64 id, const Request& request, const CancelToken
   }
 }
 
+QString describe_model(ModelBundle& bundle) {
+  auto* sd_model = dynamic_cast<SdBundle*>(&bundle);
+  if (!sd_model) return QString::fromStdString(bundle.name());
+  const QString prediction = sd_model->prediction() == Prediction::V ? "v" : "ε";
+  return QString("%1 · %2 · %3-prediction (%4) · %5")
+      .arg(QString::fromStdString(bundle.name()), QString::fromStdString(sd::family_name(sd_model->info().family)),
+           prediction, QString::fromStdString(sd_model->prediction_source()),
+           QString::fromStdString(at::toString(sd_model->compute_type())));
+}
+
+void GenerationWorker::decode(quint64 tag, const Request& request, const at::Tensor& latents) {
+  try {
+    ModelBundle& bundle = pipeline_.prepare(request);
+    Q_EMIT decoded(tag, batch_image(bundle.decode(latents.to(resolve_device(request.device)))), {});
+  } catch (const std::exception& e) {
+    Q_EMIT decoded(tag, {}, QString::fromUtf8(e.what()).section('\n', 0, 0));
+  }
+}
+
 void GenerationWorker::execute(quint64 id, const Request& request, const CancelToken& cancel) {
   // The app keeps every step, so it checks with the history included.
   if (const auto available = available_memory_bytes()) {
     check_memory(estimate_run_memory(request, /*keep_history=*/true), *available);
   }
-  ModelBundle& bundle = pipeline_.prepare(request);  // loads on first use
+  int last_percent = -1;
+  pipeline_.set_load_progress([&](uint64_t done, uint64_t total) {
+    const int percent = total ? int(100 * done / total) : 100;
+    if (percent != last_percent) Q_EMIT loadProgress(id, percent / 100.0);
+    last_percent = percent;
+  });
+  ModelBundle& bundle = pipeline_.prepare(request, cancel);  // loads on first use
+  pipeline_.set_load_progress({});
   cancel.throw_if_cancelled();
   const c10::Device device = resolve_device(request.device);
   auto* oracle = dynamic_cast<OracleBundle*>(&bundle);
   const at::Tensor oracle_context = oracle ? oracle->encode_prompt(request.prompt).to(device) : at::Tensor();
   RunPlan plan = make_plan(request, bundle, QString::fromStdString(describe_device(device)));
   plan.oracle = oracle != nullptr;
+  plan.model_info = describe_model(bundle);
   Q_EMIT runStarted(id, plan);
+  const bool approximate = dynamic_cast<SdBundle*>(&bundle) != nullptr;
 
   CandidateImages candidate_images;
   const auto on_step = [&](const StepEvent& event) {
@@ -103,9 +132,15 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
     frame.sigma = event.sigma;
     frame.alpha_bar = event.alpha_bar;
     frame.elapsed = event.elapsed;
-    // One decoder call for both previews (a latent model's decoder is the cost here).
+    // One preview call for both (a latent model's decoder is the cost here;
+    // Stable Diffusion's is a cheap projection, its VAE runs on demand).
     const int64_t batch = event.x_t.size(0);
-    const at::Tensor decoded = bundle.decode(at::cat({event.x_t, event.x0}));
+    const at::Tensor decoded = bundle.preview(at::cat({event.x_t, event.x0}));
+    if (approximate) {
+      frame.approximate = true;
+      frame.xt_latent = event.x_t.to(at::kCPU).clone();
+      frame.x0_latent = event.x0.to(at::kCPU).clone();
+    }
     frame.xt = batch_image(decoded.narrow(0, 0, batch));
     frame.x0 = batch_image(decoded.narrow(0, batch, batch));
     frame.eps = noise_image(event.eps);

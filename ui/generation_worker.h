@@ -22,6 +22,10 @@ class GenerationWorker : public QObject {
   // runFailed or runCancelled. Call on the worker's thread.
   void run(quint64 id, const diffscope::Request& request, const diffscope::CancelToken& cancel);
 
+  // Decodes latents with the model `request` names (loading it if another is
+  // loaded) and emits decoded(tag, image). Call on the worker's thread.
+  void decode(quint64 tag, const diffscope::Request& request, const at::Tensor& latents);
+
   // How many oracle candidates each step carries.
   static constexpr int kCandidates = 6;
 
@@ -31,6 +35,9 @@ class GenerationWorker : public QObject {
   void runFinished(quint64 id, const diffscope::ui::RunOutcome& outcome);
   void runFailed(quint64 id, const QString& message);
   void runCancelled(quint64 id);
+  // Loading a checkpoint: the fraction of its bytes read so far.
+  void loadProgress(quint64 id, double fraction);
+  void decoded(quint64 tag, const QImage& image, const QString& error);
 
  private:
   void execute(quint64 id, const diffscope::Request& request, const diffscope::CancelToken& cancel);

@@ -1,6 +1,8 @@
 #include "ui/main_window.h"
 
 #include <QCloseEvent>
+#include <QFileDialog>
+#include <QPushButton>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
@@ -14,6 +16,7 @@
 
 #include "core/common/runtime.h"
 #include "core/pipeline/memory_estimate.h"
+#include "ui/checkpoint_options.h"
 #include "ui/controls_panel.h"
 #include "ui/forward_explorer.h"
 #include "ui/history_panel.h"
@@ -54,7 +57,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* centre = new QWidget;
   auto* centre_layout = new QVBoxLayout(centre);
   centre_layout->setContentsMargins(0, 0, 0, 0);
-  centre_layout->addWidget(banner_);
+  locate_tokenizer_ = new QPushButton(tr("Locate CLIP tokenizer…"));
+  locate_tokenizer_->setVisible(false);
+  connect(locate_tokenizer_, &QPushButton::clicked, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, tr("Folder with the CLIP tokenizer (vocab.json + merges.txt, or bpe_simple_vocab_16e6.txt.gz)"));
+    if (!dir.isEmpty()) useTokenizer(dir);
+  });
+  auto* banner_row = new QHBoxLayout;
+  banner_row->addWidget(banner_, 1);
+  banner_row->addWidget(locate_tokenizer_);
+  centre_layout->addLayout(banner_row);
   centre_layout->addWidget(tabs_, 1);
 
   auto* scroll = new QScrollArea;
@@ -96,6 +109,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(runner_, &RunController::finished, this, &MainWindow::on_finished);
   connect(runner_, &RunController::failed, this, [this](const QString& m) { end_run(m, true); });
   connect(runner_, &RunController::cancelled, this, [this] { end_run(tr("Cancelled."), false); });
+  connect(runner_, &RunController::loadProgress, this, [this](double fraction) {
+    progress_->setRange(0, 100);
+    progress_->setValue(int(fraction * 100));
+    speed_label_->setText(tr("Loading the model… %1 %").arg(int(fraction * 100)));
+  });
+  connect(runner_, &RunController::decoded, this, &MainWindow::on_decoded);
+  connect(preview_, &PreviewPanel::decodeRequested, this, &MainWindow::request_decode);
 
   QSettings settings;
   controls_->load(settings);
@@ -149,7 +169,9 @@ void MainWindow::on_started(const RunPlan& plan) {
   preview_->beginRun(plan.request.steps, plan.oracle);
   schedule_->setSchedule(plan.schedule_alpha_bar, plan.timesteps);
   device_label_->setText(tr("Device: %1").arg(plan.device));
-  progress_->setRange(0, plan.request.steps);
+  device_label_->setToolTip(plan.model_info);
+  statusBar()->showMessage(plan.model_info, 15000);
+  progress_->setRange(0, int(plan.sigmas.size()) - 1);
   progress_->setValue(0);
   run_clock_.start();
 }
@@ -202,7 +224,41 @@ void MainWindow::end_run(const QString& message, bool error) {
   Q_EMIT runEnded();
 }
 
+void MainWindow::useTokenizer(const QString& path) {
+  controls_->checkpointOptions()->setTokenizer(path);
+  generate();
+}
+
+void MainWindow::request_decode(int step, PreviewMode mode) {
+  const RunRecord* record = shown_record();
+  if (!record || step < 0 || step >= record->frames.size()) return;
+  const StepFrame& frame = record->frames[step];
+  const at::Tensor& latents = mode == PreviewMode::Xt ? frame.xt_latent : frame.x0_latent;
+  if (!latents.defined()) return;
+  const quint64 tag = runner_->decode(record->plan.request, latents);
+  pending_decodes_.insert(tag, PendingDecode{shown_record_, step, mode});
+  statusBar()->showMessage(running() ? tr("The VAE decodes this step when the run ends…") : tr("Decoding with the VAE…"));
+}
+
+void MainWindow::on_decoded(quint64 tag, const QImage& image, const QString& error) {
+  const PendingDecode pending = pending_decodes_.take(tag);
+  if (!error.isEmpty()) {
+    show_message(tr("The VAE could not decode the step: %1").arg(error), true);
+    return;
+  }
+  if (pending.record < 0 || pending.record >= records_.size()) return;
+  QVector<StepFrame>& frames = records_[pending.record].frames;
+  if (pending.step < frames.size()) {
+    StepFrame& f = frames[pending.step];
+    if (pending.mode == PreviewMode::Xt) f.xt = image, f.xt_decoded = true;
+    if (pending.mode == PreviewMode::X0) f.x0 = image, f.x0_decoded = true;
+  }
+  if (pending.record == shown_record_) preview_->setDecoded(pending.step, pending.mode, image);
+  statusBar()->showMessage(tr("Decoded step %1 with the VAE.").arg(pending.step + 1), 5000);
+}
+
 void MainWindow::show_message(const QString& text, bool error) {
+  locate_tokenizer_->setVisible(error && text.contains("CLIP tokenizer"));
   banner_->setText(text);
   banner_->setStyleSheet(error ? "QLabel { background: #fde2e1; color: #8a1c13; padding: 6px; }"
                                : "QLabel { background: #e8f0fe; color: #1a3d7c; padding: 6px; }");

@@ -3,12 +3,15 @@
 // timeline, schedule) and the forward-process explorer in the middle, this
 // session's history on the right, device and speed in the status bar.
 #include <QElapsedTimer>
+#include <QHash>
 #include <QMainWindow>
 #include <QVector>
 
+#include "ui/preview_panel.h"
 #include "ui/run_record.h"
 
 class QLabel;
+class QPushButton;
 class QProgressBar;
 class QTabWidget;
 
@@ -37,6 +40,8 @@ class MainWindow : public QMainWindow {
   bool exportChain(const QString& path);  // by extension: .gif, .mp4, or a folder for PNGs
   void copyImage();
   void restoreRun(int index);
+  // The CLIP tokenizer files a checkpoint lacked: remember them and run again.
+  void useTokenizer(const QString& path);
 
   ControlsPanel* controls() const { return controls_; }
   PreviewPanel* preview() const { return preview_; }
@@ -65,6 +70,8 @@ class MainWindow : public QMainWindow {
   void drop_live_record();
   void show_message(const QString& text, bool error);
   void update_estimate();
+  void request_decode(int step, PreviewMode mode);
+  void on_decoded(quint64 tag, const QImage& image, const QString& error);
   QString output_folder() const;
   QString suggested_path(const QString& extension) const;
   QString parameters_for(const RunRecord& record, int image_index) const;
@@ -77,6 +84,12 @@ class MainWindow : public QMainWindow {
   HistoryPanel* history_panel_;
   QTabWidget* tabs_;
   QLabel* banner_;
+  QPushButton* locate_tokenizer_;
+  struct PendingDecode {
+    int record = -1, step = -1;
+    PreviewMode mode = PreviewMode::Xt;
+  };
+  QHash<quint64, PendingDecode> pending_decodes_;
   QLabel* device_label_;
   QLabel* speed_label_;
   QLabel* estimate_label_;

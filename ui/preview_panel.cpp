@@ -3,6 +3,7 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPushButton>
 #include <QSlider>
 #include <QStackedWidget>
 #include <QStyle>
@@ -27,6 +28,11 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
   mode_->addItem(tr("Latent channels of x_t"));
   mode_->addItem(tr("Oracle: training images considered"));
   mode_->setToolTip(tr("What to show for each step (switch any time, live or afterwards)"));
+  decode_ = new QPushButton(tr("Decode with the VAE"), this);
+  decode_->setToolTip(tr("Stable Diffusion steps are previewed with a cheap latent → RGB projection; this runs the "
+                         "full VAE decoder on the shown step (D)"));
+  decode_->setShortcut(QKeySequence(Qt::Key_D));
+  decode_->setVisible(false);
   image_ = new ImageView(this);
   image_->setPlaceholder(tr("Type a prompt and press Generate: every step of the reverse chain appears here."));
   candidates_ = new CandidatesView(this);
@@ -52,6 +58,7 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
   auto* top = new QHBoxLayout;
   top->addWidget(new QLabel(tr("Show:"), this));
   top->addWidget(mode_, 1);
+  top->addWidget(decode_);
   auto* timeline_row = new QHBoxLayout;
   timeline_row->addWidget(play_);
   timeline_row->addWidget(timeline_, 1);
@@ -64,6 +71,9 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
   connect(mode_, &QComboBox::currentIndexChanged, this, &PreviewPanel::refresh);
   connect(timeline_, &QSlider::valueChanged, this, &PreviewPanel::refresh);
   connect(play_, &QToolButton::toggled, this, &PreviewPanel::setPlaying);
+  connect(decode_, &QPushButton::clicked, this, [this] {
+    if (shownIsApproximate()) Q_EMIT decodeRequested(shownStep(), mode());
+  });
   connect(playback_, &QTimer::timeout, this, &PreviewPanel::advancePlayback);
   beginRun(0, false);
 }
@@ -148,10 +158,27 @@ QImage PreviewPanel::shownImage() const {
 
 QString PreviewPanel::stepInfo() const { return info_->text(); }
 
+bool PreviewPanel::shownIsApproximate() const {
+  const int k = shownStep();
+  if (k < 0 || !frames_[k].approximate) return false;
+  if (mode() == PreviewMode::Xt) return !frames_[k].xt_decoded;
+  if (mode() == PreviewMode::X0) return !frames_[k].x0_decoded;
+  return false;
+}
+
+void PreviewPanel::setDecoded(int index, PreviewMode mode, const QImage& image) {
+  if (index < 0 || index >= frames_.size() || image.isNull()) return;
+  StepFrame& f = frames_[index];
+  if (mode == PreviewMode::Xt) f.xt = image, f.xt_decoded = true;
+  if (mode == PreviewMode::X0) f.x0 = image, f.x0_decoded = true;
+  if (index == shownStep()) refresh();
+}
+
 void PreviewPanel::refresh() {
   const int k = shownStep();
   stack_->setCurrentWidget(mode() == PreviewMode::Candidates ? static_cast<QWidget*>(candidates_) : image_);
   if (k < 0) {
+    decode_->setVisible(false);
     image_->setImage({});
     candidates_->setCandidates({});
     info_->setText(expected_total_ > 0 ? tr("Loading the model…") : QString());
@@ -160,13 +187,16 @@ void PreviewPanel::refresh() {
   const StepFrame& f = frames_[k];
   image_->setImage(shownImage());
   candidates_->setCandidates(f.candidates);
-  info_->setText(tr("Step %1 of %2   t = %3   σ_t = %4   ᾱ_t = %5   SNR = %6")
+  const bool approximate = shownIsApproximate();
+  decode_->setVisible(approximate);
+  info_->setText(tr("Step %1 of %2   t = %3   σ_t = %4   ᾱ_t = %5   SNR = %6%7")
                      .arg(f.index + 1)
                      .arg(f.total)
                      .arg(f.t, 0, 'f', 1)
                      .arg(f.sigma, 0, 'g', 4)
                      .arg(f.alpha_bar, 0, 'g', 4)
-                     .arg(f.snr(), 0, 'g', 4));
+                     .arg(f.snr(), 0, 'g', 4)
+                     .arg(approximate ? tr("   (latent preview: approximate colours)") : QString()));
   Q_EMIT stepShown(k);
 }
 

@@ -8,6 +8,7 @@
 #include "ui/step_frame.h"
 
 class QComboBox;
+class QPushButton;
 class QLabel;
 class QSlider;
 class QStackedWidget;
@@ -45,12 +46,19 @@ class PreviewPanel : public QWidget {
   void setPlaying(bool playing);
   bool playing() const;
 
+  // The VAE's decode of a step's x_t or x̂0 replaces its cheap preview.
+  void setDecoded(int index, PreviewMode mode, const QImage& image);
+  // Whether the shown step's image in this mode is an approximate preview.
+  bool shownIsApproximate() const;
+
   // The image the view shows now (the shown step in the current mode).
   QImage shownImage() const;
   QString stepInfo() const;
 
  Q_SIGNALS:
   void stepShown(int index);
+  // "Decode with the VAE" for the shown step in the shown mode (x_t or x̂0).
+  void decodeRequested(int index, diffscope::ui::PreviewMode mode);
 
  private:
   void refresh();
@@ -64,6 +72,7 @@ class PreviewPanel : public QWidget {
   CandidatesView* candidates_;
   QSlider* timeline_;
   QToolButton* play_;
+  QPushButton* decode_;
   QLabel* info_;
   QTimer* playback_;
 };

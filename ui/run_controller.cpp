@@ -36,6 +36,10 @@ RunController::RunController(QObject* parent) : QObject(parent), worker_(new Gen
   connect(worker_, &GenerationWorker::stepReady, this, [this](quint64 id, const StepFrame& frame) {
     if (id == active_) Q_EMIT step(frame);
   });
+  connect(worker_, &GenerationWorker::loadProgress, this, [this](quint64 id, double fraction) {
+    if (id == active_) Q_EMIT loadProgress(fraction);
+  });
+  connect(worker_, &GenerationWorker::decoded, this, &RunController::decoded);
   connect(worker_, &GenerationWorker::runFinished, this, [this](quint64 id, const RunOutcome& outcome) {
     if (end_if_active(id)) Q_EMIT finished(outcome);
     worker_returned();
@@ -71,6 +75,15 @@ void RunController::start(const Request& request) {
     return;
   }
   launch(request);
+}
+
+quint64 RunController::decode(const Request& request, const at::Tensor& latents) {
+  if (!worker_) return 0;
+  const quint64 tag = ++next_decode_;
+  GenerationWorker* worker = worker_;
+  QMetaObject::invokeMethod(worker, [worker, tag, request, latents] { worker->decode(tag, request, latents); },
+                            Qt::QueuedConnection);
+  return tag;
 }
 
 void RunController::launch(const Request& request) {

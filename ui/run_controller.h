@@ -21,6 +21,9 @@ class RunController : public QObject {
   ~RunController() override;
 
   void start(const diffscope::Request& request);
+  // Queues a full decode of latents (after any run in progress); the answer
+  // comes as decoded() with the returned tag.
+  quint64 decode(const diffscope::Request& request, const at::Tensor& latents);
   void cancel();
   // Cancels and joins the worker thread; called on window close.
   void shutdown();
@@ -34,6 +37,8 @@ class RunController : public QObject {
   void step(const diffscope::ui::StepFrame& frame);
   void finished(const diffscope::ui::RunOutcome& outcome);
   void failed(const QString& message);
+  void loadProgress(double fraction);
+  void decoded(quint64 tag, const QImage& image, const QString& error);
   void cancelled();
   // The worker returned from a run (finished, failed or cancelled) and nothing is pending.
   void idle();
@@ -47,6 +52,7 @@ class RunController : public QObject {
   QThread thread_;
   GenerationWorker* worker_ = nullptr;  // lives on thread_
   quint64 next_id_ = 0;
+  quint64 next_decode_ = 0;
   quint64 active_ = 0;                  // 0: no run's events are wanted
   bool worker_busy_ = false;
   diffscope::CancelToken token_;

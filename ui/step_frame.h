@@ -1,6 +1,8 @@
 #pragma once
 // What the worker thread hands the UI: plain Qt values (images already made in
 // the worker, so the UI thread only paints), one StepFrame per step.
+#include <ATen/core/Tensor.h>
+
 #include <QImage>
 #include <QMetaType>
 #include <QString>
@@ -28,6 +30,11 @@ struct StepFrame {
   QImage eps;       // predicted noise ε̂
   QImage latents;   // one colour-mapped tile per latent channel of x_t
   QVector<Candidate> candidates;  // oracle only: top training images for image 0
+  // Stable Diffusion: x_t and x̂0 above are the cheap latent → RGB projection;
+  // these latents (CPU) let the VAE decode the step on demand.
+  bool approximate = false;
+  bool xt_decoded = false, x0_decoded = false;  // replaced by the VAE's decode
+  at::Tensor xt_latent, x0_latent;
   double snr() const { return alpha_bar / (1.0 - alpha_bar); }
 };
 
@@ -38,6 +45,7 @@ struct RunPlan {
   std::vector<double> timesteps;        // t of each step (n)
   std::vector<double> schedule_alpha_bar;  // ᾱ_t for t = 0..T−1
   QString device;
+  QString model_info;  // e.g. "SD 1.x · ε-prediction (SD 1.x default) · float32"
   bool oracle = false;
 };
 

@@ -1,0 +1,149 @@
+// A Stable Diffusion checkpoint in the window: opened into the model list,
+// its options in the request, loading progress, cheap per-step previews with
+// the VAE decode on demand, and the missing-tokenizer path. Tiny random
+// checkpoints (tests/tools/make_tiny_sd.py) keep it fast.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+
+#include "tests/support/sd_test_support.h"
+#include "tests/support/test_support.h"
+#include "ui/checkpoint_options.h"
+#include "ui/controls_panel.h"
+#include "ui/main_window.h"
+#include "ui/preview_panel.h"
+#include "ui/run_controller.h"
+
+using namespace diffscope;
+using namespace diffscope::ui;
+
+class CheckpointUi : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new support::TempDir;
+    if (support::clip_vocabulary().empty()) {
+      why_ = "../shared/data/clip is not here";
+    } else {
+      support::make_tiny_sd(*dir_ / "tiny.safetensors", "--family sd1", &why_);
+    }
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  void SetUp() override {
+    if (!why_.empty()) GTEST_SKIP() << why_;
+    QSettings().clear();
+    setenv("HOME", dir_->path().c_str(), 1);  // no Hugging Face cache to find a tokenizer in
+    unsetenv("DIFFSCOPE_CLIP_TOKENIZER");
+  }
+  static QString checkpoint() { return QString::fromStdString((*dir_ / "tiny.safetensors").string()); }
+  static QString vocabulary() { return QString::fromStdString(support::clip_vocabulary().string()); }
+
+  // The window set to the tiny checkpoint at 64×64 with 3 steps.
+  static void choose_checkpoint(MainWindow& window, bool with_tokenizer) {
+    ControlsPanel* controls = window.controls();
+    controls->addCheckpoint(checkpoint());
+    Request r = controls->request();
+    r.prompt = "a lovely cat";
+    r.width = r.height = 64;
+    r.steps = 3;
+    r.seed = 5;
+    r.precision = "float32";
+    r.tokenizer = with_tokenizer ? vocabulary().toStdString() : "";
+    controls->apply(r);
+    if (!with_tokenizer) controls->checkpointOptions()->setTokenizer({});
+  }
+  static bool run(MainWindow& window) {
+    QSignalSpy ended(&window, &MainWindow::runEnded);
+    window.generate();
+    return ended.wait(60000);
+  }
+
+  static support::TempDir* dir_;
+  static std::string why_;
+};
+support::TempDir* CheckpointUi::dir_ = nullptr;
+std::string CheckpointUi::why_;
+
+TEST_F(CheckpointUi, OptionsTravelInTheRequest) {
+  CheckpointOptions options;
+  Request r;
+  r.vae = "/models/vae.safetensors";
+  r.tokenizer = "/models/tokenizer";
+  r.prediction = "v";
+  r.clip_skip = 2;
+  r.precision = "bfloat16";
+  r.init_image = "/images/start.png";
+  r.strength = 0.4;
+  options.apply(r);
+  Request back;
+  options.fill(back);
+  EXPECT_EQ(back.vae, r.vae);
+  EXPECT_EQ(back.tokenizer, r.tokenizer);
+  EXPECT_EQ(back.prediction, "v");
+  EXPECT_EQ(back.clip_skip, 2);
+  EXPECT_EQ(back.precision, "bfloat16");
+  EXPECT_EQ(back.init_image, r.init_image);
+  EXPECT_DOUBLE_EQ(back.strength, 0.4);
+}
+
+TEST_F(CheckpointUi, CheckpointRunsWithCheapPreviewsAndDecodesAStepOnDemand) {
+  MainWindow window;
+  choose_checkpoint(window, true);
+  EXPECT_EQ(window.controls()->request().model, checkpoint().toStdString());
+  EXPECT_FALSE(window.controls()->checkpointOptions()->isHidden());
+  QSignalSpy progress(window.runner(), &RunController::loadProgress);
+  ASSERT_TRUE(run(window));
+  ASSERT_TRUE(window.lastMessage().isEmpty()) << window.lastMessage().toStdString();
+  EXPECT_GT(progress.count(), 0);
+  EXPECT_DOUBLE_EQ(progress.last().at(0).toDouble(), 1.0);
+
+  PreviewPanel* preview = window.preview();
+  ASSERT_EQ(preview->frames().size(), 3);
+  const StepFrame& last = preview->frames().back();
+  EXPECT_TRUE(last.approximate);
+  // The tiny VAE halves each side: the cheap preview is the 32×32 latent.
+  EXPECT_EQ(last.x0.size(), QSize(32, 32));
+  preview->setMode(PreviewMode::X0);
+  preview->showStep(1);
+  EXPECT_TRUE(preview->shownIsApproximate());
+  EXPECT_TRUE(preview->stepInfo().contains("approximate"));
+
+  QSignalSpy decoded(window.runner(), &RunController::decoded);
+  Q_EMIT preview->decodeRequested(1, PreviewMode::X0);
+  ASSERT_TRUE(decoded.wait(30000));
+  EXPECT_TRUE(decoded.last().at(2).toString().isEmpty()) << decoded.last().at(2).toString().toStdString();
+  EXPECT_EQ(preview->frames()[1].x0.size(), QSize(64, 64));  // the VAE's full-size image
+  EXPECT_TRUE(preview->frames()[1].x0_decoded);
+  EXPECT_FALSE(preview->shownIsApproximate());
+  EXPECT_EQ(window.records().back().frames[1].x0.size(), QSize(64, 64));  // kept with the run
+}
+
+TEST_F(CheckpointUi, MissingTokenizerOffersToLocateIt) {
+  MainWindow window;
+  choose_checkpoint(window, false);
+  ASSERT_TRUE(run(window));
+  EXPECT_TRUE(window.lastMessage().contains("CLIP tokenizer")) << window.lastMessage().toStdString();
+  bool offered = false;
+  for (auto* button : window.findChildren<QPushButton*>()) {
+    if (button->text().contains("tokenizer") && !button->isHidden()) offered = true;
+  }
+  EXPECT_TRUE(offered);
+  QSignalSpy ended(&window, &MainWindow::runEnded);
+  window.useTokenizer(vocabulary());
+  ASSERT_TRUE(ended.wait(60000));
+  EXPECT_TRUE(window.lastMessage().isEmpty()) << window.lastMessage().toStdString();
+  EXPECT_EQ(window.records().size(), 1);
+}
+
+TEST_F(CheckpointUi, RecentCheckpointsComeBackNextSession) {
+  {
+    MainWindow window;
+    choose_checkpoint(window, true);
+    window.close();
+  }
+  MainWindow again;
+  EXPECT_EQ(again.controls()->request().model, checkpoint().toStdString());
+  EXPECT_EQ(again.controls()->request().tokenizer, vocabulary().toStdString());
+}

@@ -1,0 +1,130 @@
+#include "ui/checkpoint_options.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLineEdit>
+#include <QSettings>
+#include <QSpinBox>
+#include <QToolButton>
+
+namespace diffscope::ui {
+namespace {
+
+void select_data(QComboBox* combo, const QString& data) {
+  const int index = combo->findData(data);
+  if (index >= 0) combo->setCurrentIndex(index);
+}
+
+}  // namespace
+
+CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Diffusion"), parent) {
+  auto* form = new QFormLayout(this);
+  vae_ = path_row(tr("the checkpoint's own"), tr("VAE file"), tr("safetensors (*.safetensors)"), false, form, tr("VAE"));
+  vae_->setToolTip(tr("A VAE file to decode with instead of the checkpoint's own (e.g. vae-ft-mse-840000)"));
+  tokenizer_ = path_row(tr("found automatically"), tr("CLIP tokenizer folder (vocab.json + merges.txt)"), {}, true,
+                        form, tr("Tokenizer"));
+  tokenizer_->setToolTip(tr("Where the CLIP tokenizer files are when the checkpoint has none beside it: a folder with "
+                            "vocab.json and merges.txt (e.g. a diffusers model's tokenizer/), or "
+                            "bpe_simple_vocab_16e6.txt.gz"));
+  prediction_ = new QComboBox(this);
+  prediction_->addItem(tr("Automatic"), "auto");
+  prediction_->addItem(tr("ε (epsilon)"), "epsilon");
+  prediction_->addItem(tr("v"), "v");
+  prediction_->setToolTip(tr("What the U-Net predicts. SD 1.x and 2.x-base: ε; SD 2.x 768-v: v. Automatic reads the "
+                             "diffusers scheduler config, else tests the network as AUTOMATIC1111 does; the status "
+                             "bar shows the guess"));
+  form->addRow(tr("Prediction"), prediction_);
+  clip_skip_ = new QSpinBox(this);
+  clip_skip_->setRange(1, 12);
+  clip_skip_->setToolTip(tr("Condition on the text encoder's layer this many from the end (A1111's Clip skip)"));
+  form->addRow(tr("Clip skip"), clip_skip_);
+  precision_ = new QComboBox(this);
+  precision_->addItem(tr("Automatic"), "auto");
+  precision_->addItem(tr("float32 (reference)"), "float32");
+  precision_->addItem(tr("bfloat16 (fast on CPUs)"), "bfloat16");
+  precision_->addItem(tr("float16 (CUDA)"), "float16");
+  precision_->setToolTip(tr("Automatic: float32 on the CPU, float16 on CUDA. bfloat16 runs ~2–3× faster on CPUs "
+                            "with little visible change"));
+  form->addRow(tr("Precision"), precision_);
+  init_image_ = path_row(tr("none (text to image)"), tr("Start image"), tr("PNG images (*.png)"), false, form,
+                         tr("img2img"));
+  init_image_->setToolTip(tr("Start from this image instead of pure noise (it must have the size set above)"));
+  strength_ = new QDoubleSpinBox(this);
+  strength_->setRange(0.01, 1.0);
+  strength_->setSingleStep(0.05);
+  strength_->setValue(0.75);
+  strength_->setToolTip(tr("How much of the chain img2img runs: 1 ignores the image, small values keep it"));
+  form->addRow(tr("Strength"), strength_);
+
+  for (QLineEdit* edit : {vae_, tokenizer_, init_image_}) connect(edit, &QLineEdit::textChanged, this, &CheckpointOptions::changed);
+  for (QComboBox* combo : {prediction_, precision_}) {
+    connect(combo, &QComboBox::currentIndexChanged, this, &CheckpointOptions::changed);
+  }
+  connect(clip_skip_, &QSpinBox::valueChanged, this, &CheckpointOptions::changed);
+}
+
+QLineEdit* CheckpointOptions::path_row(const QString& placeholder, const QString& dialog_title, const QString& filter,
+                                       bool folder, QFormLayout* form, const QString& label) {
+  auto* edit = new QLineEdit(this);
+  edit->setPlaceholderText(placeholder);
+  edit->setClearButtonEnabled(true);
+  auto* browse = new QToolButton(this);
+  browse->setText("…");
+  browse->setToolTip(dialog_title);
+  connect(browse, &QToolButton::clicked, this, [this, edit, dialog_title, filter, folder] {
+    const QString chosen = folder ? QFileDialog::getExistingDirectory(this, dialog_title, edit->text())
+                                  : QFileDialog::getOpenFileName(this, dialog_title, edit->text(), filter);
+    if (!chosen.isEmpty()) edit->setText(chosen);
+  });
+  auto* row = new QHBoxLayout;
+  row->addWidget(edit, 1);
+  row->addWidget(browse);
+  form->addRow(label, row);
+  return edit;
+}
+
+void CheckpointOptions::fill(Request& r) const {
+  r.vae = vae_->text().toStdString();
+  r.tokenizer = tokenizer_->text().toStdString();
+  r.prediction = prediction_->currentData().toString().toStdString();
+  r.clip_skip = clip_skip_->value();
+  r.precision = precision_->currentData().toString().toStdString();
+  r.init_image = init_image_->text().toStdString();
+  r.strength = strength_->value();
+}
+
+void CheckpointOptions::apply(const Request& r) {
+  vae_->setText(QString::fromStdString(r.vae));
+  if (!r.tokenizer.empty()) tokenizer_->setText(QString::fromStdString(r.tokenizer));
+  select_data(prediction_, QString::fromStdString(r.prediction));
+  clip_skip_->setValue(r.clip_skip);
+  select_data(precision_, QString::fromStdString(r.precision));
+  init_image_->setText(QString::fromStdString(r.init_image));
+  strength_->setValue(r.strength);
+}
+
+void CheckpointOptions::setTokenizer(const QString& path) { tokenizer_->setText(path); }
+void CheckpointOptions::setInitImage(const QString& path) { init_image_->setText(path); }
+
+void CheckpointOptions::load(QSettings& s) {
+  vae_->setText(s.value("sd/vae").toString());
+  tokenizer_->setText(s.value("sd/tokenizer").toString());
+  select_data(prediction_, s.value("sd/prediction", "auto").toString());
+  clip_skip_->setValue(s.value("sd/clip_skip", 1).toInt());
+  select_data(precision_, s.value("sd/precision", "auto").toString());
+  strength_->setValue(s.value("sd/strength", 0.75).toDouble());
+}
+
+void CheckpointOptions::save(QSettings& s) const {
+  s.setValue("sd/vae", vae_->text());
+  s.setValue("sd/tokenizer", tokenizer_->text());
+  s.setValue("sd/prediction", prediction_->currentData());
+  s.setValue("sd/clip_skip", clip_skip_->value());
+  s.setValue("sd/precision", precision_->currentData());
+  s.setValue("sd/strength", strength_->value());
+}
+
+}  // namespace diffscope::ui

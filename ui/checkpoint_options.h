@@ -1,0 +1,49 @@
+#pragma once
+// The settings only a Stable Diffusion checkpoint has: a VAE override, where
+// its CLIP tokenizer files are (single files come without them), ε/v
+// prediction (auto: the folder's scheduler config or A1111's test), Clip
+// skip, the compute precision, and img2img's start image and strength.
+#include <QGroupBox>
+
+#include "core/pipeline/request.h"
+
+class QComboBox;
+class QFormLayout;
+class QDoubleSpinBox;
+class QLineEdit;
+class QSettings;
+class QSpinBox;
+
+namespace diffscope::ui {
+
+class CheckpointOptions : public QGroupBox {
+  Q_OBJECT
+
+ public:
+  explicit CheckpointOptions(QWidget* parent = nullptr);
+
+  // Copies these fields into / out of a request.
+  void fill(diffscope::Request& request) const;
+  void apply(const diffscope::Request& request);
+  void setTokenizer(const QString& path);
+  void setInitImage(const QString& path);
+  void load(QSettings& settings);
+  void save(QSettings& settings) const;
+
+ Q_SIGNALS:
+  void changed();
+
+ private:
+  QLineEdit* path_row(const QString& placeholder, const QString& dialog_title, const QString& filter, bool folder,
+                      QFormLayout* form, const QString& label);
+
+  QLineEdit* vae_;
+  QLineEdit* tokenizer_;
+  QComboBox* prediction_;
+  QSpinBox* clip_skip_;
+  QComboBox* precision_;
+  QLineEdit* init_image_;
+  QDoubleSpinBox* strength_;
+};
+
+}  // namespace diffscope::ui
