@@ -103,8 +103,9 @@ TEST_F(CheckpointUi, CheckpointRunsWithCheapPreviewsAndDecodesAStepOnDemand) {
   ASSERT_EQ(preview->frames().size(), 3);
   const StepFrame& last = preview->frames().back();
   EXPECT_TRUE(last.approximate);
-  // The tiny VAE halves each side: the cheap preview is the 32×32 latent.
-  EXPECT_EQ(last.x0.size(), QSize(32, 32));
+  // The cheap preview is the latent's projection, scaled to the image's size.
+  EXPECT_EQ(last.x0.size(), QSize(64, 64));
+  const QImage cheap = preview->frames()[1].x0;
   preview->setMode(PreviewMode::X0);
   preview->showStep(1);
   EXPECT_TRUE(preview->shownIsApproximate());
@@ -114,10 +115,11 @@ TEST_F(CheckpointUi, CheckpointRunsWithCheapPreviewsAndDecodesAStepOnDemand) {
   Q_EMIT preview->decodeRequested(1, PreviewMode::X0);
   ASSERT_TRUE(decoded.wait(30000));
   EXPECT_TRUE(decoded.last().at(2).toString().isEmpty()) << decoded.last().at(2).toString().toStdString();
-  EXPECT_EQ(preview->frames()[1].x0.size(), QSize(64, 64));  // the VAE's full-size image
+  EXPECT_EQ(preview->frames()[1].x0.size(), QSize(64, 64));
+  EXPECT_NE(preview->frames()[1].x0, cheap);  // the VAE's image replaced the projection
   EXPECT_TRUE(preview->frames()[1].x0_decoded);
   EXPECT_FALSE(preview->shownIsApproximate());
-  EXPECT_EQ(window.records().back().frames[1].x0.size(), QSize(64, 64));  // kept with the run
+  EXPECT_TRUE(window.records().back().frames[1].x0_decoded);  // kept with the run
 }
 
 TEST_F(CheckpointUi, MissingTokenizerOffersToLocateIt) {

@@ -3,7 +3,11 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "core/common/errors.h"
+#include "tests/support/test_support.h"
 
 using namespace diffscope;
 
@@ -76,4 +80,25 @@ TEST(MemoryEstimate, ReadsAvailableMemoryOnLinux) {
 TEST(MemoryEstimate, FormatsBytes) {
   EXPECT_EQ(format_bytes(uint64_t(350) << 20), "350 MB");
   EXPECT_EQ(format_bytes(uint64_t(3) << 29), "1.5 GB");
+}
+
+TEST(MemoryEstimate, CheckpointWeightsFollowTheFileAndThePrecision) {
+  support::TempDir dir;
+  const auto file = dir / "model.safetensors";
+  std::ofstream(file) << "x";
+  std::filesystem::resize_file(file, uint64_t(100) << 20);  // a 100 MB 16-bit checkpoint (sparse)
+  Request r;
+  r.model = file.string();
+  r.width = r.height = 512;
+  r.cfg_scale = 7.0;
+  r.precision = "bfloat16";
+  const MemoryEstimate half = estimate_run_memory(r, false);
+  EXPECT_EQ(half.weights, uint64_t(100) << 20);
+  r.precision = "float32";
+  const MemoryEstimate full = estimate_run_memory(r, false);
+  EXPECT_EQ(full.weights, uint64_t(200) << 20);
+  EXPECT_GT(full.activations, half.activations);
+  r.width = r.height = 1024;  // four times the pixels
+  EXPECT_GT(estimate_run_memory(r, false).activations, 3 * full.activations);
+  EXPECT_GT(estimate_run_memory(r, true).history, 0u);
 }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/models/sd/sd_checkpoint.h"
 
 namespace diffscope {
 namespace {
@@ -16,6 +18,42 @@ constexpr uint64_t kOracleImages = 1800;
 constexpr uint64_t kFloatCopiesOfSet = 3;
 constexpr uint64_t kLatentModelWeights = 64ull << 20;
 
+// The bytes of a checkpoint's weight files (a file, or a diffusers folder's).
+uint64_t checkpoint_bytes(const std::string& model) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::is_directory(model, error)) {
+    const auto size = fs::file_size(model, error);
+    return error ? 0 : size;
+  }
+  uint64_t total = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(model, error)) {
+    if (entry.is_regular_file(error) && entry.path().extension() == ".safetensors") total += entry.file_size(error);
+  }
+  return total;
+}
+
+// Stable Diffusion: the weights in the compute type (files are mostly 16-bit),
+// the U-Net's activations at the latent size (~80 live maps of 320 channels
+// at its first level, plus one 256 MB attention slice) or, larger at big
+// sizes, the VAE decoder's (~6 maps of 128 channels at full size, one image
+// at a time).
+MemoryEstimate estimate_checkpoint_memory(const Request& request, uint64_t model_batch, bool keep_history) {
+  const uint64_t pixels = uint64_t(request.width) * uint64_t(request.height), latent_pixels = pixels / 64;
+  const uint64_t element = request.precision == "float32" || request.precision == "auto" || request.precision.empty() ? 4 : 2;
+  MemoryEstimate e;
+  e.weights = checkpoint_bytes(request.model) / 2 * element;
+  const uint64_t unet = model_batch * latent_pixels * 320 * element * 80 + (256ull << 20);
+  const uint64_t vae = pixels * 128 * element * 6;
+  e.activations = std::max(unet, vae);
+  if (keep_history) {
+    // Per step: two latents (float32) and three small RGBA previews per image.
+    e.history = uint64_t(std::max(request.steps, 1)) * uint64_t(std::max(request.batch, 1)) * latent_pixels *
+                (2 * 4 * 4 + 3 * 4 * 64);
+  }
+  return e;
+}
+
 }  // namespace
 
 MemoryEstimate estimate_run_memory(const Request& request, bool keep_history) {
@@ -25,6 +63,7 @@ MemoryEstimate estimate_run_memory(const Request& request, bool keep_history) {
   const bool guided = request.cfg_scale.value_or(1.0) != 1.0;
   const uint64_t model_batch = batch * (guided ? 2 : 1);
 
+  if (sd::looks_like_checkpoint_path(request.model)) return estimate_checkpoint_memory(request, model_batch, keep_history);
   MemoryEstimate e;
   if (request.model != "oracle") {
     // A latent model: its weights (the built-in one holds ~4M float parameters)

@@ -218,7 +218,9 @@ at::Tensor latent_rgb_preview(const at::Tensor& latents) {
 
 at::Tensor SdBundle::preview(const at::Tensor& latents) {
   if (latents.size(1) != 4) return decode(latents);
-  return latent_rgb_preview(latents);
+  // At the image's size (bilinear), so that it lines up with the decoded steps.
+  const int64_t scale = vae_->downsampling();
+  return at::upsample_bilinear2d(latent_rgb_preview(latents), {latents.size(2) * scale, latents.size(3) * scale}, false);
 }
 
 }  // namespace diffscope
