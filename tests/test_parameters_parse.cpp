@@ -107,3 +107,29 @@ TEST(ParametersParse, UnquotesOnlyJsonQuotedValues) {
   EXPECT_EQ(unquote_parameter_value("\"a, b\\nc\""), "a, b\nc");
   EXPECT_EQ(unquote_parameter_value(quote_parameter_value("x: \"y\", z")), "x: \"y\", z");
 }
+
+TEST(ParametersParse, RoundTripsStableDiffusionSettings) {
+  Request r = tricky_request();
+  r.model = "/models/my sd, v1.5.safetensors";
+  r.vae = "/models/vae-ft-mse.safetensors";
+  r.clip_skip = 2;
+  r.prediction = "v";
+  r.precision = "bfloat16";
+  r.init_image = "/images/start.png";
+  r.strength = 0.6;
+  const std::string text = format_parameters(r);
+  // What AUTOMATIC1111 reads: the model by its name, Clip skip, VAE, strength.
+  EXPECT_NE(text.find("Model: \"my sd, v1.5\""), std::string::npos) << text;
+  EXPECT_NE(text.find("Clip skip: 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("VAE: vae-ft-mse.safetensors"), std::string::npos) << text;
+  EXPECT_NE(text.find("Denoising strength: 0.6"), std::string::npos) << text;
+  const ParsedParameters parsed = parse_parameters(text);
+  EXPECT_TRUE(parsed.warnings.empty());
+  expect_same_settings(parsed.request, r);
+  EXPECT_EQ(parsed.request.vae, r.vae);
+  EXPECT_EQ(parsed.request.clip_skip, 2);
+  EXPECT_EQ(parsed.request.prediction, "v");
+  EXPECT_EQ(parsed.request.precision, "bfloat16");
+  EXPECT_DOUBLE_EQ(parsed.request.strength, 0.6);
+  EXPECT_TRUE(parsed.request.init_image.empty());  // the start image is not in the text
+}

@@ -153,6 +153,20 @@ ParsedParameters parse_parameters(const std::string& text) {
   }
   if (f.count("DiffScope noise schedule")) r.schedule = f.at("DiffScope noise schedule");
   if (f.count("Model")) r.model = f.at("Model");
+  // Stable Diffusion: the checkpoint's path (A1111 names it by its stem only).
+  if (f.count("DiffScope checkpoint")) r.model = f.at("DiffScope checkpoint");
+  if (f.count("DiffScope VAE")) r.vae = f.at("DiffScope VAE");
+  if (f.count("DiffScope prediction")) r.prediction = f.at("DiffScope prediction");
+  if (f.count("DiffScope precision")) r.precision = f.at("DiffScope precision");
+  if (f.count("Clip skip")) {
+    double skip = 0;
+    parse_number(f.at("Clip skip"), skip) && skip >= 1 && skip <= 12 ? void(r.clip_skip = int(skip)) : warn("Clip skip");
+  }
+  if (f.count("Denoising strength")) {
+    double strength = 0;
+    parse_number(f.at("Denoising strength"), strength) && strength > 0 && strength <= 1 ? void(r.strength = strength)
+                                                                                         : warn("Denoising strength");
+  }
   if (f.count("DDPM variance")) {
     const std::string& v = f.at("DDPM variance");
     if (v == "beta") r.ddpm_variance = DdpmVariance::Beta;

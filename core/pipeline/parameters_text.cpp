@@ -1,10 +1,12 @@
 #include "core/pipeline/parameters_text.h"
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <utility>
 #include <vector>
 
+#include "core/models/sd/sd_checkpoint.h"
 #include "core/pipeline/pipeline.h"
 
 namespace diffscope {
@@ -43,8 +45,19 @@ std::string format_parameters(const Request& request, int index, const std::stri
       {"Seed", std::to_string(request.seed + index)},
       {"Size", std::to_string(request.width) + "x" + std::to_string(request.height)},
   };
+  const bool checkpoint = sd::looks_like_checkpoint_path(request.model);
   if (!model_hash.empty()) fields.emplace_back("Model hash", model_hash);
-  fields.emplace_back("Model", request.model);
+  fields.emplace_back("Model", checkpoint ? std::filesystem::path(request.model).filename().replace_extension().string()
+                                          : request.model);
+  if (checkpoint) {
+    if (!request.init_image.empty()) fields.emplace_back("Denoising strength", number(request.strength));
+    if (request.clip_skip != 1) fields.emplace_back("Clip skip", std::to_string(request.clip_skip));
+    if (!request.vae.empty()) fields.emplace_back("VAE", std::filesystem::path(request.vae).filename().string());
+    fields.emplace_back("DiffScope checkpoint", request.model);
+    if (!request.vae.empty()) fields.emplace_back("DiffScope VAE", request.vae);
+    if (request.prediction != "auto") fields.emplace_back("DiffScope prediction", request.prediction);
+    if (request.precision != "auto") fields.emplace_back("DiffScope precision", request.precision);
+  }
   // DiffScope's own keys: whatever else regenerating the image needs.
   fields.emplace_back("DiffScope spacing", spacing);
   fields.emplace_back("DiffScope noise schedule", request.schedule);
