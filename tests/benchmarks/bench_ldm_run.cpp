@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
   }
   LdmBundle bundle(model, c10::Device(c10::kCPU));
   bundle.set_compute_type(default_compute_type(c10::Device(c10::kCPU)));
-  torch::NoGradGuard no_grad;
+  c10::InferenceMode inference;
   const at::Tensor context = at::cat({bundle.encode_prompt("grinning face"), bundle.encode_prompt("")});
   const at::Tensor latents = at::randn({2, model->config.latent_channels, 16, 16});
   const double unet = median_ms(50, [&] { bundle.network().forward(latents, 500.0, context, {}); });
