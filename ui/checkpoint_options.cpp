@@ -46,8 +46,9 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   precision_->addItem(tr("float32 (reference)"), "float32");
   precision_->addItem(tr("bfloat16 (fast on CPUs)"), "bfloat16");
   precision_->addItem(tr("float16 (CUDA)"), "float16");
-  precision_->setToolTip(tr("Automatic: float32 on the CPU, float16 on CUDA. bfloat16 runs ~2–3× faster on CPUs "
-                            "with little visible change"));
+  precision_->setToolTip(tr("Automatic: float16 on CUDA; on the CPU bfloat16 where it has bf16 instructions "
+                            "(AVX-512 BF16, AMX: about 2× faster, little visible change), else float32, the "
+                            "reference"));
   form->addRow(tr("Precision"), precision_);
   init_image_ = path_row(tr("none (text to image)"), tr("Start image"), tr("PNG images (*.png)"), false, form,
                          tr("img2img"));

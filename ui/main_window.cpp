@@ -236,7 +236,7 @@ void MainWindow::request_decode(int step, PreviewMode mode) {
   const at::Tensor& latents = mode == PreviewMode::Xt ? frame.xt_latent : frame.x0_latent;
   if (!latents.defined()) return;
   const quint64 tag = runner_->decode(record->plan.request, latents);
-  pending_decodes_.insert(tag, PendingDecode{shown_record_, step, mode});
+  pending_decodes_.insert(tag, PendingDecode{shown_record_, step, mode, latents});
   statusBar()->showMessage(running() ? tr("The VAE decodes this step when the run ends…") : tr("Decoding with the VAE…"));
 }
 
@@ -248,7 +248,11 @@ void MainWindow::on_decoded(quint64 tag, const QImage& image, const QString& err
   }
   if (pending.record < 0 || pending.record >= records_.size()) return;
   QVector<StepFrame>& frames = records_[pending.record].frames;
-  if (pending.step < frames.size()) {
+  if (pending.step >= frames.size()) return;
+  const StepFrame& asked = frames[pending.step];
+  const at::Tensor& now = pending.mode == PreviewMode::Xt ? asked.xt_latent : asked.x0_latent;
+  if (!now.defined() || !now.is_same(pending.latents)) return;  // that run is gone
+  {
     StepFrame& f = frames[pending.step];
     if (pending.mode == PreviewMode::Xt) f.xt = image, f.xt_decoded = true;
     if (pending.mode == PreviewMode::X0) f.x0 = image, f.x0_decoded = true;

@@ -88,6 +88,7 @@ class MainWindow : public QMainWindow {
   struct PendingDecode {
     int record = -1, step = -1;
     PreviewMode mode = PreviewMode::Xt;
+    at::Tensor latents;  // the step's own: a record index alone may name another run by then
   };
   QHash<quint64, PendingDecode> pending_decodes_;
   QLabel* device_label_;

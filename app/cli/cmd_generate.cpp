@@ -133,7 +133,7 @@ void add_generate_command(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "epsilon", "v"}))->capture_default_str();
   cmd->add_option("--clip-skip", o.request.clip_skip, "Stable Diffusion: condition on a text layer this many from the end")
       ->check(CLI::Range(1, 12))->capture_default_str();
-  cmd->add_option("--precision", o.request.precision, "auto, float32 (reference), bfloat16 (fast on CPUs) or float16 (CUDA)")
+  cmd->add_option("--precision", o.request.precision, "auto (CUDA: float16; CPU: bfloat16 where it has bf16 instructions, else float32), float32 (reference), bfloat16 or float16")
       ->check(CLI::IsMember({"auto", "float32", "bfloat16", "float16"}))->capture_default_str();
   cmd->add_option("-i,--init-image", o.request.init_image, "img2img: start from this PNG (same size as -W/-H)");
   cmd->add_option("--strength", o.request.strength, "img2img: how much of the chain to run (1: all of it)")

@@ -5,6 +5,8 @@
 #include <malloc.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "core/common/errors.h"
@@ -45,6 +47,22 @@ c10::Device resolve_device(const std::string& name) {
     }
   }
   throw Error("unknown device '" + name + "' (use auto, cpu or cuda)");
+}
+
+bool cpu_has_bf16_instructions() {
+  static const bool has = [] {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    for (std::string line; std::getline(cpuinfo, line);) {
+      if (line.rfind("flags", 0) != 0) continue;
+      std::istringstream flags(line);
+      for (std::string flag; flags >> flag;) {
+        if (flag == "avx512_bf16" || flag == "amx_bf16") return true;
+      }
+      return false;
+    }
+    return false;
+  }();
+  return has;
 }
 
 std::string describe_device(const c10::Device& device) {

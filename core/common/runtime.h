@@ -19,6 +19,10 @@ void configure_runtime(const RuntimeOptions& options = {});
 // (or "cuda:N") are taken as asked, and "cuda" without a GPU is an Error.
 c10::Device resolve_device(const std::string& name);
 
+// Whether this CPU has bfloat16 arithmetic instructions (AVX-512 BF16 or
+// AMX), where bfloat16 runs Stable Diffusion about twice as fast as float32.
+bool cpu_has_bf16_instructions();
+
 // A short description for status lines: "CPU (2 threads)" or "CUDA:0".
 std::string describe_device(const c10::Device& device);
 

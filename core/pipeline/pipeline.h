@@ -57,8 +57,9 @@ class Pipeline {
   c10::Device device_{c10::kCPU};  // where bundle_ lives
 };
 
-// The compute type a request runs in on `device`: "auto" is float32 on the
-// CPU (and $DIFFSCOPE_PRECISION where set), float16 on CUDA for Stable Diffusion.
+// The compute type a request runs in on `device`. "auto": $DIFFSCOPE_PRECISION
+// where set; else for Stable Diffusion float16 on CUDA and bfloat16 on CPUs
+// with bf16 instructions (float32 on others); for the built-in model float32.
 at::ScalarType resolved_precision(const Request& request, const c10::Device& device);
 
 // The spacing a request stands for ("auto" → the sampler's default).

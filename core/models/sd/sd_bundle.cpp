@@ -5,6 +5,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/common/errors.h"
@@ -148,15 +149,15 @@ at::Tensor SdBundle::encode_prompt(const std::string& prompt) {
   if (info_.family == sd::Family::Sd2) chunking.pad_id = 0;
   const std::vector<TokenChunk> chunks = chunk_prompt(prompt, *tokenizer_, chunking);
   const int64_t n = static_cast<int64_t>(chunks.size()), length = static_cast<int64_t>(chunks.front().ids.size());
-  at::Tensor ids = at::empty({n, length}, at::kLong), weights = at::empty({n, length}, at::kFloat);
-  bool weighted = false;
-  for (int64_t c = 0; c < n; ++c) {
-    for (int64_t i = 0; i < length; ++i) {
-      ids[c][i] = chunks[c].ids[i];
-      weights[c][i] = chunks[c].weights[i];
-      weighted = weighted || chunks[c].weights[i] != 1.0f;
-    }
+  std::vector<int64_t> id_values;
+  std::vector<float> weight_values;
+  for (const TokenChunk& chunk : chunks) {
+    id_values.insert(id_values.end(), chunk.ids.begin(), chunk.ids.end());
+    weight_values.insert(weight_values.end(), chunk.weights.begin(), chunk.weights.end());
   }
+  const bool weighted = std::any_of(weight_values.begin(), weight_values.end(), [](float w) { return w != 1.0f; });
+  const at::Tensor ids = at::tensor(id_values, at::kLong).view({n, length});
+  const at::Tensor weights = at::tensor(weight_values, at::kFloat).view({n, length});
   at::Tensor z = text_encoder_->forward(ids.to(device_), clip_skip_).to(at::kFloat);
   if (weighted) {
     // A1111's emphasis: scale each token, then restore each chunk's mean.
