@@ -6,6 +6,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# ../shared holds the reference data some tests compare against (the CLIP
+# vocabulary and stable-diffusion.cpp's SD 1.5 output). A clone elsewhere
+# finds it beside the repository it was cloned from.
+if [ -z "${DIFFSCOPE_SHARED_DIR:-}" ]; then
+  origin=$(git config --get remote.origin.url 2>/dev/null || true)
+  for candidate in "$PWD/../shared" "${origin:+$origin/../shared}" /work/shared; do
+    if [ -n "$candidate" ] && [ -f "$candidate/fixtures/sd15-random/README.md" ]; then
+      DIFFSCOPE_SHARED_DIR=$(cd "$candidate" && pwd)
+      export DIFFSCOPE_SHARED_DIR
+      break
+    fi
+  done
+fi
+echo "reference data: ${DIFFSCOPE_SHARED_DIR:-not found (the CLIP and Stable Diffusion conformance tests will skip)}"
 bash scripts/build.sh -DDIFFSCOPE_BUILD_TESTS=ON
 (cd build && ctest --output-on-failure -j"$(nproc)")
 if [ "${DIFFSCOPE_SKIP_INSTALL_TEST:-0}" != 1 ]; then

@@ -192,6 +192,18 @@ TEST_F(SdCheckpointTest, LongAndEmphasisedPromptsBatchWithAShortNegativePrompt) 
   EXPECT_EQ(result.images.sizes(), (at::IntArrayRef{1, 32, 32, 3}));
 }
 
+TEST_F(SdCheckpointTest, AnEnormousPromptIsRefusedWithAReason) {
+  auto bundle = SdBundle::load(options(*dir_ / "sd1.safetensors"));
+  std::string huge;
+  for (int i = 0; i < 3000; ++i) huge += "cat ";
+  try {
+    bundle->encode_prompt(huge);
+    FAIL() << "a 3,000-token prompt was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("2,400 tokens"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(SdCheckpointTest, Img2ImgRunsTheLastStrengthPartOfTheChain) {
   Pipeline pipeline;
   Request r = request(*dir_ / "sd1.safetensors");

@@ -148,6 +148,13 @@ at::Tensor SdBundle::encode_prompt(const std::string& prompt) {
   ChunkOptions chunking;
   if (info_.family == sd::Family::Sd2) chunking.pad_id = 0;
   const std::vector<TokenChunk> chunks = chunk_prompt(prompt, *tokenizer_, chunking);
+  // Each chunk is one more text-encoder pass and 77 more tokens every U-Net
+  // attention reads; past this a prompt is a mistake (a pasted file), not a prompt.
+  constexpr size_t kMaxChunks = 32;
+  if (chunks.size() > kMaxChunks) {
+    throw Error("the prompt is " + std::to_string(chunks.size()) + " chunks of 75 tokens long; at most " +
+                std::to_string(kMaxChunks) + " (2,400 tokens) are read");
+  }
   const int64_t n = static_cast<int64_t>(chunks.size()), length = static_cast<int64_t>(chunks.front().ids.size());
   std::vector<int64_t> id_values;
   std::vector<float> weight_values;
