@@ -192,6 +192,17 @@ TEST_F(SdCheckpointTest, LongAndEmphasisedPromptsBatchWithAShortNegativePrompt) 
   EXPECT_EQ(result.images.sizes(), (at::IntArrayRef{1, 32, 32, 3}));
 }
 
+TEST_F(SdCheckpointTest, ClipSkipConditionsOnAnEarlierLayer) {
+  auto bundle = SdBundle::load(options(*dir_ / "sd1.safetensors"));
+  const at::Tensor last = bundle->encode_prompt("a lovely cat");
+  bundle->set_clip_skip(2);
+  const at::Tensor earlier = bundle->encode_prompt("a lovely cat");
+  EXPECT_EQ(earlier.sizes(), last.sizes());
+  EXPECT_FALSE(at::allclose(earlier, last));
+  EXPECT_THROW(bundle->set_clip_skip(3), Error);  // the tiny text encoder has 2 layers
+  EXPECT_TRUE(at::equal(bundle->encode_prompt("a lovely cat"), earlier));  // still Clip skip 2
+}
+
 TEST_F(SdCheckpointTest, AnEnormousPromptIsRefusedWithAReason) {
   auto bundle = SdBundle::load(options(*dir_ / "sd1.safetensors"));
   std::string huge;

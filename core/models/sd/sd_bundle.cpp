@@ -175,6 +175,18 @@ at::Tensor SdBundle::encode_prompt(const std::string& prompt) {
   return z.reshape({1, n * length, z.size(2)});
 }
 
+void SdBundle::set_clip_skip(int clip_skip) {
+  if (clip_skip == clip_skip_) return;
+  const int previous = clip_skip_;
+  clip_skip_ = clip_skip;
+  try {
+    empty_chunk_ = encode_prompt("");
+  } catch (...) {
+    clip_skip_ = previous;  // more layers than the text encoder has: keep the old setting
+    throw;
+  }
+}
+
 at::Tensor SdBundle::pad_conditioning(const at::Tensor& conditioning, int64_t tokens) {
   const int64_t chunk = empty_chunk_.size(1);
   if (conditioning.size(1) > tokens || (tokens - conditioning.size(1)) % chunk != 0) {

@@ -71,7 +71,8 @@ class SdBundle : public ModelBundle {
   };
   const LoadReport& load_report() const { return load_report_; }
 
-  void set_clip_skip(int clip_skip) { clip_skip_ = clip_skip; }
+  // Also re-encodes the empty chunk that pads shorter prompts.
+  void set_clip_skip(int clip_skip);
   const sd::CheckpointInfo& info() const { return info_; }
   Prediction prediction() const { return network_->prediction(); }
   // Where the prediction type came from: "setting", "scheduler_config.json",
