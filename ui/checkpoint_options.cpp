@@ -1,4 +1,5 @@
 #include "ui/checkpoint_options.h"
+#include "ui/combo_select.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -11,14 +12,6 @@
 #include <QToolButton>
 
 namespace diffscope::ui {
-namespace {
-
-void select_data(QComboBox* combo, const QString& data) {
-  const int index = combo->findData(data);
-  if (index >= 0) combo->setCurrentIndex(index);
-}
-
-}  // namespace
 
 CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Diffusion"), parent) {
   auto* form = new QFormLayout(this);

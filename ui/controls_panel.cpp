@@ -28,6 +28,7 @@
 #include "core/models/sd/sd_checkpoint.h"
 #include "core/schedule/spacing.h"
 #include "ui/checkpoint_options.h"
+#include "ui/combo_select.h"
 
 namespace diffscope::ui {
 namespace {
@@ -59,11 +60,6 @@ double model_default_cfg(const std::string& name) {
     }
   }
   return 4.0;
-}
-
-void select_data(QComboBox* combo, const QString& data) {
-  const int index = combo->findData(data);
-  if (index >= 0) combo->setCurrentIndex(index);
 }
 
 bool cuda_available() {
