@@ -28,7 +28,8 @@ class SdCheckpointTest : public ::testing::Test {
       return;
     }
     for (const auto& [name, args] : std::vector<std::pair<std::string, std::string>>{
-             {"sd1.safetensors", "--family sd1"}, {"sd2.safetensors", "--family sd2"}, {"sd1-diffusers", "--diffusers"}}) {
+             {"sd1.safetensors", "--family sd1"}, {"sd2.safetensors", "--family sd2"}, {"sd1-diffusers", "--diffusers"},
+             {"sd2-diffusers", "--family sd2 --diffusers"}}) {
       if (!support::make_tiny_sd(*dir_ / name, args, &why_)) return;
     }
   }
@@ -112,6 +113,22 @@ TEST_F(SdCheckpointTest, DiffusersFolderGivesTheSameImageAsTheSingleFile) {
   auto bundle = SdBundle::load(options(*dir_ / "sd1-diffusers"));
   EXPECT_TRUE(bundle->info().diffusers);
   EXPECT_EQ(bundle->prediction_source(), "scheduler_config.json");
+}
+
+TEST_F(SdCheckpointTest, Sd2DiffusersFolderReadsItsTextConfigAndScheduler) {
+  // diffusers' SD 2.x: CLIPTextModel names 1024 wide with exact GELU and the
+  // last layer already cut off; v-prediction from scheduler_config.json.
+  auto bundle = SdBundle::load(options(*dir_ / "sd2-diffusers"));
+  EXPECT_EQ(bundle->info().family, sd::Family::Sd2);
+  EXPECT_FALSE(bundle->info().open_clip);
+  EXPECT_FALSE(bundle->info().text_quick_gelu);
+  EXPECT_FALSE(bundle->info().text_penultimate);
+  EXPECT_TRUE(bundle->info().linear_projection);
+  EXPECT_EQ(bundle->prediction(), Prediction::V);
+  EXPECT_EQ(bundle->prediction_source(), "scheduler_config.json");
+  Pipeline pipeline;
+  const Result result = pipeline.run(request(*dir_ / "sd2-diffusers"));
+  EXPECT_EQ(result.images.sizes(), (at::IntArrayRef{1, 32, 32, 3}));
 }
 
 TEST_F(SdCheckpointTest, MissingMisshapedOrForeignTensorsAreNamed) {

@@ -50,7 +50,7 @@ def open_clip_keys(width=1024, layers=LAYERS, vocab=49408, pos=77):
     return d
 
 
-def compvis_keys(family):
+def compvis_keys(family, diffusers=False):
     ctx = 768 if family == "sd1" else 1024
     keys = dict(mk.unet_keys(mc=MC, mult=MULT, attn_res=ATTN, nrb=NRB, ctx=ctx))
     if family == "sd2":  # linear projections in the spatial transformers
@@ -60,6 +60,8 @@ def compvis_keys(family):
     keys.update(mk.vae_keys(ch=VAE_CH, mult=VAE_MULT, nrb=NRB))
     if family == "sd1":
         keys.update(mk.clip_keys(layers=LAYERS, position_ids=True))
+    elif diffusers:  # diffusers' SD 2.x: OpenCLIP converted to CLIPTextModel names, 1024 wide
+        keys.update(mk.clip_keys(width=1024, mlp=4096, layers=LAYERS, position_ids=True))
     else:
         keys.update(open_clip_keys())
     for k in mk.SCHEDULE_KEYS:
@@ -165,7 +167,7 @@ def vae_to_diffusers(name):
     return n
 
 
-def write_diffusers(folder, arrays):
+def write_diffusers(folder, arrays, family):
     parts = {"unet": {}, "vae": {}, "text_encoder": {}}
     for name, a in arrays.items():
         if name.startswith("model.diffusion_model."):
@@ -181,10 +183,11 @@ def write_diffusers(folder, arrays):
         os.makedirs(os.path.join(folder, part), exist_ok=True)
         fname = "model.safetensors" if part == "text_encoder" else "diffusion_pytorch_model.safetensors"
         write(os.path.join(folder, part, fname), tensors)
-    json.dump({"hidden_act": "quick_gelu", "num_hidden_layers": LAYERS},
+    json.dump({"hidden_act": "quick_gelu" if family == "sd1" else "gelu", "num_hidden_layers": LAYERS},
               open(os.path.join(folder, "text_encoder", "config.json"), "w"))
     os.makedirs(os.path.join(folder, "scheduler"), exist_ok=True)
-    json.dump({"prediction_type": "epsilon"}, open(os.path.join(folder, "scheduler", "scheduler_config.json"), "w"))
+    prediction = "epsilon" if family == "sd1" else "v_prediction"  # as SD 2.x 768-v says
+    json.dump({"prediction_type": prediction}, open(os.path.join(folder, "scheduler", "scheduler_config.json"), "w"))
 
 
 def main():
@@ -197,7 +200,7 @@ def main():
     ap.add_argument("--reshape")
     ap.add_argument("--extra")
     args = ap.parse_args()
-    keys = compvis_keys(args.family)
+    keys = compvis_keys(args.family, args.diffusers)
     sched = mk.schedule_buffers()
     arrays = {k: tensor(k, s, kind, args.seed, sched) for k, (s, kind) in keys.items()}
     if args.drop:
@@ -207,7 +210,7 @@ def main():
     if args.extra:
         arrays[args.extra] = np.zeros((3,), np.float32)
     if args.diffusers:
-        write_diffusers(args.out, arrays)
+        write_diffusers(args.out, arrays, args.family)
     else:
         write(args.out, arrays)
 
