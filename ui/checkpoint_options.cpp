@@ -101,7 +101,6 @@ void CheckpointOptions::apply(const Request& r) {
 }
 
 void CheckpointOptions::setTokenizer(const QString& path) { tokenizer_->setText(path); }
-void CheckpointOptions::setInitImage(const QString& path) { init_image_->setText(path); }
 
 void CheckpointOptions::load(QSettings& s) {
   vae_->setText(s.value("sd/vae").toString());

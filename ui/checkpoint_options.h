@@ -26,7 +26,6 @@ class CheckpointOptions : public QGroupBox {
   void fill(diffscope::Request& request) const;
   void apply(const diffscope::Request& request);
   void setTokenizer(const QString& path);
-  void setInitImage(const QString& path);
   void load(QSettings& settings);
   void save(QSettings& settings) const;
 

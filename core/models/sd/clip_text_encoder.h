@@ -34,8 +34,6 @@ class ClipTextEncoder {
   const ClipOptions& options() const { return options_; }
   int64_t width() const { return width_; }
   int64_t vocabulary_size() const { return token_embedding_.size(0); }
-  int64_t context_length() const { return context_length_; }
-  int layers() const { return static_cast<int>(layers_.size()); }
 
  private:
   struct Layer {

@@ -38,7 +38,6 @@ class SdNetwork : public Network {
  public:
   SdNetwork(sd::SdUnet& unet, Prediction prediction) : unet_(unet), prediction_(prediction) {}
   Prediction prediction() const override { return prediction_; }
-  void set_prediction(Prediction prediction) { prediction_ = prediction; }
   at::Tensor forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) override;
 
  private:
@@ -78,7 +77,6 @@ class SdBundle : public ModelBundle {
   // Where the prediction type came from: "setting", "scheduler_config.json",
   // "SD 1.x default" or "test forward pass".
   const std::string& prediction_source() const { return prediction_source_; }
-  const ClipTokenizer& tokenizer() const { return *tokenizer_; }
   at::ScalarType compute_type() const { return compute_type_; }
 
   // A1111's check for SD 2.x v-models: the U-Net's output on a constant input

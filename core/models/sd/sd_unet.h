@@ -38,8 +38,6 @@ class SdUnet {
   // Checks `cancel` between blocks.
   at::Tensor forward(const at::Tensor& x, double t, const at::Tensor& context, const CancelToken& cancel) const;
 
-  int64_t in_channels() const { return in_channels_; }
-  int64_t model_channels() const { return model_channels_; }
   int64_t downsampling() const { return downsampling_; }  // 2^(number of downsamplers)
 
   struct ResBlock;

@@ -33,7 +33,6 @@ class SdVae {
   void load_encoder(WeightStore& store);
   int64_t latent_channels() const { return latent_channels_; }
   int64_t downsampling() const { return downsampling_; }
-  double scale_factor() const { return scale_factor_; }
 
   struct Coder;
 
