@@ -103,8 +103,13 @@ TEST_F(CheckpointUi, CheckpointRunsWithCheapPreviewsAndDecodesAStepOnDemand) {
   ASSERT_EQ(preview->frames().size(), 3);
   const StepFrame& last = preview->frames().back();
   EXPECT_TRUE(last.approximate);
-  // The cheap preview is the latent's projection, scaled to the image's size.
+  // The cheap preview is the latent's projection, scaled to the image's size;
+  // the last step's x̂0 is the run's image, decoded in full.
   EXPECT_EQ(last.x0.size(), QSize(64, 64));
+  EXPECT_TRUE(last.x0_decoded);
+  EXPECT_FALSE(last.xt_decoded);
+  EXPECT_EQ(last.x0.convertToFormat(QImage::Format_RGB888),
+            window.records().back().outcome.images.at(0).convertToFormat(QImage::Format_RGB888));
   const QImage cheap = preview->frames()[1].x0;
   preview->setMode(PreviewMode::X0);
   preview->showStep(1);

@@ -24,6 +24,22 @@ TEST(LdmConfig, RoundTripsThroughAFile) {
   EXPECT_EQ(loaded.text.vocabulary, config.text.vocabulary);
 }
 
+TEST(LdmConfig, PreviewDecoderIsOptionalAndRoundTrips) {
+  LdmConfig config = support::tiny_ldm_config({"apple"});
+  EXPECT_FALSE(config_to_json(config).contains("preview_decoder"));  // older files read as before
+  EXPECT_TRUE(config_from_json(config_to_json(config)).preview_decoder.channels.empty());
+  config.preview_decoder.channels = {32, 16};
+  const nlohmann::json j = config_to_json(config);
+  EXPECT_EQ(config_from_json(j).preview_decoder.channels, (std::vector<int64_t>{32, 16}));
+  nlohmann::json bad = j;
+  bad["preview_decoder"]["channels"] = {32};
+  EXPECT_THROW(config_from_json(bad), Error);
+  bad["preview_decoder"]["channels"] = {32, -4};
+  EXPECT_THROW(config_from_json(bad), Error);
+  bad["preview_decoder"] = "small";
+  EXPECT_THROW(config_from_json(bad), Error);
+}
+
 TEST(LdmConfig, RefusesBrokenOrHostileConfigs) {
   const nlohmann::json good = config_to_json(support::tiny_ldm_config({"apple"}));
   auto broken = [&](const std::function<void(nlohmann::json&)>& change) {

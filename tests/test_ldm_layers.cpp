@@ -3,6 +3,7 @@
 #include "core/models/ldm/layers.h"
 
 #include <gtest/gtest.h>
+#include <c10/core/InferenceMode.h>
 #include <torch/torch.h>
 
 #include <cmath>
@@ -48,6 +49,36 @@ TEST(LdmLayers, SelfAttentionOnAnEqualButDistinctTensorIsStillRight) {
   const torch::Tensor x = torch::randn({1, 4, 16});
   torch::NoGradGuard no_grad;
   EXPECT_TRUE(torch::allclose(attention->forward(x, x.clone()), attention->forward(x, x), 1e-5, 1e-5));
+}
+
+TEST(LdmLayers, CrossAttentionReusesKeysAndValuesOnlyWhileTheyHold) {
+  torch::manual_seed(5);
+  Attention attention(32, 16, 4);
+  const torch::Tensor x = torch::randn({2, 9, 32}), context = torch::randn({2, 5, 16});
+  c10::InferenceMode inference;  // where sampling runs, and the cache is used
+  EXPECT_TRUE(torch::allclose(attention->forward(x, context), plain_attention(attention, x, context, 4), 1e-5, 1e-5));
+  // The same values in a new tensor (every step concatenates its context anew).
+  EXPECT_TRUE(torch::allclose(attention->forward(x, context.clone()), plain_attention(attention, x, context, 4), 1e-5, 1e-5));
+  // Another context, then weights changed in place (training, loading).
+  const torch::Tensor other = torch::randn({2, 5, 16});
+  EXPECT_TRUE(torch::allclose(attention->forward(x, other), plain_attention(attention, x, other, 4), 1e-5, 1e-5));
+  {
+    c10::InferenceMode off(false);
+    torch::NoGradGuard no_grad;
+    attention->named_parameters()["to_k.weight"].mul_(2.0);
+    attention->named_parameters()["to_v.weight"].add_(0.5);
+  }
+  EXPECT_TRUE(torch::allclose(attention->forward(x, other), plain_attention(attention, x, other, 4), 1e-5, 1e-5));
+  // Weights of another type (bfloat16 compute), and back.
+  auto convert = [&](torch::ScalarType type) {
+    c10::InferenceMode off(false);
+    attention->to(type);
+  };
+  convert(torch::kBFloat16);
+  const torch::Tensor low = attention->forward(x.to(torch::kBFloat16), other.to(torch::kBFloat16));
+  EXPECT_EQ(low.scalar_type(), torch::kBFloat16);
+  convert(torch::kFloat);
+  EXPECT_TRUE(torch::allclose(attention->forward(x, other), plain_attention(attention, x, other, 4), 1e-5, 1e-5));
 }
 
 TEST(LdmLayers, GradientsReachEveryProjection) {

@@ -89,6 +89,35 @@ TEST(LdmModel, RefusesWeightsThatDoNotFitTheConfig) {
   expect_refused(integers, "floating point");
 }
 
+TEST(LdmModel, PreviewDecoderWeightsLoadWithTheirConfigOnly) {
+  support::TempDir dir;
+  LdmModel model = tiny_model();
+  EXPECT_FALSE(model.has_preview_decoder());
+  const size_t plain = model.tensors().size();
+  model.add_preview_decoder({{8, 4}});
+  ASSERT_TRUE(model.has_preview_decoder());
+  EXPECT_EQ(model.tensors().size(), plain + 10);
+  const torch::Tensor latents = torch::randn({2, 4, 8, 8});
+  EXPECT_EQ(model.preview_latents(latents).sizes(), model.decode_latents(latents).sizes());
+  save(model, dir);
+  LdmModel loaded = LdmModel::load(dir / "m.json", dir / "m.safetensors");
+  ASSERT_TRUE(loaded.has_preview_decoder());
+  EXPECT_TRUE(torch::equal(loaded.tensors().at("preview_decoder.conv_out.weight"),
+                           model.tensors().at("preview_decoder.conv_out.weight")));
+  // The config names it but the weights lack it, or the other way round: refused by name.
+  auto tensors = model.tensors();
+  tensors.erase("preview_decoder.up.weight");
+  write_safetensors(dir / "lacking.safetensors", tensors);
+  try {
+    LdmModel::load(dir / "m.json", dir / "lacking.safetensors");
+    ADD_FAILURE() << "loaded a model without its preview decoder's weights";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("preview_decoder.up.weight"), std::string::npos) << e.what();
+  }
+  save_config(tiny_model().config, dir / "m.json");  // m.safetensors still holds one
+  EXPECT_THROW(LdmModel::load(dir / "m.json", dir / "m.safetensors"), Error);
+}
+
 TEST(LdmModel, TruncatedWeightsFileIsAClearError) {
   support::TempDir dir;
   save(tiny_model(), dir);

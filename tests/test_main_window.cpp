@@ -269,4 +269,23 @@ TEST(MainWindow, TheBuiltInModelIsTheDefaultAndEveryPreviewModeWorksWithIt) {
   window.preview()->setMode(PreviewMode::Candidates);  // the oracle's only: refused
   EXPECT_NE(window.preview()->mode(), PreviewMode::Candidates);
   EXPECT_EQ(window.history()->count(), 1);
+
+  // Steps are previewed by the distilled preview decoder, and say so; the
+  // last step's x̂0 is the run's image from the real decoder.
+  EXPECT_TRUE(frames[2].approximate);
+  EXPECT_EQ(frames[2].approximation, "fast preview decoder");
+  window.preview()->setMode(PreviewMode::X0);
+  window.preview()->showStep(2);
+  EXPECT_TRUE(window.preview()->stepInfo().contains("fast preview decoder"));
+  EXPECT_TRUE(frames.back().x0_decoded);
+  EXPECT_EQ(frames.back().x0.convertToFormat(QImage::Format_RGB888),
+            window.records().back().outcome.images.at(0).convertToFormat(QImage::Format_RGB888));
+  // Any other step decodes with the real decoder on demand.
+  const QImage fast = frames[2].x0;
+  QSignalSpy decoded(window.runner(), &RunController::decoded);
+  Q_EMIT window.preview()->decodeRequested(2, PreviewMode::X0);
+  ASSERT_TRUE(decoded.wait(30000));
+  EXPECT_TRUE(window.preview()->frames()[2].x0_decoded);
+  EXPECT_NE(window.preview()->frames()[2].x0, fast);
+  EXPECT_FALSE(window.preview()->shownIsApproximate());
 }

@@ -120,7 +120,7 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
   plan.oracle = oracle != nullptr;
   plan.model_info = describe_model(bundle);
   Q_EMIT runStarted(id, plan);
-  const bool approximate = dynamic_cast<SdBundle*>(&bundle) != nullptr;
+  const QString approximation = QString::fromStdString(bundle.preview_note());
 
   CandidateImages candidate_images;
   const auto on_step = [&](const StepEvent& event) {
@@ -136,8 +136,9 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
     // Stable Diffusion's is a cheap projection, its VAE runs on demand).
     const int64_t batch = event.x_t.size(0);
     const at::Tensor decoded = bundle.preview(at::cat({event.x_t, event.x0}));
-    if (approximate) {
+    if (!approximation.isEmpty()) {
       frame.approximate = true;
+      frame.approximation = approximation;
       frame.xt_latent = event.x_t.to(at::kCPU).clone();
       frame.x0_latent = event.x0.to(at::kCPU).clone();
     }
@@ -155,6 +156,7 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
   RunOutcome outcome;
   outcome.request = result.request;
   for (int64_t i = 0; i < result.images.size(0); ++i) outcome.images.push_back(image_from_hwc(result.images[i]));
+  outcome.final_x0 = batch_image(result.images.permute({0, 3, 1, 2}).to(at::kFloat) / 127.5 - 1.0);
   outcome.device = QString::fromStdString(result.device);
   outcome.seconds = result.seconds;
   Q_EMIT runFinished(id, outcome);

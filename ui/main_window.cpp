@@ -200,6 +200,15 @@ void MainWindow::on_finished(const RunOutcome& outcome) {
     record.outcome = outcome;
     live_ = false;
     const int index = int(records_.size()) - 1;
+    // The last step's x̂0 is the result (every sampler's last step lands on
+    // it): where its preview was approximate, show the real decode instead.
+    if (!record.frames.isEmpty() && record.frames.back().approximate && !record.frames.back().x0_decoded &&
+        !outcome.final_x0.isNull()) {
+      StepFrame& last = record.frames.back();
+      last.x0 = outcome.final_x0;
+      last.x0_decoded = true;
+      if (shown_record_ == index) preview_->setDecoded(int(record.frames.size()) - 1, PreviewMode::X0, last.x0);
+    }
     history_panel_->addRun(record, index, parameters_for(record, 0));
     controls_->setLastSeed(outcome.request.seed);
     // Bound the memory the history holds: the newest runs keep their steps.

@@ -196,7 +196,7 @@ void PreviewPanel::refresh() {
                      .arg(f.sigma, 0, 'g', 4)
                      .arg(f.alpha_bar, 0, 'g', 4)
                      .arg(f.snr(), 0, 'g', 4)
-                     .arg(approximate ? tr("   (latent preview: approximate colours)") : QString()));
+                     .arg(approximate ? tr("   (%1)").arg(f.approximation) : QString()));
   Q_EMIT stepShown(k);
 }
 

@@ -30,9 +30,11 @@ struct StepFrame {
   QImage eps;       // predicted noise ε̂
   QImage latents;   // one colour-mapped tile per latent channel of x_t
   QVector<Candidate> candidates;  // oracle only: top training images for image 0
-  // Stable Diffusion: x_t and x̂0 above are the cheap latent → RGB projection;
-  // these latents (CPU) let the VAE decode the step on demand.
+  // Stable Diffusion: x_t and x̂0 above are the cheap latent → RGB projection,
+  // the built-in model's come from its distilled preview decoder (the note
+  // says which); these latents (CPU) let the VAE decode the step on demand.
   bool approximate = false;
+  QString approximation;
   bool xt_decoded = false, x0_decoded = false;  // replaced by the VAE's decode
   at::Tensor xt_latent, x0_latent;
   double snr() const { return alpha_bar / (1.0 - alpha_bar); }
@@ -52,6 +54,7 @@ struct RunPlan {
 struct RunOutcome {
   diffscope::Request request;    // resolved: no "auto" left
   QVector<QImage> images;        // one per batch item
+  QImage final_x0;               // the images side by side, as StepFrame::x0 shows a batch
   QString device;
   double seconds = 0;
 };

@@ -10,6 +10,7 @@ void add_generate_command(CLI::App& app);
 void add_forward_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_distill_preview_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
 void add_info_commands(CLI::App& app);  // samplers, inspect, dataset
 

@@ -28,6 +28,9 @@ class ModelBundle {
   // A per-step preview of latents in [−1, 1], maybe smaller than the image;
   // models whose decoder is slow (Stable Diffusion) approximate it.
   virtual at::Tensor preview(const at::Tensor& latents) { return decode(latents); }
+  // Empty when preview() is the real decode; else how it approximates it,
+  // for the UI ("latent preview: approximate colours").
+  virtual std::string preview_note() const { return {}; }
   // Images (B, 3, H, W) in [−1, 1] → latents (img2img); Error where the model has no encoder.
   virtual at::Tensor encode_image(const at::Tensor& images);
   // Conditioning lengthened to `tokens` positions, so that a prompt and a

@@ -36,6 +36,7 @@ constexpr int kWarmupSteps = 200;
 std::map<std::string, torch::Tensor> phase_tensors(const LdmModel& model, bool autoencoder) {
   std::map<std::string, torch::Tensor> picked;
   for (auto& [name, tensor] : model.tensors()) {
+    if (name.rfind("preview_decoder.", 0) == 0) continue;  // distilled afterwards (preview_distillation.h)
     if ((name.rfind("autoencoder.", 0) == 0) == autoencoder) picked.emplace(name, tensor);
   }
   return picked;

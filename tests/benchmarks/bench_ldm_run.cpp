@@ -1,9 +1,9 @@
 // bench_ldm_run [model.json model.safetensors] [--threads N]
 // [--precision float32|bfloat16] [--unet c0,c1,c2] [--decoder c0,c1,blocks]: how fast the
 // built-in model generates on this machine. Prints the median of repeated
-// U-Net calls (batch 2 = one CFG step), preview decodes (batch 1) and whole
-// 30-step Euler runs with CFG that decode every step's x̂0 preview, as the app
-// does (median, fastest and slowest of 15). Without a model it measures
+// U-Net calls (batch 2 = one CFG step), preview decodes and whole 30-step
+// Euler runs with CFG that decode every step's x_t and x̂0 previews, as the
+// app does (median, fastest and slowest of 15). Without a model it measures
 // randomly initialised default weights.
 #include <ATen/ATen.h>
 #include <torch/torch.h>
@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
   const at::Tensor latents = at::randn({2, model->config.latent_channels, 16, 16});
   const double unet = median_ms(50, [&] { bundle.network().forward(latents, 500.0, context, {}); });
   const double decode = median_ms(50, [&] { bundle.decode(latents.slice(0, 0, 1)); });
+  const double decode_pair = median_ms(50, [&] { bundle.preview(latents); });
 
   Request request;
   request.prompt = "grinning face";
@@ -93,8 +94,9 @@ int main(int argc, char** argv) {
   // This VM's speed drifts by up to ~40 % over minutes (other guests on the
   // host), so the whole run is repeated and its spread printed.
   const auto runs = times_ms(15, [&] {
-    Pipeline::run_on(bundle, c10::Device(c10::kCPU), request,
-                     [&](const StepEvent& event) { bundle.decode(event.x0); });
+    Pipeline::run_on(bundle, c10::Device(c10::kCPU), request, [&](const StepEvent& event) {
+      bundle.preview(at::cat({event.x_t, event.x0}));
+    });
   });
   std::printf("model %s (%s), %s, %s, OpenBLAS core %s\n", model->config.name.c_str(),
               files.size() == 2 ? files[1].c_str() : "random weights",
@@ -102,7 +104,8 @@ int main(int argc, char** argv) {
               bundle.compute_type() == at::kBFloat16 ? "bfloat16" : "float32", blas_core_name());
   std::printf("U-Net call, batch 2 (one CFG step): %.2f ms\n", unet);
   std::printf("preview decode, batch 1:            %.2f ms\n", decode);
-  std::printf("30 Euler steps, CFG %.1f, every step's x̂0 decoded, final decode: %.1f ms median of %zu "
+  std::printf("preview decode, batch 2 (x_t, x̂0):  %.2f ms\n", decode_pair);
+  std::printf("30 Euler steps, CFG %.1f, every step's x_t and x̂0 decoded, final decode: %.1f ms median of %zu "
               "(fastest %.1f, slowest %.1f)\n",
               *request.cfg_scale, runs[runs.size() / 2], runs.size(), runs.front(), runs.back());
   return 0;

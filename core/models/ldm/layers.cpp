@@ -1,8 +1,25 @@
 #include "core/models/ldm/layers.h"
 
+#include <c10/core/InferenceMode.h>
+
 #include <cmath>
 
 namespace diffscope::ldm {
+namespace {
+
+// x (…, in) → (…, out) as one matrix product over all rows: LibTorch sends 3-D
+// inputs without a bias, or non-contiguous ones, through its batched matmul,
+// which costs more than the product itself at these sizes.
+torch::Tensor rows_linear(const torch::Tensor& x, const torch::nn::Linear& layer) {
+  std::vector<int64_t> sizes = x.sizes().vec();
+  const torch::Tensor rows = x.reshape({-1, sizes.back()});
+  const torch::Tensor out = layer->bias.defined() ? at::addmm(layer->bias, rows, layer->weight.t())
+                                                  : at::mm(rows, layer->weight.t());
+  sizes.back() = out.size(1);
+  return out.view(sizes);
+}
+
+}  // namespace
 
 int64_t norm_groups(int64_t channels) {
   for (int64_t groups : {8, 4, 2}) {
@@ -39,14 +56,45 @@ AttentionImpl::AttentionImpl(int64_t width, int64_t context_width, int64_t heads
   to_out_ = register_module("to_out", torch::nn::Linear(width, width));
 }
 
+bool AttentionImpl::KeyValueCache::holds(const torch::Tensor& now, const torch::Tensor& k_weight,
+                                        const torch::Tensor& v_weight) const {
+  return context.defined() && context.sizes() == now.sizes() && context.scalar_type() == now.scalar_type() &&
+         context.device() == now.device() && k_weight.data_ptr() == k_data && v_weight.data_ptr() == v_data &&
+         k_weight._version() == k_version && v_weight._version() == v_version && at::equal(context, now);
+}
+
+std::pair<torch::Tensor, torch::Tensor> AttentionImpl::keys_values(const torch::Tensor& context) {
+  // Cross-attention's context (the prompt's encoding) is the same at every
+  // step of a run: its keys and values are computed once. Only in inference
+  // mode (no gradient has to reach the projections), and only while the
+  // projection weights are the ones they were computed with.
+  const bool cacheable = c10::InferenceMode::is_enabled();
+  if (cacheable && cache_.holds(context, to_k_->weight, to_v_->weight)) return {cache_.k, cache_.v};
+  torch::Tensor k = rows_linear(context, to_k_), v = rows_linear(context, to_v_);
+  if (cacheable) {
+    cache_ = {context, k, v, to_k_->weight.data_ptr(), to_v_->weight.data_ptr(), to_k_->weight._version(),
+              to_v_->weight._version()};
+  }
+  return {k, v};
+}
+
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
   const int64_t batch = x.size(0), n = x.size(1), width = x.size(2), head_dim = width / heads_;
-  // (B, N, width) → (B, heads, N, head_dim)
-  auto split = [&](const torch::Tensor& t) { return t.view({batch, -1, heads_, head_dim}).transpose(1, 2); };
-  torch::Tensor q = split(to_q_(x)), k = split(to_k_(context)), v = split(to_v_(context));
-  torch::Tensor weights = torch::softmax(torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(double(head_dim)), -1);
-  torch::Tensor out = torch::matmul(weights, v).transpose(1, 2).reshape({batch, n, width});
-  return to_out_(out);
+  // (B, T, width) → (B·heads, T, head_dim) for batched matrix products.
+  auto split = [&](const torch::Tensor& t) {
+    return t.view({batch, -1, heads_, head_dim}).transpose(1, 2).reshape({batch * heads_, -1, head_dim});
+  };
+  // 1/√d is applied to q (N·d numbers) rather than to the N·M scores.
+  const torch::Tensor q = split(rows_linear(x, to_q_) * (1.0 / std::sqrt(double(head_dim))));
+  torch::Tensor k, v;
+  if (x.is_same(context)) {
+    k = rows_linear(x, to_k_), v = rows_linear(x, to_v_);
+  } else {
+    std::tie(k, v) = keys_values(context);
+  }
+  const torch::Tensor weights = at::softmax(at::bmm(q, split(k).transpose(1, 2)), -1);
+  const torch::Tensor out = at::bmm(weights, split(v)).view({batch, heads_, n, head_dim}).transpose(1, 2);
+  return rows_linear(out.reshape({batch, n, width}), to_out_);
 }
 
 TransformerLayerImpl::TransformerLayerImpl(int64_t width, int64_t heads, int64_t context_width) {
@@ -66,7 +114,7 @@ torch::Tensor TransformerLayerImpl::forward(torch::Tensor x, const torch::Tensor
   torch::Tensor h = norm1_(x);
   x = x + self_attn_(h, h);
   if (cross_attn_) x = x + cross_attn_(norm2_(x), context);
-  return x + ff_out_(torch::gelu(ff_in_(norm3_(x))));
+  return x + rows_linear(torch::gelu(rows_linear(norm3_(x), ff_in_)), ff_out_);
 }
 
 SpatialTransformerImpl::SpatialTransformerImpl(int64_t channels, int64_t heads, int64_t context_width) {
@@ -78,8 +126,8 @@ SpatialTransformerImpl::SpatialTransformerImpl(int64_t channels, int64_t heads, 
 
 torch::Tensor SpatialTransformerImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
   const int64_t batch = x.size(0), channels = x.size(1), height = x.size(2), width = x.size(3);
-  torch::Tensor tokens = proj_in_(norm_(x).flatten(2).transpose(1, 2));  // (B, HW, C)
-  tokens = proj_out_(layer_(tokens, context));
+  torch::Tensor tokens = rows_linear(norm_(x).flatten(2).transpose(1, 2), proj_in_);  // (B, HW, C)
+  tokens = rows_linear(layer_(tokens, context), proj_out_);
   return x + tokens.transpose(1, 2).reshape({batch, channels, height, width});
 }
 

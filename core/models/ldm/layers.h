@@ -29,10 +29,21 @@ TORCH_MODULE(ResBlock);
 class AttentionImpl : public torch::nn::Module {
  public:
   AttentionImpl(int64_t width, int64_t context_width, int64_t heads);
-  // x: (B, N, width); context: (B, M, context_width).
+  // x: (B, N, width); context: (B, M, context_width), or x itself.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context);
 
  private:
+  // The keys and values of the last context seen in inference mode, with what
+  // they were computed from.
+  struct KeyValueCache {
+    torch::Tensor context, k, v;
+    const void *k_data = nullptr, *v_data = nullptr;
+    int64_t k_version = -1, v_version = -1;
+    bool holds(const torch::Tensor& now, const torch::Tensor& k_weight, const torch::Tensor& v_weight) const;
+  };
+  std::pair<torch::Tensor, torch::Tensor> keys_values(const torch::Tensor& context);
+
+  KeyValueCache cache_;
   int64_t heads_;
   torch::nn::Linear to_q_{nullptr}, to_k_{nullptr}, to_v_{nullptr}, to_out_{nullptr};
 };

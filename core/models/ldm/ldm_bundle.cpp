@@ -64,10 +64,16 @@ at::Tensor LdmBundle::decode(const at::Tensor& latents) {
   return model_->decode_latents(latents.to(compute_type_)).to(latents.scalar_type());
 }
 
+at::Tensor LdmBundle::preview(const at::Tensor& latents) {
+  c10::InferenceMode inference;
+  return model_->preview_latents(latents.to(compute_type_)).to(latents.scalar_type());
+}
+
 void LdmBundle::set_compute_type(at::ScalarType type) {
   if (type != at::kFloat && type != at::kBFloat16) throw Error("the built-in model runs in float32 or bfloat16");
   model_->unet->to(type);
   model_->autoencoder->decoder->to(type);
+  if (model_->has_preview_decoder()) model_->preview_decoder->to(type);
   network_.set_compute_type(type);
   compute_type_ = type;
 }

@@ -41,6 +41,9 @@ class LdmBundle : public ModelBundle {
   at::Tensor encode_prompt(const std::string& prompt) override;
   std::vector<int64_t> latent_shape(int width, int height) const override;
   at::Tensor decode(const at::Tensor& latents) override;
+  // The distilled preview decoder where the model has one, else the real decoder.
+  at::Tensor preview(const at::Tensor& latents) override;
+  std::string preview_note() const override { return model_->has_preview_decoder() ? "fast preview decoder" : ""; }
 
   // Runs the U-Net and the decoder in `type` (float32 or bfloat16); the
   // sampler, text encoder and encoder stay float32. bfloat16 halves the

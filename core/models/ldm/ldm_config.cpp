@@ -40,7 +40,7 @@ std::vector<int64_t> channel_list(const json& object, const char* key, size_t co
 }  // namespace
 
 json config_to_json(const LdmConfig& c) {
-  return {
+  json j = {
       {"format", "diffscope-ldm"},
       {"version", 1},
       {"name", c.name},
@@ -63,6 +63,8 @@ json config_to_json(const LdmConfig& c) {
         {"vocabulary", c.text.vocabulary}}},
       {"unet", {{"channels", c.unet.channels}, {"heads", c.unet.heads}, {"time_dim", c.unet.time_dim}}},
   };
+  if (!c.preview_decoder.channels.empty()) j["preview_decoder"] = {{"channels", c.preview_decoder.channels}};
+  return j;
 }
 
 namespace {
@@ -107,6 +109,9 @@ LdmConfig parse_config(const json& j) {
   c.unet.time_dim = bounded(field<int64_t>(unet, "time_dim", "unet"), 8, 4096, "unet.time_dim");
   for (int64_t ch : {c.unet.channels[1], c.unet.channels[2]}) {
     if (ch % c.unet.heads != 0) throw Error(where + ": U-Net channels must be multiples of unet.heads");
+  }
+  if (j.contains("preview_decoder")) {
+    c.preview_decoder.channels = channel_list(j.at("preview_decoder"), "channels", 2, "preview_decoder");
   }
   return c;
 }

@@ -30,6 +30,12 @@ struct UNetConfig {
   int64_t time_dim = 128;
 };
 
+// The distilled preview decoder (preview_decoder.h); no channels: the model
+// has none and previews run the real decoder.
+struct PreviewDecoderConfig {
+  std::vector<int64_t> channels;  // at H/4 and H/2, e.g. {48, 24}
+};
+
 struct LdmConfig {
   std::string name = "diffscope-emoji";
   int64_t image_size = 64;
@@ -42,6 +48,7 @@ struct LdmConfig {
   AutoencoderConfig autoencoder;
   TextConfig text;
   UNetConfig unet;
+  PreviewDecoderConfig preview_decoder;
 };
 
 nlohmann::json config_to_json(const LdmConfig& config);

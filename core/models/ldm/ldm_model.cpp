@@ -8,7 +8,7 @@
 namespace diffscope::ldm {
 namespace {
 
-const char* const kParts[] = {"autoencoder.", "text_encoder.", "unet."};
+const char* const kParts[] = {"autoencoder.", "text_encoder.", "unet.", "preview_decoder."};
 
 }  // namespace
 
@@ -17,7 +17,16 @@ LdmModel::LdmModel(LdmConfig config_in)
       tokenizer(config.text.vocabulary, config.text.max_tokens),
       autoencoder(config.autoencoder, config.latent_channels),
       text_encoder(config.text),
-      unet(config.unet, config.latent_channels, config.text.width) {}
+      unet(config.unet, config.latent_channels, config.text.width) {
+  if (!config.preview_decoder.channels.empty()) add_preview_decoder(config.preview_decoder);
+}
+
+void LdmModel::add_preview_decoder(const PreviewDecoderConfig& shape) {
+  preview_decoder = PreviewDecoder(shape, config.latent_channels);
+  config.preview_decoder = shape;
+  if (!unet->parameters().empty()) preview_decoder->to(device());
+  preview_decoder->train(unet->is_training());
+}
 
 std::vector<torch::Tensor> LdmModel::parameters() const {
   std::vector<torch::Tensor> all;
@@ -27,8 +36,10 @@ std::vector<torch::Tensor> LdmModel::parameters() const {
 
 std::map<std::string, torch::Tensor> LdmModel::tensors() const {
   std::map<std::string, torch::Tensor> all;
-  const torch::nn::Module* modules[] = {autoencoder.get(), text_encoder.get(), unet.get()};
-  for (int i = 0; i < 3; ++i) {
+  const torch::nn::Module* modules[] = {autoencoder.get(), text_encoder.get(), unet.get(),
+                                        has_preview_decoder() ? preview_decoder.get() : nullptr};
+  for (int i = 0; i < 4; ++i) {
+    if (modules[i] == nullptr) continue;
     for (const auto& item : modules[i]->named_parameters()) all.emplace(kParts[i] + item.key(), item.value());
   }
   return all;
@@ -76,6 +87,7 @@ void LdmModel::to(const torch::Device& target) {
   autoencoder->to(target);
   text_encoder->to(target);
   unet->to(target);
+  if (has_preview_decoder()) preview_decoder->to(target);
 }
 
 torch::Device LdmModel::device() const { return unet->parameters().front().device(); }
@@ -84,6 +96,7 @@ void LdmModel::train(bool on) {
   autoencoder->train(on);
   text_encoder->train(on);
   unet->train(on);
+  if (has_preview_decoder()) preview_decoder->train(on);
 }
 
 torch::Tensor LdmModel::tokenize(const std::vector<std::string>& prompts) const {
@@ -102,6 +115,11 @@ torch::Tensor LdmModel::encode_images(const torch::Tensor& images) {
 
 torch::Tensor LdmModel::decode_latents(const torch::Tensor& latents) {
   return autoencoder->decoder->forward(latents / config.latent_scale);
+}
+
+torch::Tensor LdmModel::preview_latents(const torch::Tensor& latents) {
+  if (!has_preview_decoder()) return decode_latents(latents);
+  return preview_decoder->forward(latents / config.latent_scale);
 }
 
 }  // namespace diffscope::ldm

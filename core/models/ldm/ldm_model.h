@@ -1,7 +1,8 @@
 #pragma once
 // The built-in latent diffusion model in one object: its config, tokenizer,
 // autoencoder, text encoder and U-Net, and the safetensors weights file that
-// holds all three networks ("autoencoder.*", "text_encoder.*", "unet.*").
+// holds all three networks ("autoencoder.*", "text_encoder.*", "unet.*"), and
+// the distilled preview decoder ("preview_decoder.*") where the config has one.
 #include <filesystem>
 #include <map>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "core/models/ldm/autoencoder.h"
 #include "core/models/ldm/ldm_config.h"
+#include "core/models/ldm/preview_decoder.h"
 #include "core/models/ldm/text_encoder.h"
 #include "core/models/ldm/unet.h"
 #include "core/models/ldm/word_tokenizer.h"
@@ -41,12 +43,19 @@ class LdmModel {
   torch::Tensor encode_images(const torch::Tensor& images);
   // Diffusion latents → images in [−1, 1].
   torch::Tensor decode_latents(const torch::Tensor& latents);
+  // The same through the preview decoder where the model has one (else the real decoder).
+  torch::Tensor preview_latents(const torch::Tensor& latents);
+  bool has_preview_decoder() const { return !preview_decoder.is_empty(); }
+  // A freshly initialised preview decoder of that shape (for distillation),
+  // replacing any the model has; the config records it.
+  void add_preview_decoder(const PreviewDecoderConfig& shape);
 
   LdmConfig config;
   WordTokenizer tokenizer;
   Autoencoder autoencoder;
   TextEncoder text_encoder;
   UNet unet;
+  PreviewDecoder preview_decoder{nullptr};
 };
 
 }  // namespace diffscope::ldm

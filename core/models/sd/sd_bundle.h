@@ -61,6 +61,7 @@ class SdBundle : public ModelBundle {
   std::vector<int64_t> latent_shape(int width, int height) const override;
   at::Tensor decode(const at::Tensor& latents) override;
   at::Tensor preview(const at::Tensor& latents) override;
+  std::string preview_note() const override { return "latent preview: approximate colours"; }
   at::Tensor encode_image(const at::Tensor& images) override;
 
   // What loading read: every tensor of the files was taken by a network or
