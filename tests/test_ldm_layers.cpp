@@ -1,12 +1,12 @@
 // The built-in model's attention computes what the textbook formula says, and
 // trains every projection.
-#include "core/models/ldm/layers.h"
-
-#include <gtest/gtest.h>
 #include <c10/core/InferenceMode.h>
+#include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
+
+#include "core/models/ldm/layers.h"
 
 using namespace diffscope::ldm;
 
@@ -20,7 +20,8 @@ torch::Tensor plain_attention(Attention& attention, const torch::Tensor& x, cons
                       v = torch::linear(context, p["to_v.weight"]);
   const int64_t batch = x.size(0), width = q.size(2), d = width / heads;
   auto heads_of = [&](const torch::Tensor& t) { return t.view({batch, -1, heads, d}).transpose(1, 2); };
-  torch::Tensor w = torch::softmax(torch::matmul(heads_of(q), heads_of(k).transpose(-1, -2)) / std::sqrt(double(d)), -1);
+  torch::Tensor w =
+      torch::softmax(torch::matmul(heads_of(q), heads_of(k).transpose(-1, -2)) / std::sqrt(double(d)), -1);
   torch::Tensor out = torch::matmul(w, heads_of(v)).transpose(1, 2).reshape({batch, -1, width});
   return torch::linear(out, p["to_out.weight"], p["to_out.bias"]);
 }
@@ -58,7 +59,8 @@ TEST(LdmLayers, CrossAttentionReusesKeysAndValuesOnlyWhileTheyHold) {
   c10::InferenceMode inference;  // where sampling runs, and the cache is used
   EXPECT_TRUE(torch::allclose(attention->forward(x, context), plain_attention(attention, x, context, 4), 1e-5, 1e-5));
   // The same values in a new tensor (every step concatenates its context anew).
-  EXPECT_TRUE(torch::allclose(attention->forward(x, context.clone()), plain_attention(attention, x, context, 4), 1e-5, 1e-5));
+  EXPECT_TRUE(
+      torch::allclose(attention->forward(x, context.clone()), plain_attention(attention, x, context, 4), 1e-5, 1e-5));
   // Another context, then weights changed in place (training, loading).
   const torch::Tensor other = torch::randn({2, 5, 16});
   EXPECT_TRUE(torch::allclose(attention->forward(x, other), plain_attention(attention, x, other, 4), 1e-5, 1e-5));

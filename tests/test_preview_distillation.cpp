@@ -2,14 +2,13 @@
 // synthetic data set: it learns to draw what the real decoder draws, the
 // model file gains it and nothing else changes, and the bundle then previews
 // through it while the final image still comes from the real decoder.
-#include "core/training/preview_distillation.h"
-
 #include <gtest/gtest.h>
 
 #include "core/common/errors.h"
 #include "core/data/emoji_pairs.h"
 #include "core/models/ldm/ldm_bundle.h"
 #include "core/models/ldm/ldm_model.h"
+#include "core/training/preview_distillation.h"
 #include "core/training/trainer.h"
 #include "tests/support/ldm_test_support.h"
 #include "tests/support/test_support.h"
@@ -89,7 +88,8 @@ TEST_F(PreviewDistillationTest, LearnsTheDecoderAndChangesNothingElse) {
       continue;
     }
     ASSERT_TRUE(old_tensors.count(name)) << name;
-    EXPECT_TRUE(torch::equal(tensor, old_tensors.at(name))) << name << " changed, but only the preview decoder is trained";
+    EXPECT_TRUE(torch::equal(tensor, old_tensors.at(name)))
+        << name << " changed, but only the preview decoder is trained";
   }
   EXPECT_EQ(new_tensors.size(), old_tensors.size() + static_cast<size_t>(added));
   EXPECT_EQ(added, 10);  // five convolutions, weight and bias each
@@ -118,11 +118,12 @@ TEST_F(PreviewDistillationTest, BundlePreviewsThroughItAndDecodesWithTheRealDeco
 TEST_F(PreviewDistillationTest, CancelWritesNothingAndBadOptionsAreRefused) {
   CancelToken cancel;
   int seen = 0;
-  EXPECT_THROW(distill_preview_decoder(options("cancelled", 50),
-                                       [&](const Progress&) {
-                                         if (++seen == 3) cancel.cancel();
-                                       },
-                                       cancel),
+  EXPECT_THROW(distill_preview_decoder(
+                   options("cancelled", 50),
+                   [&](const Progress&) {
+                     if (++seen == 3) cancel.cancel();
+                   },
+                   cancel),
                Cancelled);
   EXPECT_EQ(seen, 3);
   EXPECT_FALSE(std::filesystem::exists(*dir_ / "cancelled"));

@@ -1,11 +1,11 @@
 // diffscope-cli train: trains the built-in latent diffusion model from a
 // diffscope-dataset file. Ctrl+C writes a checkpoint; --resume continues it.
 // diffscope-cli distill-preview: gives a trained model its preview decoder.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
-#include <unistd.h>
-
 #include <memory>
 
 #include "app/cli/cli_common.h"
@@ -57,8 +57,7 @@ training::ProgressSink progress_lines() {
 void run_train(TrainCommandOptions& o) {
   o.train.device = o.common.device;
   const std::string device = apply_common_options(o.common);
-  std::fprintf(stderr, "training on %s; Ctrl+C stops after the current step and writes a checkpoint\n",
-               device.c_str());
+  std::fprintf(stderr, "training on %s; Ctrl+C stops after the current step and writes a checkpoint\n", device.c_str());
   CancelToken& cancel = cancel_on_interrupt();
   const training::TrainSummary summary = training::train_model(o.train, progress_lines(), cancel);
   std::printf("wrote %s and %s after %s\n", summary.config_path.c_str(), summary.weights_path.c_str(),
@@ -85,11 +84,13 @@ void run_distill(DistillCommandOptions& o) {
   std::fprintf(stderr, "distilling the preview decoder of %s on %s; Ctrl+C stops without writing\n",
                o.distill.model_weights.c_str(), device.c_str());
   CancelToken& cancel = cancel_on_interrupt();
-  const training::PreviewDistillSummary summary = training::distill_preview_decoder(o.distill, progress_lines(), cancel);
+  const training::PreviewDistillSummary summary =
+      training::distill_preview_decoder(o.distill, progress_lines(), cancel);
   std::printf("wrote %s and %s after %s\n", summary.config_path.c_str(), summary.weights_path.c_str(),
               training::format_duration(summary.seconds).c_str());
-  std::printf("MSE against the real decoder %.5f; held-out PSNR against it: clean latents %.2f dB, x_t at t=500 %.2f dB\n",
-              summary.loss, summary.psnr_clean, summary.psnr_noisy);
+  std::printf(
+      "MSE against the real decoder %.5f; held-out PSNR against it: clean latents %.2f dB, x_t at t=500 %.2f dB\n",
+      summary.loss, summary.psnr_clean, summary.psnr_noisy);
 }
 
 }  // namespace
@@ -97,7 +98,8 @@ void run_distill(DistillCommandOptions& o) {
 void add_distill_preview_command(CLI::App& app) {
   auto options = std::make_shared<DistillCommandOptions>();
   auto& d = options->distill;
-  CLI::App* cmd = app.add_subcommand("distill-preview", "Distil the built-in model's fast preview decoder from its decoder");
+  CLI::App* cmd =
+      app.add_subcommand("distill-preview", "Distil the built-in model's fast preview decoder from its decoder");
   cmd->add_option("-m,--model", options->model, "Trained model to start from")->capture_default_str();
   cmd->add_option("--data", d.data, "Data set written by diffscope-dataset")->required()->check(CLI::ExistingFile);
   cmd->add_option("-o,--out", d.out_dir, "Folder for the model with its preview decoder")->required();
@@ -106,7 +108,8 @@ void add_distill_preview_command(CLI::App& app) {
   cmd->add_option("--lr", d.lr, "Peak learning rate")->capture_default_str();
   cmd->add_option("--seed", d.seed, "Seed for initialisation and batches")->capture_default_str();
   cmd->add_option("--channels", d.shape.channels, "Preview decoder channels at H/4 and H/2")
-      ->expected(2)->capture_default_str();
+      ->expected(2)
+      ->capture_default_str();
   add_common_options(*cmd, options->common);
   cmd->callback([options] { run_distill(*options); });
 }
@@ -122,20 +125,22 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--ae-steps", t.autoencoder_steps, "Autoencoder steps")->capture_default_str();
   cmd->add_option("--unet-steps", t.unet_steps, "Text encoder + U-Net steps")->capture_default_str();
   cmd->add_option("--decoder-steps", t.decoder_steps,
-                  "Then fine-tune the decoder alone, encoder frozen (0: no third phase)")->capture_default_str();
+                  "Then fine-tune the decoder alone, encoder frozen (0: no third phase)")
+      ->capture_default_str();
   cmd->add_option("--ae-batch", t.autoencoder_batch, "Autoencoder batch size")->capture_default_str();
   cmd->add_option("--unet-batch", t.unet_batch, "U-Net batch size")->capture_default_str();
   cmd->add_option("--ae-lr", t.autoencoder_lr, "Autoencoder peak learning rate")->capture_default_str();
   cmd->add_option("--decoder-lr", t.decoder_lr, "Decoder fine-tuning peak learning rate")->capture_default_str();
   cmd->add_option("--unet-lr", t.unet_lr, "U-Net peak learning rate")->capture_default_str();
   cmd->add_option("--ema", t.ema_decay, "EMA decay of the denoiser weights")->capture_default_str();
-  cmd->add_option("--sample-every", t.sample_every, "Sample grid every N steps (0: at the end)")
-      ->capture_default_str();
+  cmd->add_option("--sample-every", t.sample_every, "Sample grid every N steps (0: at the end)")->capture_default_str();
   cmd->add_option("--checkpoint-every", t.checkpoint_every, "Checkpoint every N steps")->capture_default_str();
   cmd->add_option("--unet-channels", t.architecture.unet.channels, "U-Net channels at 16², 8², 4²")
-      ->expected(3)->capture_default_str();
+      ->expected(3)
+      ->capture_default_str();
   cmd->add_option("--decoder-channels", t.architecture.autoencoder.decoder_channels, "Decoder channels")
-      ->expected(2)->capture_default_str();
+      ->expected(2)
+      ->capture_default_str();
   cmd->add_option("--decoder-blocks", t.architecture.autoencoder.decoder_blocks, "Decoder blocks per level")
       ->capture_default_str();
   cmd->add_option("--text-layers", t.architecture.text.layers, "Text encoder layers")->capture_default_str();

@@ -70,8 +70,8 @@ void Distillation::load() {
   model_ = std::make_shared<ldm::LdmModel>(ldm::LdmModel::load(options_.model_config, options_.model_weights));
   const EmojiPairs pairs = load_emoji_pairs(options_.data);
   if (pairs.images.size(1) != model_->config.image_size) {
-    throw Error(options_.data.string() + " holds " + std::to_string(pairs.images.size(1)) + "-pixel images; the model draws " +
-                std::to_string(model_->config.image_size));
+    throw Error(options_.data.string() + " holds " + std::to_string(pairs.images.size(1)) +
+                "-pixel images; the model draws " + std::to_string(model_->config.image_size));
   }
   std::vector<int64_t> trained, held_out;
   for (int64_t i = 0; i < pairs.size(); ++i) (pairs.held_out[static_cast<size_t>(i)] ? held_out : trained).push_back(i);
@@ -105,7 +105,8 @@ double Distillation::step(int64_t index, AdamW& optimizer) {
   const torch::Tensor kind = torch::randint(3, {batch, 1, 1, 1}, generator, cpu_long).to(device_);
   // A third each: clean latents, x_t at a random noise level, blends of two images.
   const torch::Tensor blend = torch::lerp(z, trained_latents_.index_select(0, partners), weight);
-  const torch::Tensor input = torch::where(kind == 0, z, torch::where(kind == 1, noised(z, alpha_bars_.index_select(0, timesteps), noise), blend));
+  const torch::Tensor input = torch::where(
+      kind == 0, z, torch::where(kind == 1, noised(z, alpha_bars_.index_select(0, timesteps), noise), blend));
   torch::Tensor target;
   {
     torch::NoGradGuard no_grad;
@@ -114,7 +115,8 @@ double Distillation::step(int64_t index, AdamW& optimizer) {
   const torch::Tensor output = model_->preview_latents(input);
   const torch::Tensor mse = torch::mse_loss(output, target);
   (mse + 0.1 * (output - target).abs().mean()).backward();
-  optimizer.step(warmup_cosine_lr(index, options_.steps, std::min<int64_t>(200, options_.steps / 10), options_.lr, 0.05));
+  optimizer.step(
+      warmup_cosine_lr(index, options_.steps, std::min<int64_t>(200, options_.steps / 10), options_.lr, 0.05));
   return mse.item<double>();
 }
 
@@ -124,7 +126,8 @@ void Distillation::evaluate(PreviewDistillSummary& summary) {
   model_->preview_decoder->train(false);
   const torch::Tensor z = held_out_latents_;
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options_.seed + 7);
-  const torch::Tensor noisy = noised(z, alpha_bars_.index({500}).expand({z.size(0)}), at::randn(z.sizes(), generator).to(device_));
+  const torch::Tensor noisy =
+      noised(z, alpha_bars_.index({500}).expand({z.size(0)}), at::randn(z.sizes(), generator).to(device_));
   summary.psnr_clean = psnr(model_->preview_latents(z), model_->decode_latents(z));
   summary.psnr_noisy = psnr(model_->preview_latents(noisy), model_->decode_latents(noisy));
 }
