@@ -8,6 +8,7 @@
 
 #include <QApplication>
 #include <QDropEvent>
+#include <QLabel>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
@@ -269,6 +270,11 @@ TEST(MainWindow, TheBuiltInModelIsTheDefaultAndEveryPreviewModeWorksWithIt) {
   window.preview()->setMode(PreviewMode::Candidates);  // the oracle's only: refused
   EXPECT_NE(window.preview()->mode(), PreviewMode::Candidates);
   EXPECT_EQ(window.history()->count(), 1);
+
+  // Its small operators run on one intra-op thread, leaving a core to the UI.
+  bool one_thread = false;
+  for (auto* label : window.findChildren<QLabel*>()) one_thread |= label->text() == "Device: CPU (1 thread)";
+  EXPECT_TRUE(one_thread);
 
   // Steps are previewed by the distilled preview decoder, and say so; the
   // last step's x̂0 is the run's image from the real decoder.

@@ -40,6 +40,18 @@ class GenerationWorker : public QObject {
   void decoded(quint64 tag, const QImage& image, const QString& error);
 
  private:
+  // This thread's LibTorch intra-op thread count for one run (0: unchanged),
+  // put back afterwards.
+  class RunThreads {
+   public:
+    explicit RunThreads(int threads);
+    ~RunThreads();
+    RunThreads(const RunThreads&) = delete;
+    RunThreads& operator=(const RunThreads&) = delete;
+
+   private:
+    int previous_;
+  };
   void execute(quint64 id, const diffscope::Request& request, const diffscope::CancelToken& cancel);
 
   diffscope::Pipeline pipeline_;

@@ -66,7 +66,10 @@ bool cpu_has_bf16_instructions() {
 }
 
 std::string describe_device(const c10::Device& device) {
-  if (device.is_cpu()) return "CPU (" + std::to_string(at::get_num_threads()) + " threads)";
+  if (device.is_cpu()) {
+    const int threads = at::get_num_threads();
+    return "CPU (" + std::to_string(threads) + (threads == 1 ? " thread)" : " threads)");
+  }
   return device.str();
 }
 

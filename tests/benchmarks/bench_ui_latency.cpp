@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
   clock.start();
   ticker.start();
 
+  std::vector<double> run_seconds;  // as the status bar reports them: sampling and decoding
   for (int run = 0; run <= runs; ++run) {  // run 0 loads the model and is not measured
     QSignalSpy ended(&window, &diffscope::ui::MainWindow::runEnded);
     measuring = run > 0;
@@ -109,6 +110,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "run failed: %s\n", qPrintable(window.lastMessage()));
       return 1;
     }
+    run_seconds.push_back(window.records().back().outcome.seconds);
   }
   std::sort(gaps.begin(), gaps.end());
   const auto at = [&](double q) { return gaps[std::min(gaps.size() - 1, size_t(q * double(gaps.size())))]; };
@@ -117,6 +119,9 @@ int main(int argc, char** argv) {
   std::printf("  longest block %.2f ms, p99 %.2f ms, median gap %.2f ms (timer interval 1 ms)\n",
               gaps.back() - 1.0, at(0.99) - 1.0, at(0.5));
   std::printf("  steps shown in the last run: %d\n", int(window.preview()->frames().size()));
+  std::printf("  run times in the app (the first one loads nothing but warms up):");
+  for (double seconds : run_seconds) std::printf(" %.3f s", seconds);
+  std::printf("\n");
   app.report();
   return 0;
 }
