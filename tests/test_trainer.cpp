@@ -120,6 +120,54 @@ TEST_F(TrainerTest, DecoderPhaseChangesTheDecoderAndNothingElse) {
   EXPECT_GT(changed, 0) << "the decoder did not learn";
 }
 
+TEST_F(TrainerTest, NewDenoiserOnAnotherModelsAutoencoder) {
+  TrainOptions first = tiny_options(dir_, "first");
+  first.decoder_steps = 2;
+  train_model(first);
+
+  TrainOptions second = tiny_options(dir_, "second");
+  second.autoencoder_from = first.out_dir / "tiny-test.json";
+  second.architecture.unet.channels = {8, 16, 16};
+  std::vector<std::string> phases;
+  train_model(second, [&](const Progress& p) { phases.push_back(p.phase); });
+  EXPECT_EQ(phases, std::vector<std::string>(6, "unet"));  // no autoencoder or decoder steps
+
+  const auto source = ldm::LdmModel::load(first.out_dir / "tiny-test.json", first.out_dir / "tiny-test.safetensors");
+  const auto trained =
+      ldm::LdmModel::load(second.out_dir / "tiny-test.json", second.out_dir / "tiny-test.safetensors");
+  EXPECT_EQ(trained.config.latent_scale, source.config.latent_scale);
+  EXPECT_EQ(trained.config.unet.channels, (std::vector<int64_t>{8, 16, 16}));
+  const auto before = source.tensors(), after = trained.tensors();
+  int autoencoder_tensors = 0;
+  for (const auto& [name, tensor] : after) {
+    if (name.rfind("autoencoder.", 0) != 0) continue;
+    ++autoencoder_tensors;
+    EXPECT_TRUE(torch::equal(tensor, before.at(name))) << name;
+  }
+  EXPECT_GT(autoencoder_tensors, 0);
+  EXPECT_EQ(after.at("unet.conv_in.weight").size(0), 8);
+  EXPECT_EQ(after.at("unet.down0.weight").size(0), 16);
+
+  // Interrupted in its only phase, it resumes from its own checkpoint.
+  TrainOptions interrupted = second;
+  interrupted.out_dir = dir_ / "second-interrupted";
+  CancelToken cancel;
+  auto stop = [&](const Progress& p) {
+    if (p.step == 3) cancel.cancel();
+  };
+  EXPECT_THROW(train_model(interrupted, stop, cancel), Cancelled);
+  interrupted.resume = true;
+  train_model(interrupted);
+  const auto resumed = final_weights(interrupted);
+  for (const auto& [name, tensor] : after) {
+    EXPECT_TRUE(torch::allclose(tensor, resumed.at(name), 1e-5, 1e-6)) << name;
+  }
+
+  TrainOptions missing = tiny_options(dir_, "missing");
+  missing.autoencoder_from = dir_ / "nowhere.json";
+  EXPECT_THROW(train_model(missing), Error);
+}
+
 TEST_F(TrainerTest, RefusesBadOptionsAndMissingCheckpoints) {
   TrainOptions options = tiny_options(dir_, "bad");
   options.resume = true;

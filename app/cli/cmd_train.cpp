@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 
@@ -21,6 +22,7 @@ namespace {
 
 struct TrainCommandOptions {
   training::TrainOptions train;
+  std::string autoencoder_from;  // a model name (as for -m) or the path of a model's .json
   CommonOptions common;
 };
 
@@ -56,6 +58,13 @@ training::ProgressSink progress_lines() {
 
 void run_train(TrainCommandOptions& o) {
   o.train.device = o.common.device;
+  if (std::filesystem::path(o.autoencoder_from).extension() == ".json") {
+    o.train.autoencoder_from = o.autoencoder_from;
+  } else if (!o.autoencoder_from.empty()) {
+    const auto dir = find_model_dir(o.autoencoder_from);
+    if (!dir) throw Error("the model '" + o.autoencoder_from + "' was not found (see diffscope-cli generate --help)");
+    o.train.autoencoder_from = *dir / (o.autoencoder_from + ".json");
+  }
   const std::string device = apply_common_options(o.common);
   std::fprintf(stderr, "training on %s; Ctrl+C stops after the current step and writes a checkpoint\n", device.c_str());
   CancelToken& cancel = cancel_on_interrupt();
@@ -135,6 +144,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--ema", t.ema_decay, "EMA decay of the denoiser weights")->capture_default_str();
   cmd->add_option("--sample-every", t.sample_every, "Sample grid every N steps (0: at the end)")->capture_default_str();
   cmd->add_option("--checkpoint-every", t.checkpoint_every, "Checkpoint every N steps")->capture_default_str();
+  cmd->add_option("--autoencoder-from", options->autoencoder_from,
+                  "Keep this trained model's autoencoder and preview decoder (a name, or its .json); "
+                  "train only a new text encoder and U-Net");
   cmd->add_option("--unet-channels", t.architecture.unet.channels, "U-Net channels at 16², 8², 4²")
       ->expected(3)
       ->capture_default_str();

@@ -71,7 +71,9 @@ class TrainingRun {
 
  private:
   void load_data();
+  ldm::LdmConfig fresh_config() const;
   void start_fresh();
+  void start_from_autoencoder();
   void train_autoencoder();
   void finish_autoencoder();
   void compute_latents();
@@ -120,16 +122,54 @@ void TrainingRun::load_data() {
   trained_index_ = torch::tensor(trained_, torch::kLong).to(device_);
 }
 
-void TrainingRun::start_fresh() {
+ldm::LdmConfig TrainingRun::fresh_config() const {
   ldm::LdmConfig config = options_.architecture;
   std::vector<std::string> captions;
   for (int64_t i : trained_) captions.push_back(pairs_.captions[static_cast<size_t>(i)]);
   config.text.vocabulary = ldm::build_vocabulary(captions);
   config.image_size = pairs_.images.size(1);
+  return config;
+}
+
+void TrainingRun::start_fresh() {
+  const ldm::LdmConfig config = fresh_config();
   torch::manual_seed(options_.seed);
   model_ = std::make_shared<LdmModel>(config);
   ema_ = std::make_shared<LdmModel>(config);
   state_ = CheckpointState{};
+}
+
+void TrainingRun::start_from_autoencoder() {
+  std::filesystem::path weights = options_.autoencoder_from;
+  weights.replace_extension(".safetensors");
+  const LdmModel source = LdmModel::load(options_.autoencoder_from, weights);
+  ldm::LdmConfig config = fresh_config();
+  if (source.config.image_size != config.image_size) {
+    throw Error(options_.autoencoder_from.string() + " works on " + std::to_string(source.config.image_size) +
+                " px images, the data set has " + std::to_string(config.image_size) + " px");
+  }
+  config.autoencoder = source.config.autoencoder;
+  config.latent_channels = source.config.latent_channels;
+  config.downsample = source.config.downsample;
+  config.latent_scale = source.config.latent_scale;
+  config.preview_decoder = source.config.preview_decoder;
+  torch::manual_seed(options_.seed);
+  model_ = std::make_shared<LdmModel>(config);
+  ema_ = std::make_shared<LdmModel>(config);
+  {
+    torch::NoGradGuard no_grad;
+    const auto from = source.tensors();
+    for (auto& [name, tensor] : model_->tensors()) {
+      if (name.rfind("autoencoder.", 0) == 0 || name.rfind("preview_decoder.", 0) == 0) tensor.copy_(from.at(name));
+    }
+  }
+  copy_tensors(model_->tensors(), ema_->tensors());
+  model_->to(device_);
+  ema_->to(device_);
+  state_ = CheckpointState{"unet", 0, 0, 0};
+  optimizer_ = std::make_unique<AdamW>(phase_tensors(*model_, false));
+  compute_latents();
+  checkpoint();
 }
 
 at::Generator TrainingRun::generator_for(int64_t step) const {
@@ -369,9 +409,13 @@ TrainSummary TrainingRun::run() {
     optimizer_->load_state(loaded.optimizer, state_.optimizer_steps);
   } else {
     if (options_.resume) throw Error("nothing to resume: " + checkpoint_path.string() + " does not exist");
-    start_fresh();
-    model_->to(device_);
-    ema_->to(device_);
+    if (!options_.autoencoder_from.empty()) {
+      start_from_autoencoder();
+    } else {
+      start_fresh();
+      model_->to(device_);
+      ema_->to(device_);
+    }
   }
   try {
     if (state_.phase == "autoencoder") {

@@ -31,6 +31,10 @@ struct TrainOptions {
   int64_t sample_every = 1000;        // sample grid every N steps (0: only at the end)
   int64_t checkpoint_every = 250;
   bool resume = false;                // continue from out_dir/checkpoint.safetensors
+  // When set (a trained model's .json, its .safetensors beside it): take that
+  // model's autoencoder, latent scale and preview decoder, skip phase 1, and
+  // train a new text encoder and U-Net (architecture.unet) on its latents.
+  std::filesystem::path autoencoder_from;
   ldm::LdmConfig architecture;        // the vocabulary is filled in from the data
 };
 
