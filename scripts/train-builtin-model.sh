@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
-# Rebuilds the built-in model from scratch exactly as shipped: the data set,
-# all training phases, the preview decoder's distillation, the evaluation,
-# and the files in models/ and docs/.
+# Rebuilds the built-in model from scratch as shipped: the data set, the
+# autoencoder, its preview decoder's distillation, the text encoder and U-Net,
+# the evaluation, and the files in models/ and docs/.
 # About 2 hours on 2 CPU cores; uses CUDA when LibTorch sees a GPU.
+# An interrupted run picks up where it stopped when started again.
 # Usage: scripts/train-builtin-model.sh [work-dir]   (default: build/train)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-build/train}
+cli=./build/app/diffscope-cli
 mkdir -p "$work"
-./build/tools/dataset/diffscope-dataset -o "$work/emoji-pairs.safetensors"
-resume=()
-[[ -f "$work/out/checkpoint.safetensors" ]] && resume=(--resume)
-common=(--data "$work/emoji-pairs.safetensors" -o "$work/out" --ae-steps 2000 --sample-every 1000 --checkpoint-every 250)
-# As shipped: phase 2 ran 10,000 steps, then was extended to 15,000 by resuming
-# (its cosine schedule recomputed for 15,000), then phase 3.
-./build/app/diffscope-cli train "${common[@]}" "${resume[@]}" --unet-steps 10000
-./build/app/diffscope-cli train "${common[@]}" --resume --unet-steps 15000 --decoder-steps 3000
-cp "$work/out/diffscope-emoji.json" "$work/out/diffscope-emoji.safetensors" models/
-# Then the preview decoder the app uses for every step (10-20 minutes).
-./build/app/diffscope-cli distill-preview -m diffscope-emoji --data "$work/emoji-pairs.safetensors" -o "$work/preview" \
-  --steps 3000 --channels 32 16 --threads 1
-cp "$work/preview/diffscope-emoji.json" "$work/preview/diffscope-emoji.safetensors" models/
-./build/app/diffscope-cli evaluate --data "$work/emoji-pairs.safetensors" --model-dir models \
-  --report docs/model-evaluation.json --grid docs/model-grid.png
+data="$work/emoji-pairs.safetensors"
+[[ -f "$data" ]] || ./build/tools/dataset/diffscope-dataset -o "$data"
+
+# --resume where an earlier, interrupted run of this step left a checkpoint.
+resume_in() { [[ -f "$1/checkpoint.safetensors" ]] && echo --resume || true; }
+
+# 1. The autoencoder (phase 1, 2,000 steps), then its decoder fine-tuned with
+#    the encoder frozen (phase 3, 3,000 steps). Phase 2 gets a single step:
+#    this run's U-Net is not kept (each phase draws its own batches, so
+#    phases 1 and 3 come out as they would around a full phase 2).
+[[ -f "$work/autoencoder/diffscope-emoji.json" ]] ||
+  $cli train --data "$data" -o "$work/autoencoder" $(resume_in "$work/autoencoder") \
+    --ae-steps 2000 --unet-steps 1 --decoder-steps 3000 --sample-every 1000 --checkpoint-every 250
+# 2. The preview decoder the app uses for every step (10-20 minutes).
+[[ -f "$work/preview/diffscope-emoji.json" ]] ||
+  DIFFSCOPE_MODELS_DIR="$work/autoencoder" $cli distill-preview -m diffscope-emoji --data "$data" \
+    -o "$work/preview" --steps 3000 --channels 32 16 --threads 1
+# 3. Text encoder and U-Net on that autoencoder's latents (18,000 steps).
+[[ -f "$work/denoiser/diffscope-emoji.json" ]] ||
+  $cli train --data "$data" -o "$work/denoiser" $(resume_in "$work/denoiser") \
+    --autoencoder-from "$work/preview/diffscope-emoji.json" --unet-channels 24 48 96 --unet-steps 18000 \
+    --sample-every 1000 --checkpoint-every 250
+cp "$work/denoiser/diffscope-emoji.json" "$work/denoiser/diffscope-emoji.safetensors" models/
+$cli evaluate --data "$data" --model-dir models --report docs/model-evaluation.json --grid docs/model-grid.png

@@ -30,3 +30,16 @@ TEST(ForwardProcess, RejectsMismatchedShapes) {
   EXPECT_THROW(forward_diffuse(at::zeros({1, 3, 4, 4}), at::zeros({1, 3, 4, 5}), 0.5), Error);
   EXPECT_THROW(forward_diffuse(at::zeros({2}), at::zeros({2}), 1.5), Error);
 }
+
+// One ᾱ per item gives each item what forward_diffuse gives it alone.
+TEST(ForwardProcess, BatchWithOneAlphaBarPerItem) {
+  const at::Tensor x0 = at::randn({3, 4, 2, 2}, at::kDouble), eps = at::randn({3, 4, 2, 2}, at::kDouble);
+  const std::vector<double> alpha_bars{0.9, 0.5, 0.01};
+  const at::Tensor batch = forward_diffuse_batch(x0, eps, at::tensor(alpha_bars, at::kDouble));
+  for (int64_t i = 0; i < 3; ++i) {
+    const at::Tensor alone = forward_diffuse(x0[i], eps[i], alpha_bars[static_cast<size_t>(i)]);
+    EXPECT_TRUE(at::allclose(batch[i], alone, 1e-12, 1e-12)) << i;
+  }
+  EXPECT_THROW(forward_diffuse_batch(x0, eps, at::ones({2}, at::kDouble)), Error);
+  EXPECT_THROW(forward_diffuse_batch(x0, eps.slice(3, 0, 1), at::ones({3}, at::kDouble)), Error);
+}

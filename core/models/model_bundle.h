@@ -31,6 +31,9 @@ class ModelBundle {
   // Empty when preview() is the real decode; else how it approximates it,
   // for the UI ("latent preview: approximate colours").
   virtual std::string preview_note() const { return {}; }
+  // True for models whose operators are so small that a second CPU thread
+  // gains little and, beside a busy UI thread, costs more than it gains.
+  virtual bool small_operators() const { return false; }
   // Images (B, 3, H, W) in [−1, 1] → latents (img2img); Error where the model has no encoder.
   virtual at::Tensor encode_image(const at::Tensor& images);
   // Conditioning lengthened to `tokens` positions, so that a prompt and a

@@ -4,13 +4,14 @@
 #include <torch/torch.h>
 
 #include <chrono>
-#include <cmath>
 
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
 #include "core/data/emoji_pairs.h"
 #include "core/data/emoji_set.h"
+#include "core/evaluation/model_evaluation.h"
 #include "core/models/ldm/ldm_model.h"
+#include "core/schedule/forward_process.h"
 #include "core/schedule/noise_schedule.h"
 #include "core/training/adamw.h"
 #include "core/training/progress.h"
@@ -30,17 +31,10 @@ torch::Tensor encode_all(ldm::LdmModel& model, const torch::Tensor& images) {
   return torch::cat(latents);
 }
 
-// x_t = √ᾱ·z + √(1−ᾱ)·ε with ᾱ given per item (B) — the variance-preserving
-// x_t the app shows.
-torch::Tensor noised(const torch::Tensor& z, const torch::Tensor& alpha_bar, const torch::Tensor& noise) {
-  const torch::Tensor a = alpha_bar.view({-1, 1, 1, 1});
-  return a.sqrt() * z + (1.0 - a).sqrt() * noise;
-}
-
-double psnr(const torch::Tensor& a, const torch::Tensor& b) {
-  // Images in [−1, 1]: a peak-to-peak range of 2.
-  const double mse = (a.clamp(-1, 1) - b.clamp(-1, 1)).pow(2).mean().item<double>();
-  return 10.0 * std::log10(4.0 / std::max(mse, 1e-12));
+// PSNR of the preview decoder's images against the real decoder's, as 8-bit
+// images (what the app shows).
+double preview_psnr(const torch::Tensor& preview, const torch::Tensor& decoded) {
+  return evaluation::psnr(model_range_to_images(preview), model_range_to_images(decoded));
 }
 
 class Distillation {
@@ -106,7 +100,8 @@ double Distillation::step(int64_t index, AdamW& optimizer) {
   // A third each: clean latents, x_t at a random noise level, blends of two images.
   const torch::Tensor blend = torch::lerp(z, trained_latents_.index_select(0, partners), weight);
   const torch::Tensor input = torch::where(
-      kind == 0, z, torch::where(kind == 1, noised(z, alpha_bars_.index_select(0, timesteps), noise), blend));
+      kind == 0, z,
+      torch::where(kind == 1, forward_diffuse_batch(z, noise, alpha_bars_.index_select(0, timesteps)), blend));
   torch::Tensor target;
   {
     torch::NoGradGuard no_grad;
@@ -126,10 +121,10 @@ void Distillation::evaluate(PreviewDistillSummary& summary) {
   model_->preview_decoder->train(false);
   const torch::Tensor z = held_out_latents_;
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options_.seed + 7);
-  const torch::Tensor noisy =
-      noised(z, alpha_bars_.index({500}).expand({z.size(0)}), at::randn(z.sizes(), generator).to(device_));
-  summary.psnr_clean = psnr(model_->preview_latents(z), model_->decode_latents(z));
-  summary.psnr_noisy = psnr(model_->preview_latents(noisy), model_->decode_latents(noisy));
+  const torch::Tensor noisy = forward_diffuse_batch(z, at::randn(z.sizes(), generator).to(device_),
+                                                    alpha_bars_.index({500}).expand({z.size(0)}));
+  summary.psnr_clean = preview_psnr(model_->preview_latents(z), model_->decode_latents(z));
+  summary.psnr_noisy = preview_psnr(model_->preview_latents(noisy), model_->decode_latents(noisy));
 }
 
 PreviewDistillSummary Distillation::run() {

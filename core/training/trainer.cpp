@@ -17,6 +17,7 @@
 #include "core/models/ldm/ldm_bundle.h"
 #include "core/models/ldm/ldm_model.h"
 #include "core/pipeline/pipeline.h"
+#include "core/schedule/forward_process.h"
 #include "core/training/adamw.h"
 #include "core/training/progress.h"
 #include "core/training/sample_grid.h"
@@ -318,7 +319,7 @@ void TrainingRun::train_unet() {
                         latent_std_.index_select(0, picks) * latent_noise.to(device_)) * scale;
     noise = noise.to(device_);
     torch::Tensor alpha_bar = alpha_bar_table.index_select(0, timesteps).view({batch, 1, 1, 1});
-    torch::Tensor x_t = alpha_bar.sqrt() * z0 + (1.0 - alpha_bar).sqrt() * noise;
+    torch::Tensor x_t = forward_diffuse_batch(z0, noise, alpha_bar);
     torch::Tensor target = alpha_bar.sqrt() * noise - (1.0 - alpha_bar).sqrt() * z0;  // v
     torch::Tensor context = model_->text_encoder->forward(model_->tokenize(captions));
     torch::Tensor prediction = model_->unet->forward(x_t, timesteps.to(torch::kFloat), context);

@@ -44,6 +44,7 @@ class LdmBundle : public ModelBundle {
   // The distilled preview decoder where the model has one, else the real decoder.
   at::Tensor preview(const at::Tensor& latents) override;
   std::string preview_note() const override { return model_->has_preview_decoder() ? "fast preview decoder" : ""; }
+  bool small_operators() const override { return true; }
 
   // Runs the U-Net and the decoder in `type` (float32 or bfloat16); the
   // sampler, text encoder and encoder stay float32. bfloat16 halves the
