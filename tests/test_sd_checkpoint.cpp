@@ -83,6 +83,7 @@ TEST_F(SdCheckpointTest, Sd1SingleFileUsesEveryTensorOnce) {
   EXPECT_EQ(bundle->load_report().skipped, 12u);  // 11 schedule buffers besides alphas_cumprod, position_ids
   EXPECT_EQ(bundle->prediction(), Prediction::Epsilon);
   EXPECT_EQ(bundle->prediction_source(), "SD 1.x default");
+  EXPECT_FALSE(bundle->small_operators());  // keeps every CPU thread in the app
   EXPECT_EQ(bundle->schedule().name(), "scaled-linear");  // the checkpoint's alphas_cumprod, recognised
   EXPECT_EQ(bundle->latent_shape(64, 32), (std::vector<int64_t>{4, 16, 32}));
   EXPECT_THROW(bundle->latent_shape(30, 32), Error);

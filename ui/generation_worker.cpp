@@ -1,6 +1,7 @@
 #include "ui/generation_worker.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <QStringList>
 
@@ -8,7 +9,6 @@
 
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
-#include "core/models/ldm/ldm_bundle.h"
 #include "core/models/oracle_bundle.h"
 #include "core/models/sd/sd_bundle.h"
 #include "core/pipeline/memory_estimate.h"
@@ -127,11 +127,11 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
   pipeline_.set_load_progress({});
   cancel.throw_if_cancelled();
   const c10::Device device = resolve_device(request.device);
-  // The built-in model's operators are small: a second intra-op thread gains
-  // it nothing, and in the app it competes with the UI thread for the other
-  // core (30 steps in the window: 0.26–0.31 s on one thread, 0.31–0.57 s on
-  // two; bench_ui_latency, docs/PERFORMANCE.md). Larger models keep them all.
-  const RunThreads threads(device.is_cpu() && dynamic_cast<LdmBundle*>(&bundle) != nullptr ? 1 : 0);
+  // Small models (the built-in one) gain nothing from a second intra-op
+  // thread, which in the app competes with the UI thread for the other core
+  // (30 steps in the window: 0.26–0.31 s on one thread, 0.31–0.57 s on two;
+  // bench_ui_latency, docs/PERFORMANCE.md). Larger models keep them all.
+  const RunThreads threads(device.is_cpu() && bundle.small_operators() ? 1 : 0);
   auto* oracle = dynamic_cast<OracleBundle*>(&bundle);
   const at::Tensor oracle_context = oracle ? oracle->encode_prompt(request.prompt).to(device) : at::Tensor();
   RunPlan plan = make_plan(request, bundle, QString::fromStdString(describe_device(device)));
