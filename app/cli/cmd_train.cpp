@@ -5,8 +5,8 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "app/cli/cli_common.h"
@@ -29,6 +29,14 @@ struct TrainCommandOptions {
 CancelToken& interrupt_token() {
   static CancelToken token;
   return token;
+}
+
+// The .json of a model given by name (as -m takes it), or as that path.
+std::filesystem::path model_config_path(const std::string& model) {
+  if (std::filesystem::path(model).extension() == ".json") return model;
+  const auto dir = find_model_dir(model);
+  if (!dir) throw Error("the model '" + model + "' was not found (see diffscope-cli generate --help)");
+  return *dir / (model + ".json");
 }
 
 extern "C" void on_interrupt(int) { interrupt_token().cancel(); }
@@ -58,13 +66,7 @@ training::ProgressSink progress_lines() {
 
 void run_train(TrainCommandOptions& o) {
   o.train.device = o.common.device;
-  if (std::filesystem::path(o.autoencoder_from).extension() == ".json") {
-    o.train.autoencoder_from = o.autoencoder_from;
-  } else if (!o.autoencoder_from.empty()) {
-    const auto dir = find_model_dir(o.autoencoder_from);
-    if (!dir) throw Error("the model '" + o.autoencoder_from + "' was not found (see diffscope-cli generate --help)");
-    o.train.autoencoder_from = *dir / (o.autoencoder_from + ".json");
-  }
+  if (!o.autoencoder_from.empty()) o.train.autoencoder_from = model_config_path(o.autoencoder_from);
   const std::string device = apply_common_options(o.common);
   std::fprintf(stderr, "training on %s; Ctrl+C stops after the current step and writes a checkpoint\n", device.c_str());
   CancelToken& cancel = cancel_on_interrupt();
@@ -85,10 +87,8 @@ struct DistillCommandOptions {
 
 void run_distill(DistillCommandOptions& o) {
   o.distill.device = o.common.device;
-  const auto dir = find_model_dir(o.model);
-  if (!dir) throw Error("the model '" + o.model + "' was not found (see diffscope-cli generate --help)");
-  o.distill.model_config = *dir / (o.model + ".json");
-  o.distill.model_weights = *dir / (o.model + ".safetensors");
+  o.distill.model_config = model_config_path(o.model);
+  o.distill.model_weights = std::filesystem::path(o.distill.model_config).replace_extension(".safetensors");
   const std::string device = apply_common_options(o.common);
   std::fprintf(stderr, "distilling the preview decoder of %s on %s; Ctrl+C stops without writing\n",
                o.distill.model_weights.c_str(), device.c_str());

@@ -137,6 +137,8 @@ void TrainingRun::start_fresh() {
   torch::manual_seed(options_.seed);
   model_ = std::make_shared<LdmModel>(config);
   ema_ = std::make_shared<LdmModel>(config);
+  model_->to(device_);
+  ema_->to(device_);
   state_ = CheckpointState{};
 }
 
@@ -410,12 +412,10 @@ TrainSummary TrainingRun::run() {
     optimizer_->load_state(loaded.optimizer, state_.optimizer_steps);
   } else {
     if (options_.resume) throw Error("nothing to resume: " + checkpoint_path.string() + " does not exist");
-    if (!options_.autoencoder_from.empty()) {
-      start_from_autoencoder();
-    } else {
+    if (options_.autoencoder_from.empty()) {
       start_fresh();
-      model_->to(device_);
-      ema_->to(device_);
+    } else {
+      start_from_autoencoder();
     }
   }
   try {
