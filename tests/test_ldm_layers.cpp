@@ -83,6 +83,19 @@ TEST(LdmLayers, CrossAttentionReusesKeysAndValuesOnlyWhileTheyHold) {
   EXPECT_TRUE(torch::allclose(attention->forward(x, other), plain_attention(attention, x, other, 4), 1e-5, 1e-5));
 }
 
+TEST(LdmLayers, CrossAttentionBuiltInInferenceModeStillWorks) {
+  // Weights created in inference mode are inference tensors, which have no
+  // version counter for the cache to check.
+  torch::manual_seed(6);
+  c10::InferenceMode inference;
+  Attention attention(32, 16, 4);
+  const torch::Tensor x = torch::randn({2, 9, 32}), context = torch::randn({2, 5, 16});
+  for (int call = 0; call < 2; ++call) {
+    EXPECT_TRUE(
+        torch::allclose(attention->forward(x, context), plain_attention(attention, x, context, 4), 1e-5, 1e-5));
+  }
+}
+
 TEST(LdmLayers, GradientsReachEveryProjection) {
   torch::manual_seed(4);
   Attention attention(16, 16, 2);

@@ -67,8 +67,10 @@ std::pair<torch::Tensor, torch::Tensor> AttentionImpl::keys_values(const torch::
   // Cross-attention's context (the prompt's encoding) is the same at every
   // step of a run: its keys and values are computed once. Only in inference
   // mode (no gradient has to reach the projections), and only while the
-  // projection weights are the ones they were computed with.
-  const bool cacheable = c10::InferenceMode::is_enabled();
+  // projection weights are the ones they were computed with. Weights made in
+  // inference mode have no version counter to check, so they are not cached.
+  const bool cacheable =
+      c10::InferenceMode::is_enabled() && !to_k_->weight.is_inference() && !to_v_->weight.is_inference();
   if (cacheable && cache_.holds(context, to_k_->weight, to_v_->weight)) return {cache_.k, cache_.v};
   torch::Tensor k = rows_linear(context, to_k_), v = rows_linear(context, to_v_);
   if (cacheable) {
