@@ -124,27 +124,38 @@ TEST_F(TrainerTest, NewDenoiserOnAnotherModelsAutoencoder) {
   TrainOptions first = tiny_options(dir_, "first");
   first.decoder_steps = 2;
   train_model(first);
+  // With a preview decoder, as the shipped model has: it comes along too.
+  const std::filesystem::path source_dir = dir_ / "first-with-preview";
+  {
+    auto model = ldm::LdmModel::load(first.out_dir / "tiny-test.json", first.out_dir / "tiny-test.safetensors");
+    model.add_preview_decoder({{8, 4}});
+    std::filesystem::create_directories(source_dir);
+    model.save(source_dir / "tiny-test.json", source_dir / "tiny-test.safetensors");
+  }
 
   TrainOptions second = tiny_options(dir_, "second");
-  second.autoencoder_from = first.out_dir / "tiny-test.json";
+  second.autoencoder_from = source_dir / "tiny-test.json";
   second.architecture.unet.channels = {8, 16, 16};
   std::vector<std::string> phases;
   train_model(second, [&](const Progress& p) { phases.push_back(p.phase); });
   EXPECT_EQ(phases, std::vector<std::string>(6, "unet"));  // no autoencoder or decoder steps
 
-  const auto source = ldm::LdmModel::load(first.out_dir / "tiny-test.json", first.out_dir / "tiny-test.safetensors");
+  const auto source = ldm::LdmModel::load(source_dir / "tiny-test.json", source_dir / "tiny-test.safetensors");
   const auto trained =
       ldm::LdmModel::load(second.out_dir / "tiny-test.json", second.out_dir / "tiny-test.safetensors");
   EXPECT_EQ(trained.config.latent_scale, source.config.latent_scale);
   EXPECT_EQ(trained.config.unet.channels, (std::vector<int64_t>{8, 16, 16}));
+  EXPECT_EQ(trained.config.preview_decoder.channels, (std::vector<int64_t>{8, 4}));
   const auto before = source.tensors(), after = trained.tensors();
-  int autoencoder_tensors = 0;
+  int autoencoder_tensors = 0, preview_tensors = 0;
   for (const auto& [name, tensor] : after) {
-    if (name.rfind("autoencoder.", 0) != 0) continue;
-    ++autoencoder_tensors;
+    const bool autoencoder = name.rfind("autoencoder.", 0) == 0, preview = name.rfind("preview_decoder.", 0) == 0;
+    if (!autoencoder && !preview) continue;
+    ++(autoencoder ? autoencoder_tensors : preview_tensors);
     EXPECT_TRUE(torch::equal(tensor, before.at(name))) << name;
   }
   EXPECT_GT(autoencoder_tensors, 0);
+  EXPECT_EQ(preview_tensors, 10);
   EXPECT_EQ(after.at("unet.conv_in.weight").size(0), 8);
   EXPECT_EQ(after.at("unet.down0.weight").size(0), 16);
 
