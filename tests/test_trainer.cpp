@@ -136,6 +136,7 @@ TEST_F(TrainerTest, NewDenoiserOnAnotherModelsAutoencoder) {
   TrainOptions second = tiny_options(dir_, "second");
   second.autoencoder_from = source_dir / "tiny-test.json";
   second.architecture.unet.channels = {8, 16, 16};
+  second.autoencoder_steps = 0;  // moot without an autoencoder phase
   std::vector<std::string> phases;
   train_model(second, [&](const Progress& p) { phases.push_back(p.phase); });
   EXPECT_EQ(phases, std::vector<std::string>(6, "unet"));  // no autoencoder or decoder steps
@@ -185,6 +186,9 @@ TEST_F(TrainerTest, RefusesBadOptionsAndMissingCheckpoints) {
   EXPECT_THROW(train_model(options), Error);  // nothing to resume
   options.resume = false;
   options.unet_steps = 0;
+  EXPECT_THROW(train_model(options), Error);
+  options = tiny_options(dir_, "bad");
+  options.autoencoder_steps = 0;
   EXPECT_THROW(train_model(options), Error);
   options = tiny_options(dir_, "bad");
   options.data = dir_ / "missing.safetensors";

@@ -453,7 +453,11 @@ TrainSummary TrainingRun::run() {
 }  // namespace
 
 TrainSummary train_model(const TrainOptions& options, const ProgressSink& progress, const CancelToken& cancel) {
-  if (options.autoencoder_steps < 1 || options.unet_steps < 1) throw Error("both phases need at least one step");
+  // --autoencoder-from skips the autoencoder phase, so its step count is moot.
+  if (options.autoencoder_from.empty() && options.autoencoder_steps < 1) {
+    throw Error("the autoencoder phase needs at least one step");
+  }
+  if (options.unet_steps < 1) throw Error("the U-Net phase needs at least one step");
   if (options.autoencoder_batch < 1 || options.unet_batch < 1) throw Error("batch sizes must be positive");
   if (options.decoder_steps < 0) throw Error("--decoder-steps must not be negative");
   if (options.checkpoint_every < 1) throw Error("--checkpoint-every must be positive");
