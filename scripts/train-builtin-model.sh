@@ -30,7 +30,7 @@ resume_in() { [[ -f "$1/checkpoint.safetensors" ]] && echo --resume || true; }
 # 3. Text encoder and U-Net on that autoencoder's latents (18,000 steps).
 [[ -f "$work/denoiser/diffscope-emoji.json" ]] ||
   $cli train --data "$data" -o "$work/denoiser" $(resume_in "$work/denoiser") \
-    --autoencoder-from "$work/preview/diffscope-emoji.json" --unet-channels 24 48 96 --unet-steps 18000 \
+    --autoencoder-from "$work/preview/diffscope-emoji.json" --unet-channels 16 32 64 --unet-steps 18000 \
     --sample-every 1000 --checkpoint-every 250
 cp "$work/denoiser/diffscope-emoji.json" "$work/denoiser/diffscope-emoji.safetensors" models/
 $cli evaluate --data "$data" --model-dir models --report docs/model-evaluation.json --grid docs/model-grid.png
