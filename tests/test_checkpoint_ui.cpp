@@ -9,6 +9,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 
+#include "core/models/sd/sd_bundle.h"
 #include "tests/support/sd_test_support.h"
 #include "tests/support/test_support.h"
 #include "ui/checkpoint_options.h"
@@ -49,7 +50,7 @@ class CheckpointUi : public ::testing::Test {
     r.width = r.height = 64;
     r.steps = 3;
     r.seed = 5;
-    r.precision = "float32";
+    r.precision = Precision::Float32;
     r.tokenizer = with_tokenizer ? vocabulary().toStdString() : "";
     controls->apply(r);
     if (!with_tokenizer) controls->checkpointOptions()->setTokenizer({});
@@ -71,19 +72,21 @@ TEST_F(CheckpointUi, OptionsTravelInTheRequest) {
   Request r;
   r.vae = "/models/vae.safetensors";
   r.tokenizer = "/models/tokenizer";
-  r.prediction = "v";
+  r.prediction = Prediction::V;
   r.clip_skip = 2;
-  r.precision = "bfloat16";
+  r.precision = Precision::BFloat16;
   r.init_image = "/images/start.png";
   r.strength = 0.4;
   options.apply(r);
   Request back;
-  options.fill(back);
+  sd::CheckpointInfo checkpoint;
+  checkpoint.path = "/models/model.safetensors";
+  options.fill(back, SdBundle::describe(checkpoint, 0));  // a model with all of these settings
   EXPECT_EQ(back.vae, r.vae);
   EXPECT_EQ(back.tokenizer, r.tokenizer);
-  EXPECT_EQ(back.prediction, "v");
+  EXPECT_EQ(back.prediction, Prediction::V);
   EXPECT_EQ(back.clip_skip, 2);
-  EXPECT_EQ(back.precision, "bfloat16");
+  EXPECT_EQ(back.precision, Precision::BFloat16);
   EXPECT_EQ(back.init_image, r.init_image);
   EXPECT_DOUBLE_EQ(back.strength, 0.4);
 }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "core/common/image_range.h"
 #include "core/common/errors.h"
 #include "tests/support/test_support.h"
 

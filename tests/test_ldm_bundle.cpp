@@ -36,7 +36,7 @@ TEST(LdmBundle, ShapesAndErrors) {
   EXPECT_EQ(bundle.name(), "tiny-test");
   EXPECT_EQ(bundle.network().prediction(), Prediction::V);
   EXPECT_EQ(bundle.schedule().name(), "scaled-linear");
-  EXPECT_TRUE(bundle.small_operators());  // the app runs it on one thread
+  EXPECT_TRUE(bundle.info().small_operators);  // the app runs it on one thread
   EXPECT_EQ(bundle.encode_prompt("red apple").sizes(), (std::vector<int64_t>{1, 8, 16}));
   EXPECT_EQ(bundle.latent_shape(32, 32), (std::vector<int64_t>{4, 8, 8}));
   EXPECT_THROW(bundle.latent_shape(64, 64), Error);

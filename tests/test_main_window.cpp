@@ -19,8 +19,11 @@
 
 #include "core/io/png_image.h"
 #include "core/pipeline/parameters_parse.h"
+#include "core/pipeline/pipeline.h"
+#include "core/pipeline/request_limits.h"
 #include "tests/support/test_support.h"
 #include "tests/support/ui_test_support.h"
+#include "ui/checkpoint_options.h"
 #include "ui/controls_panel.h"
 #include "ui/history_panel.h"
 #include "ui/preview_panel.h"
@@ -94,8 +97,8 @@ TEST(MainWindow, SavedPngParametersParseBackAndDroppingRestoresThem) {
   MainWindow window;
   Request asked = small_request("cat, face: happy\nzweite Zeile — 猫", 6);
   asked.negative_prompt = "dog, \"angry\"";
-  asked.sampler = "euler_a";
-  asked.spacing = "karras";
+  asked.sampler = SamplerId::EulerAncestral;
+  asked.spacing = Spacing::Karras;
   asked.cfg_scale = 2.5;
   asked.eta = 0.7;
   window.controls()->apply(asked);
@@ -211,7 +214,7 @@ TEST(MainWindow, SettingsPersistAcrossSessions) {
   {
     MainWindow first;
     Request r = small_request("rocket\nto the moon", 42);
-    r.sampler = "heun";
+    r.sampler = SamplerId::Heun;
     r.width = 48;
     first.controls()->apply(r);
     first.close();  // saves the settings (QStandardPaths test mode: not the user's file)
@@ -220,7 +223,7 @@ TEST(MainWindow, SettingsPersistAcrossSessions) {
   const Request restored = second.controls()->request();
   EXPECT_EQ(restored.prompt, "rocket\nto the moon");
   EXPECT_EQ(restored.steps, 42);
-  EXPECT_EQ(restored.sampler, "heun");
+  EXPECT_EQ(restored.sampler, SamplerId::Heun);
   EXPECT_EQ(restored.width, 48);
 }
 
@@ -245,7 +248,7 @@ TEST(MainWindow, TheBuiltInModelIsTheDefaultAndEveryPreviewModeWorksWithIt) {
   Request r;  // defaults: the built-in latent model
   r.prompt = "grinning face";
   r.steps = 5;
-  r.device = "cpu";
+  r.device = parse_device("cpu");
   window.controls()->apply(r);
   EXPECT_EQ(window.controls()->request().model, "diffscope-emoji");
   EXPECT_EQ(window.controls()->request().cfg_scale, 4.0);  // the model's own default guidance
@@ -294,4 +297,42 @@ TEST(MainWindow, TheBuiltInModelIsTheDefaultAndEveryPreviewModeWorksWithIt) {
   EXPECT_TRUE(window.preview()->frames()[2].x0_decoded);
   EXPECT_NE(window.preview()->frames()[2].x0, fast);
   EXPECT_FALSE(window.preview()->shownIsApproximate());
+}
+
+TEST(MainWindow, ControlsTakeTheEngineLimitsAndTheModelsOwnRules) {
+  MainWindow window;
+  ControlsPanel* controls = window.controls();
+  // What the engine accepts, the form accepts (it once stopped at batch 16 and CFG 30).
+  Request r = small_request("cat", 5);
+  r.batch = limits::kMaxBatch;
+  r.cfg_scale = 50.0;
+  r.steps = limits::kMaxSteps;
+  controls->apply(r);
+  EXPECT_EQ(controls->request().batch, limits::kMaxBatch);
+  EXPECT_EQ(controls->request().cfg_scale, 50.0);
+  EXPECT_EQ(controls->request().steps, limits::kMaxSteps);
+  r.batch = limits::kMaxBatch + 1;  // and no more
+  controls->apply(r);
+  EXPECT_EQ(controls->request().batch, limits::kMaxBatch);
+
+  // The oracle takes any size from 8 to 128 and any schedule …
+  r = small_request("cat", 5);
+  r.width = 40;
+  r.height = 24;
+  r.schedule = "cosine";
+  controls->apply(r);
+  EXPECT_EQ(controls->modelInfo().kind, ModelKind::Oracle);
+  EXPECT_EQ(controls->request().width, 40);
+  EXPECT_EQ(controls->request().schedule, "cosine");
+  // … the built-in model draws its own size with its own schedule, guided by its own default.
+  Request builtin;
+  controls->apply(builtin);
+  EXPECT_EQ(controls->modelInfo().kind, ModelKind::BuiltIn);
+  EXPECT_EQ(controls->request().width, 64);
+  EXPECT_EQ(controls->request().height, 64);
+  EXPECT_EQ(controls->request().schedule, "auto");
+  EXPECT_EQ(controls->request().cfg_scale, controls->modelInfo().default_cfg);
+  EXPECT_TRUE(controls->checkpointOptions()->isHidden());
+  // Whatever the form holds, the plan (and the memory shown) comes from the same rules.
+  EXPECT_NO_THROW(Pipeline::plan(controls->request()));
 }

@@ -7,6 +7,9 @@
 #include <fstream>
 
 #include "core/common/errors.h"
+#include "core/common/system_memory.h"
+#include "core/models/sd/sd_bundle.h"
+#include "core/pipeline/pipeline.h"
 #include "tests/support/test_support.h"
 
 using namespace diffscope;
@@ -17,6 +20,12 @@ Request oracle_request() {
   Request r;
   r.model = "oracle";
   return r;
+}
+
+// What a run of `r` would be checked against (its plan: the model's
+// description, the resolved precision), loading nothing.
+MemoryEstimate estimate_run_memory(const Request& r, bool keep_history) {
+  return Pipeline::plan(r, keep_history).memory;
 }
 
 }  // namespace
@@ -82,23 +91,20 @@ TEST(MemoryEstimate, FormatsBytes) {
   EXPECT_EQ(format_bytes(uint64_t(3) << 29), "1.5 GB");
 }
 
-TEST(MemoryEstimate, CheckpointWeightsFollowTheFileAndThePrecision) {
-  support::TempDir dir;
-  const auto file = dir / "model.safetensors";
-  std::ofstream(file) << "x";
-  std::filesystem::resize_file(file, uint64_t(100) << 20);  // a 100 MB 16-bit checkpoint (sparse)
+TEST(MemoryEstimate, CheckpointWeightsFollowTheParametersAndThePrecision) {
+  sd::CheckpointInfo checkpoint;
+  checkpoint.path = "model.safetensors";
+  const ModelInfo info = SdBundle::describe(checkpoint, uint64_t(50) << 20);  // 50 Mi parameters
   Request r;
-  r.model = file.string();
+  r.model = "model.safetensors";
   r.width = r.height = 512;
   r.cfg_scale = 7.0;
-  r.precision = "bfloat16";
-  const MemoryEstimate half = estimate_run_memory(r, false);
+  const MemoryEstimate half = estimate_run_memory(r, info, at::kBFloat16, false);
   EXPECT_EQ(half.weights, uint64_t(100) << 20);
-  r.precision = "float32";
-  const MemoryEstimate full = estimate_run_memory(r, false);
+  const MemoryEstimate full = estimate_run_memory(r, info, at::kFloat, false);
   EXPECT_EQ(full.weights, uint64_t(200) << 20);
   EXPECT_GT(full.activations, half.activations);
   r.width = r.height = 1024;  // four times the pixels
-  EXPECT_GT(estimate_run_memory(r, false).activations, 3 * full.activations);
-  EXPECT_GT(estimate_run_memory(r, true).history, 0u);
+  EXPECT_GT(estimate_run_memory(r, info, at::kFloat, false).activations, 3 * full.activations);
+  EXPECT_GT(estimate_run_memory(r, info, at::kFloat, true).history, 0u);
 }

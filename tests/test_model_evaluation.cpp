@@ -52,7 +52,7 @@ TEST(ModelEvaluation, WholeEvaluationOfATinyModel) {
   EvaluationOptions options;
   options.fidelity_prompts = 6;
   options.sampling.steps = 3;
-  options.sampling.sampler = "euler";
+  options.sampling.sampler = SamplerId::Euler;
   int calls = 0;
   const EvaluationReport report = evaluate_model(bundle, pairs, options, [&](const std::string&, int, int) { ++calls; });
   EXPECT_EQ(report.held_out_images, 4);

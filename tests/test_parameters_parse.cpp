@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/common/errors.h"
+#include "core/models/sd/sd_bundle.h"
 #include "core/pipeline/parameters_text.h"
 
 using namespace diffscope;
@@ -26,14 +27,27 @@ void expect_same_settings(const Request& a, const Request& b) {
   EXPECT_EQ(a.model, b.model);
 }
 
+// What a model tells the parameters: one opened from a file (a Stable
+// Diffusion checkpoint, with all its settings) or an installed one.
+ModelInfo model_for(const Request& r) {
+  if (r.model.find('/') == std::string::npos) {
+    ModelInfo info;
+    info.name = r.model;
+    return info;
+  }
+  sd::CheckpointInfo checkpoint;
+  checkpoint.path = r.model;
+  return SdBundle::describe(checkpoint, 0);
+}
+
 Request tricky_request() {
   Request r;
   r.prompt = "cat, dog: friends\n猫と犬 — «Katze», 🐱\n\"quoted\" \\ backslash";
   r.negative_prompt = "blurry, low quality\nsecond: line";
   r.seed = 4294967297;  // past 32 bits, as A1111 seeds can be
   r.steps = 37;
-  r.sampler = "euler_a";
-  r.spacing = "karras";
+  r.sampler = SamplerId::EulerAncestral;
+  r.spacing = Spacing::Karras;
   r.schedule = "cosine";
   r.eta = 0.5;
   r.cfg_scale = 7.5;
@@ -47,7 +61,7 @@ Request tricky_request() {
 
 TEST(ParametersParse, RoundTripsTrickyPromptsAndValues) {
   const Request r = tricky_request();
-  const ParsedParameters parsed = parse_parameters(format_parameters(r));
+  const ParsedParameters parsed = parse_parameters(format_parameters(r, model_for(r)));
   EXPECT_TRUE(parsed.warnings.empty());
   expect_same_settings(parsed.request, r);
 }
@@ -55,13 +69,13 @@ TEST(ParametersParse, RoundTripsTrickyPromptsAndValues) {
 TEST(ParametersParse, RoundTripsDdpmVarianceAndBatchSeed) {
   Request r;
   r.prompt = "smile";
-  r.sampler = "ddpm";
-  r.spacing = "trailing";
+  r.sampler = SamplerId::Ddpm;
+  r.spacing = Spacing::Trailing;
   r.schedule = "linear";
   r.ddpm_variance = DdpmVariance::Beta;
   r.cfg_scale = 1.0;
   r.seed = 10;
-  const ParsedParameters parsed = parse_parameters(format_parameters(r, 3));
+  const ParsedParameters parsed = parse_parameters(format_parameters(r, model_for(r), 3));
   EXPECT_EQ(parsed.request.ddpm_variance, DdpmVariance::Beta);
   EXPECT_EQ(parsed.request.seed, 13);  // image 3 of the batch
   EXPECT_FALSE(parsed.request.eta.has_value());
@@ -77,8 +91,8 @@ TEST(ParametersParse, ReadsAutomatic1111Text) {
   EXPECT_EQ(r.prompt, "a photo of a cat, (masterpiece:1.2)");
   EXPECT_EQ(r.negative_prompt, "ugly, blurry");
   EXPECT_EQ(r.steps, 28);
-  EXPECT_EQ(r.sampler, "dpmpp_2m");
-  EXPECT_EQ(r.spacing, "karras");
+  EXPECT_EQ(r.sampler, SamplerId::Dpmpp2m);
+  EXPECT_EQ(r.spacing, Spacing::Karras);
   EXPECT_EQ(r.cfg_scale, 6.5);
   EXPECT_EQ(r.seed, 3239133345);
   EXPECT_EQ(r.width, 512);
@@ -113,11 +127,11 @@ TEST(ParametersParse, RoundTripsStableDiffusionSettings) {
   r.model = "/models/my sd, v1.5.safetensors";
   r.vae = "/models/vae-ft-mse.safetensors";
   r.clip_skip = 2;
-  r.prediction = "v";
-  r.precision = "bfloat16";
+  r.prediction = Prediction::V;
+  r.precision = Precision::BFloat16;
   r.init_image = "/images/start.png";
   r.strength = 0.6;
-  const std::string text = format_parameters(r);
+  const std::string text = format_parameters(r, model_for(r));
   // What AUTOMATIC1111 reads: the model by its name, Clip skip, VAE, strength.
   EXPECT_NE(text.find("Model: \"my sd, v1.5\""), std::string::npos) << text;
   EXPECT_NE(text.find("Clip skip: 2"), std::string::npos) << text;
@@ -128,8 +142,8 @@ TEST(ParametersParse, RoundTripsStableDiffusionSettings) {
   expect_same_settings(parsed.request, r);
   EXPECT_EQ(parsed.request.vae, r.vae);
   EXPECT_EQ(parsed.request.clip_skip, 2);
-  EXPECT_EQ(parsed.request.prediction, "v");
-  EXPECT_EQ(parsed.request.precision, "bfloat16");
+  EXPECT_EQ(parsed.request.prediction, Prediction::V);
+  EXPECT_EQ(parsed.request.precision, Precision::BFloat16);
   EXPECT_DOUBLE_EQ(parsed.request.strength, 0.6);
   EXPECT_TRUE(parsed.request.init_image.empty());  // the start image is not in the text
 }

@@ -5,18 +5,27 @@
 
 using namespace diffscope;
 
+namespace {
+// What an installed model (not opened from a file) tells the parameters.
+ModelInfo installed_model(const std::string& name) {
+  ModelInfo info;
+  info.name = name;
+  return info;
+}
+}  // namespace
+
 TEST(ParametersText, FollowsAutomatic1111Layout) {
   Request r;
   r.model = "oracle";
   r.prompt = "a cat";
-  r.sampler = "euler_a";
-  r.spacing = "karras";
+  r.sampler = SamplerId::EulerAncestral;
+  r.spacing = Spacing::Karras;
   r.schedule = "linear";
   r.cfg_scale = 7.5;
   r.eta = 1.0;
   r.seed = 10;
   r.steps = 25;
-  EXPECT_EQ(format_parameters(r, 2),
+  EXPECT_EQ(format_parameters(r, installed_model(r.model), 2),
             "a cat\nSteps: 25, Sampler: Euler a, Schedule type: Karras, CFG scale: 7.5, Seed: 12, Size: 64x64, "
             "Model: oracle, DiffScope spacing: karras, DiffScope noise schedule: linear, Eta: 1, "
             "Version: DiffScope 0.1");
@@ -26,17 +35,17 @@ TEST(ParametersText, NegativePromptOnlyWhenPresentAndValuesQuoted) {
   Request r;
   r.prompt = "cat, dog: friends\nline two";
   r.negative_prompt = "blurry";
-  r.sampler = "ddpm";
-  r.spacing = "trailing";
+  r.sampler = SamplerId::Ddpm;
+  r.spacing = Spacing::Trailing;
   r.schedule = "cosine";
   r.cfg_scale = 1.0;
   r.model = "my, model";
-  const std::string text = format_parameters(r);
+  const std::string text = format_parameters(r, installed_model(r.model));
   EXPECT_EQ(text.rfind("cat, dog: friends\nline two\nNegative prompt: blurry\nSteps: 20, Sampler: DDPM,", 0), 0u);
   EXPECT_NE(text.find("Model: \"my, model\""), std::string::npos);
   EXPECT_NE(text.find("DDPM variance: beta-tilde"), std::string::npos);
   r.negative_prompt.clear();
-  EXPECT_EQ(format_parameters(r).find("Negative prompt"), std::string::npos);
+  EXPECT_EQ(format_parameters(r, installed_model(r.model)).find("Negative prompt"), std::string::npos);
 }
 
 TEST(ParametersText, QuotesLikeA1111) {

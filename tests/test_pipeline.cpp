@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <functional>
 
 #include "core/common/errors.h"
 #include "tests/support/test_support.h"
@@ -37,7 +38,7 @@ TEST_F(PipelineTest, DeliversOneEventPerStepAndAnImage) {
   EXPECT_EQ(result.images.sizes(), (at::IntArrayRef{1, 64, 64, 3}));
   EXPECT_EQ(result.images.scalar_type(), at::kByte);
   EXPECT_EQ(result.sigmas.size(), 8u);
-  EXPECT_EQ(result.request.spacing, "linspace");
+  EXPECT_EQ(result.request.spacing, Spacing::Linspace);
   EXPECT_EQ(result.request.schedule, "linear");
   EXPECT_EQ(*result.request.cfg_scale, 1.0);
 }
@@ -45,7 +46,7 @@ TEST_F(PipelineTest, DeliversOneEventPerStepAndAnImage) {
 TEST_F(PipelineTest, SameRequestGivesBitIdenticalImages) {
   Request request;
   request.model = "oracle";
-  request.sampler = "euler_a";
+  request.sampler = SamplerId::EulerAncestral;
   request.steps = 6;
   request.seed = 77;
   const Result a = pipeline.run(request), b = pipeline.run(request);
@@ -56,7 +57,7 @@ TEST_F(PipelineTest, SameRequestGivesBitIdenticalImages) {
 TEST_F(PipelineTest, BatchImageEqualsItsSeedAlone) {
   Request request;
   request.model = "oracle";
-  request.sampler = "ddpm";
+  request.sampler = SamplerId::Ddpm;
   request.steps = 10;
   request.seed = 20;
   request.batch = 3;
@@ -93,7 +94,6 @@ TEST_F(PipelineTest, CancelStopsWithinAStep) {
 TEST_F(PipelineTest, BadRequestsAreErrors) {
   auto bad = [&](auto change) {
     Request request;
-  request.model = "oracle";
     request.model = "oracle";
     request.steps = 2;
     change(request);
@@ -101,14 +101,16 @@ TEST_F(PipelineTest, BadRequestsAreErrors) {
   };
   bad([](Request& r) { r.batch = 0; });
   bad([](Request& r) { r.steps = 0; });
-  bad([](Request& r) { r.sampler = "nope"; });
   bad([](Request& r) { r.model = "sd99"; });
   bad([](Request& r) { r.width = 4096; });
   bad([](Request& r) { r.prompt = "qwzxv"; });
-  bad([](Request& r) { r.spacing = "weird"; });
   bad([](Request& r) { r.schedule = "weird"; });
-  bad([](Request& r) { r.device = "tpu"; });
   bad([](Request& r) { r.seed = -5; });
+  // Names are parsed where they enter (CLI, widgets, PNG text), with the choices in the message.
+  EXPECT_THROW(sampler_by_name("nope"), Error);
+  EXPECT_THROW(spacing_by_name("weird"), Error);
+  EXPECT_THROW(parse_device("tpu"), Error);
+  EXPECT_THROW(parse_precision("float8"), Error);
 }
 
 TEST_F(PipelineTest, OddSizesWork) {
@@ -120,4 +122,91 @@ TEST_F(PipelineTest, OddSizesWork) {
   request.batch = 2;
   const Result result = pipeline.run(request);
   EXPECT_EQ(result.images.sizes(), (at::IntArrayRef{2, 21, 33, 3}));
+}
+
+TEST_F(PipelineTest, PlanSaysWhatTheRunWillDoWithoutRunningIt) {
+  Request request;
+  request.model = "oracle";
+  request.sampler = SamplerId::Heun;
+  request.steps = 6;
+  const Plan plan = Pipeline::plan(request, /*keep_history=*/true);
+  EXPECT_EQ(plan.info.kind, ModelKind::Oracle);
+  EXPECT_EQ(plan.request.spacing, Spacing::Linspace);  // Heun's default, filled in
+  EXPECT_EQ(plan.request.schedule, "linear");
+  EXPECT_EQ(plan.sigmas.size(), 7u);
+  EXPECT_EQ(plan.timesteps.size(), 6u);
+  EXPECT_EQ(plan.model_calls, 12);  // Heun: two per step
+  EXPECT_EQ(plan.compute_type, at::kFloat);
+  EXPECT_GT(plan.memory.history, 0u);
+  EXPECT_EQ(Pipeline::plan(request).memory.history, 0u);
+
+  // The run's own plan, handed over once the model is loaded, is the same.
+  RunHooks hooks;
+  int ready = 0, steps = 0;
+  hooks.on_ready = [&](const Plan& exact, ModelBundle& bundle) {
+    ++ready;
+    EXPECT_EQ(steps, 0);  // before the first step
+    EXPECT_EQ(exact.sigmas, plan.sigmas);
+    EXPECT_EQ(exact.timesteps, plan.timesteps);
+    EXPECT_EQ(bundle.info().kind, ModelKind::Oracle);
+  };
+  hooks.on_step = [&](const StepEvent&) { ++steps; };
+  const Result result = pipeline.run(request, hooks);
+  EXPECT_EQ(ready, 1);
+  EXPECT_EQ(steps, 6);
+  EXPECT_EQ(result.sigmas, plan.sigmas);
+  EXPECT_EQ(result.info.kind, ModelKind::Oracle);
+}
+
+TEST_F(PipelineTest, PlanChecksTheRequestAgainstTheModel) {
+  auto refusal = [](const std::function<void(Request&)>& change) {
+    Request request;  // the built-in model
+    change(request);
+    try {
+      Pipeline::plan(request);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(refusal([](Request& r) { r.width = r.height = 32; }).find("64×64 only"), std::string::npos);
+  EXPECT_NE(refusal([](Request& r) { r.schedule = "linear"; }).find("noise schedule"), std::string::npos);
+  EXPECT_NE(refusal([](Request& r) { r.init_image = "start.png"; }).find("cannot start from an image"),
+            std::string::npos);
+  EXPECT_NE(refusal([](Request& r) { r.clip_skip = 2; }).find("Clip skip"), std::string::npos);
+  EXPECT_NE(refusal([](Request& r) { r.prediction = Prediction::Epsilon; }).find("prediction"), std::string::npos);
+  EXPECT_NE(refusal([](Request& r) { r.precision = Precision::Float16; }).find("float16"), std::string::npos);
+  EXPECT_NE(refusal([](Request& r) { r.batch = 65; }).find("batch size"), std::string::npos);
+  EXPECT_EQ(refusal([](Request& r) { r.steps = 1000; }), "accepted");
+  // The oracle computes in float32 only: asking for bfloat16 is refused, not ignored.
+  EXPECT_NE(refusal([](Request& r) {
+              r.model = "oracle";
+              r.precision = Precision::BFloat16;
+            }).find("float32 only"),
+            std::string::npos);
+  EXPECT_EQ(refusal([](Request& r) {
+              r.model = "oracle";
+              r.schedule = "cosine";
+              r.width = 40;
+            }),
+            "accepted");
+}
+
+TEST_F(PipelineTest, BuiltInModelHonoursItsPrecision) {
+  Request request;
+  request.prompt = "grinning face";
+  request.steps = 3;
+  request.precision = Precision::BFloat16;
+  const Plan plan = Pipeline::plan(request);
+  EXPECT_EQ(plan.compute_type, at::kBFloat16);
+  at::ScalarType ran = at::kFloat;
+  RunHooks hooks;
+  hooks.on_ready = [&](const Plan& exact, ModelBundle&) { ran = exact.compute_type; };
+  const Result bf16 = pipeline.run(request, hooks);
+  EXPECT_EQ(ran, at::kBFloat16);
+  request.precision = Precision::Float32;
+  const Result f32 = pipeline.run(request);
+  // Different arithmetic, the same picture (the model reloads in the other type).
+  EXPECT_FALSE(at::equal(bf16.images, f32.images));
+  EXPECT_LT((bf16.images.to(at::kFloat) - f32.images.to(at::kFloat)).abs().mean().item<double>(), 12.0);
 }

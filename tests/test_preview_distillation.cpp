@@ -27,7 +27,7 @@ class PreviewDistillationTest : public ::testing::Test {
     TrainOptions train;
     train.data = *dir_ / "pairs.safetensors";
     train.out_dir = *dir_ / "trained";
-    train.device = "cpu";
+    train.device = parse_device("cpu");
     train.autoencoder_steps = 30;
     train.unet_steps = 2;
     train.autoencoder_batch = train.unet_batch = 4;
@@ -47,7 +47,7 @@ class PreviewDistillationTest : public ::testing::Test {
     o.model_weights = trained_->weights_path;
     o.data = *dir_ / "pairs.safetensors";
     o.out_dir = *dir_ / out;
-    o.device = "cpu";
+    o.device = parse_device("cpu");
     o.steps = steps;
     o.batch = 8;
     o.shape.channels = {16, 8};
@@ -99,7 +99,7 @@ TEST_F(PreviewDistillationTest, BundlePreviewsThroughItAndDecodesWithTheRealDeco
   const PreviewDistillSummary summary = distill_preview_decoder(options("bundle", 20));
   auto model = std::make_shared<ldm::LdmModel>(ldm::LdmModel::load(summary.config_path, summary.weights_path));
   LdmBundle bundle(model, c10::Device(c10::kCPU));
-  EXPECT_EQ(bundle.preview_note(), "fast preview decoder");
+  EXPECT_EQ(bundle.info().preview_note, "fast preview decoder");
   torch::NoGradGuard no_grad;
   const at::Tensor latents = at::randn({2, 4, 8, 8});
   const at::Tensor preview = bundle.preview(latents), decoded = bundle.decode(latents);
@@ -111,7 +111,7 @@ TEST_F(PreviewDistillationTest, BundlePreviewsThroughItAndDecodesWithTheRealDeco
   // Without one, previews are the real decode.
   auto plain = std::make_shared<ldm::LdmModel>(ldm::LdmModel::load(trained_->config_path, trained_->weights_path));
   LdmBundle plain_bundle(plain, c10::Device(c10::kCPU));
-  EXPECT_EQ(plain_bundle.preview_note(), "");
+  EXPECT_EQ(plain_bundle.info().preview_note, "");
   EXPECT_TRUE(torch::equal(plain_bundle.preview(latents), plain_bundle.decode(latents)));
 }
 

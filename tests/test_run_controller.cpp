@@ -19,7 +19,7 @@ namespace {
 
 // Waits until the controller has nothing left to do.
 void wait_idle(RunController& controller, QSignalSpy& idle, int timeout_ms = 60000) {
-  if (!controller.worker_busy()) return;
+  if (!controller.workerBusy()) return;
   ASSERT_TRUE(idle.wait(timeout_ms)) << "the worker did not return";
 }
 
@@ -37,7 +37,7 @@ TEST(RunController, DeliversOneFramePerStepInOrder) {
   ASSERT_EQ(started.count(), 1);
   const auto plan = started.front().front().value<RunPlan>();
   EXPECT_EQ(plan.timesteps.size(), 12u);
-  EXPECT_TRUE(plan.oracle);
+  EXPECT_TRUE(plan.info.weighs_training_images);
   ASSERT_EQ(steps.count(), 12);
   for (int i = 0; i < 12; ++i) {
     const auto frame = steps.at(i).front().value<StepFrame>();
@@ -51,7 +51,7 @@ TEST(RunController, DeliversOneFramePerStepInOrder) {
   }
   const auto outcome = finished.front().front().value<RunOutcome>();
   EXPECT_EQ(outcome.images.size(), 1);
-  EXPECT_EQ(outcome.request.spacing, sampler_by_name("euler").default_spacing);  // "auto" resolved
+  EXPECT_EQ(outcome.request.spacing, spacing_by_name(sampler_by_name("euler").default_spacing));  // "auto" resolved
 }
 
 TEST(RunController, CancelStopsWithinOneStep) {
@@ -65,7 +65,7 @@ TEST(RunController, CancelStopsWithinOneStep) {
   QSignalSpy finished(&controller, &RunController::finished);
   QSignalSpy idle(&controller, &RunController::idle);
   Request r = small_request("cat", 1000);
-  r.sampler = "ddpm";
+  r.sampler = SamplerId::Ddpm;
   controller.start(r);
   while (steps.count() < 3) ASSERT_TRUE(steps.wait(30000));
   controller.cancel();

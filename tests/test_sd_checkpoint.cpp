@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "core/common/errors.h"
+#include "core/common/runtime.h"
 #include "core/io/png_image.h"
 #include "core/io/safetensors.h"
 #include "core/pipeline/pipeline.h"
@@ -52,7 +53,7 @@ class SdCheckpointTest : public ::testing::Test {
     r.width = r.height = 32;
     r.steps = 2;
     r.seed = 3;
-    r.precision = "float32";
+    r.precision = Precision::Float32;
     return r;
   }
   static size_t tensors_in(const fs::path& file) { return SafetensorsFile::open(file).entries().size(); }
@@ -76,14 +77,14 @@ std::string SdCheckpointTest::why_;
 
 TEST_F(SdCheckpointTest, Sd1SingleFileUsesEveryTensorOnce) {
   auto bundle = SdBundle::load(options(*dir_ / "sd1.safetensors"));
-  EXPECT_EQ(bundle->info().family, sd::Family::Sd1);
-  EXPECT_FALSE(bundle->info().open_clip);
-  EXPECT_FALSE(bundle->info().linear_projection);
+  EXPECT_EQ(bundle->checkpoint().family, sd::Family::Sd1);
+  EXPECT_FALSE(bundle->checkpoint().open_clip);
+  EXPECT_FALSE(bundle->checkpoint().linear_projection);
   EXPECT_EQ(bundle->load_report().taken + bundle->load_report().skipped, tensors_in(*dir_ / "sd1.safetensors"));
   EXPECT_EQ(bundle->load_report().skipped, 12u);  // 11 schedule buffers besides alphas_cumprod, position_ids
   EXPECT_EQ(bundle->prediction(), Prediction::Epsilon);
   EXPECT_EQ(bundle->prediction_source(), "SD 1.x default");
-  EXPECT_FALSE(bundle->small_operators());  // keeps every CPU thread in the app
+  EXPECT_FALSE(bundle->info().small_operators);  // keeps every CPU thread in the app
   EXPECT_EQ(bundle->schedule().name(), "scaled-linear");  // the checkpoint's alphas_cumprod, recognised
   EXPECT_EQ(bundle->latent_shape(64, 32), (std::vector<int64_t>{4, 16, 32}));
   EXPECT_THROW(bundle->latent_shape(30, 32), Error);
@@ -91,16 +92,16 @@ TEST_F(SdCheckpointTest, Sd1SingleFileUsesEveryTensorOnce) {
 
 TEST_F(SdCheckpointTest, Sd2SingleFileIsDetectedAndItsPredictionGuessedOrSet) {
   auto bundle = SdBundle::load(options(*dir_ / "sd2.safetensors"));
-  EXPECT_EQ(bundle->info().family, sd::Family::Sd2);
-  EXPECT_TRUE(bundle->info().open_clip);
-  EXPECT_TRUE(bundle->info().linear_projection);
-  EXPECT_EQ(bundle->info().context_dim, 1024);
+  EXPECT_EQ(bundle->checkpoint().family, sd::Family::Sd2);
+  EXPECT_TRUE(bundle->checkpoint().open_clip);
+  EXPECT_TRUE(bundle->checkpoint().linear_projection);
+  EXPECT_EQ(bundle->checkpoint().context_dim, 1024);
   EXPECT_EQ(bundle->load_report().taken + bundle->load_report().skipped, tensors_in(*dir_ / "sd2.safetensors"));
   EXPECT_EQ(bundle->prediction_source(), "test forward pass");
   EXPECT_EQ(bundle->encode_prompt("a cat").sizes(), (at::IntArrayRef{1, 77, 1024}));
 
   auto o = options(*dir_ / "sd2.safetensors");
-  o.prediction = "v";
+  o.prediction = Prediction::V;
   auto as_v = SdBundle::load(o);
   EXPECT_EQ(as_v->prediction(), Prediction::V);
   EXPECT_EQ(as_v->prediction_source(), "setting");
@@ -112,7 +113,7 @@ TEST_F(SdCheckpointTest, DiffusersFolderGivesTheSameImageAsTheSingleFile) {
   const Result folder = b.run(request(*dir_ / "sd1-diffusers"));
   EXPECT_TRUE(at::equal(single.images, folder.images));
   auto bundle = SdBundle::load(options(*dir_ / "sd1-diffusers"));
-  EXPECT_TRUE(bundle->info().diffusers);
+  EXPECT_TRUE(bundle->checkpoint().diffusers);
   EXPECT_EQ(bundle->prediction_source(), "scheduler_config.json");
 }
 
@@ -120,11 +121,11 @@ TEST_F(SdCheckpointTest, Sd2DiffusersFolderReadsItsTextConfigAndScheduler) {
   // diffusers' SD 2.x: CLIPTextModel names 1024 wide with exact GELU and the
   // last layer already cut off; v-prediction from scheduler_config.json.
   auto bundle = SdBundle::load(options(*dir_ / "sd2-diffusers"));
-  EXPECT_EQ(bundle->info().family, sd::Family::Sd2);
-  EXPECT_FALSE(bundle->info().open_clip);
-  EXPECT_FALSE(bundle->info().text_quick_gelu);
-  EXPECT_FALSE(bundle->info().text_penultimate);
-  EXPECT_TRUE(bundle->info().linear_projection);
+  EXPECT_EQ(bundle->checkpoint().family, sd::Family::Sd2);
+  EXPECT_FALSE(bundle->checkpoint().open_clip);
+  EXPECT_FALSE(bundle->checkpoint().text_quick_gelu);
+  EXPECT_FALSE(bundle->checkpoint().text_penultimate);
+  EXPECT_TRUE(bundle->checkpoint().linear_projection);
   EXPECT_EQ(bundle->prediction(), Prediction::V);
   EXPECT_EQ(bundle->prediction_source(), "scheduler_config.json");
   Pipeline pipeline;
@@ -269,4 +270,38 @@ TEST_F(SdCheckpointTest, VaeOverrideReplacesTheCheckpointsVae) {
   EXPECT_TRUE(at::equal(pipeline.run(r).images, own));
   r.vae = (*dir_ / "vae-changed.safetensors").string();
   EXPECT_FALSE(at::equal(pipeline.run(r).images, own));
+}
+
+TEST_F(SdCheckpointTest, MemoryIsCheckedBeforeTheCheckpointIsRead) {
+  Request r = request(*dir_ / "sd1.safetensors");
+  r.width = r.height = 2048;  // with batch 64 and CFG: hundreds of GB of activations
+  r.batch = 64;
+  r.cfg_scale = 7.0;
+  Pipeline pipeline;
+  RunHooks hooks;
+  bool read = false;
+  hooks.load_progress = [&](uint64_t, uint64_t) { read = true; };
+  try {
+    pipeline.run(r, hooks);
+    FAIL() << "ran a request that cannot fit";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs about"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(read);
+}
+
+TEST_F(SdCheckpointTest, AutoPrecisionIsResolvedOnceForPlanLoadAndMemory) {
+  Request r = request(*dir_ / "sd1.safetensors");
+  r.precision = Precision::Auto;
+  r.steps = 1;
+  const at::ScalarType expected = cpu_has_bf16_instructions() ? at::kBFloat16 : at::kFloat;
+  const Plan plan = Pipeline::plan(r);
+  EXPECT_EQ(plan.compute_type, expected);
+  EXPECT_EQ(plan.memory.weights, plan.info.memory.parameters * c10::elementSize(expected));
+  Pipeline pipeline;
+  at::ScalarType loaded = at::kDouble;
+  RunHooks hooks;
+  hooks.on_ready = [&](const Plan&, ModelBundle& bundle) { loaded = static_cast<SdBundle&>(bundle).compute_type(); };
+  pipeline.run(r, hooks);
+  EXPECT_EQ(loaded, expected);
 }

@@ -81,16 +81,16 @@ TEST_F(SdConformance, ReproducesStableDiffusionCppInFloat32) {
   Request request;
   request.model = checkpoint_.string();
   request.tokenizer = support::clip_vocabulary().string();
-  request.precision = "float32";  // the reference mode
+  request.precision = Precision::Float32;  // the reference mode
   request.prompt = "a lovely cat";
   request.negative_prompt = "";
   request.seed = 42;
   request.width = request.height = 256;
-  request.sampler = "euler";
-  request.spacing = "linspace";  // k-diffusion's "discrete": t_i = 999 − i·999/(n−1)
+  request.sampler = SamplerId::Euler;
+  request.spacing = Spacing::Linspace;  // k-diffusion's "discrete": t_i = 999 − i·999/(n−1)
   request.steps = 4;
   request.cfg_scale = 7.0;
-  request.device = "cpu";
+  request.device = parse_device("cpu");
   Pipeline pipeline;
   const Result result = pipeline.run(request);
 
@@ -107,5 +107,5 @@ TEST_F(SdConformance, ReproducesStableDiffusionCppInFloat32) {
   const auto& bundle = static_cast<SdBundle&>(pipeline.prepare(request));
   EXPECT_EQ(bundle.load_report().taken + bundle.load_report().skipped, SafetensorsFile::open(checkpoint_).entries().size());
   EXPECT_EQ(bundle.load_report().skipped, 14u);
-  EXPECT_EQ(bundle.info().family, sd::Family::Sd1);
+  EXPECT_EQ(bundle.checkpoint().family, sd::Family::Sd1);
 }

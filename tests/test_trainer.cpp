@@ -21,7 +21,7 @@ TrainOptions tiny_options(const support::TempDir& dir, const std::string& out) {
   TrainOptions options;
   options.data = dir / "pairs.safetensors";
   options.out_dir = dir / out;
-  options.device = "cpu";
+  options.device = parse_device("cpu");
   options.autoencoder_steps = 6;
   options.unet_steps = 6;
   options.autoencoder_batch = options.unet_batch = 4;
@@ -83,7 +83,7 @@ TEST_F(TrainerTest, InterruptedRunResumesToTheSameWeights) {
     };
     EXPECT_THROW(train_model(interrupted, stop, cancel), Cancelled);
     const auto checkpoint = read_checkpoint(interrupted.out_dir / "checkpoint.safetensors");
-    EXPECT_EQ(checkpoint.state.phase, phase);
+    EXPECT_EQ(phase_name(checkpoint.state.phase), phase);
     EXPECT_EQ(checkpoint.state.step, step);
     interrupted.resume = true;
   }

@@ -11,13 +11,15 @@
 #include <QSpinBox>
 #include <QToolButton>
 
+#include "core/pipeline/request_limits.h"
+
 namespace diffscope::ui {
 
 CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Diffusion"), parent) {
   auto* form = new QFormLayout(this);
-  vae_ = path_row(tr("the checkpoint's own"), tr("VAE file"), tr("safetensors (*.safetensors)"), false, form, tr("VAE"));
+  vae_ = pathRow(tr("the checkpoint's own"), tr("VAE file"), tr("safetensors (*.safetensors)"), false, form, tr("VAE"));
   vae_->setToolTip(tr("A VAE file to decode with instead of the checkpoint's own (e.g. vae-ft-mse-840000)"));
-  tokenizer_ = path_row(tr("found automatically"), tr("CLIP tokenizer folder (vocab.json + merges.txt)"), {}, true,
+  tokenizer_ = pathRow(tr("found automatically"), tr("CLIP tokenizer folder (vocab.json + merges.txt)"), {}, true,
                         form, tr("Tokenizer"));
   tokenizer_->setToolTip(tr("Where the CLIP tokenizer files are when the checkpoint has none beside it: a folder with "
                             "vocab.json and merges.txt (e.g. a diffusers model's tokenizer/), or "
@@ -31,7 +33,7 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
                              "bar shows the guess"));
   form->addRow(tr("Prediction"), prediction_);
   clip_skip_ = new QSpinBox(this);
-  clip_skip_->setRange(1, 12);
+  clip_skip_->setRange(limits::kMinClipSkip, limits::kMaxClipSkip);
   clip_skip_->setToolTip(tr("Condition on the text encoder's layer this many from the end (A1111's Clip skip)"));
   form->addRow(tr("Clip skip"), clip_skip_);
   precision_ = new QComboBox(this);
@@ -43,11 +45,11 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
                             "(AVX-512 BF16, AMX: about 2× faster, little visible change), else float32, the "
                             "reference"));
   form->addRow(tr("Precision"), precision_);
-  init_image_ = path_row(tr("none (text to image)"), tr("Start image"), tr("PNG images (*.png)"), false, form,
+  init_image_ = pathRow(tr("none (text to image)"), tr("Start image"), tr("PNG images (*.png)"), false, form,
                          tr("img2img"));
   init_image_->setToolTip(tr("Start from this image instead of pure noise (it must have the size set above)"));
   strength_ = new QDoubleSpinBox(this);
-  strength_->setRange(0.01, 1.0);
+  strength_->setRange(limits::kMinStrength, limits::kMaxStrength);
   strength_->setSingleStep(0.05);
   strength_->setValue(0.75);
   strength_->setToolTip(tr("How much of the chain img2img runs: 1 ignores the image, small values keep it"));
@@ -60,7 +62,7 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   connect(clip_skip_, &QSpinBox::valueChanged, this, &CheckpointOptions::changed);
 }
 
-QLineEdit* CheckpointOptions::path_row(const QString& placeholder, const QString& dialog_title, const QString& filter,
+QLineEdit* CheckpointOptions::pathRow(const QString& placeholder, const QString& dialog_title, const QString& filter,
                                        bool folder, QFormLayout* form, const QString& label) {
   auto* edit = new QLineEdit(this);
   edit->setPlaceholderText(placeholder);
@@ -80,22 +82,42 @@ QLineEdit* CheckpointOptions::path_row(const QString& placeholder, const QString
   return edit;
 }
 
-void CheckpointOptions::fill(Request& r) const {
-  r.vae = vae_->text().toStdString();
-  r.tokenizer = tokenizer_->text().toStdString();
-  r.prediction = prediction_->currentData().toString().toStdString();
-  r.clip_skip = clip_skip_->value();
-  r.precision = precision_->currentData().toString().toStdString();
-  r.init_image = init_image_->text().toStdString();
-  r.strength = strength_->value();
+bool CheckpointOptions::appliesTo(const ModelInfo& model) {
+  const ModelOptions& o = model.options;
+  return o.vae_override || o.tokenizer_files || o.prediction_override || o.image_to_image || model.text.clip_skip;
+}
+
+void CheckpointOptions::setModel(const ModelInfo& model) {
+  vae_->setEnabled(model.options.vae_override);
+  tokenizer_->setEnabled(model.options.tokenizer_files);
+  prediction_->setEnabled(model.options.prediction_override);
+  clip_skip_->setEnabled(model.text.clip_skip);
+  init_image_->setEnabled(model.options.image_to_image);
+  strength_->setEnabled(model.options.image_to_image);
+}
+
+void CheckpointOptions::fill(Request& r, const ModelInfo& model) const {
+  if (model.options.vae_override) r.vae = vae_->text().toStdString();
+  if (model.options.tokenizer_files) r.tokenizer = tokenizer_->text().toStdString();
+  if (model.options.prediction_override) {
+    const QString prediction = prediction_->currentData().toString();
+    r.prediction.reset();
+    if (prediction != "auto") r.prediction = prediction_by_name(prediction.toStdString());
+  }
+  if (model.text.clip_skip) r.clip_skip = clip_skip_->value();
+  r.precision = parse_precision(precision_->currentData().toString().toStdString());
+  if (model.options.image_to_image) {
+    r.init_image = init_image_->text().toStdString();
+    r.strength = strength_->value();
+  }
 }
 
 void CheckpointOptions::apply(const Request& r) {
   vae_->setText(QString::fromStdString(r.vae));
   if (!r.tokenizer.empty()) tokenizer_->setText(QString::fromStdString(r.tokenizer));
-  select_data(prediction_, QString::fromStdString(r.prediction));
+  select_data(prediction_, r.prediction ? QString::fromStdString(prediction_name(*r.prediction)) : "auto");
   clip_skip_->setValue(r.clip_skip);
-  select_data(precision_, QString::fromStdString(r.precision));
+  select_data(precision_, QString::fromStdString(precision_name(r.precision)));
   init_image_->setText(QString::fromStdString(r.init_image));
   strength_->setValue(r.strength);
 }

@@ -5,6 +5,7 @@
 // skip, the compute precision, and img2img's start image and strength.
 #include <QGroupBox>
 
+#include "core/models/model_info.h"
 #include "core/pipeline/request.h"
 
 class QComboBox;
@@ -22,8 +23,12 @@ class CheckpointOptions : public QGroupBox {
  public:
   explicit CheckpointOptions(QWidget* parent = nullptr);
 
-  // Copies these fields into / out of a request.
-  void fill(diffscope::Request& request) const;
+  // Whether a model has any of these settings (the group is shown then).
+  static bool appliesTo(const diffscope::ModelInfo& model);
+  // Enables the rows `model` has settings for.
+  void setModel(const diffscope::ModelInfo& model);
+  // Copies the fields `model` has into a request (names parsed here), and back.
+  void fill(diffscope::Request& request, const diffscope::ModelInfo& model) const;
   void apply(const diffscope::Request& request);
   void setTokenizer(const QString& path);
   void load(QSettings& settings);
@@ -33,7 +38,7 @@ class CheckpointOptions : public QGroupBox {
   void changed();
 
  private:
-  QLineEdit* path_row(const QString& placeholder, const QString& dialog_title, const QString& filter, bool folder,
+  QLineEdit* pathRow(const QString& placeholder, const QString& dialog_title, const QString& filter, bool folder,
                       QFormLayout* form, const QString& label);
 
   QLineEdit* vae_;

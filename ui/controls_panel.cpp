@@ -20,12 +20,10 @@
 
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
-#include "core/models/ldm/ldm_config.h"
 #include "core/models/model_paths.h"
-#include "core/models/oracle_bundle.h"
-#include "core/pipeline/pipeline.h"
+#include "core/pipeline/model_registry.h"
+#include "core/pipeline/request_limits.h"
 #include "core/schedule/noise_schedule.h"
-#include "core/models/sd/sd_checkpoint.h"
 #include "core/schedule/spacing.h"
 #include "ui/checkpoint_options.h"
 #include "ui/combo_select.h"
@@ -39,27 +37,10 @@ constexpr int kRecentCheckpoints = 8;
 const QString kOpenFile = "::open-file";
 const QString kOpenFolder = "::open-folder";
 
-bool is_checkpoint(const QString& model) { return sd::looks_like_checkpoint_path(model.toStdString()); }
-
 QComboBox* combo_of(const std::vector<std::string>& items, QWidget* parent) {
   auto* combo = new QComboBox(parent);
   for (const auto& item : items) combo->addItem(QString::fromStdString(item), QString::fromStdString(item));
   return combo;
-}
-
-// The CFG scale a model is meant to be used with (its config's default; the
-// oracle samples its set exactly at 1).
-double model_default_cfg(const std::string& name) {
-  if (name == "oracle") return 1.0;
-  if (sd::looks_like_checkpoint_path(name)) return 7.0;  // A1111's default
-  if (const auto dir = find_model_dir(name)) {
-    try {
-      return ldm::load_config(*dir / (name + ".json")).default_cfg_scale;
-    } catch (const Error&) {
-      // An unreadable config is reported when the model is loaded for a run.
-    }
-  }
-  return 4.0;
 }
 
 bool cuda_available() {
@@ -82,7 +63,8 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   negative_->setTabChangesFocus(true);
   negative_->setMaximumHeight(60);
 
-  model_ = combo_of(Pipeline::model_names(), this);
+  installed_models_ = int(model_registry::installed_models().size());
+  model_ = combo_of(model_registry::installed_models(), this);
   model_->insertSeparator(model_->count());
   model_->addItem(tr("Open Stable Diffusion checkpoint…"), kOpenFile);
   model_->addItem(tr("Open diffusers folder…"), kOpenFolder);
@@ -106,7 +88,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   schedule_ = combo_of(schedules, this);
   schedule_->setToolTip(tr("The noise schedule β_t (auto: the model's own)"));
   eta_ = new QDoubleSpinBox(this);
-  eta_->setRange(0.0, 10.0);
+  eta_->setRange(limits::kMinEta, limits::kMaxEta);
   eta_->setSingleStep(0.1);
   eta_->setToolTip(tr("η: how much fresh noise each step adds (0: deterministic)"));
   ddpm_variance_ = new QComboBox(this);
@@ -114,9 +96,9 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   ddpm_variance_->addItem(tr("β (upper bound)"), "beta");
 
   steps_slider_ = new QSlider(Qt::Horizontal, this);
-  steps_slider_->setRange(1, kSliderMaxSteps);
+  steps_slider_->setRange(limits::kMinSteps, kSliderMaxSteps);
   steps_ = new QSpinBox(this);
-  steps_->setRange(1, 1000);
+  steps_->setRange(limits::kMinSteps, limits::kMaxSteps);
   steps_->setValue(20);
   steps_slider_->setValue(20);
   connect(steps_slider_, &QSlider::valueChanged, steps_, &QSpinBox::setValue);
@@ -125,7 +107,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     steps_slider_->setValue(std::min(v, kSliderMaxSteps));
   });
   cfg_ = new QDoubleSpinBox(this);
-  cfg_->setRange(0.0, 30.0);
+  cfg_->setRange(limits::kMinCfg, limits::kMaxCfg);
   cfg_->setSingleStep(0.5);
   cfg_->setValue(1.0);
   cfg_->setToolTip(tr("Classifier-free guidance: 1 follows the prompt's distribution, larger pushes harder"));
@@ -145,13 +127,12 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   width_ = new QSpinBox(this);
   height_ = new QSpinBox(this);
   for (QSpinBox* side : {width_, height_}) {
-    side->setRange(OracleBundle::kMinSide, OracleBundle::kMaxSide);
-    side->setSingleStep(8);
+    side->setRange(1, limits::kMaxImageSide);  // narrowed to the model's sizes in modelChanged()
     side->setValue(64);
     side->setSuffix(" px");
   }
   batch_ = new QSpinBox(this);
-  batch_->setRange(1, 16);
+  batch_->setRange(limits::kMinBatch, limits::kMaxBatch);
   device_ = new QComboBox(this);
   device_->addItem(tr("Automatic"), "auto");
   device_->addItem(tr("CPU"), "cpu");
@@ -226,7 +207,7 @@ void ControlsPanel::samplerChanged() {
   const SamplerInfo& info = sampler_by_name(sampler_->currentData().toString().toStdString());
   eta_->setEnabled(info.uses_eta);
   eta_->setValue(info.default_eta);
-  ddpm_variance_->setEnabled(info.name == "ddpm");
+  ddpm_variance_->setEnabled(info.id == SamplerId::Ddpm);
 }
 
 void ControlsPanel::modelChanged() {
@@ -238,23 +219,26 @@ void ControlsPanel::modelChanged() {
     return;
   }
   last_model_index_ = model_->currentIndex();
-  // The oracle works in pixel space at any size from 8 to 128 and with any
-  // schedule; the built-in model draws at its own size with its own schedule;
-  // Stable Diffusion at multiples of 64 with the checkpoint's schedule.
-  const bool oracle = model == "oracle", checkpoint = is_checkpoint(model);
-  width_->setEnabled(oracle || checkpoint);
-  height_->setEnabled(oracle || checkpoint);
-  schedule_->setEnabled(oracle);
-  sd_options_->setVisible(checkpoint);
-  cfg_->setValue(model_default_cfg(model.toStdString()));
-  for (QSpinBox* side : {width_, height_}) {
-    const int previous = side->value();
-    side->setRange(checkpoint ? 64 : OracleBundle::kMinSide, checkpoint ? 2048 : OracleBundle::kMaxSide);
-    side->setSingleStep(checkpoint ? 64 : 8);
-    if (checkpoint && previous % 64 != 0) side->setValue(512);
-    if (!oracle && !checkpoint) side->setValue(64);
+  try {
+    model_info_ = model_registry::describe(model.toStdString());
+  } catch (const Error&) {
+    // A checkpoint that is gone or unreadable: the run says why; keep the
+    // controls as they are until then.
+    return;
   }
-  if (!oracle) select_data(schedule_, "auto");
+  // The model says which sizes, schedules and settings it takes.
+  const SizeRule& sizes = model_info_.sizes;
+  for (QSpinBox* side : {width_, height_}) {
+    side->setRange(sizes.min_side, sizes.max_side);
+    side->setSingleStep(sizes.multiple > 1 ? sizes.multiple : 8);
+    if (side->value() % sizes.multiple != 0) side->setValue(sizes.default_side);
+    side->setEnabled(!sizes.fixed());
+  }
+  schedule_->setEnabled(model_info_.schedule_selectable);
+  if (!model_info_.schedule_selectable) select_data(schedule_, "auto");
+  sd_options_->setVisible(CheckpointOptions::appliesTo(model_info_));
+  sd_options_->setModel(model_info_);
+  cfg_->setValue(model_info_.default_cfg);
 }
 
 void ControlsPanel::addCheckpoint(const QString& path) {
@@ -263,7 +247,7 @@ void ControlsPanel::addCheckpoint(const QString& path) {
   while (recent_checkpoints_.size() > kRecentCheckpoints) recent_checkpoints_.removeLast();
   int index = model_->findData(path);
   if (index < 0) {
-    index = int(Pipeline::model_names().size());  // after the built-in models, before the separator
+    index = installed_models_;  // after the installed models, before the separator
     model_->insertItem(index, QFileInfo(path).fileName(), path);
     model_->setItemData(index, path, Qt::ToolTipRole);
   }
@@ -293,33 +277,38 @@ Request ControlsPanel::request() const {
   r.seed = seed_->text().toLongLong();
   r.batch = batch_->value();
   r.steps = steps_->value();
-  r.sampler = sampler_->currentData().toString().toStdString();
-  r.spacing = spacing_->currentData().toString().toStdString();
+  r.sampler = sampler_by_name(sampler_->currentData().toString().toStdString()).id;
+  const QString spacing = spacing_->currentData().toString();
+  if (spacing != "auto") r.spacing = spacing_by_name(spacing.toStdString());
   r.schedule = schedule_->currentData().toString().toStdString();
   if (eta_->isEnabled()) r.eta = eta_->value();
   r.ddpm_variance = ddpm_variance_->currentData().toString() == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
   r.cfg_scale = cfg_->value();
   r.width = width_->value();
   r.height = height_->value();
-  r.device = device_->currentData().toString().toStdString();
-  if (is_checkpoint(model_->currentData().toString())) sd_options_->fill(r);
+  r.device = parse_device(device_->currentData().toString().toStdString());
+  if (CheckpointOptions::appliesTo(model_info_)) sd_options_->fill(r, model_info_);
   return r;
 }
 
 void ControlsPanel::apply(const Request& r) {
-  if (is_checkpoint(QString::fromStdString(r.model))) {
-    addCheckpoint(QString::fromStdString(r.model));
-    sd_options_->apply(r);
+  bool from_file = false;
+  try {
+    from_file = model_registry::find(r.model).from_file();
+  } catch (const Error&) {
+    // Not a model this installation has: the model list keeps its choice.
   }
+  if (from_file) addCheckpoint(QString::fromStdString(r.model));
   select_data(model_, QString::fromStdString(r.model));
+  if (CheckpointOptions::appliesTo(model_info_)) sd_options_->apply(r);
   prompt_->setPlainText(QString::fromStdString(r.prompt));
   negative_->setPlainText(QString::fromStdString(r.negative_prompt));
   random_seed_->setChecked(false);
   seed_->setText(QString::number(r.seed));
   batch_->setValue(r.batch);
   steps_->setValue(r.steps);
-  select_data(sampler_, QString::fromStdString(r.sampler));
-  select_data(spacing_, QString::fromStdString(r.spacing));
+  select_data(sampler_, QString::fromStdString(sampler_info(r.sampler).name));
+  select_data(spacing_, r.spacing ? QString::fromStdString(spacing_name(*r.spacing)) : "auto");
   select_data(schedule_, QString::fromStdString(r.schedule));
   if (r.eta) eta_->setValue(*r.eta);
   select_data(ddpm_variance_, r.ddpm_variance == DdpmVariance::Beta ? "beta" : "beta-tilde");

@@ -5,6 +5,7 @@
 #include <QStringList>
 #include <QWidget>
 
+#include "core/models/model_info.h"
 #include "core/pipeline/request.h"
 
 class QCheckBox;
@@ -43,6 +44,8 @@ class ControlsPanel : public QWidget {
 
   QPlainTextEdit* promptEdit() const { return prompt_; }
   CheckpointOptions* checkpointOptions() const { return sd_options_; }
+  // What the chosen model is and can do (its description, before loading).
+  const diffscope::ModelInfo& modelInfo() const { return model_info_; }
   // Adds a Stable Diffusion checkpoint (file or diffusers folder) to the
   // model list, remembered across sessions, and selects it.
   void addCheckpoint(const QString& path);
@@ -78,7 +81,9 @@ class ControlsPanel : public QWidget {
   QComboBox* device_;
   CheckpointOptions* sd_options_;
   QStringList recent_checkpoints_;
+  int installed_models_ = 0;  // model list entries before the checkpoints
   int last_model_index_ = 0;
+  diffscope::ModelInfo model_info_;
   QPushButton* generate_;
   QPushButton* cancel_;
   int64_t last_seed_ = -1;

@@ -19,6 +19,7 @@
 
 #include <cmath>
 
+#include "core/common/image_range.h"
 #include "core/common/errors.h"
 #include "core/data/emoji_set.h"
 #include "core/sampling/noise_source.h"
@@ -87,13 +88,13 @@ ForwardExplorer::ForwardExplorer(QWidget* parent) : QWidget(parent) {
   });
   connect(t_slider_, &QSlider::valueChanged, t_spin_, &QSpinBox::setValue);
   connect(t_spin_, &QSpinBox::valueChanged, t_slider_, &QSlider::setValue);
-  connect(t_spin_, &QSpinBox::valueChanged, this, &ForwardExplorer::update_view);
+  connect(t_spin_, &QSpinBox::valueChanged, this, &ForwardExplorer::updateView);
   connect(seed_, &QSpinBox::valueChanged, this, &ForwardExplorer::renoise);
   connect(schedule_, &QComboBox::currentIndexChanged, this, [this] {
     const int steps = NoiseSchedule::by_name(schedule_->currentText().toStdString()).steps();
     t_slider_->setRange(0, steps - 1);
     t_spin_->setRange(0, steps - 1);
-    update_view();
+    updateView();
   });
   t_slider_->setRange(0, 999);
   t_spin_->setRange(0, 999);
@@ -128,7 +129,7 @@ void ForwardExplorer::renoise() {
   if (!x0_.defined()) return;
   NoiseSource source(seed_->value(), 1);
   noise_ = source.draw(x0_.sizes().slice(1));
-  update_view();
+  updateView();
 }
 
 void ForwardExplorer::setTimestep(int t) { t_spin_->setValue(t); }
@@ -136,7 +137,7 @@ int ForwardExplorer::timestep() const { return t_spin_->value(); }
 QImage ForwardExplorer::shownImage() const { return view_->image(); }
 QString ForwardExplorer::numbers() const { return numbers_->text(); }
 
-void ForwardExplorer::update_view() {
+void ForwardExplorer::updateView() {
   if (!x0_.defined() || !noise_.defined()) return;
   const NoiseSchedule schedule = NoiseSchedule::by_name(schedule_->currentText().toStdString());
   const int t = std::min(timestep(), schedule.steps() - 1);

@@ -40,7 +40,7 @@ class ForwardExplorer : public QWidget {
 
  private:
   void renoise();
-  void update_view();
+  void updateView();
 
   at::Tensor x0_;     // (1, 3, H, W) in [−1, 1]
   at::Tensor noise_;  // same shape, from the seed

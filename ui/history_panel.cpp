@@ -19,7 +19,7 @@ void HistoryPanel::addRun(const RunRecord& record, int index, const QString& par
                                        iconSize(), Qt::KeepAspectRatio, Qt::FastTransformation))),
                                    QString("%1\n%2 · %3 steps · seed %4")
                                        .arg(QString::fromStdString(r.prompt).section('\n', 0, 0).left(40))
-                                       .arg(QString::fromStdString(sampler_by_name(r.sampler).a1111_name))
+                                       .arg(QString::fromStdString(sampler_info(r.sampler).a1111_name))
                                        .arg(r.steps)
                                        .arg(r.seed));
   item->setData(Qt::UserRole, index);

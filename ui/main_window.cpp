@@ -15,7 +15,8 @@
 #include <QVBoxLayout>
 
 #include "core/common/runtime.h"
-#include "core/pipeline/memory_estimate.h"
+#include "core/common/system_memory.h"
+#include "core/pipeline/pipeline.h"
 #include "ui/checkpoint_options.h"
 #include "ui/controls_panel.h"
 #include "ui/forward_explorer.h"
@@ -97,31 +98,31 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   statusBar()->addPermanentWidget(device_label_);
   device_label_->setText(tr("Device: %1").arg(QString::fromStdString(describe_device(resolve_device("auto")))));
 
-  build_menus();
+  buildMenus();
   connect(controls_, &ControlsPanel::generateClicked, this, &MainWindow::generate);
   connect(controls_, &ControlsPanel::cancelClicked, this, &MainWindow::cancel);
-  connect(controls_, &ControlsPanel::settingsChanged, this, &MainWindow::update_estimate);
+  connect(controls_, &ControlsPanel::settingsChanged, this, &MainWindow::updateEstimate);
   connect(preview_, &PreviewPanel::stepShown, schedule_, &ScheduleChart::setCurrentStep);
   connect(history_panel_, &HistoryPanel::runActivated, this, &MainWindow::restoreRun);
-  connect(explorer_, &ForwardExplorer::message, this, [this](const QString& m) { show_message(m, true); });
-  connect(runner_, &RunController::started, this, &MainWindow::on_started);
-  connect(runner_, &RunController::step, this, &MainWindow::on_step);
-  connect(runner_, &RunController::finished, this, &MainWindow::on_finished);
-  connect(runner_, &RunController::failed, this, [this](const QString& m) { end_run(m, true); });
-  connect(runner_, &RunController::cancelled, this, [this] { end_run(tr("Cancelled."), false); });
+  connect(explorer_, &ForwardExplorer::message, this, [this](const QString& m) { showMessage(m, true); });
+  connect(runner_, &RunController::started, this, &MainWindow::onStarted);
+  connect(runner_, &RunController::step, this, &MainWindow::onStep);
+  connect(runner_, &RunController::finished, this, &MainWindow::onFinished);
+  connect(runner_, &RunController::failed, this, [this](const QString& m) { endRun(m, true); });
+  connect(runner_, &RunController::cancelled, this, [this] { endRun(tr("Cancelled."), false); });
   connect(runner_, &RunController::loadProgress, this, [this](double fraction) {
     progress_->setRange(0, 100);
     progress_->setValue(int(fraction * 100));
     speed_label_->setText(tr("Loading the model… %1 %").arg(int(fraction * 100)));
   });
-  connect(runner_, &RunController::decoded, this, &MainWindow::on_decoded);
-  connect(preview_, &PreviewPanel::decodeRequested, this, &MainWindow::request_decode);
+  connect(runner_, &RunController::decoded, this, &MainWindow::onDecoded);
+  connect(preview_, &PreviewPanel::decodeRequested, this, &MainWindow::requestDecode);
 
   QSettings settings;
   controls_->load(settings);
   restoreGeometry(settings.value("window/geometry").toByteArray());
   if (!settings.contains("window/geometry")) resize(1280, 800);
-  update_estimate();
+  updateEstimate();
   controls_->promptEdit()->setFocus();
 }
 
@@ -141,8 +142,8 @@ bool MainWindow::running() const { return runner_->running(); }
 
 void MainWindow::generate() {
   const Request request = controls_->requestForRun();
-  drop_live_record();  // the run being replaced leaves no record
-  show_message({}, false);
+  dropLiveRecord();  // the run being replaced leaves no record
+  showMessage({}, false);
   controls_->setRunning(true);
   progress_->setRange(0, 0);  // busy until the first step
   progress_->setVisible(true);
@@ -153,30 +154,33 @@ void MainWindow::generate() {
 
 void MainWindow::cancel() { runner_->cancel(); }
 
-void MainWindow::drop_live_record() {
+void MainWindow::dropLiveRecord() {
   if (!live_ || records_.isEmpty()) return;
   if (shown_record_ == int(records_.size()) - 1) shown_record_ = -1;
   records_.pop_back();
   live_ = false;
 }
 
-void MainWindow::on_started(const RunPlan& plan) {
+void MainWindow::onStarted(const RunPlan& plan) {
   RunRecord record;
   record.plan = plan;
   records_.push_back(record);
   live_ = true;
   shown_record_ = int(records_.size()) - 1;
-  preview_->beginRun(plan.request.steps, plan.oracle);
+  preview_->beginRun(plan.request.steps, plan.info.weighs_training_images);
   schedule_->setSchedule(plan.schedule_alpha_bar, plan.timesteps);
   device_label_->setText(tr("Device: %1").arg(plan.device));
   device_label_->setToolTip(plan.model_info);
   statusBar()->showMessage(plan.model_info, 15000);
+  // Told before the steps arrive, and left up after the run: why the image
+  // may not show what was asked.
+  if (!plan.prompt_warnings.isEmpty()) showMessage(tr("Note: %1.").arg(plan.prompt_warnings.join("; ")), false);
   progress_->setRange(0, int(plan.sigmas.size()) - 1);
   progress_->setValue(0);
   run_clock_.start();
 }
 
-void MainWindow::on_step(const StepFrame& frame) {
+void MainWindow::onStep(const StepFrame& frame) {
   if (!live_) return;
   records_.back().frames.push_back(frame);
   // The user may be looking at an older run from the history meanwhile.
@@ -194,7 +198,7 @@ void MainWindow::on_step(const StepFrame& frame) {
                             .arg(per_step * left, 0, 'f', 1));
 }
 
-void MainWindow::on_finished(const RunOutcome& outcome) {
+void MainWindow::onFinished(const RunOutcome& outcome) {
   if (live_) {
     RunRecord& record = records_.back();
     record.outcome = outcome;
@@ -209,7 +213,7 @@ void MainWindow::on_finished(const RunOutcome& outcome) {
       last.x0_decoded = true;
       if (shown_record_ == index) preview_->setDecoded(int(record.frames.size()) - 1, PreviewMode::X0, last.x0);
     }
-    history_panel_->addRun(record, index, parameters_for(record, 0));
+    history_panel_->addRun(record, index, parametersFor(record, 0));
     controls_->setLastSeed(outcome.request.seed);
     // Bound the memory the history holds: the newest runs keep their steps.
     int kept = 0;
@@ -222,14 +226,14 @@ void MainWindow::on_finished(const RunOutcome& outcome) {
                             .arg(outcome.request.steps)
                             .arg(outcome.seconds, 0, 'f', 2)
                             .arg(outcome.request.steps / std::max(outcome.seconds, 1e-9), 0, 'f', 1));
-  end_run({}, false);
+  endRun({}, false);
 }
 
-void MainWindow::end_run(const QString& message, bool error) {
-  drop_live_record();  // a failed or cancelled run keeps its steps on screen but no record
+void MainWindow::endRun(const QString& message, bool error) {
+  dropLiveRecord();  // a failed or cancelled run keeps its steps on screen but no record
   controls_->setRunning(false);
   progress_->setVisible(false);
-  if (!message.isEmpty()) show_message(message, error);
+  if (!message.isEmpty()) showMessage(message, error);
   Q_EMIT runEnded();
 }
 
@@ -238,8 +242,8 @@ void MainWindow::useTokenizer(const QString& path) {
   generate();
 }
 
-void MainWindow::request_decode(int step, PreviewMode mode) {
-  const RunRecord* record = shown_record();
+void MainWindow::requestDecode(int step, PreviewMode mode) {
+  const RunRecord* record = shownRecord();
   if (!record || step < 0 || step >= record->frames.size()) return;
   const StepFrame& frame = record->frames[step];
   const at::Tensor& latents = mode == PreviewMode::Xt ? frame.xt_latent : frame.x0_latent;
@@ -249,10 +253,10 @@ void MainWindow::request_decode(int step, PreviewMode mode) {
   statusBar()->showMessage(running() ? tr("The VAE decodes this step when the run ends…") : tr("Decoding with the VAE…"));
 }
 
-void MainWindow::on_decoded(quint64 tag, const QImage& image, const QString& error) {
+void MainWindow::onDecoded(quint64 tag, const QImage& image, const QString& error) {
   const PendingDecode pending = pending_decodes_.take(tag);
   if (!error.isEmpty()) {
-    show_message(tr("The VAE could not decode the step: %1").arg(error), true);
+    showMessage(tr("The VAE could not decode the step: %1").arg(error), true);
     return;
   }
   if (pending.record < 0 || pending.record >= records_.size()) return;
@@ -270,7 +274,7 @@ void MainWindow::on_decoded(quint64 tag, const QImage& image, const QString& err
   statusBar()->showMessage(tr("Decoded step %1 with the VAE.").arg(pending.step + 1), 5000);
 }
 
-void MainWindow::show_message(const QString& text, bool error) {
+void MainWindow::showMessage(const QString& text, bool error) {
   locate_tokenizer_->setVisible(error && text.contains("CLIP tokenizer"));
   banner_->setText(text);
   banner_->setStyleSheet(error ? "QLabel { background: #fde2e1; color: #8a1c13; padding: 6px; }"
@@ -282,12 +286,20 @@ void MainWindow::show_message(const QString& text, bool error) {
 // isHidden, not isVisible: the window itself may not be shown (tests, start-up).
 QString MainWindow::lastMessage() const { return banner_->isHidden() ? QString() : banner_->text(); }
 
-void MainWindow::update_estimate() {
-  const MemoryEstimate estimate = estimate_run_memory(controls_->request(), /*keep_history=*/true);
+void MainWindow::updateEstimate() {
   const auto available = available_memory_bytes();
-  estimate_label_->setText(tr("Memory: ~%1 of %2 free")
-                               .arg(QString::fromStdString(format_bytes(estimate.total())))
-                               .arg(available ? QString::fromStdString(format_bytes(*available)) : tr("?")));
+  const QString free = available ? QString::fromStdString(format_bytes(*available)) : tr("?");
+  try {
+    // The same plan (and memory check) the run will make, without loading anything.
+    const Plan plan = Pipeline::plan(controls_->request(), /*keep_history=*/true);
+    estimate_label_->setText(
+        tr("Memory: ~%1 of %2 free").arg(QString::fromStdString(format_bytes(plan.memory.total())), free));
+    estimate_label_->setToolTip({});
+  } catch (const std::exception& e) {
+    // A request the run would refuse: it says why when it is started.
+    estimate_label_->setText(tr("Memory: ? of %1 free").arg(free));
+    estimate_label_->setToolTip(QString::fromUtf8(e.what()));
+  }
 }
 
 void MainWindow::restoreRun(int index) {
@@ -295,13 +307,13 @@ void MainWindow::restoreRun(int index) {
   const RunRecord& record = records_[index];
   controls_->apply(record.outcome.request);
   shown_record_ = index;
-  preview_->setFrames(record.frames, record.plan.oracle);
+  preview_->setFrames(record.frames, record.plan.info.weighs_training_images);
   schedule_->setSchedule(record.plan.schedule_alpha_bar, record.plan.timesteps);
   schedule_->setCurrentStep(preview_->shownStep());
-  show_message(tr("Restored the settings of run %1.").arg(index + 1), false);
+  showMessage(tr("Restored the settings of run %1.").arg(index + 1), false);
 }
 
-const RunRecord* MainWindow::shown_record() const {
+const RunRecord* MainWindow::shownRecord() const {
   if (shown_record_ < 0 || shown_record_ >= records_.size()) return nullptr;
   return &records_[shown_record_];
 }

@@ -62,20 +62,20 @@ class MainWindow : public QMainWindow {
   void dropEvent(QDropEvent* event) override;
 
  private:
-  void build_menus();
-  void on_started(const RunPlan& plan);
-  void on_step(const StepFrame& frame);
-  void on_finished(const RunOutcome& outcome);
-  void end_run(const QString& message, bool error);
-  void drop_live_record();
-  void show_message(const QString& text, bool error);
-  void update_estimate();
-  void request_decode(int step, PreviewMode mode);
-  void on_decoded(quint64 tag, const QImage& image, const QString& error);
-  QString output_folder() const;
-  QString suggested_path(const QString& extension) const;
-  QString parameters_for(const RunRecord& record, int image_index) const;
-  const RunRecord* shown_record() const;
+  void buildMenus();
+  void onStarted(const RunPlan& plan);
+  void onStep(const StepFrame& frame);
+  void onFinished(const RunOutcome& outcome);
+  void endRun(const QString& message, bool error);
+  void dropLiveRecord();
+  void showMessage(const QString& text, bool error);
+  void updateEstimate();
+  void requestDecode(int step, PreviewMode mode);
+  void onDecoded(quint64 tag, const QImage& image, const QString& error);
+  QString outputFolder() const;
+  QString suggestedPath(const QString& extension) const;
+  QString parametersFor(const RunRecord& record, int image_index) const;
+  const RunRecord* shownRecord() const;
 
   ControlsPanel* controls_;
   PreviewPanel* preview_;

@@ -42,39 +42,39 @@ QString item_path(const QString& path, int index, int count) {
 
 }  // namespace
 
-void MainWindow::build_menus() {
+void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("Restore settings from a PNG…"), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("PNG with generation parameters"), output_folder(),
+    const QString path = QFileDialog::getOpenFileName(this, tr("PNG with generation parameters"), outputFolder(),
                                                       tr("PNG images (*.png)"));
     if (!path.isEmpty()) restoreFromPng(path);
   });
   file->addAction(tr("&Save image…"), QKeySequence::Save, this, [this] {
     // The dialog asks before replacing an existing file.
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save image"), suggested_path("png"),
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save image"), suggestedPath("png"),
                                                       tr("PNG images (*.png)"));
     if (!path.isEmpty()) saveImageTo(path, /*overwrite_confirmed=*/true);
   });
   QMenu* export_menu = file->addMenu(tr("&Export chain"));
   export_menu->addAction(tr("Animated GIF…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export chain as GIF"), suggested_path("gif"),
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export chain as GIF"), suggestedPath("gif"),
                                                       tr("GIF (*.gif)"));
     if (!path.isEmpty()) exportChain(path);
   });
   export_menu->addAction(tr("MP4 video…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export chain as MP4"), suggested_path("mp4"),
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export chain as MP4"), suggestedPath("mp4"),
                                                       tr("MP4 video (*.mp4)"));
     if (!path.isEmpty()) exportChain(path);
   });
   export_menu->addAction(tr("PNG sequence…"), this, [this] {
-    const QString folder = QFileDialog::getExistingDirectory(this, tr("Folder for the PNG sequence"), output_folder());
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Folder for the PNG sequence"), outputFolder());
     if (!folder.isEmpty()) exportChain(folder);
   });
   file->addAction(tr("&Copy shown image"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C), this,
                   &MainWindow::copyImage);
   file->addAction(tr("Output &folder…"), this, [this] {
-    const QString folder = QFileDialog::getExistingDirectory(this, tr("Output folder"), output_folder());
-    if (!folder.isEmpty()) QSettings().setValue("output_folder", folder);
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Output folder"), outputFolder());
+    if (!folder.isEmpty()) QSettings().setValue("outputFolder", folder);
   });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -91,49 +91,49 @@ void MainWindow::build_menus() {
   help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
-QString MainWindow::output_folder() const {
+QString MainWindow::outputFolder() const {
   const QString fallback = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-  return QSettings().value("output_folder", fallback.isEmpty() ? QDir::homePath() : fallback).toString();
+  return QSettings().value("outputFolder", fallback.isEmpty() ? QDir::homePath() : fallback).toString();
 }
 
-QString MainWindow::suggested_path(const QString& extension) const {
-  const RunRecord* record = shown_record();
+QString MainWindow::suggestedPath(const QString& extension) const {
+  const RunRecord* record = shownRecord();
   const QString stem = record ? QString("diffscope-%1").arg(record->outcome.request.seed) : QString("diffscope");
-  const QDir dir(output_folder());
+  const QDir dir(outputFolder());
   QString path = dir.filePath(stem + "." + extension);
   for (int n = 2; QFileInfo::exists(path); ++n) path = dir.filePath(QString("%1-%2.%3").arg(stem).arg(n).arg(extension));
   return path;
 }
 
-QString MainWindow::parameters_for(const RunRecord& record, int image_index) const {
-  return QString::fromStdString(format_parameters(record.outcome.request, image_index));
+QString MainWindow::parametersFor(const RunRecord& record, int image_index) const {
+  return QString::fromStdString(format_parameters(record.outcome.request, record.outcome.info, image_index));
 }
 
 bool MainWindow::saveImageTo(const QString& path, bool overwrite_confirmed) {
-  const RunRecord* record = shown_record();
+  const RunRecord* record = shownRecord();
   if (!record || !record->finished()) {
-    show_message(tr("There is no finished image to save yet."), true);
+    showMessage(tr("There is no finished image to save yet."), true);
     return false;
   }
   const int count = int(record->outcome.images.size());
   for (int i = 0; i < count; ++i) {
     const QString target = item_path(path, i, count);
     if (QFileInfo::exists(target) && !(overwrite_confirmed && target == path)) {
-      show_message(tr("%1 already exists; nothing was overwritten.").arg(target), true);
+      showMessage(tr("%1 already exists; nothing was overwritten.").arg(target), true);
       return false;
     }
   }
   try {
     for (int i = 0; i < count; ++i) {
       write_png(item_path(path, i, count).toStdString(), hwc_from_image(record->outcome.images[i]),
-                {{"parameters", parameters_for(*record, i).toStdString()}});
+                {{"parameters", parametersFor(*record, i).toStdString()}});
     }
   } catch (const std::exception& e) {
-    show_message(tr("Could not save: %1").arg(QString::fromUtf8(e.what())), true);
+    showMessage(tr("Could not save: %1").arg(QString::fromUtf8(e.what())), true);
     return false;
   }
-  QSettings().setValue("output_folder", QFileInfo(path).absolutePath());
-  show_message(tr("Saved %1.").arg(path), false);
+  QSettings().setValue("outputFolder", QFileInfo(path).absolutePath());
+  showMessage(tr("Saved %1.").arg(path), false);
   return true;
 }
 
@@ -146,10 +146,10 @@ bool MainWindow::restoreFromPng(const QString& path) {
     controls_->apply(parsed.request);
     QString note = tr("Restored the settings of %1.").arg(QFileInfo(path).fileName());
     for (const auto& warning : parsed.warnings) note += " " + QString::fromStdString(warning) + ".";
-    show_message(note, !parsed.warnings.empty());
+    showMessage(note, !parsed.warnings.empty());
     return true;
   } catch (const std::exception& e) {
-    show_message(tr("Cannot restore settings from %1: %2").arg(path, QString::fromUtf8(e.what())), true);
+    showMessage(tr("Cannot restore settings from %1: %2").arg(path, QString::fromUtf8(e.what())), true);
     return false;
   }
 }
@@ -161,7 +161,7 @@ bool MainWindow::exportChain(const QString& path) {
   try {
     const QString suffix = QFileInfo(path).suffix().toLower();
     if (QFileInfo(path).isDir()) {
-      const QString stem = QFileInfo(suggested_path("png")).completeBaseName();
+      const QString stem = QFileInfo(suggestedPath("png")).completeBaseName();
       write_chain_png_sequence(path, stem, frames);
     } else if (suffix == "gif") {
       write_chain_gif(path, frames);
@@ -171,17 +171,17 @@ bool MainWindow::exportChain(const QString& path) {
       throw Error("choose a .gif or .mp4 file name, or a folder for PNGs");
     }
   } catch (const std::exception& e) {
-    show_message(tr("Could not export the chain: %1").arg(QString::fromUtf8(e.what())), true);
+    showMessage(tr("Could not export the chain: %1").arg(QString::fromUtf8(e.what())), true);
     return false;
   }
-  show_message(tr("Exported %1 steps to %2.").arg(frames.size()).arg(path), false);
+  showMessage(tr("Exported %1 steps to %2.").arg(frames.size()).arg(path), false);
   return true;
 }
 
 void MainWindow::copyImage() {
   const QImage image = preview_->shownImage();
   if (image.isNull()) {
-    show_message(tr("There is no image to copy yet."), true);
+    showMessage(tr("There is no image to copy yet."), true);
     return;
   }
   QApplication::clipboard()->setImage(image);
@@ -208,7 +208,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
   }
   if (explorer_->loadImage(path)) {
     tabs_->setCurrentWidget(explorer_);
-    show_message(tr("%1 has no generation parameters; opened it in the forward-process explorer.")
+    showMessage(tr("%1 has no generation parameters; opened it in the forward-process explorer.")
                      .arg(QFileInfo(path).fileName()), false);
   }
 }

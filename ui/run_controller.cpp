@@ -41,16 +41,16 @@ RunController::RunController(QObject* parent) : QObject(parent), worker_(new Gen
   });
   connect(worker_, &GenerationWorker::decoded, this, &RunController::decoded);
   connect(worker_, &GenerationWorker::runFinished, this, [this](quint64 id, const RunOutcome& outcome) {
-    if (end_if_active(id)) Q_EMIT finished(outcome);
-    worker_returned();
+    if (endIfActive(id)) Q_EMIT finished(outcome);
+    workerReturned();
   });
   connect(worker_, &GenerationWorker::runFailed, this, [this](quint64 id, const QString& message) {
-    if (end_if_active(id)) Q_EMIT failed(message);
-    worker_returned();
+    if (endIfActive(id)) Q_EMIT failed(message);
+    workerReturned();
   });
   connect(worker_, &GenerationWorker::runCancelled, this, [this](quint64 id) {
-    if (end_if_active(id)) Q_EMIT cancelled();
-    worker_returned();
+    if (endIfActive(id)) Q_EMIT cancelled();
+    workerReturned();
   });
   connect(&thread_, &QThread::started, worker_, &lower_current_thread_priority, Qt::DirectConnection);
   thread_.start();
@@ -58,7 +58,7 @@ RunController::RunController(QObject* parent) : QObject(parent), worker_(new Gen
 
 RunController::~RunController() { shutdown(); }
 
-bool RunController::end_if_active(quint64 id) {
+bool RunController::endIfActive(quint64 id) {
   if (id != active_) return false;
   active_ = 0;
   return true;
@@ -97,7 +97,7 @@ void RunController::launch(const Request& request) {
                             Qt::QueuedConnection);
 }
 
-void RunController::worker_returned() {
+void RunController::workerReturned() {
   worker_busy_ = false;
   if (pending_) {
     const Request next = *pending_;

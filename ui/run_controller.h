@@ -29,7 +29,7 @@ class RunController : public QObject {
   void shutdown();
 
   bool running() const { return active_ != 0; }
-  bool worker_busy() const { return worker_busy_; }
+  bool workerBusy() const { return worker_busy_; }
   GenerationWorker* worker() { return worker_; }  // for tests that watch the thread itself
 
  Q_SIGNALS:
@@ -46,8 +46,8 @@ class RunController : public QObject {
  private:
   void launch(const diffscope::Request& request);
   // A run of the worker ended: true when it was the active one (now no longer).
-  bool end_if_active(quint64 id);
-  void worker_returned();
+  bool endIfActive(quint64 id);
+  void workerReturned();
 
   QThread thread_;
   GenerationWorker* worker_ = nullptr;  // lives on thread_

@@ -71,13 +71,13 @@ ScheduleChart::ScheduleChart(QWidget* parent) : QWidget(parent) {
   marker_->setVisible(false);
   marker_->setToolTip(tr("the shown step"));
   view_->scene()->addItem(marker_);
-  connect(chart_, &QChart::plotAreaChanged, this, &ScheduleChart::place_marker);
+  connect(chart_, &QChart::plotAreaChanged, this, &ScheduleChart::placeMarker);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(view_);
 }
 
-double ScheduleChart::alpha_bar_at(double t) const {
+double ScheduleChart::alphaBarAt(double t) const {
   if (alpha_bar_.empty()) return 0;
   const double c = std::clamp(t, 0.0, double(alpha_bar_.size() - 1));
   const size_t lo = size_t(std::floor(c)), hi = std::min(lo + 1, alpha_bar_.size() - 1);
@@ -100,13 +100,13 @@ void ScheduleChart::setSchedule(const std::vector<double>& alpha_bar, const std:
     sigma.append({double(t), clamp_log(std::sqrt((1 - a) / a))});
     snr.append({double(t), clamp_log(a / (1 - a))});
   }
-  for (double t : timesteps) steps.append({t, alpha_bar_at(t)});
+  for (double t : timesteps) steps.append({t, alphaBarAt(t)});
   alpha_series_->replace(alpha);
   sigma_series_->replace(sigma);
   snr_series_->replace(snr);
   steps_series_->replace(steps);
   current_ = -1;
-  place_marker();
+  placeMarker();
   auto* t_axis = static_cast<QValueAxis*>(chart_->axes(Qt::Horizontal).front());
   // 0…1000 for the usual T = 1000, so that the ticks fall on round numbers.
   t_axis->setRange(0, std::max<double>(1, double(alpha_bar.size())));
@@ -114,15 +114,15 @@ void ScheduleChart::setSchedule(const std::vector<double>& alpha_bar, const std:
 
 void ScheduleChart::setCurrentStep(int index) {
   current_ = index;
-  place_marker();
+  placeMarker();
 }
 
-void ScheduleChart::place_marker() {
+void ScheduleChart::placeMarker() {
   const bool shown = current_ >= 0 && size_t(current_) < timesteps_.size();
   marker_->setVisible(shown);
   if (!shown) return;
   const double t = timesteps_[size_t(current_)];
-  marker_->setPos(chart_->mapToPosition(QPointF(t, alpha_bar_at(t)), steps_series_));
+  marker_->setPos(chart_->mapToPosition(QPointF(t, alphaBarAt(t)), steps_series_));
 }
 
 int ScheduleChart::markedSteps() const { return int(steps_series_->count()); }

@@ -26,8 +26,8 @@ class ScheduleChart : public QWidget {
   QSize sizeHint() const override { return {420, 220}; }
 
  private:
-  double alpha_bar_at(double t) const;
-  void place_marker();
+  double alphaBarAt(double t) const;
+  void placeMarker();
 
   std::vector<double> alpha_bar_;
   std::vector<double> timesteps_;

@@ -6,10 +6,12 @@
 #include <QImage>
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
 #include <vector>
 
+#include "core/models/model_info.h"
 #include "core/pipeline/request.h"
 
 namespace diffscope::ui {
@@ -47,12 +49,14 @@ struct RunPlan {
   std::vector<double> timesteps;        // t of each step (n)
   std::vector<double> schedule_alpha_bar;  // ᾱ_t for t = 0..T−1
   QString device;
-  QString model_info;  // e.g. "SD 1.x · ε-prediction (SD 1.x default) · float32"
-  bool oracle = false;
+  diffscope::ModelInfo info;    // the loaded model
+  QString model_info;           // e.g. "v1-5 · SD 1.x · ε-prediction (SD 1.x default) · float32"
+  QStringList prompt_warnings;  // e.g. words the model does not know
 };
 
 struct RunOutcome {
   diffscope::Request request;    // resolved: no "auto" left
+  diffscope::ModelInfo info;     // the model it ran on (the PNG parameters read it)
   QVector<QImage> images;        // one per batch item
   QImage final_x0;               // the images side by side, as StepFrame::x0 shows a batch
   QString device;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/common/image_range.h"
 #include "core/data/emoji_set.h"
 
 namespace diffscope::ui {

@@ -5,21 +5,35 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "core/common/image_range.h"
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
-#include "core/data/emoji_set.h"
 
 namespace diffscope::cli {
 
+CLI::Validator parsed_by(const std::function<void(const std::string&)>& parse, const std::string& names) {
+  return CLI::Validator(
+      [parse](std::string& text) -> std::string {
+        try {
+          parse(text);
+          return {};
+        } catch (const Error& e) {
+          return e.what();
+        }
+      },
+      names);
+}
+
 void add_common_options(CLI::App& command, CommonOptions& options) {
   command.add_option("--device", options.device, "auto (CUDA when present), cpu, cuda or cuda:N")
+      ->check(parsed_by([](const std::string& name) { parse_device(name); }, "DEVICE"))
       ->capture_default_str();
   command.add_option("--threads", options.threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
 }
 
 std::string apply_common_options(const CommonOptions& options) {
   configure_runtime({options.threads, true});
-  return describe_device(resolve_device(options.device));
+  return describe_device(resolve_device(options.device_choice()));
 }
 
 StepCallback progress_printer(const std::string& label) {

@@ -4,21 +4,29 @@
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
+#include "core/common/device_choice.h"
 #include "core/pipeline/request.h"
 #include "core/sampling/step_event.h"
 
 namespace CLI {
 class App;
+class Validator;
 }
 
 namespace diffscope::cli {
 
 struct CommonOptions {
-  std::string device = "auto";
+  std::string device = "auto";  // checked with parse_device when parsed
   int threads = 0;
+  DeviceChoice device_choice() const { return parse_device(device); }
 };
+
+// A CLI11 check for an option's text: what `parse` accepts passes; its Error
+// (which lists the valid names) is the message otherwise, with the usage.
+CLI::Validator parsed_by(const std::function<void(const std::string&)>& parse, const std::string& names);
 
 // --device and --threads on a subcommand.
 void add_common_options(CLI::App& command, CommonOptions& options);

@@ -12,9 +12,10 @@
 #include "core/io/atomic_file.h"
 #include "core/io/png_image.h"
 #include "core/models/model_paths.h"
+#include "core/pipeline/model_registry.h"
 #include "core/pipeline/pipeline.h"
 #include "core/training/sample_grid.h"
-#include "core/training/training_captions.h"
+#include "core/data/pair_captions.h"
 
 namespace diffscope::cli {
 namespace {
@@ -24,6 +25,7 @@ struct EvaluateOptions {
   std::string model = kBuiltinModel;
   std::filesystem::path model_dir;  // empty: the usual search folders
   evaluation::EvaluationOptions evaluation;
+  std::string sampler = "euler";  // checked by sampler_by_name when parsed
   double cfg = -1;
   CommonOptions common;
 };
@@ -33,7 +35,7 @@ void write_grid(LdmBundle& bundle, const EmojiPairs& pairs, const EvaluateOption
   std::printf("grid prompts (row by row):\n");
   for (int64_t index : evaluation::fidelity_picks(pairs, 16)) {
     Request request = o.evaluation.sampling;
-    request.prompt = training::styled_prompt(pairs, index);
+    request.prompt = styled_prompt(pairs, index);
     request.seed = static_cast<int64_t>(images.size());
     images.push_back(Pipeline::run_on(bundle, bundle.model().device(), request).images);
     std::printf("  %2zu. %s\n", images.size(), request.prompt.c_str());
@@ -45,12 +47,14 @@ void write_grid(LdmBundle& bundle, const EmojiPairs& pairs, const EvaluateOption
 void run_evaluate(EvaluateOptions& o) {
   const std::string device_text = apply_common_options(o.common);
   if (o.cfg >= 0) o.evaluation.sampling.cfg_scale = o.cfg;
-  const auto dir = o.model_dir.empty() ? find_model_dir(o.model) : std::optional(o.model_dir);
-  if (!dir) throw Error("model '" + o.model + "' not found");
-  const c10::Device device = resolve_device(o.common.device);
-  auto bundle = LdmBundle::load(*dir, o.model, device);
-  bundle->set_compute_type(default_compute_type(device));
-  if (!o.evaluation.sampling.cfg_scale) o.evaluation.sampling.cfg_scale = bundle->default_cfg_scale();
+  o.evaluation.sampling.sampler = sampler_by_name(o.sampler).id;
+  const std::filesystem::path dir =
+      o.model_dir.empty() ? model_registry::builtin_config(o.model).parent_path() : o.model_dir;
+  const c10::Device device = resolve_device(o.common.device_choice());
+  auto bundle = LdmBundle::load(dir, o.model, device);
+  const ModelInfo info = bundle->info();
+  bundle->set_compute_type(resolve_precision(Precision::Auto, info, device));
+  if (!o.evaluation.sampling.cfg_scale) o.evaluation.sampling.cfg_scale = info.default_cfg;
   const EmojiPairs pairs = load_emoji_pairs(o.data);
   std::fprintf(stderr, "evaluating %s on %s in %s\n", o.model.c_str(), device_text.c_str(),
                bundle->compute_type() == at::kBFloat16 ? "bfloat16" : "float32");
@@ -76,7 +80,6 @@ void run_evaluate(EvaluateOptions& o) {
 void add_evaluate_command(CLI::App& app) {
   auto options = std::make_shared<EvaluateOptions>();
   auto& o = *options;
-  o.evaluation.sampling.sampler = "euler";
   o.evaluation.sampling.steps = 30;
   CLI::App* cmd = app.add_subcommand("evaluate", "Measure the built-in model (model card numbers)");
   cmd->add_option("--data", o.data, "Data set written by diffscope-dataset")->required()->check(CLI::ExistingFile);
@@ -84,7 +87,9 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_option("--model-dir", o.model_dir, "Folder holding <model>.json and .safetensors");
   cmd->add_option("--prompts", o.evaluation.fidelity_prompts, "Prompt-fidelity prompts")->capture_default_str();
   cmd->add_option("--top-k", o.evaluation.top_k, "Nearest images counted")->capture_default_str();
-  cmd->add_option("--sampler", o.evaluation.sampling.sampler, "Sampler")->capture_default_str();
+  cmd->add_option("--sampler", o.sampler, "Sampler")
+      ->check(parsed_by([](const std::string& name) { sampler_by_name(name); }, "SAMPLER"))
+      ->capture_default_str();
   cmd->add_option("--steps", o.evaluation.sampling.steps, "Steps")->capture_default_str();
   cmd->add_option("--cfg", o.cfg, "CFG scale (default: the model's)");
   cmd->add_option("--report", o.report, "Write the full report as JSON here");

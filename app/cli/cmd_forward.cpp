@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "core/common/image_range.h"
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
 #include "core/data/emoji_set.h"

@@ -10,12 +10,11 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
 #include "core/common/errors.h"
+#include "core/common/system_memory.h"
 #include "core/io/png_image.h"
-#include "core/models/ldm/ldm_bundle.h"
-#include "core/models/sd/sd_bundle.h"
-#include "core/pipeline/memory_estimate.h"
 #include "core/pipeline/parameters_text.h"
 #include "core/pipeline/pipeline.h"
+#include "core/pipeline/request_limits.h"
 #include "core/schedule/spacing.h"
 
 namespace diffscope::cli {
@@ -24,6 +23,8 @@ namespace {
 struct GenerateOptions {
   Request request;
   CommonOptions common;
+  // Names as typed, checked by their parsers (parsed_by) and parsed in run_generate.
+  std::string sampler = "euler", spacing = "auto", prediction = "auto", precision = "auto";
   double eta = -1, cfg = -1;
   std::string ddpm_variance = "beta-tilde";
   std::string output = "diffscope.png";
@@ -44,7 +45,11 @@ void write_step_images(const std::filesystem::path& dir, ModelBundle& bundle, co
 
 void run_generate(GenerateOptions& o) {
   Request& request = o.request;
-  request.device = o.common.device;
+  request.device = o.common.device_choice();
+  request.sampler = sampler_by_name(o.sampler).id;
+  if (o.spacing != "auto") request.spacing = spacing_by_name(o.spacing);
+  if (o.prediction != "auto") request.prediction = prediction_by_name(o.prediction);
+  request.precision = parse_precision(o.precision);
   if (o.eta >= 0) request.eta = o.eta;
   if (o.cfg >= 0) request.cfg_scale = o.cfg;
   request.ddpm_variance = o.ddpm_variance == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
@@ -56,44 +61,41 @@ void run_generate(GenerateOptions& o) {
 
   const std::string device = apply_common_options(o.common);
   Pipeline pipeline;
+  RunHooks hooks;
   int last_percent = -1;
-  pipeline.set_load_progress([&](uint64_t done, uint64_t total) {
+  hooks.load_progress = [&](uint64_t done, uint64_t total) {
     const int percent = total ? static_cast<int>(100 * done / total) : 100;
     if (percent / 10 != last_percent / 10) std::fprintf(stderr, "loading %s: %d %%\n", request.model.c_str(), percent);
     last_percent = percent;
-  });
+  };
   const auto load_start = std::chrono::steady_clock::now();
-  ModelBundle& bundle = pipeline.prepare(request);
-  if (auto* sd_model = dynamic_cast<SdBundle*>(&bundle)) {
-    std::fprintf(stderr, "loaded in %.1f s, resident memory %s\n",
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count(),
-                 format_bytes(resident_bytes()).c_str());
-    std::fprintf(stderr, "%s checkpoint, %s-prediction (%s), computing in %s\n",
-                 sd::family_name(sd_model->info().family).c_str(), prediction_name(sd_model->prediction()).c_str(),
-                 sd_model->prediction_source().c_str(), at::toString(sd_model->compute_type()));
-  }
-  std::fprintf(stderr, "model %s on %s, sampler %s, %d steps, seed %lld\n", request.model.c_str(), device.c_str(),
-               request.sampler.c_str(), request.steps, static_cast<long long>(request.seed));
-  if (auto* latent_model = dynamic_cast<LdmBundle*>(&bundle)) {
-    const auto unknown = latent_model->unknown_words(request.prompt);
-    if (!unknown.empty()) {
-      std::string words;
-      for (const auto& word : unknown) words += (words.empty() ? "" : ", ") + word;
-      std::fprintf(stderr, "note: the model never saw these words, they carry no meaning for it: %s\n", words.c_str());
+  ModelBundle* loaded = nullptr;
+  hooks.on_ready = [&](const Plan& plan, ModelBundle& bundle) {
+    loaded = &bundle;
+    const ModelInfo& info = plan.info;
+    if (last_percent >= 0) {
+      std::fprintf(stderr, "loaded in %.1f s, resident memory %s\n",
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count(),
+                   format_bytes(resident_bytes()).c_str());
     }
-    if (latent_model->prompt_is_cut(request.prompt)) {
-      std::fprintf(stderr, "note: the prompt is longer than the model reads; words after the first %lld are ignored\n",
-                   static_cast<long long>(latent_model->model().tokenizer.max_words()));
+    std::fprintf(stderr, "%s (%s), %s-prediction (%s), computing in %s\n", info.name.c_str(), info.family.c_str(),
+                 prediction_name(info.prediction).c_str(), info.prediction_source.c_str(),
+                 at::toString(plan.compute_type));
+    std::fprintf(stderr, "model %s on %s, sampler %s, %d steps, seed %lld\n", request.model.c_str(), device.c_str(),
+                 sampler_info(request.sampler).name.c_str(), request.steps, static_cast<long long>(request.seed));
+    for (const std::string& warning : bundle.prompt_warnings(request.prompt)) {
+      std::fprintf(stderr, "note: %s\n", warning.c_str());
     }
-  }
+  };
   const StepCallback progress = progress_printer("generate");
-  const Result result = pipeline.run(request, [&](const StepEvent& event) {
+  hooks.on_step = [&](const StepEvent& event) {
     progress(event);
-    if (!o.steps_dir.empty()) write_step_images(o.steps_dir, bundle, event);
-  });
+    if (!o.steps_dir.empty()) write_step_images(o.steps_dir, *loaded, event);
+  };
+  const Result result = pipeline.run(request, hooks);
   for (int i = 0; i < request.batch; ++i) {
     const auto path = batch_path(output, i, request.batch);
-    write_png(path, result.images[i], {{"parameters", format_parameters(result.request, i)}});
+    write_png(path, result.images[i], {{"parameters", format_parameters(result.request, result.info, i)}});
     std::printf("%s\n", path.c_str());
   }
   std::fprintf(stderr, "done in %.2f s (seed %lld), peak resident memory %s\n", result.seconds,
@@ -109,35 +111,40 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("-p,--prompt", o.request.prompt, "What to draw, e.g. \"grinning face\" or \"red apple, noto\" (oracle: words matched against captions)");
   cmd->add_option("-n,--negative-prompt", o.request.negative_prompt, "What to steer away from (with --cfg)");
   cmd->add_option("-m,--model", o.request.model, "Model")->capture_default_str();
-  cmd->add_option("-s,--steps", o.request.steps, "Sampling steps")->check(CLI::Range(1, 1000))->capture_default_str();
-  cmd->add_option("--sampler", o.request.sampler, "Sampler (see `samplers`)")->capture_default_str();
-  cmd->add_option("--spacing", o.request.spacing, "auto, leading, trailing, linspace, karras or exponential")
+  cmd->add_option("-s,--steps", o.request.steps, "Sampling steps")
+      ->check(CLI::Range(limits::kMinSteps, limits::kMaxSteps))
+      ->capture_default_str();
+  cmd->add_option("--sampler", o.sampler, "Sampler (see `samplers`)")
+      ->check(parsed_by([](const std::string& name) { sampler_by_name(name); }, "SAMPLER"))
+      ->capture_default_str();
+  cmd->add_option("--spacing", o.spacing, "auto, leading, trailing, linspace, karras or exponential")
+      ->check(parsed_by([](const std::string& name) { if (name != "auto") spacing_by_name(name); }, "SPACING"))
       ->capture_default_str();
   cmd->add_option("--schedule", o.request.schedule, "Noise schedule: auto, linear, scaled-linear or cosine")
       ->capture_default_str();
   cmd->add_option("--eta", o.eta, "η for DDIM and ancestral samplers (default: the sampler's)")
-      ->check(CLI::Range(0.0, 10.0));
+      ->check(CLI::Range(limits::kMinEta, limits::kMaxEta));
   cmd->add_option("--ddpm-variance", o.ddpm_variance, "DDPM posterior variance")
       ->check(CLI::IsMember({"beta", "beta-tilde"}))->capture_default_str();
-  cmd->add_option("--cfg", o.cfg, "Classifier-free guidance scale (default: the model's)")->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--cfg", o.cfg, "Classifier-free guidance scale (default: the model's)")->check(CLI::Range(limits::kMinCfg, limits::kMaxCfg));
   cmd->add_option("--seed", o.request.seed, "Seed; -1 picks one at random")->capture_default_str();
-  cmd->add_option("-W,--width", o.request.width, "Image width")->check(CLI::Range(1, 4096))->capture_default_str();
-  cmd->add_option("-H,--height", o.request.height, "Image height")->check(CLI::Range(1, 4096))->capture_default_str();
+  cmd->add_option("-W,--width", o.request.width, "Image width (the model says which sizes it draws)")->check(CLI::Range(1, limits::kMaxImageSide))->capture_default_str();
+  cmd->add_option("-H,--height", o.request.height, "Image height")->check(CLI::Range(1, limits::kMaxImageSide))->capture_default_str();
   cmd->add_option("-b,--batch", o.request.batch, "Images per run (image i uses seed + i)")
-      ->check(CLI::Range(1, 64))->capture_default_str();
+      ->check(CLI::Range(limits::kMinBatch, limits::kMaxBatch))->capture_default_str();
   cmd->add_option("-o,--output", o.output, "Output PNG (batch: name-<i>.png)")->capture_default_str();
   cmd->add_option("--vae", o.request.vae, "Stable Diffusion: a VAE file in place of the checkpoint's own");
   cmd->add_option("--tokenizer", o.request.tokenizer,
                   "Stable Diffusion: CLIP tokenizer folder (vocab.json + merges.txt) or bpe_simple_vocab_16e6.txt.gz");
-  cmd->add_option("--prediction", o.request.prediction, "Stable Diffusion: auto, epsilon or v")
+  cmd->add_option("--prediction", o.prediction, "Stable Diffusion: auto, epsilon or v")
       ->check(CLI::IsMember({"auto", "epsilon", "v"}))->capture_default_str();
   cmd->add_option("--clip-skip", o.request.clip_skip, "Stable Diffusion: condition on a text layer this many from the end")
-      ->check(CLI::Range(1, 12))->capture_default_str();
-  cmd->add_option("--precision", o.request.precision, "auto (CUDA: float16; CPU: bfloat16 where it has bf16 instructions, else float32), float32 (reference), bfloat16 or float16")
-      ->check(CLI::IsMember({"auto", "float32", "bfloat16", "float16"}))->capture_default_str();
+      ->check(CLI::Range(limits::kMinClipSkip, limits::kMaxClipSkip))->capture_default_str();
+  cmd->add_option("--precision", o.precision, "auto (CUDA: float16; CPU: bfloat16 where it has bf16 instructions, else float32), float32 (reference), bfloat16 or float16")
+      ->check(parsed_by([](const std::string& name) { parse_precision(name); }, "PRECISION"))->capture_default_str();
   cmd->add_option("-i,--init-image", o.request.init_image, "img2img: start from this PNG (same size as -W/-H)");
   cmd->add_option("--strength", o.request.strength, "img2img: how much of the chain to run (1: all of it)")
-      ->check(CLI::Range(0.01, 1.0))->capture_default_str();
+      ->check(CLI::Range(limits::kMinStrength, limits::kMaxStrength))->capture_default_str();
   cmd->add_option("--save-steps", o.steps_dir, "Write every step's x_t and predicted x0 as PNGs into this folder");
   cmd->add_flag("--overwrite", o.overwrite, "Replace existing output files");
   add_common_options(*cmd, o.common);

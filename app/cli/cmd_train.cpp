@@ -13,6 +13,7 @@
 #include "app/cli/commands.h"
 #include "core/common/errors.h"
 #include "core/models/model_paths.h"
+#include "core/pipeline/model_registry.h"
 #include "core/training/preview_distillation.h"
 #include "core/training/progress.h"
 #include "core/training/trainer.h"
@@ -29,14 +30,6 @@ struct TrainCommandOptions {
 CancelToken& interrupt_token() {
   static CancelToken token;
   return token;
-}
-
-// The .json of a model given by name (as -m takes it), or as that path.
-std::filesystem::path model_config_path(const std::string& model) {
-  if (std::filesystem::path(model).extension() == ".json") return model;
-  const auto dir = find_model_dir(model);
-  if (!dir) throw Error("the model '" + model + "' was not found (see diffscope-cli generate --help)");
-  return *dir / (model + ".json");
 }
 
 extern "C" void on_interrupt(int) { interrupt_token().cancel(); }
@@ -65,8 +58,8 @@ training::ProgressSink progress_lines() {
 }
 
 void run_train(TrainCommandOptions& o) {
-  o.train.device = o.common.device;
-  if (!o.autoencoder_from.empty()) o.train.autoencoder_from = model_config_path(o.autoencoder_from);
+  o.train.device = o.common.device_choice();
+  if (!o.autoencoder_from.empty()) o.train.autoencoder_from = model_registry::builtin_config(o.autoencoder_from);
   const std::string device = apply_common_options(o.common);
   std::fprintf(stderr, "training on %s; Ctrl+C stops after the current step and writes a checkpoint\n", device.c_str());
   CancelToken& cancel = cancel_on_interrupt();
@@ -86,8 +79,8 @@ struct DistillCommandOptions {
 };
 
 void run_distill(DistillCommandOptions& o) {
-  o.distill.device = o.common.device;
-  o.distill.model_config = model_config_path(o.model);
+  o.distill.device = o.common.device_choice();
+  o.distill.model_config = model_registry::builtin_config(o.model);
   o.distill.model_weights = std::filesystem::path(o.distill.model_config).replace_extension(".safetensors");
   const std::string device = apply_common_options(o.common);
   std::fprintf(stderr, "distilling the preview decoder of %s on %s; Ctrl+C stops without writing\n",

@@ -1,5 +1,7 @@
 #include "core/common/runtime.h"
 
+#include <algorithm>
+
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <malloc.h>
@@ -31,23 +33,22 @@ void configure_runtime(const RuntimeOptions& options) {
   }
 }
 
-c10::Device resolve_device(const std::string& name) {
-  if (name.empty() || name == "auto") {
-    return at::hasCUDA() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+c10::Device resolve_device(const DeviceChoice& choice) {
+  switch (choice.kind) {
+    case DeviceChoice::Kind::Auto:
+      return at::hasCUDA() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+    case DeviceChoice::Kind::Cpu:
+      return c10::Device(c10::kCPU);
+    case DeviceChoice::Kind::Cuda:
+      if (!at::hasCUDA()) {
+        throw Error("device '" + device_choice_name(choice) + "' was asked for, but this LibTorch sees no CUDA GPU");
+      }
+      return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(std::max(choice.index, 0)));
   }
-  if (name == "cpu") return c10::Device(c10::kCPU);
-  if (name.rfind("cuda", 0) == 0) {
-    if (!at::hasCUDA()) {
-      throw Error("device '" + name + "' was asked for, but this LibTorch sees no CUDA GPU");
-    }
-    try {
-      return c10::Device(name);
-    } catch (const std::exception&) {
-      throw Error("device '" + name + "' is not a valid CUDA device name (use cuda or cuda:N)");
-    }
-  }
-  throw Error("unknown device '" + name + "' (use auto, cpu or cuda)");
+  throw Error("unknown device");
 }
+
+c10::Device resolve_device(const std::string& name) { return resolve_device(parse_device(name)); }
 
 bool cpu_has_bf16_instructions() {
   static const bool has = [] {

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "core/common/device_choice.h"
+
 namespace diffscope {
 
 struct RuntimeOptions {
@@ -15,8 +17,10 @@ struct RuntimeOptions {
 // Call once at start-up, before the first tensor operation.
 void configure_runtime(const RuntimeOptions& options = {});
 
-// "auto" picks CUDA when LibTorch sees a GPU, else the CPU; "cpu" and "cuda"
-// (or "cuda:N") are taken as asked, and "cuda" without a GPU is an Error.
+// Auto picks CUDA when LibTorch sees a GPU, else the CPU; the CPU and CUDA
+// (cuda:N) are taken as asked, and CUDA without a GPU is an Error.
+c10::Device resolve_device(const DeviceChoice& choice);
+// The same for a device's name (parse_device).
 c10::Device resolve_device(const std::string& name);
 
 // Whether this CPU has bfloat16 arithmetic instructions (AVX-512 BF16 or

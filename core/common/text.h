@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <vector>
 
 namespace diffscope {
 
@@ -22,6 +23,13 @@ inline std::string trim(const std::string& s) {
   const auto begin = s.find_first_not_of(" \t\r");
   if (begin == std::string::npos) return "";
   return s.substr(begin, s.find_last_not_of(" \t\r") - begin + 1);
+}
+
+// "a, b, c" for {"a", "b", "c"} with ", " as the separator.
+inline std::string join(const std::vector<std::string>& items, const std::string& separator) {
+  std::string text;
+  for (size_t i = 0; i < items.size(); ++i) text += (i ? separator : "") + items[i];
+  return text;
 }
 
 }  // namespace diffscope

@@ -40,8 +40,4 @@ ImageSet load_image_set(const std::filesystem::path& path);
 std::filesystem::path default_image_set_path();
 ImageSet load_default_image_set(bool rebuild = false);
 
-// (N, H, W, 3) uint8 → (N, 3, H, W) float32 in [−1, 1], and back.
-at::Tensor images_to_model_range(const at::Tensor& images);
-at::Tensor model_range_to_images(const at::Tensor& samples);
-
 }  // namespace diffscope

@@ -8,10 +8,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/common/image_range.h"
 #include "core/common/errors.h"
 #include "core/data/emoji_set.h"
 #include "core/pipeline/pipeline.h"
-#include "core/training/training_captions.h"
+#include "core/data/pair_captions.h"
 
 namespace diffscope::evaluation {
 namespace {
@@ -115,7 +116,7 @@ EvaluationReport evaluate_model(LdmBundle& bundle, const EmojiPairs& pairs, cons
   int style_hits = 0, any_hits = 0;
   for (size_t h = 0; h < held_out.size(); ++h) {
     const int64_t index = held_out[h];
-    PromptOutcome outcome{training::styled_prompt(pairs, index), pairs.keys[static_cast<size_t>(index)]};
+    PromptOutcome outcome{styled_prompt(pairs, index), pairs.keys[static_cast<size_t>(index)]};
     const at::Tensor image = generate(bundle, options, outcome.prompt, static_cast<int64_t>(10000 + h));
     const auto nearest = neighbours.nearest(image, options.top_k);
     outcome.hit = key_among(nearest, outcome.key);

@@ -13,4 +13,8 @@ at::Tensor ModelBundle::pad_conditioning(const at::Tensor& conditioning, int64_t
   throw Error("the model '" + name() + "' cannot batch conditionings of different lengths");
 }
 
+at::Tensor ModelBundle::training_image(int) {
+  throw Error("the model '" + name() + "' has no training images to show");
+}
+
 }  // namespace diffscope

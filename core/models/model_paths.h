@@ -10,6 +10,8 @@ namespace diffscope {
 
 // The model every fresh install generates with.
 inline constexpr const char* kBuiltinModel = "diffscope-emoji";
+// The oracle's name in requests, menus and PNG parameters.
+inline constexpr const char* kOracleModel = "oracle";
 
 // In order: $DIFFSCOPE_MODELS_DIR; <executable>/../share/diffscope/models (an
 // installed package); the source tree's models/, only for a program that runs

@@ -19,13 +19,18 @@ class OracleBundle : public ModelBundle {
   OracleBundle(const ImageSet& set, int width, int height, const std::string& schedule_name,
                const c10::Device& device);
 
-  std::string name() const override { return "oracle"; }
+  // What the oracle is and can do; the same before and after it is built.
+  static ModelInfo describe();
+
+  ModelInfo info() const override { return describe(); }
   const NoiseSchedule& schedule() const override { return schedule_; }
   Network& network() override { return *network_; }
-  double default_cfg_scale() const override { return 1.0; }
   at::Tensor encode_prompt(const std::string& prompt) override;
   std::vector<int64_t> latent_shape(int width, int height) const override;
   at::Tensor decode(const at::Tensor& latents) override { return latents; }
+  std::vector<WeighedImage> weighed_images(const at::Tensor& x_t, double t, const at::Tensor& context,
+                                           int count) override;
+  at::Tensor training_image(int index) override;
 
   OracleNetwork& oracle() { return *network_; }
   const std::vector<std::string>& captions() const { return captions_; }

@@ -1,10 +1,11 @@
 #pragma once
 // How much memory a run will need, checked before it starts: on Linux running
 // out of RAM gets the process killed rather than an exception thrown.
-#include <cstdint>
-#include <optional>
-#include <string>
+#include <c10/core/ScalarType.h>
 
+#include <cstdint>
+
+#include "core/models/model_info.h"
 #include "core/pipeline/request.h"
 
 namespace diffscope {
@@ -16,21 +17,13 @@ struct MemoryEstimate {
   uint64_t total() const { return weights + activations + history; }
 };
 
+// For `request` on a model described by `info`, computing in `compute_type`.
 // `keep_history`: the caller stores every step (the app does; the CLI need not).
-MemoryEstimate estimate_run_memory(const Request& request, bool keep_history);
-
-// MemAvailable from /proc/meminfo; nullopt where the system does not say.
-std::optional<uint64_t> available_memory_bytes();
+MemoryEstimate estimate_run_memory(const Request& request, const ModelInfo& info, at::ScalarType compute_type,
+                                   bool keep_history);
 
 // Error with the numbers and what to lower when `estimate` exceeds `available`
 // (less a safety margin for the rest of the system).
 void check_memory(const MemoryEstimate& estimate, uint64_t available);
-
-// This process's resident memory now and at its peak (VmRSS, VmHWM), 0 where unknown.
-uint64_t resident_bytes();
-uint64_t peak_resident_bytes();
-
-// "1.2 GB", "350 MB".
-std::string format_bytes(uint64_t bytes);
 
 }  // namespace diffscope

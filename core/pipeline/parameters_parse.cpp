@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <sstream>
 
@@ -36,14 +37,15 @@ std::map<std::string, std::string> parse_fields(const std::string& line) {
   return fields;
 }
 
-// A1111's "Schedule type" labels → our spacing names (the inverse of format_parameters).
-std::string spacing_from_label(const std::string& label) {
-  if (label == "Uniform") return "linspace";
-  if (label == "Karras") return "karras";
-  if (label == "Exponential") return "exponential";
-  if (label == "Leading") return "leading";
-  if (label == "Trailing") return "trailing";
-  return "auto";
+// A1111's "Schedule type" labels → our spacings (the inverse of
+// format_parameters); A1111's others ("Automatic", …) mean the sampler's default.
+std::optional<Spacing> spacing_from_label(const std::string& label) {
+  if (label == "Uniform") return Spacing::Linspace;
+  if (label == "Karras") return Spacing::Karras;
+  if (label == "Exponential") return Spacing::Exponential;
+  if (label == "Leading") return Spacing::Leading;
+  if (label == "Trailing") return Spacing::Trailing;
+  return std::nullopt;
 }
 
 // The whole text must be the number (no trailing junk).
@@ -137,14 +139,14 @@ ParsedParameters parse_parameters(const std::string& text) {
   }
   if (f.count("Sampler")) {
     try {
-      r.sampler = sampler_by_name(f.at("Sampler")).name;
+      r.sampler = sampler_by_name(f.at("Sampler")).id;
     } catch (const Error&) {
       warn("Sampler");
     }
   }
   if (f.count("DiffScope spacing")) {
     try {
-      r.spacing = spacing_name(spacing_by_name(f.at("DiffScope spacing")));
+      r.spacing = spacing_by_name(f.at("DiffScope spacing"));
     } catch (const Error&) {
       warn("DiffScope spacing");
     }
@@ -156,8 +158,20 @@ ParsedParameters parse_parameters(const std::string& text) {
   // Stable Diffusion: the checkpoint's path (A1111 names it by its stem only).
   if (f.count("DiffScope checkpoint")) r.model = f.at("DiffScope checkpoint");
   if (f.count("DiffScope VAE")) r.vae = f.at("DiffScope VAE");
-  if (f.count("DiffScope prediction")) r.prediction = f.at("DiffScope prediction");
-  if (f.count("DiffScope precision")) r.precision = f.at("DiffScope precision");
+  if (f.count("DiffScope prediction")) {
+    try {
+      r.prediction = prediction_by_name(f.at("DiffScope prediction"));
+    } catch (const Error&) {
+      warn("DiffScope prediction");
+    }
+  }
+  if (f.count("DiffScope precision")) {
+    try {
+      r.precision = parse_precision(f.at("DiffScope precision"));
+    } catch (const Error&) {
+      warn("DiffScope precision");
+    }
+  }
   if (f.count("Clip skip")) {
     double skip = 0;
     parse_number(f.at("Clip skip"), skip) && skip >= 1 && skip <= 12 ? void(r.clip_skip = int(skip)) : warn("Clip skip");

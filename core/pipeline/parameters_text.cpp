@@ -6,7 +6,6 @@
 #include <utility>
 #include <vector>
 
-#include "core/models/sd/sd_checkpoint.h"
 #include "core/pipeline/pipeline.h"
 
 namespace diffscope {
@@ -19,11 +18,14 @@ std::string number(double value) {
 }
 
 // A1111's "Schedule type" labels for our spacings.
-std::string schedule_type_label(const std::string& spacing) {
-  if (spacing == "linspace") return "Uniform";
-  if (spacing == "karras") return "Karras";
-  if (spacing == "exponential") return "Exponential";
-  if (spacing == "leading") return "Leading";
+std::string schedule_type_label(Spacing spacing) {
+  switch (spacing) {
+    case Spacing::Linspace: return "Uniform";
+    case Spacing::Karras: return "Karras";
+    case Spacing::Exponential: return "Exponential";
+    case Spacing::Leading: return "Leading";
+    case Spacing::Trailing: return "Trailing";
+  }
   return "Trailing";
 }
 
@@ -34,9 +36,10 @@ std::string quote_parameter_value(const std::string& value) {
   return nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string format_parameters(const Request& request, int index, const std::string& model_hash) {
-  const SamplerInfo& sampler = sampler_by_name(request.sampler);
-  const std::string spacing = resolved_spacing(request);
+std::string format_parameters(const Request& request, const ModelInfo& model, int index,
+                              const std::string& model_hash) {
+  const SamplerInfo& sampler = sampler_info(request.sampler);
+  const Spacing spacing = resolved_spacing(request);
   std::vector<std::pair<std::string, std::string>> fields = {
       {"Steps", std::to_string(request.steps)},
       {"Sampler", sampler.a1111_name},
@@ -45,24 +48,29 @@ std::string format_parameters(const Request& request, int index, const std::stri
       {"Seed", std::to_string(request.seed + index)},
       {"Size", std::to_string(request.width) + "x" + std::to_string(request.height)},
   };
-  const bool checkpoint = sd::looks_like_checkpoint_path(request.model);
+  // A model opened from a file is named by its file's stem, as A1111 does;
+  // DiffScope keeps the path to find it again.
+  const bool from_file = model.kind == ModelKind::StableDiffusion;
   if (!model_hash.empty()) fields.emplace_back("Model hash", model_hash);
-  fields.emplace_back("Model", checkpoint ? std::filesystem::path(request.model).filename().replace_extension().string()
-                                          : request.model);
-  if (checkpoint) {
-    if (!request.init_image.empty()) fields.emplace_back("Denoising strength", number(request.strength));
-    if (request.clip_skip != 1) fields.emplace_back("Clip skip", std::to_string(request.clip_skip));
-    if (!request.vae.empty()) fields.emplace_back("VAE", std::filesystem::path(request.vae).filename().string());
-    fields.emplace_back("DiffScope checkpoint", request.model);
-    if (!request.vae.empty()) fields.emplace_back("DiffScope VAE", request.vae);
-    if (request.prediction != "auto") fields.emplace_back("DiffScope prediction", request.prediction);
-    if (request.precision != "auto") fields.emplace_back("DiffScope precision", request.precision);
+  fields.emplace_back("Model", from_file ? model.name : request.model);
+  if (model.options.image_to_image && !request.init_image.empty()) {
+    fields.emplace_back("Denoising strength", number(request.strength));
   }
+  if (model.text.clip_skip && request.clip_skip != 1) fields.emplace_back("Clip skip", std::to_string(request.clip_skip));
+  if (model.options.vae_override && !request.vae.empty()) {
+    fields.emplace_back("VAE", std::filesystem::path(request.vae).filename().string());
+  }
+  if (from_file) fields.emplace_back("DiffScope checkpoint", request.model);
+  if (model.options.vae_override && !request.vae.empty()) fields.emplace_back("DiffScope VAE", request.vae);
+  if (model.options.prediction_override && request.prediction) {
+    fields.emplace_back("DiffScope prediction", prediction_name(*request.prediction));
+  }
+  if (request.precision != Precision::Auto) fields.emplace_back("DiffScope precision", precision_name(request.precision));
   // DiffScope's own keys: whatever else regenerating the image needs.
-  fields.emplace_back("DiffScope spacing", spacing);
+  fields.emplace_back("DiffScope spacing", spacing_name(spacing));
   fields.emplace_back("DiffScope noise schedule", request.schedule);
   if (sampler.uses_eta) fields.emplace_back("Eta", number(request.eta.value_or(sampler.default_eta)));
-  if (sampler.name == "ddpm") {
+  if (sampler.id == SamplerId::Ddpm) {
     fields.emplace_back("DDPM variance", request.ddpm_variance == DdpmVariance::Beta ? "beta" : "beta-tilde");
   }
   fields.emplace_back("Version", "DiffScope 0.1");

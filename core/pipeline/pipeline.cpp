@@ -5,40 +5,81 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 
 #include "core/common/errors.h"
+#include "core/common/image_range.h"
 #include "core/common/runtime.h"
-#include "core/data/emoji_set.h"
-#include "core/models/ldm/ldm_bundle.h"
-#include "core/models/model_paths.h"
-#include "core/models/oracle_bundle.h"
-#include "core/models/sd/sd_bundle.h"
+#include "core/common/system_memory.h"
 #include "core/io/png_image.h"
-#include "core/pipeline/memory_estimate.h"
+#include "core/pipeline/model_registry.h"
+#include "core/pipeline/request_limits.h"
 #include "core/sampling/network_denoiser.h"
 #include "core/schedule/spacing.h"
 
 namespace diffscope {
 namespace {
 
-constexpr int kMaxBatch = 64;
-constexpr int kMaxSteps = 1000;
+bool is_auto(const std::string& schedule) { return schedule.empty() || schedule == "auto"; }
 
-void validate(const Request& request) {
-  if (request.batch < 1 || request.batch > kMaxBatch) {
-    throw Error("the batch size must be between 1 and " + std::to_string(kMaxBatch));
+// What no model accepts (request_limits.h).
+void validate_limits(const Request& request) {
+  using namespace limits;
+  if (request.batch < kMinBatch || request.batch > kMaxBatch) {
+    throw Error("the batch size must be between " + std::to_string(kMinBatch) + " and " + std::to_string(kMaxBatch));
   }
-  if (request.steps < 1 || request.steps > kMaxSteps) {
-    throw Error("the number of steps must be between 1 and " + std::to_string(kMaxSteps));
+  if (request.steps < kMinSteps || request.steps > kMaxSteps) {
+    throw Error("the number of steps must be between " + std::to_string(kMinSteps) + " and " +
+                std::to_string(kMaxSteps));
   }
-  if (request.cfg_scale && !(*request.cfg_scale >= 0.0 && *request.cfg_scale <= 100.0)) {
+  if (request.cfg_scale && !(*request.cfg_scale >= kMinCfg && *request.cfg_scale <= kMaxCfg)) {
     throw Error("the CFG scale must be between 0 and 100");
   }
-  if (request.eta && !(*request.eta >= 0.0 && *request.eta <= 10.0)) throw Error("η must be between 0 and 10");
+  if (request.eta && !(*request.eta >= kMinEta && *request.eta <= kMaxEta)) throw Error("η must be between 0 and 10");
   if (request.seed < 0) throw Error("the seed must not be negative");
-  if (request.clip_skip < 1 || request.clip_skip > 12) throw Error("Clip skip must be between 1 and 12");
-  if (!(request.strength > 0.0 && request.strength <= 1.0)) throw Error("the img2img strength must be in (0, 1]");
+  if (request.clip_skip < kMinClipSkip || request.clip_skip > kMaxClipSkip) {
+    throw Error("Clip skip must be between 1 and 12");
+  }
+  if (!(request.strength >= kMinStrength && request.strength <= kMaxStrength)) {
+    throw Error("the img2img strength must be between 0.01 and 1");
+  }
+}
+
+// What this model does not accept, or settings it has no use for.
+void validate_for_model(const Request& request, const ModelInfo& info) {
+  const std::string model = "the model '" + info.name + "'";
+  if (!info.sizes.accepts(request.width, request.height)) {
+    throw Error(model + " draws " + info.sizes.describe() + "; " + std::to_string(request.width) + "×" +
+                std::to_string(request.height) + " was asked for");
+  }
+  if (!is_auto(request.schedule)) {
+    if (info.schedule_selectable) {
+      NoiseSchedule::by_name(request.schedule);  // Error naming the choices
+    } else if (request.schedule != info.schedule) {
+      // A trained network only knows the schedule it was trained with.
+      throw Error(model + " runs the " + info.schedule + " noise schedule; choose auto or " + info.schedule);
+    }
+  }
+  if (!request.init_image.empty() && !info.options.image_to_image) {
+    throw Error(model + " cannot start from an image (it has no image encoder)");
+  }
+  if (request.prediction && !info.options.prediction_override) {
+    throw Error(model + " predicts " + prediction_name(info.prediction) + " by its " + info.prediction_source +
+                "; the prediction cannot be set for it");
+  }
+  if (!request.vae.empty() && !info.options.vae_override) throw Error(model + " has no VAE to replace");
+  if (!request.tokenizer.empty() && !info.options.tokenizer_files) throw Error(model + " takes no tokenizer files");
+  if (request.clip_skip != 1 && !info.text.clip_skip) throw Error(model + " has no Clip skip setting");
+}
+
+// The σ list, timesteps and ᾱ_t of a plan on `schedule`.
+void plan_schedule(Plan& plan, const NoiseSchedule& schedule) {
+  plan.request.schedule = schedule.name();
+  plan.sigmas = Pipeline::sigmas_for(plan.request, schedule);
+  plan.timesteps.clear();
+  for (size_t i = 0; i + 1 < plan.sigmas.size(); ++i) plan.timesteps.push_back(schedule.t_at(plan.sigmas[i]));
+  plan.alpha_bars.clear();
+  for (int t = 0; t < schedule.steps(); ++t) plan.alpha_bars.push_back(schedule.alpha_bar(t));
+  plan.model_calls = int(plan.timesteps.size()) * sampler_info(plan.request.sampler).evaluations_per_step;
 }
 
 // The img2img start image (H, W, 3) → latents for each batch item.
@@ -58,101 +99,12 @@ at::Tensor encode_init_image(ModelBundle& bundle, const Request& request, const 
 Pipeline::Pipeline() = default;
 Pipeline::~Pipeline() = default;
 
-std::vector<std::string> Pipeline::model_names() { return {kBuiltinModel, "oracle"}; }
-
-std::string resolved_spacing(const Request& request) {
-  if (request.spacing.empty() || request.spacing == "auto") {
-    return sampler_by_name(request.sampler).default_spacing;
-  }
-  return spacing_name(spacing_by_name(request.spacing));
+Spacing resolved_spacing(const Request& request) {
+  return request.spacing.value_or(spacing_by_name(sampler_info(request.sampler).default_spacing));
 }
 
-at::ScalarType resolved_precision(const Request& request, const c10::Device& device) {
-  const std::string& asked = request.precision;
-  if (asked.empty() || asked == "auto") {
-    if (!sd::looks_like_checkpoint_path(request.model) || std::getenv("DIFFSCOPE_PRECISION") != nullptr) {
-      return default_compute_type(device);
-    }
-    // Stable Diffusion: float16 on CUDA; bfloat16 where the CPU computes it
-    // natively (2× faster, docs/PERFORMANCE.md), else the float32 reference.
-    if (device.is_cuda()) return at::kHalf;
-    return cpu_has_bf16_instructions() ? at::kBFloat16 : at::kFloat;
-  }
-  if (asked == "float32") return at::kFloat;
-  if (asked == "bfloat16") return at::kBFloat16;
-  if (asked == "float16") {
-    if (!device.is_cuda()) throw Error("float16 runs only on CUDA (LibTorch has no float16 CPU kernels); use bfloat16");
-    return at::kHalf;
-  }
-  throw Error("unknown precision '" + asked + "' (use auto, float32, bfloat16 or float16)");
-}
-
-ModelBundle& Pipeline::prepare(const Request& request, const CancelToken& cancel) {
-  const c10::Device device = resolve_device(request.device);
-  const bool auto_schedule = request.schedule == "auto" || request.schedule.empty();
-  if (request.model == "oracle") {
-    const std::string schedule = auto_schedule ? "linear" : request.schedule;
-    const std::string key = request.model + "|" + std::to_string(request.width) + "x" +
-                            std::to_string(request.height) + "|" + schedule + "|" + device.str();
-    if (!bundle_ || key != bundle_key_) {
-      bundle_.reset();  // free the old model before loading the next
-      bundle_ = std::make_unique<OracleBundle>(load_default_image_set(), request.width, request.height, schedule,
-                                               device);
-      bundle_key_ = key;
-      device_ = device;
-    }
-    return *bundle_;
-  }
-  if (sd::looks_like_checkpoint_path(request.model)) {
-    const at::ScalarType precision = resolved_precision(request, device);
-    const std::string key = request.model + "|" + request.vae + "|" + request.tokenizer + "|" + request.prediction +
-                            "|" + at::toString(precision) + "|" + device.str();
-    if (!bundle_ || key != bundle_key_) {
-      bundle_.reset();
-      bundle_key_.clear();
-      SdLoadOptions options;
-      options.checkpoint = request.model;
-      options.vae = request.vae;
-      options.tokenizer = request.tokenizer;
-      options.prediction = request.prediction;
-      options.compute_type = precision;
-      options.device = device;
-      options.progress = load_progress_;
-      options.cancel = cancel;
-      bundle_ = SdBundle::load(options);
-      bundle_key_ = key;
-      device_ = device;
-    }
-    static_cast<SdBundle&>(*bundle_).set_clip_skip(request.clip_skip);
-    if (!auto_schedule && request.schedule != bundle_->schedule().name()) {
-      throw Error("this checkpoint runs the " + bundle_->schedule().name() + " noise schedule; choose auto");
-    }
-    return *bundle_;
-  }
-  const auto dir = find_model_dir(request.model);
-  if (!dir) {
-    throw Error("unknown model '" + request.model + "' (available: " + kBuiltinModel +
-                ", oracle); models are looked for in $DIFFSCOPE_MODELS_DIR and the installed share/diffscope/models");
-  }
-  const std::string key = request.model + "|" + device.str();
-  if (!bundle_ || key != bundle_key_) {
-    bundle_.reset();
-    auto latent_model = LdmBundle::load(*dir, request.model, device);
-    latent_model->set_compute_type(default_compute_type(device));
-    bundle_ = std::move(latent_model);
-    bundle_key_ = key;
-    device_ = device;
-  }
-  // A trained network only knows the schedule it was trained with.
-  if (!auto_schedule && request.schedule != bundle_->schedule().name()) {
-    throw Error("the model '" + request.model + "' was trained with the " + bundle_->schedule().name() +
-                " noise schedule; choose auto or " + bundle_->schedule().name());
-  }
-  return *bundle_;
-}
-
-std::vector<double> Pipeline::sigmas_for(const Request& request, const ModelBundle& bundle) {
-  std::vector<double> sigmas = make_sigmas(bundle.schedule(), request.steps, spacing_by_name(resolved_spacing(request)));
+std::vector<double> Pipeline::sigmas_for(const Request& request, const NoiseSchedule& schedule) {
+  std::vector<double> sigmas = make_sigmas(schedule, request.steps, resolved_spacing(request));
   if (request.init_image.empty()) return sigmas;
   // img2img as A1111 runs it with k-diffusion samplers: the last
   // strength·n steps of the n-step list.
@@ -160,29 +112,87 @@ std::vector<double> Pipeline::sigmas_for(const Request& request, const ModelBund
   return std::vector<double>(sigmas.end() - (keep + 1), sigmas.end());
 }
 
-Result Pipeline::run(const Request& request, const StepCallback& on_step, const CancelToken& cancel) {
-  validate(request);
-  if (const auto available = available_memory_bytes()) {
-    check_memory(estimate_run_memory(request, /*keep_history=*/false), *available);
+Plan Pipeline::plan(const Request& request, bool keep_history) {
+  validate_limits(request);
+  Plan plan;
+  plan.info = model_registry::describe(request.model);
+  validate_for_model(request, plan.info);
+  plan.device = resolve_device(request.device);
+  plan.compute_type = resolve_precision(request.precision, plan.info, plan.device);
+  const SamplerInfo& sampler = sampler_info(request.sampler);
+  plan.request = request;
+  plan.request.spacing = resolved_spacing(request);
+  plan.request.cfg_scale = request.cfg_scale.value_or(plan.info.default_cfg);
+  if (sampler.uses_eta) plan.request.eta = request.eta.value_or(sampler.default_eta);
+  // Before loading, a checkpoint's own (non-standard) schedule buffer is not
+  // read yet: the plan handed to RunHooks::on_ready is exact.
+  const bool chosen = plan.info.schedule_selectable && !is_auto(request.schedule);
+  plan_schedule(plan, NoiseSchedule::by_name(chosen ? request.schedule : plan.info.schedule));
+  plan.memory = estimate_run_memory(plan.request, plan.info, plan.compute_type, keep_history);
+  return plan;
+}
+
+ModelBundle& Pipeline::load(const Plan& plan, const Request& asked, const CancelToken& cancel,
+                            const std::function<void(uint64_t, uint64_t)>& progress) {
+  const ModelSource source = model_registry::find(plan.request.model);
+  const LoadContext context{plan.device, plan.compute_type, progress, cancel};
+  const std::string key = model_registry::load_key(source, plan.request, context);
+  if (!bundle_ || key != bundle_key_) {
+    bundle_.reset();  // free the old model before loading the next
+    bundle_key_.clear();
+    bundle_ = model_registry::load(source, plan.request, context);
+    bundle_key_ = key;
+    device_ = plan.device;
   }
-  ModelBundle& bundle = prepare(request, cancel);
-  return run_on(bundle, device_, request, on_step, cancel);
+  bundle_->set_clip_skip(plan.request.clip_skip);
+  // A checkpoint's own schedule buffer is known only now.
+  if (!plan.info.schedule_selectable && !is_auto(asked.schedule) && asked.schedule != bundle_->schedule().name()) {
+    throw Error("the model '" + plan.info.name + "' runs the " + bundle_->schedule().name() +
+                " noise schedule; choose auto");
+  }
+  return *bundle_;
+}
+
+ModelBundle& Pipeline::prepare(const Request& request, const CancelToken& cancel) {
+  return load(plan(request), request, cancel, {});
+}
+
+Result Pipeline::run(const Request& request, const StepCallback& on_step, const CancelToken& cancel) {
+  RunHooks hooks;
+  hooks.on_step = on_step;
+  return run(request, hooks, cancel);
+}
+
+Result Pipeline::run(const Request& request, const RunHooks& hooks, const CancelToken& cancel) {
+  Plan plan = Pipeline::plan(request, hooks.keep_history);
+  // Before loading: a multi-GB checkpoint that cannot run is not read at all.
+  if (const auto available = available_memory_bytes()) check_memory(plan.memory, *available);
+  ModelBundle& bundle = load(plan, request, cancel, hooks.load_progress);
+  cancel.throw_if_cancelled();
+  if (hooks.on_ready) {
+    plan.info = bundle.info();
+    plan_schedule(plan, bundle.schedule());
+    hooks.on_ready(plan, bundle);
+  }
+  return run_on(bundle, device_, request, hooks.on_step, cancel);
 }
 
 Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Request& request,
                         const StepCallback& on_step, const CancelToken& cancel) {
-  validate(request);
+  validate_limits(request);
   // Sampling never needs autograd; inference mode also skips its per-operator
   // bookkeeping (−11 % for the built-in model's whole run, docs/PERFORMANCE.md).
   c10::InferenceMode inference;
-  const SamplerInfo& sampler = sampler_by_name(request.sampler);
+  const SamplerInfo& sampler = sampler_info(request.sampler);
+  const ModelInfo info = bundle.info();
   const auto start = std::chrono::steady_clock::now();
 
   Result result;
   result.request = request;
+  result.info = info;
   result.request.spacing = resolved_spacing(request);
   result.request.schedule = bundle.schedule().name();
-  result.request.cfg_scale = request.cfg_scale.value_or(bundle.default_cfg_scale());
+  result.request.cfg_scale = request.cfg_scale.value_or(info.default_cfg);
   if (sampler.uses_eta) result.request.eta = request.eta.value_or(sampler.default_eta);
 
   Guidance guidance;
@@ -199,7 +209,7 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
 
   NoiseSource noise(request.seed, request.batch);
   std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
-  SampleRun run{denoiser, sigmas_for(request, bundle), &noise, on_step, cancel, {}};
+  SampleRun run{denoiser, sigmas_for(request, bundle.schedule()), &noise, on_step, cancel, {}};
   run.options.eta = request.eta;
   run.options.ddpm_variance = request.ddpm_variance;
 

@@ -1,7 +1,8 @@
 #pragma once
-// Request → step events → images. Keeps the last loaded model so repeated runs
-// with the same model, size and device do not reload it.
+// Request → plan → step events → images. Keeps the last loaded model so
+// repeated runs with the same model, size and device do not reload it.
 #include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
 
 #include <functional>
 #include <memory>
@@ -10,13 +11,29 @@
 
 #include "core/common/cancel_token.h"
 #include "core/models/model_bundle.h"
+#include "core/models/model_info.h"
+#include "core/pipeline/memory_estimate.h"
 #include "core/pipeline/request.h"
 #include "core/sampling/step_event.h"
 
 namespace diffscope {
 
+// What a run will do, known before anything is loaded or computed.
+struct Plan {
+  Request request;                 // as it will run: spacing, schedule, CFG and η filled in
+  ModelInfo info;                  // the model (described; once loaded, as loading found it)
+  c10::Device device{c10::kCPU};
+  at::ScalarType compute_type = at::kFloat;
+  std::vector<double> sigmas;      // n + 1 levels; img2img: its last strength·n steps
+  std::vector<double> timesteps;   // t of each step
+  std::vector<double> alpha_bars;  // ᾱ_t of the schedule, t = 0..T−1
+  int model_calls = 0;             // network evaluations (CFG runs both halves in one)
+  MemoryEstimate memory;
+};
+
 struct Result {
   Request request;       // as run: every "auto" and default filled in
+  ModelInfo info;        // the model it ran on
   at::Tensor images;     // (B, H, W, 3) uint8 on the CPU
   at::Tensor samples;    // the final latents (B, C, h, w) on the run's device
   std::vector<double> sigmas;
@@ -24,12 +41,29 @@ struct Result {
   double seconds = 0;    // sampling + decoding
 };
 
+// What a caller wants to hear of a run besides its steps.
+struct RunHooks {
+  bool keep_history = false;  // the caller keeps every step: counted in the memory check
+  // Loading a checkpoint: bytes read of all.
+  std::function<void(uint64_t done, uint64_t total)> load_progress;
+  // The model is loaded and the plan exact; the steps follow.
+  std::function<void(const Plan& plan, ModelBundle& bundle)> on_ready;
+  StepCallback on_step;
+};
+
 class Pipeline {
  public:
   Pipeline();
   ~Pipeline();
 
-  // Throws Error for bad requests or inputs, Cancelled when `cancel` fires.
+  // Checks `request` against its model's description and the limits
+  // (request_limits.h) and says what a run will do; loads and computes
+  // nothing. Error naming the problem for anything a run would refuse.
+  static Plan plan(const Request& request, bool keep_history = false);
+
+  // plan → memory check → load (or reuse) → sample → decode. Throws Error for
+  // bad requests or inputs, Cancelled when `cancel` fires.
+  Result run(const Request& request, const RunHooks& hooks, const CancelToken& cancel = {});
   Result run(const Request& request, const StepCallback& on_step = {}, const CancelToken& cancel = {});
 
   // Runs on a bundle the caller holds (e.g. a model being trained) on `device`;
@@ -37,32 +71,24 @@ class Pipeline {
   static Result run_on(ModelBundle& bundle, const c10::Device& device, const Request& request,
                        const StepCallback& on_step = {}, const CancelToken& cancel = {});
 
-  // Loads (or reuses) the model a request names. A Stable Diffusion
-  // checkpoint reports its loading through `load_progress` and stops with
-  // Cancelled when `cancel` fires.
+  // Loads (or reuses) the model a request names, e.g. to decode a step on demand.
   ModelBundle& prepare(const Request& request, const CancelToken& cancel = {});
-  void set_load_progress(std::function<void(uint64_t done, uint64_t total)> progress) {
-    load_progress_ = std::move(progress);
-  }
-  // The σ list a request runs over (n + 1 levels), for a prepared bundle;
-  // img2img runs only its last strength·n steps.
-  static std::vector<double> sigmas_for(const Request& request, const ModelBundle& bundle);
-  // Names of the models this build can run.
-  static std::vector<std::string> model_names();
+
+  // The σ list a request runs over (n + 1 levels) on a schedule; img2img
+  // runs only its last strength·n steps.
+  static std::vector<double> sigmas_for(const Request& request, const NoiseSchedule& schedule);
 
  private:
-  std::function<void(uint64_t, uint64_t)> load_progress_;
+  // `asked`: the request as given (plan.request has its "auto"s filled in).
+  ModelBundle& load(const Plan& plan, const Request& asked, const CancelToken& cancel,
+                    const std::function<void(uint64_t, uint64_t)>& progress);
+
   std::unique_ptr<ModelBundle> bundle_;
   std::string bundle_key_;
   c10::Device device_{c10::kCPU};  // where bundle_ lives
 };
 
-// The compute type a request runs in on `device`. "auto": $DIFFSCOPE_PRECISION
-// where set; else for Stable Diffusion float16 on CUDA and bfloat16 on CPUs
-// with bf16 instructions (float32 on others); for the built-in model float32.
-at::ScalarType resolved_precision(const Request& request, const c10::Device& device);
-
-// The spacing a request stands for ("auto" → the sampler's default).
-std::string resolved_spacing(const Request& request);
+// The spacing a request stands for (unset: the sampler's default).
+Spacing resolved_spacing(const Request& request);
 
 }  // namespace diffscope

@@ -15,6 +15,9 @@
 
 namespace diffscope {
 
+// The samplers a request can name (parsed from their names at the edge).
+enum class SamplerId { Euler, EulerAncestral, Heun, Dpmpp2m, Ddim, Ddpm };
+
 // DDPM's posterior standard deviation: σ̃² = β (upper bound) or β̃ (posterior).
 enum class DdpmVariance { Beta, BetaTilde };
 
@@ -42,6 +45,7 @@ at::Tensor sample_heun(at::Tensor x, SampleRun& run);
 at::Tensor sample_dpmpp_2m(at::Tensor x, SampleRun& run);
 
 struct SamplerInfo {
+  SamplerId id;
   std::string name;          // our id: "euler_a"
   std::string a1111_name;    // AUTOMATIC1111's label: "Euler a"
   std::string description;
@@ -54,6 +58,7 @@ struct SamplerInfo {
 };
 
 const std::vector<SamplerInfo>& all_samplers();
+const SamplerInfo& sampler_info(SamplerId id);
 // By our id or A1111's label; Error naming the choices otherwise.
 const SamplerInfo& sampler_by_name(const std::string& name);
 

@@ -7,16 +7,23 @@ namespace diffscope {
 
 const std::vector<SamplerInfo>& all_samplers() {
   static const std::vector<SamplerInfo> samplers = {
-      {"euler", "Euler", "Euler's method on the probability-flow ODE", false, false, 0.0, 1, "linspace", &sample_euler},
-      {"euler_a", "Euler a", "Euler with fresh noise each step (ancestral)", true, true, 1.0, 1, "linspace",
+      {SamplerId::Euler, "euler", "Euler", "Euler's method on the probability-flow ODE", false, false, 0.0, 1, "linspace", &sample_euler},
+      {SamplerId::EulerAncestral, "euler_a", "Euler a", "Euler with fresh noise each step (ancestral)", true, true, 1.0, 1, "linspace",
        &sample_euler_ancestral},
-      {"heun", "Heun", "second-order Heun, two model calls per step", false, false, 0.0, 2, "linspace", &sample_heun},
-      {"dpmpp_2m", "DPM++ 2M", "DPM-Solver++ second-order multistep", false, false, 0.0, 1, "karras", &sample_dpmpp_2m},
-      {"ddim", "DDIM", "DDIM; η = 0 deterministic, η = 1 like DDPM", false, true, 0.0, 1, "trailing", &sample_ddim},
-      {"ddpm", "DDPM", "the original ancestral sampler with its posterior variance", true, false, 0.0, 1, "trailing",
+      {SamplerId::Heun, "heun", "Heun", "second-order Heun, two model calls per step", false, false, 0.0, 2, "linspace", &sample_heun},
+      {SamplerId::Dpmpp2m, "dpmpp_2m", "DPM++ 2M", "DPM-Solver++ second-order multistep", false, false, 0.0, 1, "karras", &sample_dpmpp_2m},
+      {SamplerId::Ddim, "ddim", "DDIM", "DDIM; η = 0 deterministic, η = 1 like DDPM", false, true, 0.0, 1, "trailing", &sample_ddim},
+      {SamplerId::Ddpm, "ddpm", "DDPM", "the original ancestral sampler with its posterior variance", true, false, 0.0, 1, "trailing",
        &sample_ddpm},
   };
   return samplers;
+}
+
+const SamplerInfo& sampler_info(SamplerId id) {
+  for (const auto& sampler : all_samplers()) {
+    if (sampler.id == id) return sampler;
+  }
+  throw Error("unknown sampler id");
 }
 
 const SamplerInfo& sampler_by_name(const std::string& name) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/common/cancel_token.h"
+#include "core/common/device_choice.h"
 #include "core/models/ldm/ldm_config.h"
 #include "core/training/trainer.h"
 
@@ -20,7 +21,7 @@ struct PreviewDistillOptions {
   std::filesystem::path model_config, model_weights;  // the trained model
   std::filesystem::path data;                          // diffscope-dataset output
   std::filesystem::path out_dir;                       // <name>.json and <name>.safetensors go here
-  std::string device = "auto";
+  DeviceChoice device;  // parsed where it enters (parse_device)
   uint64_t seed = 0;
   int64_t steps = 3000, batch = 64;
   double lr = 2e-3;

@@ -25,6 +25,22 @@ std::string metadata_field(const SafetensorsFile& file, const std::string& key) 
 
 }  // namespace
 
+std::string phase_name(TrainPhase phase) {
+  switch (phase) {
+    case TrainPhase::Autoencoder: return "autoencoder";
+    case TrainPhase::Unet: return "unet";
+    case TrainPhase::Decoder: return "decoder";
+  }
+  return "?";
+}
+
+TrainPhase phase_by_name(const std::string& name) {
+  for (TrainPhase phase : {TrainPhase::Autoencoder, TrainPhase::Unet, TrainPhase::Decoder}) {
+    if (name == phase_name(phase)) return phase;
+  }
+  throw Error("unknown training phase '" + name + "' (autoencoder, unet or decoder)");
+}
+
 void write_checkpoint(const std::filesystem::path& path, const ldm::LdmModel& model, const ldm::LdmModel& ema,
                       const AdamW& optimizer, const CheckpointState& state) {
   std::map<std::string, at::Tensor> tensors;
@@ -33,7 +49,7 @@ void write_checkpoint(const std::filesystem::path& path, const ldm::LdmModel& mo
   for (const auto& [name, tensor] : optimizer.state()) tensors.emplace("adam." + name, tensor.contiguous());
   write_safetensors(path, tensors,
                     {{"format", "diffscope-training-checkpoint"},
-                     {"phase", state.phase},
+                     {"phase", phase_name(state.phase)},
                      {"step", std::to_string(state.step)},
                      {"optimizer_steps", std::to_string(state.optimizer_steps)},
                      {"seconds", std::to_string(state.seconds)},
@@ -47,15 +63,16 @@ LoadedCheckpoint read_checkpoint(const std::filesystem::path& path) {
   }
   LoadedCheckpoint loaded;
   try {
-    loaded.state.phase = metadata_field(file, "phase");
+    loaded.state.phase = phase_by_name(metadata_field(file, "phase"));
+  } catch (const Error& e) {
+    throw Error(path.string() + ": " + e.what());
+  }
+  try {
     loaded.state.step = std::stoll(metadata_field(file, "step"));
     loaded.state.optimizer_steps = std::stoll(metadata_field(file, "optimizer_steps"));
     loaded.state.seconds = std::stod(metadata_field(file, "seconds"));
   } catch (const std::logic_error&) {
     throw Error(path.string() + ": the checkpoint's step counters are not numbers");
-  }
-  if (loaded.state.phase != "autoencoder" && loaded.state.phase != "unet" && loaded.state.phase != "decoder") {
-    throw Error(path.string() + ": unknown training phase '" + loaded.state.phase + "'");
   }
   const auto config_json = nlohmann::json::parse(metadata_field(file, "config"), nullptr, false);
   if (config_json.is_discarded()) throw Error(path.string() + ": the checkpoint's config is not JSON");

@@ -13,8 +13,16 @@
 
 namespace diffscope::training {
 
+// The trainer's phases, in order: the autoencoder; the text encoder and U-Net
+// on its latents; optionally the decoder alone, encoder frozen.
+enum class TrainPhase { Autoencoder, Unet, Decoder };
+// "autoencoder", "unet", "decoder": in checkpoints, progress lines and log.csv.
+std::string phase_name(TrainPhase phase);
+// Error for anything else.
+TrainPhase phase_by_name(const std::string& name);
+
 struct CheckpointState {
-  std::string phase = "autoencoder";  // or "unet"
+  TrainPhase phase = TrainPhase::Autoencoder;
   int64_t step = 0;                   // steps done in this phase
   int64_t optimizer_steps = 0;
   double seconds = 0;                 // training time so far, over all sessions

@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "core/common/image_range.h"
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
 #include "core/data/emoji_pairs.h"
@@ -22,7 +23,7 @@
 #include "core/training/progress.h"
 #include "core/training/sample_grid.h"
 #include "core/training/train_checkpoint.h"
-#include "core/training/training_captions.h"
+#include "core/data/pair_captions.h"
 
 namespace diffscope::training {
 namespace {
@@ -53,9 +54,9 @@ std::map<std::string, torch::Tensor> decoder_tensors(const LdmModel& model) {
 }
 
 // What the optimizer of a phase updates.
-std::map<std::string, torch::Tensor> optimized_tensors(const LdmModel& model, const std::string& phase) {
-  if (phase == "decoder") return decoder_tensors(model);
-  return phase_tensors(model, phase == "autoencoder");
+std::map<std::string, torch::Tensor> optimized_tensors(const LdmModel& model, TrainPhase phase) {
+  if (phase == TrainPhase::Decoder) return decoder_tensors(model);
+  return phase_tensors(model, phase == TrainPhase::Autoencoder);
 }
 
 void copy_tensors(const std::map<std::string, torch::Tensor>& from, std::map<std::string, torch::Tensor> to) {
@@ -90,7 +91,7 @@ class TrainingRun {
   void checkpoint();
   void write_autoencoder_samples(int64_t step);
   void write_unet_samples(int64_t step);
-  void report(const std::string& phase, int64_t step, int64_t total, double loss, double lr, double seconds);
+  void report(TrainPhase phase, int64_t step, int64_t total, double loss, double lr, double seconds);
   double elapsed() const { return seconds_before_ + std::chrono::duration<double>(Clock::now() - started_).count(); }
 
   TrainOptions options_;
@@ -169,7 +170,7 @@ void TrainingRun::start_from_autoencoder() {
   copy_tensors(model_->tensors(), ema_->tensors());
   model_->to(device_);
   ema_->to(device_);
-  state_ = CheckpointState{"unet", 0, 0, 0};
+  state_ = CheckpointState{TrainPhase::Unet, 0, 0, 0};
   optimizer_ = std::make_unique<AdamW>(phase_tensors(*model_, false));
   compute_latents();
   checkpoint();
@@ -177,20 +178,20 @@ void TrainingRun::start_from_autoencoder() {
 
 at::Generator TrainingRun::generator_for(int64_t step) const {
   // One stream per (seed, phase, step): a resumed run draws the same batches.
-  const uint64_t phase = state_.phase == "autoencoder" ? 1 : state_.phase == "unet" ? 2 : 3;
+  const uint64_t phase = static_cast<uint64_t>(state_.phase) + 1;  // 1, 2, 3 as ever: same batches
   return at::make_generator<at::CPUGeneratorImpl>(options_.seed * 1'000'003ULL + phase * 10'000'019ULL +
                                                   static_cast<uint64_t>(step));
 }
 
-void TrainingRun::report(const std::string& phase, int64_t step, int64_t total, double loss, double lr,
+void TrainingRun::report(TrainPhase phase, int64_t step, int64_t total, double loss, double lr,
                          double seconds) {
   const auto now = Clock::now();
   step_seconds_.add(std::chrono::duration<double>(now - last_step_).count());
   last_step_ = now;
   std::ofstream log(options_.out_dir / "log.csv", std::ios::app);
-  log << phase << ',' << step << ',' << loss << ',' << lr << ',' << seconds << '\n';
+  log << phase_name(phase) << ',' << step << ',' << loss << ',' << lr << ',' << seconds << '\n';
   if (progress_) {
-    progress_({phase, step, total, loss_.add(loss), step_seconds_.value()});
+    progress_({phase_name(phase), step, total, loss_.add(loss), step_seconds_.value()});
   } else {
     loss_.add(loss);
   }
@@ -257,7 +258,7 @@ void TrainingRun::finish_autoencoder() {
   copy_tensors(model_->tensors(), ema_->tensors());
   autoencoder_loss_ = loss_.value();
   loss_ = SmoothedValue{};
-  state_ = CheckpointState{"unet", 0, 0, elapsed()};
+  state_ = CheckpointState{TrainPhase::Unet, 0, 0, elapsed()};
   optimizer_ = std::make_unique<AdamW>(phase_tensors(*model_, false));
   checkpoint();
 }
@@ -331,7 +332,7 @@ void TrainingRun::train_unet() {
     optimizer_->step(lr);
     update_ema(state_.step);
     ++state_.step;
-    report("unet", state_.step, total, loss.item<double>(), lr, elapsed());
+    report(TrainPhase::Unet, state_.step, total, loss.item<double>(), lr, elapsed());
     if (options_.sample_every > 0 && state_.step % options_.sample_every == 0) write_unet_samples(state_.step);
     if (state_.step % options_.checkpoint_every == 0 || state_.step == total) checkpoint();
   }
@@ -339,7 +340,7 @@ void TrainingRun::train_unet() {
 
 void TrainingRun::start_decoder_phase() {
   loss_ = SmoothedValue{};
-  state_ = CheckpointState{"decoder", 0, 0, elapsed()};
+  state_ = CheckpointState{TrainPhase::Decoder, 0, 0, elapsed()};
   optimizer_ = std::make_unique<AdamW>(decoder_tensors(*model_));
   checkpoint();
 }
@@ -369,7 +370,7 @@ void TrainingRun::write_autoencoder_samples(int64_t step) {
   std::filesystem::create_directories(options_.out_dir / "samples");
   char name[64];
   // Named by phase: phase 3's grids must not replace phase 1's of the same step.
-  std::snprintf(name, sizeof name, "%s-%06lld.png", state_.phase == "decoder" ? "decoder" : "autoencoder",
+  std::snprintf(name, sizeof name, "%s-%06lld.png", state_.phase == TrainPhase::Decoder ? "decoder" : "autoencoder",
                 static_cast<long long>(step));
   write_png(options_.out_dir / "samples" / name, make_grid(both, 8));
 }
@@ -382,7 +383,7 @@ void TrainingRun::write_unet_samples(int64_t step) {
     const int64_t image = trained_[trained_.size() * static_cast<size_t>(k) / 16];
     Request request;
     request.prompt = styled_prompt(pairs_, image);
-    request.sampler = "euler";
+    request.sampler = SamplerId::Euler;
     request.steps = 20;
     request.seed = 1000 + k;
     request.width = request.height = static_cast<int>(model_->config.image_size);
@@ -419,17 +420,17 @@ TrainSummary TrainingRun::run() {
     }
   }
   try {
-    if (state_.phase == "autoencoder") {
+    if (state_.phase == TrainPhase::Autoencoder) {
       train_autoencoder();
       finish_autoencoder();
     }
-    if (state_.phase == "unet") {
+    if (state_.phase == TrainPhase::Unet) {
       train_unet();
       write_unet_samples(state_.step);
       unet_loss_ = loss_.value();
       if (options_.decoder_steps > 0) start_decoder_phase();
     }
-    if (state_.phase == "decoder") {
+    if (state_.phase == TrainPhase::Decoder) {
       train_decoder();
       write_autoencoder_samples(state_.step);
     }
@@ -445,8 +446,8 @@ TrainSummary TrainingRun::run() {
   ema_->save(summary.config_path, summary.weights_path);
   summary.seconds = elapsed();
   summary.autoencoder_loss = autoencoder_loss_;
-  summary.unet_loss = state_.phase == "decoder" ? unet_loss_ : loss_.value();
-  if (state_.phase == "decoder") summary.decoder_loss = loss_.value();
+  summary.unet_loss = state_.phase == TrainPhase::Decoder ? unet_loss_ : loss_.value();
+  if (state_.phase == TrainPhase::Decoder) summary.decoder_loss = loss_.value();
   return summary;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/common/cancel_token.h"
+#include "core/common/device_choice.h"
 #include "core/models/ldm/ldm_config.h"
 #include "core/training/progress.h"
 
@@ -20,7 +21,7 @@ namespace diffscope::training {
 struct TrainOptions {
   std::filesystem::path data;         // diffscope-dataset output
   std::filesystem::path out_dir;      // checkpoint, samples, log, final model
-  std::string device = "auto";
+  DeviceChoice device;  // parsed where it enters (parse_device)
   uint64_t seed = 0;
   int64_t autoencoder_steps = 3000, unet_steps = 15000;
   int64_t decoder_steps = 0;          // phase 3 (0: none); its batch is autoencoder_batch

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
     model = std::make_shared<ldm::LdmModel>(config);
   }
   LdmBundle bundle(model, c10::Device(c10::kCPU));
-  bundle.set_compute_type(default_compute_type(c10::Device(c10::kCPU)));
+  bundle.set_compute_type(resolve_precision(Precision::Auto, bundle.info(), c10::Device(c10::kCPU)));
   c10::InferenceMode inference;
   const at::Tensor context = at::cat({bundle.encode_prompt("grinning face"), bundle.encode_prompt("")});
   const at::Tensor latents = at::randn({2, model->config.latent_channels, 16, 16});
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
 
   Request request;
   request.prompt = "grinning face";
-  request.sampler = "euler";
+  request.sampler = SamplerId::Euler;
   request.steps = 30;
   request.cfg_scale = model->config.default_cfg_scale;
   // This VM's speed drifts by up to ~40 % over minutes (other guests on the

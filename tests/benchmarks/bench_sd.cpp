@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
   request.seed = 42;
   request.steps = 4;
   request.cfg_scale = 7.0;
-  request.sampler = "euler";
-  request.precision = "float32";
+  request.sampler = SamplerId::Euler;
+  request.precision = Precision::Float32;
   int size = 256, threads = 0;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];

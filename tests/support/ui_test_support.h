@@ -15,7 +15,7 @@ inline Request small_request(const std::string& prompt, int steps) {
   r.width = r.height = 16;
   r.cfg_scale = 1.0;
   r.seed = 7;
-  r.device = "cpu";
+  r.device = parse_device("cpu");
   return r;
 }
 

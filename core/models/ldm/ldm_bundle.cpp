@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "core/common/errors.h"
+#include "core/common/text.h"
 
 namespace diffscope {
 
@@ -38,6 +39,48 @@ std::unique_ptr<LdmBundle> LdmBundle::load(const std::filesystem::path& dir, con
 at::Tensor LdmBundle::encode_prompt(const std::string& prompt) {
   c10::InferenceMode inference;  // no autograd bookkeeping at all: less per-operator overhead
   return model_->text_encoder->forward(model_->tokenize({prompt}));
+}
+
+ModelInfo LdmBundle::describe(const ldm::LdmConfig& config) {
+  ModelInfo info;
+  info.kind = ModelKind::BuiltIn;
+  info.name = config.name;
+  info.family = "DiffScope LDM";
+  info.prediction = prediction_by_name(config.prediction);
+  info.prediction_source = "model config";
+  info.text.encoder = "word-level transformer";
+  info.text.context_dim = config.text.width;
+  info.text.max_tokens = config.text.max_tokens;
+  info.sizes = {int(config.image_size), int(config.image_size), 1, int(config.image_size)};
+  info.default_cfg = config.default_cfg_scale;
+  info.default_steps = 20;
+  info.schedule = config.schedule;  // a trained network only knows its own
+  const bool fast_preview = !config.preview_decoder.channels.empty();
+  info.preview = fast_preview ? PreviewMethod::PreviewDecoder : PreviewMethod::Exact;
+  info.preview_note = fast_preview ? "fast preview decoder" : "";
+  // bfloat16 was slower than float32 for this small model even with bf16
+  // instructions (docs/PERFORMANCE.md): opt-in only.
+  info.precisions.bfloat16 = true;
+  info.small_operators = true;
+  // Weights (a few million parameters, held with their working copies) and
+  // activations of a few MB per image at 64×64, scaling with the pixels.
+  info.memory.fixed_bytes = uint64_t(64) << 20;
+  info.memory.activation_elements_per_item_pixel = 256;
+  info.memory.history_bytes_per_item_pixel = 3 * (4 + 4 * 3);
+  return info;
+}
+
+std::vector<std::string> LdmBundle::prompt_warnings(const std::string& prompt) const {
+  std::vector<std::string> warnings;
+  const auto unknown = unknown_words(prompt);
+  if (!unknown.empty()) {
+    warnings.push_back("the model never saw these words, they carry no meaning for it: " + join(unknown, ", "));
+  }
+  if (prompt_is_cut(prompt)) {
+    warnings.push_back("the prompt is longer than the model reads; words after the first " +
+                       std::to_string(model_->tokenizer.max_words()) + " are ignored");
+  }
+  return warnings;
 }
 
 std::vector<std::string> LdmBundle::unknown_words(const std::string& prompt) const {
@@ -76,19 +119,6 @@ void LdmBundle::set_compute_type(at::ScalarType type) {
   if (model_->has_preview_decoder()) model_->preview_decoder->to(type);
   network_.set_compute_type(type);
   compute_type_ = type;
-}
-
-at::ScalarType default_compute_type(const c10::Device& device) {
-  if (const char* asked = std::getenv("DIFFSCOPE_PRECISION"); asked != nullptr && asked[0] != '\0') {
-    const std::string name = asked;
-    if (name == "float32") return at::kFloat;
-    if (name == "bfloat16") return at::kBFloat16;
-    throw Error("DIFFSCOPE_PRECISION must be float32 or bfloat16, not '" + name + "'");
-  }
-  // Measured on a 2-core AVX-512 BF16 VM, bfloat16 was slower than float32
-  // for this small model (docs/PERFORMANCE.md), so it is opt-in.
-  (void)device;
-  return at::kFloat;
 }
 
 }  // namespace diffscope

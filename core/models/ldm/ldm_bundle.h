@@ -34,17 +34,19 @@ class LdmBundle : public ModelBundle {
   static std::unique_ptr<LdmBundle> load(const std::filesystem::path& dir, const std::string& name,
                                          const c10::Device& device);
 
-  std::string name() const override { return model_->config.name; }
+  // What a model with this config is and can do (before loading it).
+  static ModelInfo describe(const ldm::LdmConfig& config);
+
+  ModelInfo info() const override { return describe(model_->config); }
   const NoiseSchedule& schedule() const override { return schedule_; }
   Network& network() override { return network_; }
-  double default_cfg_scale() const override { return model_->config.default_cfg_scale; }
   at::Tensor encode_prompt(const std::string& prompt) override;
+  // Unknown words and text past what the text encoder reads.
+  std::vector<std::string> prompt_warnings(const std::string& prompt) const override;
   std::vector<int64_t> latent_shape(int width, int height) const override;
   at::Tensor decode(const at::Tensor& latents) override;
   // The distilled preview decoder where the model has one, else the real decoder.
   at::Tensor preview(const at::Tensor& latents) override;
-  std::string preview_note() const override { return model_->has_preview_decoder() ? "fast preview decoder" : ""; }
-  bool small_operators() const override { return true; }
 
   // Runs the U-Net and the decoder in `type` (float32 or bfloat16); the
   // sampler, text encoder and encoder stay float32. bfloat16 halves the
@@ -65,9 +67,5 @@ class LdmBundle : public ModelBundle {
   LdmNetwork network_;
   at::ScalarType compute_type_ = at::kFloat;
 };
-
-// The compute type the pipeline picks on `device`: $DIFFSCOPE_PRECISION
-// ("float32" or "bfloat16") when set, else float32.
-at::ScalarType default_compute_type(const c10::Device& device);
 
 }  // namespace diffscope

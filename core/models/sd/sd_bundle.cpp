@@ -43,7 +43,84 @@ NoiseSchedule checkpoint_schedule(sd::WeightStore& store, bool has_buffer) {
   return NoiseSchedule::from_alphas_cumprod(std::move(values), worst < 1e-6 ? "scaled-linear" : "checkpoint");
 }
 
+// Elements of every tensor the checkpoint's files hold.
+uint64_t parameter_count(const sd::WeightStore& store) {
+  uint64_t count = 0;
+  for (const std::string& name : store.names_with_prefix("")) {
+    uint64_t elements = 1;
+    for (int64_t size : store.shape(name)) elements *= uint64_t(size);
+    count += elements;
+  }
+  return count;
+}
+
+// "v1-5-pruned-emaonly" for …/v1-5-pruned-emaonly.safetensors, the folder's
+// name for a diffusers folder (also when written with a trailing slash).
+std::string model_name(const fs::path& path) {
+  const fs::path named = path.filename().empty() ? path.parent_path() : path;
+  return named.filename().replace_extension().string();
+}
+
 }  // namespace
+
+ModelInfo SdBundle::describe(const fs::path& path) {
+  sd::WeightStore store(at::kFloat, c10::Device(c10::kCPU));
+  const sd::CheckpointInfo checkpoint = sd::open_checkpoint(path, store);
+  return describe(checkpoint, parameter_count(store));
+}
+
+ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t parameters) {
+  const bool sd2 = checkpoint.family == sd::Family::Sd2;
+  ModelInfo info;
+  info.kind = ModelKind::StableDiffusion;
+  info.name = model_name(checkpoint.path);
+  info.family = sd::family_name(checkpoint.family);
+  if (checkpoint.prediction) {
+    info.prediction = prediction_by_name(*checkpoint.prediction);
+    info.prediction_source = "scheduler_config.json";
+  } else if (!sd2) {
+    info.prediction_source = "SD 1.x default";
+  } else {
+    // SD 2.x 512-base and 768-v look alike: A1111's test decides on loading.
+    info.prediction_known = false;
+    info.prediction_source = "test forward pass";
+  }
+  info.text.encoder = sd2 ? "OpenCLIP ViT-H/14" : "CLIP ViT-L/14";
+  info.text.context_dim = checkpoint.context_dim;
+  info.text.max_tokens = 75;
+  info.text.chunked = true;
+  info.text.weighting_syntax = true;
+  info.text.clip_skip = true;
+  // The VAE's 8× and the U-Net's three halvings.
+  info.sizes = {64, 2048, 64, 512};
+  info.default_cfg = 7.0;  // A1111's default
+  info.default_steps = 20;
+  info.schedule = "scaled-linear";  // or the checkpoint's own buffer, read when it loads
+  info.preview = PreviewMethod::LatentProjection;
+  info.preview_note = "latent preview: approximate colours";
+  info.options = {true, true, true, true};
+  info.precisions = {true, true, true};
+  // The U-Net's activations at the latent size (~80 live maps of 320
+  // channels at its first level, plus one 256 MB attention slice) or, larger
+  // at big sizes, the VAE decoder's (~6 maps of 128 channels at full size,
+  // one image at a time); per step the app keeps two float32 latents and
+  // three small RGBA previews per image.
+  info.memory.parameters = parameters;
+  info.memory.activation_elements_per_item_pixel = 320.0 * 80.0 / 64.0;
+  info.memory.activation_fixed_bytes = uint64_t(256) << 20;
+  info.memory.decoder_elements_per_pixel = 128.0 * 6.0;
+  info.memory.history_bytes_per_item_pixel = (2.0 * 4 * 4 + 3.0 * 4 * 64) / 64.0;
+  return info;
+}
+
+ModelInfo SdBundle::info() const {
+  ModelInfo info = describe(info_, parameters_);
+  info.prediction = network_->prediction();
+  info.prediction_source = prediction_source_;
+  info.prediction_known = true;
+  info.schedule = schedule_.name();
+  return info;
+}
 
 at::Tensor SdNetwork::forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) {
   c10::InferenceMode guard;
@@ -73,7 +150,7 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   sd::WeightStore& store = *bundle->store_;
   bundle->info_ = sd::open_checkpoint(options.checkpoint, store);
   const sd::CheckpointInfo& info = bundle->info_;
-  bundle->name_ = fs::path(options.checkpoint).filename().replace_extension().string();
+  bundle->parameters_ = parameter_count(store);
   if (!options.vae.empty()) sd::open_vae_override(options.vae, store);
 
   const auto tokenizer_path = find_clip_tokenizer(options.checkpoint, options.tokenizer, info.family == sd::Family::Sd2);
@@ -124,8 +201,8 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   if (options.device.is_cpu()) bundle->vae_->drop_encoder(store);  // img2img only: rebuilt when needed
 
   Prediction prediction = Prediction::Epsilon;
-  if (options.prediction != "auto" && !options.prediction.empty()) {
-    prediction = prediction_by_name(options.prediction);
+  if (options.prediction) {
+    prediction = *options.prediction;
     bundle->prediction_source_ = "setting";
   } else if (info.prediction) {
     prediction = prediction_by_name(*info.prediction);

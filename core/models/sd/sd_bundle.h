@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,7 @@ struct SdLoadOptions {
   std::filesystem::path checkpoint;   // .safetensors file or diffusers folder
   std::filesystem::path vae;          // optional VAE override file
   std::string tokenizer;              // optional tokenizer file or folder
-  std::string prediction = "auto";    // "auto", "epsilon" or "v"
+  std::optional<Prediction> prediction;  // unset: scheduler_config.json, SD 1.x's ε, or A1111's test
   at::ScalarType compute_type = at::kFloat;
   c10::Device device{c10::kCPU};
   // Called as tensors are read (bytes done, bytes in all); may throw Cancelled.
@@ -52,16 +53,21 @@ class SdBundle : public ModelBundle {
   static std::unique_ptr<SdBundle> load(const SdLoadOptions& options);
   ~SdBundle() override;
 
-  std::string name() const override { return name_; }
+  // What the checkpoint at `path` is and can do, from its tensor table and
+  // configs (nothing is read but headers); Error for files it cannot use.
+  static ModelInfo describe(const std::filesystem::path& path);
+  // The same from what opening it found; `parameters`: its tensors' elements.
+  static ModelInfo describe(const sd::CheckpointInfo& checkpoint, uint64_t parameters);
+
+  // With the prediction type as loading decided it and the schedule it runs.
+  ModelInfo info() const override;
   const NoiseSchedule& schedule() const override { return schedule_; }
   Network& network() override { return *network_; }
-  double default_cfg_scale() const override { return 7.0; }
   at::Tensor encode_prompt(const std::string& prompt) override;
   at::Tensor pad_conditioning(const at::Tensor& conditioning, int64_t tokens) override;
   std::vector<int64_t> latent_shape(int width, int height) const override;
   at::Tensor decode(const at::Tensor& latents) override;
   at::Tensor preview(const at::Tensor& latents) override;
-  std::string preview_note() const override { return "latent preview: approximate colours"; }
   at::Tensor encode_image(const at::Tensor& images) override;
 
   // What loading read: every tensor of the files was taken by a network or
@@ -72,8 +78,8 @@ class SdBundle : public ModelBundle {
   const LoadReport& load_report() const { return load_report_; }
 
   // Also re-encodes the empty chunk that pads shorter prompts.
-  void set_clip_skip(int clip_skip);
-  const sd::CheckpointInfo& info() const { return info_; }
+  void set_clip_skip(int clip_skip) override;
+  const sd::CheckpointInfo& checkpoint() const { return info_; }
   Prediction prediction() const { return network_->prediction(); }
   // Where the prediction type came from: "setting", "scheduler_config.json",
   // "SD 1.x default" or "test forward pass".
@@ -88,8 +94,8 @@ class SdBundle : public ModelBundle {
  private:
   SdBundle() = default;
 
-  std::string name_;
   sd::CheckpointInfo info_;
+  uint64_t parameters_ = 0;
   std::unique_ptr<sd::WeightStore> store_;  // the mapped files, for parts built on demand
   std::unique_ptr<ClipTokenizer> tokenizer_;
   std::unique_ptr<sd::ClipTextEncoder> text_encoder_;

@@ -78,11 +78,6 @@ void open_diffusers(const fs::path& folder, WeightStore& store, CheckpointInfo& 
 
 std::string family_name(Family family) { return family == Family::Sd1 ? "SD 1.x" : "SD 2.x"; }
 
-bool looks_like_checkpoint_path(const std::string& model) {
-  return model.find('/') != std::string::npos || model.find('\\') != std::string::npos ||
-         lower(fs::path(model).extension().string()) == ".safetensors" || lower(fs::path(model).extension().string()) == ".ckpt";
-}
-
 const std::vector<std::string>& checkpoint_buffer_names() {
   static const std::vector<std::string> names = {
       "betas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod", "sqrt_one_minus_alphas_cumprod",

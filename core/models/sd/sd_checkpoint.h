@@ -30,9 +30,6 @@ struct CheckpointInfo {
   std::filesystem::path path;      // the file or folder
 };
 
-// True for paths that name a checkpoint rather than an installed model name.
-bool looks_like_checkpoint_path(const std::string& model);
-
 // Opens the files (memory-mapped) into `store` and detects the family.
 CheckpointInfo open_checkpoint(const std::filesystem::path& path, WeightStore& store);
 

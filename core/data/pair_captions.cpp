@@ -1,6 +1,6 @@
-#include "core/training/training_captions.h"
+#include "core/data/pair_captions.h"
 
-namespace diffscope::training {
+namespace diffscope {
 
 std::string training_caption(const EmojiPairs& pairs, int64_t index, double u) {
   const auto i = static_cast<size_t>(index);
@@ -18,4 +18,4 @@ std::string styled_prompt(const EmojiPairs& pairs, int64_t index) {
   return prompt;
 }
 
-}  // namespace diffscope::training
+}  // namespace diffscope

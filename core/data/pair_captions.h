@@ -7,7 +7,7 @@
 
 #include "core/data/emoji_pairs.h"
 
-namespace diffscope::training {
+namespace diffscope {
 
 constexpr double kCaptionDropout = 0.10;
 
@@ -18,4 +18,4 @@ std::string training_caption(const EmojiPairs& pairs, int64_t index, double u);
 // The prompt that names emoji i in its own style: "name, style".
 std::string styled_prompt(const EmojiPairs& pairs, int64_t index);
 
-}  // namespace diffscope::training
+}  // namespace diffscope

@@ -1,0 +1,20 @@
+#pragma once
+// What the system and this process say about memory (Linux /proc), and how
+// DiffScope writes byte counts.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace diffscope {
+
+// MemAvailable from /proc/meminfo; nullopt where the system does not say.
+std::optional<uint64_t> available_memory_bytes();
+
+// This process's resident memory now and at its peak (VmRSS, VmHWM), 0 where unknown.
+uint64_t resident_bytes();
+uint64_t peak_resident_bytes();
+
+// "1.2 GB", "350 MB".
+std::string format_bytes(uint64_t bytes);
+
+}  // namespace diffscope

@@ -1,0 +1,19 @@
+#pragma once
+// The limits of a request that do not depend on the model, in one place: the
+// engine checks them (Pipeline::plan), the CLI's options and the app's
+// widgets take their ranges from here. Sizes come from the model (ModelInfo::sizes).
+#include <cstdint>
+
+namespace diffscope::limits {
+
+inline constexpr int kMinBatch = 1, kMaxBatch = 64;
+inline constexpr int kMinSteps = 1, kMaxSteps = 1000;
+inline constexpr double kMinCfg = 0.0, kMaxCfg = 100.0;
+inline constexpr double kMinEta = 0.0, kMaxEta = 10.0;
+inline constexpr int kMinClipSkip = 1, kMaxClipSkip = 12;
+// img2img strength: how much of the chain runs (the engine needs at least one step).
+inline constexpr double kMinStrength = 0.01, kMaxStrength = 1.0;
+// Any side outside this is refused before a model is asked (CLI input checks).
+inline constexpr int kMaxImageSide = 4096;
+
+}  // namespace diffscope::limits
