@@ -35,8 +35,8 @@ TEST(About, NamesEveryLicenceOfTheCopyrightFile) {
 
 TEST(About, CreditsTheArtTheWeightsCameFrom) {
   const QString about = diffscope::ui::about_html();
-  for (const char* credit : {"EmojiOne", "Ranks.com", "Noto Color Emoji", "Google", "ruby-gemojione",
-                             "fonts-noto-color-emoji"}) {
+  for (const char* credit :
+       {"EmojiOne", "Ranks.com", "Noto Color Emoji", "Google", "ruby-gemojione", "fonts-noto-color-emoji"}) {
     EXPECT_TRUE(about.contains(credit)) << credit;
   }
 }

@@ -8,15 +8,13 @@
 using namespace diffscope;
 
 TEST(CaptionMatch, WordsAreLowerCasedAndSingular) {
-  EXPECT_EQ(caption_words("Grinning Cats, 100 points!"),
-            (std::vector<std::string>{"grinning", "cat", "100", "point"}));
+  EXPECT_EQ(caption_words("Grinning Cats, 100 points!"), (std::vector<std::string>{"grinning", "cat", "100", "point"}));
   EXPECT_EQ(prompt_keywords("a photo of THE red apple and a red car"),
             (std::vector<std::string>{"red", "apple", "car"}));
 }
 
 TEST(CaptionMatch, PicksCaptionsWithTheMostKeywords) {
-  const std::vector<std::string> captions = {"red apple, fruit", "green apple, fruit", "red car, vehicle",
-                                             "banana"};
+  const std::vector<std::string> captions = {"red apple, fruit", "green apple, fruit", "red car, vehicle", "banana"};
   EXPECT_EQ(match_captions(captions, "red apple"), (std::vector<int64_t>{0}));
   EXPECT_EQ(match_captions(captions, "apples"), (std::vector<int64_t>{0, 1}));
   EXPECT_EQ(match_captions(captions, ""), (std::vector<int64_t>{0, 1, 2, 3}));

@@ -20,10 +20,10 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, GenerateWritesAPngWithParametersAndSteps) {
   std::string out;
   const auto png = dir / "cat.png";
-  ASSERT_EQ(run_command(cli("generate -p cat -s 5 --seed 3 --save-steps " + (dir / "steps").string() + " -o " +
-                            png.string()),
-                        &out),
-            0)
+  ASSERT_EQ(
+      run_command(cli("generate -p cat -s 5 --seed 3 --save-steps " + (dir / "steps").string() + " -o " + png.string()),
+                  &out),
+      0)
       << out;
   EXPECT_NE(out.find("step 5/5"), std::string::npos) << out;
   const auto text = read_png_text(png);
@@ -63,9 +63,8 @@ TEST_F(Cli, ListsSamplersAndInspectsFiles) {
 TEST_F(Cli, ForwardNoisesAnImage) {
   std::string out;
   write_png(dir / "in.png", at::full({8, 8, 3}, 200, at::kByte));
-  ASSERT_EQ(run_command(cli("forward -i " + (dir / "in.png").string() + " -t 999 -o " + (dir / "out.png").string()),
-                        &out),
-            0)
+  ASSERT_EQ(
+      run_command(cli("forward -i " + (dir / "in.png").string() + " -t 999 -o " + (dir / "out.png").string()), &out), 0)
       << out;
   EXPECT_NE(out.find("alpha_bar="), std::string::npos);
   // At t = 999 almost nothing of the flat image is left: the result is noise.

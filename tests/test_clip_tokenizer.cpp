@@ -14,9 +14,10 @@ namespace {
 
 // The reference vocabulary lives in ../shared and may not be copied into the
 // project: without it these tests skip and say why.
-#define REQUIRE_VOCABULARY()                                                                     \
-  if (support::clip_vocabulary().empty()) GTEST_SKIP() << "../shared/data/clip is not here: " \
-                                                          "the CLIP vocabulary tests need it"
+#define REQUIRE_VOCABULARY()                          \
+  if (support::clip_vocabulary().empty())             \
+  GTEST_SKIP() << "../shared/data/clip is not here: " \
+                  "the CLIP vocabulary tests need it"
 
 const ClipTokenizer& openai() {
   static const ClipTokenizer tokenizer = ClipTokenizer::from_openai_merges(support::clip_vocabulary());
@@ -78,9 +79,12 @@ TEST(ClipTokenizer, HuggingFaceFilesGiveTheSameIds) {
 TEST(ClipTokenizer, CleansTextAsClipDoes) {
   EXPECT_EQ(ClipTokenizer::clean_text("  A   Red\t\tFox\n"), "a red fox");
   EXPECT_EQ(ClipTokenizer::clean_text("salt &amp;amp; pepper &#39;x&#x27;"), "salt & pepper 'x'");
-  EXPECT_EQ(ClipTokenizer::clean_text("Cafe\xCC\x81"), "caf\xC3\xA9");  // NFC: e + combining acute → é
-  EXPECT_EQ(ClipTokenizer::clean_text("\xE2\x85\xAB"), "\xE2\x85\xBB");    // Ⅻ → ⅻ
-  EXPECT_EQ(ClipTokenizer::clean_text("a\xC2\xA0" "b\xE3\x80\x80" "c"), "a b c");
+  EXPECT_EQ(ClipTokenizer::clean_text("Cafe\xCC\x81"), "caf\xC3\xA9");   // NFC: e + combining acute → é
+  EXPECT_EQ(ClipTokenizer::clean_text("\xE2\x85\xAB"), "\xE2\x85\xBB");  // Ⅻ → ⅻ
+  EXPECT_EQ(ClipTokenizer::clean_text("a\xC2\xA0"
+                                      "b\xE3\x80\x80"
+                                      "c"),
+            "a b c");
 }
 
 TEST(ClipTokenizer, RefusesFilesThatAreNotAVocabulary) {

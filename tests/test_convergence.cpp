@@ -24,9 +24,7 @@ std::vector<double> levels(int steps) {
   return sigmas;
 }
 
-at::Tensor start() {
-  return at::linspace(-3, 3, 16, at::kDouble).reshape({1, 1, 4, 4}) * kSigmaMax;
-}
+at::Tensor start() { return at::linspace(-3, 3, 16, at::kDouble).reshape({1, 1, 4, 4}) * kSigmaMax; }
 
 double error_after(const std::string& sampler, int steps) {
   support::GaussianDenoiser denoiser(kMean, kStd);

@@ -60,8 +60,8 @@ TEST(EmojiCatalog, RealCatalogueHasSkinTonesAsSeparateEmojiAndUniqueKeys) {
 }
 
 TEST(EmojiCatalog, CaptionsCleanKeywordsAndEndWithTheStyle) {
-  const auto keywords = clean_keywords({"Face", "Grin", "grin", "poop", "happy", "", "grinning face", "shitface", "glass"},
-                                       "grinning face");
+  const auto keywords = clean_keywords(
+      {"Face", "Grin", "grin", "poop", "happy", "", "grinning face", "shitface", "glass"}, "grinning face");
   EXPECT_EQ(keywords, (std::vector<std::string>{"grin", "happy", "glass"}));
   EXPECT_EQ(pair_caption("Grinning Face", {"grin", "happy"}, "noto"), "grinning face, grin, happy, noto");
 }

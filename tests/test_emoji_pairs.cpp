@@ -112,7 +112,7 @@ TEST_F(EmojiPairsTest, SavesAndLoadsAndRejectsDamage) {
 
 TEST(NotoRenderer, RefusesWhatTheFontCannotDrawAsOneGlyph) {
   const dataset::NotoRenderer noto;
-  EXPECT_FALSE(noto.render(U"\u00e9").defined());             // not an emoji
-  EXPECT_TRUE(noto.render(U"\U0001F431").defined());          // cat face
+  EXPECT_FALSE(noto.render(U"\u00e9").defined());     // not an emoji
+  EXPECT_TRUE(noto.render(U"\U0001F431").defined());  // cat face
   EXPECT_THROW({ dataset::NotoRenderer("/nonexistent/font.ttf"); }, Error);
 }

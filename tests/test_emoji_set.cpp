@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "core/common/image_range.h"
 #include "core/common/errors.h"
+#include "core/common/image_range.h"
 #include "tests/support/test_support.h"
 
 using namespace diffscope;

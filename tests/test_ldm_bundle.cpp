@@ -46,8 +46,7 @@ TEST(LdmBundle, ShapesAndErrors) {
   EXPECT_EQ(out.sizes(), (std::vector<int64_t>{3, 4, 8, 8}));
   CancelToken cancelled;
   cancelled.cancel();
-  EXPECT_THROW(bundle.network().forward(at::randn({1, 4, 8, 8}), 1.0, bundle.encode_prompt("x"), cancelled),
-               Cancelled);
+  EXPECT_THROW(bundle.network().forward(at::randn({1, 4, 8, 8}), 1.0, bundle.encode_prompt("x"), cancelled), Cancelled);
 }
 
 TEST(LdmBundle, RunsThroughThePipelineFromAModelsFolder) {

@@ -91,8 +91,7 @@ TEST(LdmLayers, CrossAttentionBuiltInInferenceModeStillWorks) {
   Attention attention(32, 16, 4);
   const torch::Tensor x = torch::randn({2, 9, 32}), context = torch::randn({2, 5, 16});
   for (int call = 0; call < 2; ++call) {
-    EXPECT_TRUE(
-        torch::allclose(attention->forward(x, context), plain_attention(attention, x, context, 4), 1e-5, 1e-5));
+    EXPECT_TRUE(torch::allclose(attention->forward(x, context), plain_attention(attention, x, context, 4), 1e-5, 1e-5));
   }
 }
 

@@ -20,9 +20,7 @@ LdmModel tiny_model(uint64_t seed = 7) {
   return LdmModel(support::tiny_ldm_config({"red apple", "green pear, noto"}));
 }
 
-void save(const LdmModel& model, const support::TempDir& dir) {
-  model.save(dir / "m.json", dir / "m.safetensors");
-}
+void save(const LdmModel& model, const support::TempDir& dir) { model.save(dir / "m.json", dir / "m.safetensors"); }
 
 }  // namespace
 

@@ -56,7 +56,7 @@ TEST(MemoryEstimate, OracleSetIsCounted) {
 TEST(MemoryEstimate, LatentModelsAreSmallButStillCounted) {
   Request r;  // the built-in latent model
   const MemoryEstimate e = estimate_run_memory(r, true);
-  EXPECT_GT(e.weights, 30u << 20);   // ~8M float parameters
+  EXPECT_GT(e.weights, 30u << 20);  // ~8M float parameters
   EXPECT_LT(e.total(), 512u << 20);
   Request bigger = r;
   bigger.batch = 8;

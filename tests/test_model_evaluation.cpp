@@ -54,7 +54,8 @@ TEST(ModelEvaluation, WholeEvaluationOfATinyModel) {
   options.sampling.steps = 3;
   options.sampling.sampler = SamplerId::Euler;
   int calls = 0;
-  const EvaluationReport report = evaluate_model(bundle, pairs, options, [&](const std::string&, int, int) { ++calls; });
+  const EvaluationReport report =
+      evaluate_model(bundle, pairs, options, [&](const std::string&, int, int) { ++calls; });
   EXPECT_EQ(report.held_out_images, 4);
   EXPECT_EQ(report.fidelity_runs.size(), 6u);
   EXPECT_EQ(report.held_out_runs.size(), 4u);

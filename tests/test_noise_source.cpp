@@ -1,5 +1,5 @@
-#include "core/sampling/noise_source.h"
 #include "core/common/errors.h"
+#include "core/sampling/noise_source.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -3,8 +3,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
-#include "core/common/image_range.h"
 #include "core/common/errors.h"
+#include "core/common/image_range.h"
 #include "core/data/emoji_set.h"
 #include "core/sampling/network_denoiser.h"
 #include "core/sampling/sampler.h"

@@ -103,8 +103,7 @@ TEST(ParametersParse, ReadsAutomatic1111Text) {
 }
 
 TEST(ParametersParse, WarnsAboutValuesItCannotUse) {
-  const ParsedParameters parsed =
-      parse_parameters("x\nSteps: many, Sampler: UniPC, CFG scale: 3, Seed: 5, Size: big");
+  const ParsedParameters parsed = parse_parameters("x\nSteps: many, Sampler: UniPC, CFG scale: 3, Seed: 5, Size: big");
   EXPECT_EQ(parsed.warnings.size(), 3u);  // Steps, Sampler, Size
   EXPECT_EQ(parsed.request.steps, Request{}.steps);
   EXPECT_EQ(parsed.request.sampler, Request{}.sampler);

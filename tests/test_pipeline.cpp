@@ -86,7 +86,12 @@ TEST_F(PipelineTest, CancelStopsWithinAStep) {
   request.steps = 50;
   CancelToken cancel;
   int events = 0;
-  EXPECT_THROW(pipeline.run(request, [&](const StepEvent&) { if (++events == 3) cancel.cancel(); }, cancel),
+  EXPECT_THROW(pipeline.run(
+                   request,
+                   [&](const StepEvent&) {
+                     if (++events == 3) cancel.cancel();
+                   },
+                   cancel),
                Cancelled);
   EXPECT_EQ(events, 3);
 }

@@ -43,7 +43,7 @@ TEST(PngImage, RoundTripsPixelsAndText) {
   const at::Tensor image = at::randint(0, 256, {5, 7, 3}, at::kByte);
   const std::map<std::string, std::string> text = {
       {"parameters", "a cat, sitting\nSteps: 20, Seed: 1"},  // Latin-1: tEXt
-      {"Comment", "猫 — ünïcödé"},                            // not Latin-1: iTXt
+      {"Comment", "猫 — ünïcödé"},                           // not Latin-1: iTXt
   };
   write_png(dir / "a.png", image, text);
   EXPECT_TRUE(at::equal(read_png_rgb(dir / "a.png"), image));
@@ -76,7 +76,11 @@ TEST(PngImage, ReadsGreyAlphaAndCompressedText) {
 
 TEST(PngImage, BadFilesAndArgumentsAreErrors) {
   support::TempDir dir;
-  { std::FILE* f = std::fopen((dir / "bad.png").c_str(), "wb"); std::fputs("not a png", f); std::fclose(f); }
+  {
+    std::FILE* f = std::fopen((dir / "bad.png").c_str(), "wb");
+    std::fputs("not a png", f);
+    std::fclose(f);
+  }
   EXPECT_THROW(read_png_rgb(dir / "bad.png"), Error);
   EXPECT_THROW(read_png_text(dir / "bad.png"), Error);
   EXPECT_THROW(read_png_rgb(dir / "missing.png"), Error);

@@ -25,8 +25,9 @@ void expect_parts(const std::string& prompt, const std::vector<std::pair<std::st
 
 const ClipTokenizer* vocabulary() {
   static const std::unique_ptr<ClipTokenizer> tokenizer =
-      support::clip_vocabulary().empty() ? nullptr
-                                         : std::make_unique<ClipTokenizer>(ClipTokenizer::from_openai_merges(support::clip_vocabulary()));
+      support::clip_vocabulary().empty()
+          ? nullptr
+          : std::make_unique<ClipTokenizer>(ClipTokenizer::from_openai_merges(support::clip_vocabulary()));
   return tokenizer.get();
 }
 
@@ -41,8 +42,15 @@ TEST(PromptEmphasis, ParsesAutomatic1111Syntax) {
   expect_parts("(unnecessary)(parens)", {{"unnecessaryparens", 1.1}});
   expect_parts("a (((house:1.3)) [on] a (hill:0.5), sun, (((sky))).",
                // The first "(" is never closed: it emphasises everything after it.
-               {{"a ", 1.0}, {"house", 1.5730000000000004}, {" ", 1.1}, {"on", 1.0}, {" a ", 1.1},
-                {"hill", 0.55}, {", sun, ", 1.1}, {"sky", 1.4641000000000006}, {".", 1.1}});
+               {{"a ", 1.0},
+                {"house", 1.5730000000000004},
+                {" ", 1.1},
+                {"on", 1.0},
+                {" a ", 1.1},
+                {"hill", 0.55},
+                {", sun, ", 1.1},
+                {"sky", 1.4641000000000006},
+                {".", 1.1}});
   expect_parts("[[blurry]]", {{"blurry", 1.0 / 1.21}});
   expect_parts("", {{"", 1.0}});
   expect_parts("a: b", {{"a: b", 1.0}});

@@ -58,8 +58,9 @@ TEST(RunController, CancelStopsWithinOneStep) {
   RunController controller;
   std::atomic<int> worker_steps{0};
   // Counted on the worker thread itself, as the steps are computed.
-  QObject::connect(controller.worker(), &GenerationWorker::stepReady, controller.worker(),
-                   [&](quint64, const StepFrame&) { ++worker_steps; }, Qt::DirectConnection);
+  QObject::connect(
+      controller.worker(), &GenerationWorker::stepReady, controller.worker(),
+      [&](quint64, const StepFrame&) { ++worker_steps; }, Qt::DirectConnection);
   QSignalSpy steps(&controller, &RunController::step);
   QSignalSpy cancelled(&controller, &RunController::cancelled);
   QSignalSpy finished(&controller, &RunController::finished);
@@ -133,6 +134,7 @@ TEST(RunController, ShutdownMidRunReturnsPromptly) {
 }
 
 TEST(TorchErrors, NameCudaOutOfMemory) {
-  EXPECT_TRUE(describe_torch_error("CUDA out of memory. Tried to allocate 2.00 GiB\nstack").startsWith("The GPU ran out"));
+  EXPECT_TRUE(
+      describe_torch_error("CUDA out of memory. Tried to allocate 2.00 GiB\nstack").startsWith("The GPU ran out"));
   EXPECT_EQ(describe_torch_error("shape mismatch\nat foo.cpp"), "LibTorch error: shape mismatch");
 }

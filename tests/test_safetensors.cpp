@@ -94,9 +94,10 @@ TEST(Safetensors, MalformedFilesGiveClearErrors) {
   expect_error(dir / "huge", "exceeds");
   write_raw(dir / "cut_header", ok, 0, ok.size() + 100);
   expect_error(dir / "cut_header", "truncated");
-  write_raw(dir / "overlap",
-            R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
-            12);
+  write_raw(
+      dir / "overlap",
+      R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
+      12);
   expect_error(dir / "overlap", "overlap");
   write_raw(dir / "range", R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}})", 8);
   expect_error(dir / "range", "outside");

@@ -14,10 +14,10 @@ TEST(SampleGrid, PlacesImagesRowByRowWithWhiteGaps) {
   const at::Tensor grid = training::make_grid(images, 2, 1);
   ASSERT_EQ(grid.sizes(), (std::vector<int64_t>{3 * 4 + 2, 2 * 6 + 1, 3}));
   EXPECT_EQ(grid[0][0][0].item<int>(), 10);
-  EXPECT_EQ(grid[0][7][0].item<int>(), 20);   // second column starts after width 6 + gap 1
-  EXPECT_EQ(grid[5][0][0].item<int>(), 30);   // second row starts after height 4 + gap 1
-  EXPECT_EQ(grid[10][7][0].item<int>(), 255); // cell 6 is empty: white
-  EXPECT_EQ(grid[4][0][0].item<int>(), 255);  // the gap row
+  EXPECT_EQ(grid[0][7][0].item<int>(), 20);    // second column starts after width 6 + gap 1
+  EXPECT_EQ(grid[5][0][0].item<int>(), 30);    // second row starts after height 4 + gap 1
+  EXPECT_EQ(grid[10][7][0].item<int>(), 255);  // cell 6 is empty: white
+  EXPECT_EQ(grid[4][0][0].item<int>(), 255);   // the gap row
 }
 
 TEST(SampleGrid, RefusesWrongShapes) {

@@ -25,8 +25,9 @@ struct Fixture {
 at::Tensor run(const SamplerInfo& sampler, Fixture& f, int steps, int64_t seed, std::vector<StepEvent>* events,
                int cancel_at = -1) {
   NoiseSource noise(seed, 3);
-  SampleRun run{f.denoiser, make_sigmas(f.schedule, steps, spacing_by_name(sampler.default_spacing)), &noise,
-                nullptr, f.cancel, {}};
+  SampleRun run{f.denoiser, make_sigmas(f.schedule, steps, spacing_by_name(sampler.default_spacing)),
+                &noise,     nullptr,
+                f.cancel,   {}};
   run.on_step = [&](const StepEvent& e) {
     if (events) events->push_back(e);
     if (e.index == cancel_at) f.cancel.cancel();

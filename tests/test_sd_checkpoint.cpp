@@ -28,9 +28,11 @@ class SdCheckpointTest : public ::testing::Test {
       why_ = "../shared/data/clip is not here (the CLIP vocabulary)";
       return;
     }
-    for (const auto& [name, args] : std::vector<std::pair<std::string, std::string>>{
-             {"sd1.safetensors", "--family sd1"}, {"sd2.safetensors", "--family sd2"}, {"sd1-diffusers", "--diffusers"},
-             {"sd2-diffusers", "--family sd2 --diffusers"}}) {
+    for (const auto& [name, args] :
+         std::vector<std::pair<std::string, std::string>>{{"sd1.safetensors", "--family sd1"},
+                                                          {"sd2.safetensors", "--family sd2"},
+                                                          {"sd1-diffusers", "--diffusers"},
+                                                          {"sd2-diffusers", "--family sd2 --diffusers"}}) {
       if (!support::make_tiny_sd(*dir_ / name, args, &why_)) return;
     }
   }
@@ -84,7 +86,7 @@ TEST_F(SdCheckpointTest, Sd1SingleFileUsesEveryTensorOnce) {
   EXPECT_EQ(bundle->load_report().skipped, 12u);  // 11 schedule buffers besides alphas_cumprod, position_ids
   EXPECT_EQ(bundle->prediction(), Prediction::Epsilon);
   EXPECT_EQ(bundle->prediction_source(), "SD 1.x default");
-  EXPECT_FALSE(bundle->info().small_operators);  // keeps every CPU thread in the app
+  EXPECT_FALSE(bundle->info().small_operators);           // keeps every CPU thread in the app
   EXPECT_EQ(bundle->schedule().name(), "scaled-linear");  // the checkpoint's alphas_cumprod, recognised
   EXPECT_EQ(bundle->latent_shape(64, 32), (std::vector<int64_t>{4, 16, 32}));
   EXPECT_THROW(bundle->latent_shape(30, 32), Error);
@@ -136,7 +138,8 @@ TEST_F(SdCheckpointTest, Sd2DiffusersFolderReadsItsTextConfigAndScheduler) {
 TEST_F(SdCheckpointTest, MissingMisshapedOrForeignTensorsAreNamed) {
   const std::string missing = load_error("--drop model.diffusion_model.output_blocks.1.0.out_layers.3.weight");
   EXPECT_NE(missing.find("model.diffusion_model.output_blocks.1.0.out_layers.3.weight"), std::string::npos) << missing;
-  const std::string shape = load_error("--reshape model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn1.to_v.weight");
+  const std::string shape =
+      load_error("--reshape model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn1.to_v.weight");
   EXPECT_NE(shape.find("input_blocks.1.1.transformer_blocks.0.attn1.to_v.weight"), std::string::npos) << shape;
   EXPECT_NE(shape.find("[128, 64]"), std::string::npos) << shape;  // what it has …
   EXPECT_NE(shape.find("[64, 64]"), std::string::npos) << shape;   // … and what the model needs
@@ -218,7 +221,7 @@ TEST_F(SdCheckpointTest, ClipSkipConditionsOnAnEarlierLayer) {
   const at::Tensor earlier = bundle->encode_prompt("a lovely cat");
   EXPECT_EQ(earlier.sizes(), last.sizes());
   EXPECT_FALSE(at::allclose(earlier, last));
-  EXPECT_THROW(bundle->set_clip_skip(3), Error);  // the tiny text encoder has 2 layers
+  EXPECT_THROW(bundle->set_clip_skip(3), Error);                           // the tiny text encoder has 2 layers
   EXPECT_TRUE(at::equal(bundle->encode_prompt("a lovely cat"), earlier));  // still Clip skip 2
 }
 

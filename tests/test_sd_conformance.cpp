@@ -38,9 +38,9 @@ fs::path random_sd15(std::string* why) {
   fs::create_directories(dir);
   const fs::path partial = dir / "sd15_random_f16.safetensors.partial";
   std::string output;
-  const int status = support::run_command("/usr/bin/python3 '" + (shared / "tools" / "make_random_sd15.py").string() +
-                                              "' '" + partial.string() + "'",
-                                          &output);
+  const int status = support::run_command(
+      "/usr/bin/python3 '" + (shared / "tools" / "make_random_sd15.py").string() + "' '" + partial.string() + "'",
+      &output);
   if (status != 0 || fs::file_size(partial, error) != kCheckpointBytes) {
     *why = "make_random_sd15.py failed: " + output;
     return {};
@@ -105,7 +105,8 @@ TEST_F(SdConformance, ReproducesStableDiffusionCppInFloat32) {
   // Every tensor of the file is used once: by a network, or skipped as a
   // known non-weight (11 schedule buffers, 2 EMA counters, position_ids).
   const auto& bundle = static_cast<SdBundle&>(pipeline.prepare(request));
-  EXPECT_EQ(bundle.load_report().taken + bundle.load_report().skipped, SafetensorsFile::open(checkpoint_).entries().size());
+  EXPECT_EQ(bundle.load_report().taken + bundle.load_report().skipped,
+            SafetensorsFile::open(checkpoint_).entries().size());
   EXPECT_EQ(bundle.load_report().skipped, 14u);
   EXPECT_EQ(bundle.checkpoint().family, sd::Family::Sd1);
 }

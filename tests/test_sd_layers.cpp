@@ -14,7 +14,8 @@ using namespace diffscope::sd;
 namespace {
 
 at::Tensor plain_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask = {}) {
-  at::Tensor scores = at::matmul(q.to(at::kDouble), k.to(at::kDouble).transpose(-1, -2)) / std::sqrt(double(q.size(-1)));
+  at::Tensor scores =
+      at::matmul(q.to(at::kDouble), k.to(at::kDouble).transpose(-1, -2)) / std::sqrt(double(q.size(-1)));
   if (mask.defined()) scores = scores + mask.to(at::kDouble);
   return at::matmul(at::softmax(scores, -1), v.to(at::kDouble)).to(at::kFloat);
 }

@@ -30,7 +30,7 @@ TEST(TensorImage, ChannelTilesUseADivergingMapPerChannel) {
   const QImage out = channel_tiles(latents);
   EXPECT_EQ(out.size(), QSize(2 * 2 + 2, 2 * 2 + 2));  // 2×2 grid of 2×2 tiles
   EXPECT_EQ(out.pixelColor(0, 0), QColor(255, 0, 0));
-  EXPECT_EQ(out.pixelColor(1, 1), QColor(Qt::white));        // zero
+  EXPECT_EQ(out.pixelColor(1, 1), QColor(Qt::white));          // zero
   EXPECT_EQ(out.pixelColor(4 + 1, 4 + 1), QColor(0, 0, 255));  // tile 3 at (4, 4)
 }
 

@@ -142,8 +142,7 @@ TEST_F(TrainerTest, NewDenoiserOnAnotherModelsAutoencoder) {
   EXPECT_EQ(phases, std::vector<std::string>(6, "unet"));  // no autoencoder or decoder steps
 
   const auto source = ldm::LdmModel::load(source_dir / "tiny-test.json", source_dir / "tiny-test.safetensors");
-  const auto trained =
-      ldm::LdmModel::load(second.out_dir / "tiny-test.json", second.out_dir / "tiny-test.safetensors");
+  const auto trained = ldm::LdmModel::load(second.out_dir / "tiny-test.json", second.out_dir / "tiny-test.safetensors");
   EXPECT_EQ(trained.config.latent_scale, source.config.latent_scale);
   EXPECT_EQ(trained.config.unet.channels, (std::vector<int64_t>{8, 16, 16}));
   EXPECT_EQ(trained.config.preview_decoder.channels, (std::vector<int64_t>{8, 4}));

@@ -116,7 +116,8 @@ void write_chain_gif(const QString& path, const QVector<QImage>& frames, const C
     }
     const int delay_cs = std::max(2, options.frame_ms / 10);
     for (int i = 0; i < frames.size(); ++i) {
-      put_gif_frame(gif.get(), export_frame(frames[i], options.scale), i + 1 == frames.size() ? 10 * delay_cs : delay_cs);
+      put_gif_frame(gif.get(), export_frame(frames[i], options.scale),
+                    i + 1 == frames.size() ? 10 * delay_cs : delay_cs);
     }
     GifFileType* raw = gif.release();
     if (EGifCloseFile(raw, &error) == GIF_ERROR) throw Error("GIF export: " + gif_error(error));
@@ -144,7 +145,8 @@ void write_chain_mp4(const QString& path, const QVector<QImage>& frames, const C
   if (!writer.isOpened()) throw Error("MP4 export: the system's OpenCV/FFmpeg cannot write " + path.toStdString());
   for (const QImage& frame : frames) {
     const QImage rgb = export_frame(frame, options.scale);
-    cv::Mat wrapped(rgb.height(), rgb.width(), CV_8UC3, const_cast<uchar*>(rgb.constBits()), size_t(rgb.bytesPerLine()));
+    cv::Mat wrapped(rgb.height(), rgb.width(), CV_8UC3, const_cast<uchar*>(rgb.constBits()),
+                    size_t(rgb.bytesPerLine()));
     cv::Mat padded(size, CV_8UC3, cv::Scalar(255, 255, 255));
     cv::cvtColor(wrapped, padded(cv::Rect(0, 0, rgb.width(), rgb.height())), cv::COLOR_RGB2BGR);
     writer.write(padded);

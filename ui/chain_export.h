@@ -11,8 +11,8 @@
 namespace diffscope::ui {
 
 struct ChainExportOptions {
-  int scale = 4;           // 64×64 → 256×256
-  int frame_ms = 100;      // per step; the last frame stays 10× longer in the GIF
+  int scale = 4;       // 64×64 → 256×256
+  int frame_ms = 100;  // per step; the last frame stays 10× longer in the GIF
 };
 
 void write_chain_gif(const QString& path, const QVector<QImage>& frames, const ChainExportOptions& options = {});

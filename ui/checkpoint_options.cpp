@@ -19,18 +19,20 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   auto* form = new QFormLayout(this);
   vae_ = pathRow(tr("the checkpoint's own"), tr("VAE file"), tr("safetensors (*.safetensors)"), false, form, tr("VAE"));
   vae_->setToolTip(tr("A VAE file to decode with instead of the checkpoint's own (e.g. vae-ft-mse-840000)"));
-  tokenizer_ = pathRow(tr("found automatically"), tr("CLIP tokenizer folder (vocab.json + merges.txt)"), {}, true,
-                        form, tr("Tokenizer"));
-  tokenizer_->setToolTip(tr("Where the CLIP tokenizer files are when the checkpoint has none beside it: a folder with "
-                            "vocab.json and merges.txt (e.g. a diffusers model's tokenizer/), or "
-                            "bpe_simple_vocab_16e6.txt.gz"));
+  tokenizer_ = pathRow(tr("found automatically"), tr("CLIP tokenizer folder (vocab.json + merges.txt)"), {}, true, form,
+                       tr("Tokenizer"));
+  tokenizer_->setToolTip(
+      tr("Where the CLIP tokenizer files are when the checkpoint has none beside it: a folder with "
+         "vocab.json and merges.txt (e.g. a diffusers model's tokenizer/), or "
+         "bpe_simple_vocab_16e6.txt.gz"));
   prediction_ = new QComboBox(this);
   prediction_->addItem(tr("Automatic"), "auto");
   prediction_->addItem(tr("ε (epsilon)"), "epsilon");
   prediction_->addItem(tr("v"), "v");
-  prediction_->setToolTip(tr("What the U-Net predicts. SD 1.x and 2.x-base: ε; SD 2.x 768-v: v. Automatic reads the "
-                             "diffusers scheduler config, else tests the network as AUTOMATIC1111 does; the status "
-                             "bar shows the guess"));
+  prediction_->setToolTip(
+      tr("What the U-Net predicts. SD 1.x and 2.x-base: ε; SD 2.x 768-v: v. Automatic reads the "
+         "diffusers scheduler config, else tests the network as AUTOMATIC1111 does; the status "
+         "bar shows the guess"));
   form->addRow(tr("Prediction"), prediction_);
   clip_skip_ = new QSpinBox(this);
   clip_skip_->setRange(limits::kMinClipSkip, limits::kMaxClipSkip);
@@ -41,12 +43,13 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   precision_->addItem(tr("float32 (reference)"), "float32");
   precision_->addItem(tr("bfloat16 (fast on CPUs)"), "bfloat16");
   precision_->addItem(tr("float16 (CUDA)"), "float16");
-  precision_->setToolTip(tr("Automatic: float16 on CUDA; on the CPU bfloat16 where it has bf16 instructions "
-                            "(AVX-512 BF16, AMX: about 2× faster, little visible change), else float32, the "
-                            "reference"));
+  precision_->setToolTip(
+      tr("Automatic: float16 on CUDA; on the CPU bfloat16 where it has bf16 instructions "
+         "(AVX-512 BF16, AMX: about 2× faster, little visible change), else float32, the "
+         "reference"));
   form->addRow(tr("Precision"), precision_);
-  init_image_ = pathRow(tr("none (text to image)"), tr("Start image"), tr("PNG images (*.png)"), false, form,
-                         tr("img2img"));
+  init_image_ =
+      pathRow(tr("none (text to image)"), tr("Start image"), tr("PNG images (*.png)"), false, form, tr("img2img"));
   init_image_->setToolTip(tr("Start from this image instead of pure noise (it must have the size set above)"));
   strength_ = new QDoubleSpinBox(this);
   strength_->setRange(limits::kMinStrength, limits::kMaxStrength);
@@ -55,7 +58,8 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   strength_->setToolTip(tr("How much of the chain img2img runs: 1 ignores the image, small values keep it"));
   form->addRow(tr("Strength"), strength_);
 
-  for (QLineEdit* edit : {vae_, tokenizer_, init_image_}) connect(edit, &QLineEdit::textChanged, this, &CheckpointOptions::changed);
+  for (QLineEdit* edit : {vae_, tokenizer_, init_image_})
+    connect(edit, &QLineEdit::textChanged, this, &CheckpointOptions::changed);
   for (QComboBox* combo : {prediction_, precision_}) {
     connect(combo, &QComboBox::currentIndexChanged, this, &CheckpointOptions::changed);
   }
@@ -63,7 +67,7 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
 }
 
 QLineEdit* CheckpointOptions::pathRow(const QString& placeholder, const QString& dialog_title, const QString& filter,
-                                       bool folder, QFormLayout* form, const QString& label) {
+                                      bool folder, QFormLayout* form, const QString& label) {
   auto* edit = new QLineEdit(this);
   edit->setPlaceholderText(placeholder);
   edit->setClearButtonEnabled(true);

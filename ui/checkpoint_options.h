@@ -39,7 +39,7 @@ class CheckpointOptions : public QGroupBox {
 
  private:
   QLineEdit* pathRow(const QString& placeholder, const QString& dialog_title, const QString& filter, bool folder,
-                      QFormLayout* form, const QString& label);
+                     QFormLayout* form, const QString& label);
 
   QLineEdit* vae_;
   QLineEdit* tokenizer_;

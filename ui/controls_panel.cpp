@@ -68,11 +68,12 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   model_->insertSeparator(model_->count());
   model_->addItem(tr("Open Stable Diffusion checkpoint…"), kOpenFile);
   model_->addItem(tr("Open diffusers folder…"), kOpenFolder);
-  model_->setToolTip(tr("diffscope-emoji: the built-in latent diffusion model (autoencoder, text encoder, U-Net), "
-                        "trained by DiffScope on emoji art; draws 64×64\n"
-                        "oracle: the exact denoiser of the EmojiOne image set — no training, shows what an ideal "
-                        "model does\n"
-                        "Stable Diffusion 1.x / 2.x: a .safetensors checkpoint or a diffusers folder of yours"));
+  model_->setToolTip(
+      tr("diffscope-emoji: the built-in latent diffusion model (autoencoder, text encoder, U-Net), "
+         "trained by DiffScope on emoji art; draws 64×64\n"
+         "oracle: the exact denoiser of the EmojiOne image set — no training, shows what an ideal "
+         "model does\n"
+         "Stable Diffusion 1.x / 2.x: a .safetensors checkpoint or a diffusers folder of yours"));
   sd_options_ = new CheckpointOptions(this);
   sampler_ = new QComboBox(this);
   for (const SamplerInfo& s : all_samplers()) {
@@ -214,7 +215,10 @@ void ControlsPanel::modelChanged() {
   const QString model = model_->currentData().toString();
   if (model == kOpenFile || model == kOpenFolder) {
     // Back to the model that was chosen; the dialog may add and select another.
-    { const QSignalBlocker block(model_); model_->setCurrentIndex(last_model_index_); }
+    {
+      const QSignalBlocker block(model_);
+      model_->setCurrentIndex(last_model_index_);
+    }
     openCheckpointDialog(model == kOpenFolder);
     return;
   }
@@ -256,11 +260,11 @@ void ControlsPanel::addCheckpoint(const QString& path) {
 
 void ControlsPanel::openCheckpointDialog(bool folder) {
   const QString start = recent_checkpoints_.isEmpty() ? QString() : QFileInfo(recent_checkpoints_.front()).path();
-  const QString chosen =
-      folder ? QFileDialog::getExistingDirectory(this, tr("Open a diffusers model folder"), start)
-             : QFileDialog::getOpenFileName(this, tr("Open a Stable Diffusion checkpoint"), start,
-                                            tr("Stable Diffusion checkpoints (*.safetensors);;"
-                                               "Pickled checkpoints — refused, convert them (*.ckpt)"));
+  const QString chosen = folder
+                             ? QFileDialog::getExistingDirectory(this, tr("Open a diffusers model folder"), start)
+                             : QFileDialog::getOpenFileName(this, tr("Open a Stable Diffusion checkpoint"), start,
+                                                            tr("Stable Diffusion checkpoints (*.safetensors);;"
+                                                               "Pickled checkpoints — refused, convert them (*.ckpt)"));
   if (!chosen.isEmpty()) addCheckpoint(chosen);
 }
 

@@ -19,8 +19,8 @@
 
 #include <cmath>
 
-#include "core/common/image_range.h"
 #include "core/common/errors.h"
+#include "core/common/image_range.h"
 #include "core/data/emoji_set.h"
 #include "core/sampling/noise_source.h"
 #include "core/schedule/forward_process.h"

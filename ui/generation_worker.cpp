@@ -18,7 +18,7 @@ namespace {
 // "v1-5 · SD 1.x · ε-prediction (SD 1.x default) · float32"
 QString describe_model(const Plan& plan) {
   const ModelInfo& info = plan.info;
-  const QString prediction = info.prediction == Prediction::V       ? "v"
+  const QString prediction = info.prediction == Prediction::V         ? "v"
                              : info.prediction == Prediction::Epsilon ? "ε"
                                                                       : "x̂₀";
   return QString("%1 · %2 · %3-prediction (%4) · %5")

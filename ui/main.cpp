@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   QApplication::setApplicationVersion(DIFFSCOPE_VERSION);
   QApplication::setDesktopFileName("org.diffscope.DiffScope");
   // The installed theme icon; from a build folder, the copy compiled in.
-  QApplication::setWindowIcon(QIcon::fromTheme("org.diffscope.DiffScope", QIcon(":/icons/org.diffscope.DiffScope.svg")));
+  QApplication::setWindowIcon(
+      QIcon::fromTheme("org.diffscope.DiffScope", QIcon(":/icons/org.diffscope.DiffScope.svg")));
 
   QCommandLineParser parser;
   parser.setApplicationDescription("Watch latent diffusion denoise, step by step.");
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
       QTimer::singleShot(0, &window, save_and_quit);
     }
   }
-  if (parser.isSet(generate)) QMetaObject::invokeMethod(&window, &diffscope::ui::MainWindow::generate, Qt::QueuedConnection);
+  if (parser.isSet(generate))
+    QMetaObject::invokeMethod(&window, &diffscope::ui::MainWindow::generate, Qt::QueuedConnection);
   return app.exec();
 }

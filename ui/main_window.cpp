@@ -2,11 +2,11 @@
 
 #include <QCloseEvent>
 #include <QFileDialog>
-#include <QPushButton>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -30,7 +30,7 @@ namespace {
 // Older runs keep their result but not every step once the history holds this
 // many steps (a 1000-step run at 64×64 keeps ~100 MB of previews).
 constexpr int kKeptSteps = 3000;
-}
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(tr("DiffScope"));
@@ -87,7 +87,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   speed_label_ = new QLabel;
   estimate_label_ = new QLabel;
   // Fixed widths: labels that grow with their text re-lay out the status bar at every step.
-  speed_label_->setFixedWidth(speed_label_->fontMetrics().horizontalAdvance("Step 1000/1000 · 9999 ms/step · 999.9 steps/s · ETA 9999.9 s"));
+  speed_label_->setFixedWidth(
+      speed_label_->fontMetrics().horizontalAdvance("Step 1000/1000 · 9999 ms/step · 999.9 steps/s · ETA 9999.9 s"));
   speed_label_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
   progress_ = new QProgressBar;
   progress_->setMaximumWidth(180);
@@ -188,8 +189,8 @@ void MainWindow::onStep(const StepFrame& frame) {
   progress_->setValue(frame.index + 1);
   const double per_step = frame.elapsed / (frame.index + 1);
   const int left = frame.total - frame.index - 1;
-  const double last = frame.index == 0 ? frame.elapsed
-                                       : frame.elapsed - records_.back().frames[frame.index - 1].elapsed;
+  const double last =
+      frame.index == 0 ? frame.elapsed : frame.elapsed - records_.back().frames[frame.index - 1].elapsed;
   speed_label_->setText(tr("Step %1/%2 · %3 ms/step · %4 steps/s · ETA %5 s")
                             .arg(frame.index + 1)
                             .arg(frame.total)
@@ -250,7 +251,8 @@ void MainWindow::requestDecode(int step, PreviewMode mode) {
   if (!latents.defined()) return;
   const quint64 tag = runner_->decode(record->plan.request, latents);
   pending_decodes_.insert(tag, PendingDecode{shown_record_, step, mode, latents});
-  statusBar()->showMessage(running() ? tr("The VAE decodes this step when the run ends…") : tr("Decoding with the VAE…"));
+  statusBar()->showMessage(running() ? tr("The VAE decodes this step when the run ends…")
+                                     : tr("Decoding with the VAE…"));
 }
 
 void MainWindow::onDecoded(quint64 tag, const QImage& image, const QString& error) {

@@ -97,8 +97,8 @@ class MainWindow : public QMainWindow {
   QProgressBar* progress_;
   RunController* runner_;
   QVector<RunRecord> records_;
-  int shown_record_ = -1;   // index into records_ of what the preview shows
-  bool live_ = false;       // records_.back() is the run in progress
+  int shown_record_ = -1;  // index into records_ of what the preview shows
+  bool live_ = false;      // records_.back() is the run in progress
   QElapsedTimer run_clock_;
 };
 

@@ -14,8 +14,8 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
-#include <QStatusBar>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 
 #include "core/common/errors.h"
@@ -51,19 +51,19 @@ void MainWindow::buildMenus() {
   });
   file->addAction(tr("&Save image…"), QKeySequence::Save, this, [this] {
     // The dialog asks before replacing an existing file.
-    const QString path = QFileDialog::getSaveFileName(this, tr("Save image"), suggestedPath("png"),
-                                                      tr("PNG images (*.png)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save image"), suggestedPath("png"), tr("PNG images (*.png)"));
     if (!path.isEmpty()) saveImageTo(path, /*overwrite_confirmed=*/true);
   });
   QMenu* export_menu = file->addMenu(tr("&Export chain"));
   export_menu->addAction(tr("Animated GIF…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export chain as GIF"), suggestedPath("gif"),
-                                                      tr("GIF (*.gif)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export chain as GIF"), suggestedPath("gif"), tr("GIF (*.gif)"));
     if (!path.isEmpty()) exportChain(path);
   });
   export_menu->addAction(tr("MP4 video…"), this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export chain as MP4"), suggestedPath("mp4"),
-                                                      tr("MP4 video (*.mp4)"));
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export chain as MP4"), suggestedPath("mp4"), tr("MP4 video (*.mp4)"));
     if (!path.isEmpty()) exportChain(path);
   });
   export_menu->addAction(tr("PNG sequence…"), this, [this] {
@@ -87,7 +87,8 @@ void MainWindow::buildMenus() {
   for (QAction* a : {generate, cancel}) a->setShortcutContext(Qt::WindowShortcut);
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
-  help->addAction(tr("&About DiffScope"), this, [this] { QMessageBox::about(this, tr("About DiffScope"), about_html()); });
+  help->addAction(tr("&About DiffScope"), this,
+                  [this] { QMessageBox::about(this, tr("About DiffScope"), about_html()); });
   help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
@@ -101,7 +102,8 @@ QString MainWindow::suggestedPath(const QString& extension) const {
   const QString stem = record ? QString("diffscope-%1").arg(record->outcome.request.seed) : QString("diffscope");
   const QDir dir(outputFolder());
   QString path = dir.filePath(stem + "." + extension);
-  for (int n = 2; QFileInfo::exists(path); ++n) path = dir.filePath(QString("%1-%2.%3").arg(stem).arg(n).arg(extension));
+  for (int n = 2; QFileInfo::exists(path); ++n)
+    path = dir.filePath(QString("%1-%2.%3").arg(stem).arg(n).arg(extension));
   return path;
 }
 
@@ -209,7 +211,8 @@ void MainWindow::dropEvent(QDropEvent* event) {
   if (explorer_->loadImage(path)) {
     tabs_->setCurrentWidget(explorer_);
     showMessage(tr("%1 has no generation parameters; opened it in the forward-process explorer.")
-                     .arg(QFileInfo(path).fileName()), false);
+                    .arg(QFileInfo(path).fileName()),
+                false);
   }
 }
 

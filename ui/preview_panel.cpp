@@ -29,8 +29,9 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
   mode_->addItem(tr("Oracle: training images considered"));
   mode_->setToolTip(tr("What to show for each step (switch any time, live or afterwards)"));
   decode_ = new QPushButton(tr("Decode with the VAE"), this);
-  decode_->setToolTip(tr("Stable Diffusion steps are previewed with a cheap latent → RGB projection; this runs the "
-                         "full VAE decoder on the shown step (D)"));
+  decode_->setToolTip(
+      tr("Stable Diffusion steps are previewed with a cheap latent → RGB projection; this runs the "
+         "full VAE decoder on the shown step (D)"));
   decode_->setShortcut(QKeySequence(Qt::Key_D));
   decode_->setVisible(false);
   image_ = new ImageView(this);

@@ -81,8 +81,8 @@ quint64 RunController::decode(const Request& request, const at::Tensor& latents)
   if (!worker_) return 0;
   const quint64 tag = ++next_decode_;
   GenerationWorker* worker = worker_;
-  QMetaObject::invokeMethod(worker, [worker, tag, request, latents] { worker->decode(tag, request, latents); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      worker, [worker, tag, request, latents] { worker->decode(tag, request, latents); }, Qt::QueuedConnection);
   return tag;
 }
 
@@ -93,8 +93,8 @@ void RunController::launch(const Request& request) {
   token_ = CancelToken();
   GenerationWorker* worker = worker_;
   const CancelToken token = token_;
-  QMetaObject::invokeMethod(worker, [worker, id, request, token] { worker->run(id, request, token); },
-                            Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      worker, [worker, id, request, token] { worker->run(id, request, token); }, Qt::QueuedConnection);
 }
 
 void RunController::workerReturned() {

@@ -53,7 +53,7 @@ class RunController : public QObject {
   GenerationWorker* worker_ = nullptr;  // lives on thread_
   quint64 next_id_ = 0;
   quint64 next_decode_ = 0;
-  quint64 active_ = 0;                  // 0: no run's events are wanted
+  quint64 active_ = 0;  // 0: no run's events are wanted
   bool worker_busy_ = false;
   diffscope::CancelToken token_;
   std::optional<diffscope::Request> pending_;

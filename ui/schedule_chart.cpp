@@ -4,12 +4,12 @@
 #include <QChartView>
 #include <QGraphicsEllipseItem>
 #include <QGraphicsScene>
-#include <QPen>
 #include <QLineSeries>
 #include <QLogValueAxis>
+#include <QPen>
 #include <QScatterSeries>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 #include <algorithm>
 #include <cmath>
@@ -35,8 +35,9 @@ ScheduleChart::ScheduleChart(QWidget* parent) : QWidget(parent) {
   steps_series_ = new QScatterSeries;
   steps_series_->setName(tr("sampler's steps"));
   steps_series_->setMarkerSize(6);
-  for (QAbstractSeries* s : {static_cast<QAbstractSeries*>(alpha_series_), static_cast<QAbstractSeries*>(sigma_series_),
-                             static_cast<QAbstractSeries*>(snr_series_), static_cast<QAbstractSeries*>(steps_series_)}) {
+  for (QAbstractSeries* s :
+       {static_cast<QAbstractSeries*>(alpha_series_), static_cast<QAbstractSeries*>(sigma_series_),
+        static_cast<QAbstractSeries*>(snr_series_), static_cast<QAbstractSeries*>(steps_series_)}) {
     chart_->addSeries(s);
   }
   auto* t_axis = new QValueAxis;
@@ -56,7 +57,8 @@ ScheduleChart::ScheduleChart(QWidget* parent) : QWidget(parent) {
   chart_->addAxis(linear, Qt::AlignLeft);
   chart_->addAxis(log, Qt::AlignRight);
   for (QAbstractSeries* s : chart_->series()) s->attachAxis(t_axis);
-  for (QAbstractSeries* s : {static_cast<QAbstractSeries*>(alpha_series_), static_cast<QAbstractSeries*>(steps_series_)}) {
+  for (QAbstractSeries* s :
+       {static_cast<QAbstractSeries*>(alpha_series_), static_cast<QAbstractSeries*>(steps_series_)}) {
     s->attachAxis(linear);
   }
   sigma_series_->attachAxis(log);

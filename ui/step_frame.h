@@ -27,10 +27,10 @@ struct Candidate {
 struct StepFrame {
   int index = 0, total = 0;
   double t = 0, sigma = 0, alpha_bar = 0, elapsed = 0;
-  QImage xt;        // decoded x_t (variance-preserving), batch side by side
-  QImage x0;        // predicted x̂0
-  QImage eps;       // predicted noise ε̂
-  QImage latents;   // one colour-mapped tile per latent channel of x_t
+  QImage xt;                      // decoded x_t (variance-preserving), batch side by side
+  QImage x0;                      // predicted x̂0
+  QImage eps;                     // predicted noise ε̂
+  QImage latents;                 // one colour-mapped tile per latent channel of x_t
   QVector<Candidate> candidates;  // oracle only: top training images for image 0
   // Stable Diffusion: x_t and x̂0 above are the cheap latent → RGB projection,
   // the built-in model's come from its distilled preview decoder (the note
@@ -44,9 +44,9 @@ struct StepFrame {
 
 // Sent when a run has its model and knows its timesteps.
 struct RunPlan {
-  diffscope::Request request;           // as it will run
-  std::vector<double> sigmas;           // n + 1 levels
-  std::vector<double> timesteps;        // t of each step (n)
+  diffscope::Request request;              // as it will run
+  std::vector<double> sigmas;              // n + 1 levels
+  std::vector<double> timesteps;           // t of each step (n)
   std::vector<double> schedule_alpha_bar;  // ᾱ_t for t = 0..T−1
   QString device;
   diffscope::ModelInfo info;    // the loaded model
@@ -55,10 +55,10 @@ struct RunPlan {
 };
 
 struct RunOutcome {
-  diffscope::Request request;    // resolved: no "auto" left
-  diffscope::ModelInfo info;     // the model it ran on (the PNG parameters read it)
-  QVector<QImage> images;        // one per batch item
-  QImage final_x0;               // the images side by side, as StepFrame::x0 shows a batch
+  diffscope::Request request;  // resolved: no "auto" left
+  diffscope::ModelInfo info;   // the model it ran on (the PNG parameters read it)
+  QVector<QImage> images;      // one per batch item
+  QImage final_x0;             // the images side by side, as StepFrame::x0 shows a batch
   QString device;
   double seconds = 0;
 };

@@ -5,8 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "core/common/image_range.h"
 #include "core/common/errors.h"
+#include "core/common/image_range.h"
 #include "core/common/runtime.h"
 
 namespace diffscope::cli {

@@ -45,13 +45,13 @@ void run_bench(BenchOptions& o) {
   for (double s : step_seconds) mean += s;
   mean /= static_cast<double>(step_seconds.size());
   const double median = step_seconds[step_seconds.size() / 2];
-  std::printf("model %s, %dx%d, batch %d, sampler %s, %d steps, cfg %s, %s\n", o.request.model.c_str(),
-              o.request.width, o.request.height, o.request.batch, o.sampler.c_str(), o.request.steps,
+  std::printf("model %s, %dx%d, batch %d, sampler %s, %d steps, cfg %s, %s\n", o.request.model.c_str(), o.request.width,
+              o.request.height, o.request.batch, o.sampler.c_str(), o.request.steps,
               o.cfg >= 0 ? std::to_string(o.cfg).c_str() : "model default", device.c_str());
   std::printf("per step: mean %.3f ms, median %.3f ms, min %.3f ms, max %.3f ms\n", mean * 1e3, median * 1e3,
               step_seconds.front() * 1e3, step_seconds.back() * 1e3);
-  std::printf("steps/s: %.1f   whole run (incl. decode): %.3f s mean over %d runs\n", 1.0 / mean,
-              total / o.repeat, o.repeat);
+  std::printf("steps/s: %.1f   whole run (incl. decode): %.3f s mean over %d runs\n", 1.0 / mean, total / o.repeat,
+              o.repeat);
 }
 
 }  // namespace
@@ -63,7 +63,8 @@ void add_bench_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("bench", "Measure per-step time and steps/s");
   cmd->add_option("-m,--model", o.request.model, "Model")->capture_default_str();
   cmd->add_option("-p,--prompt", o.request.prompt, "Prompt");
-  cmd->add_option("-s,--steps", o.request.steps, "Steps per run")->check(CLI::Range(limits::kMinSteps, limits::kMaxSteps))
+  cmd->add_option("-s,--steps", o.request.steps, "Steps per run")
+      ->check(CLI::Range(limits::kMinSteps, limits::kMaxSteps))
       ->capture_default_str();
   cmd->add_option("--sampler", o.sampler, "Sampler")
       ->check(parsed_by([](const std::string& name) { sampler_by_name(name); }, "SAMPLER"))
@@ -72,7 +73,9 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::Range(limits::kMinCfg, limits::kMaxCfg));
   cmd->add_option("-W,--width", o.request.width, "Width")->capture_default_str();
   cmd->add_option("-H,--height", o.request.height, "Height")->capture_default_str();
-  cmd->add_option("-b,--batch", o.request.batch, "Batch")->check(CLI::Range(limits::kMinBatch, limits::kMaxBatch))->capture_default_str();
+  cmd->add_option("-b,--batch", o.request.batch, "Batch")
+      ->check(CLI::Range(limits::kMinBatch, limits::kMaxBatch))
+      ->capture_default_str();
   cmd->add_option("-r,--repeat", o.repeat, "Measured runs")->check(CLI::Range(1, 1000))->capture_default_str();
   add_common_options(*cmd, o.common);
   cmd->callback([options] { run_bench(*options); });

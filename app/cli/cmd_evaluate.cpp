@@ -8,6 +8,7 @@
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
 #include "core/data/emoji_pairs.h"
+#include "core/data/pair_captions.h"
 #include "core/evaluation/model_evaluation.h"
 #include "core/io/atomic_file.h"
 #include "core/io/png_image.h"
@@ -15,7 +16,6 @@
 #include "core/pipeline/model_registry.h"
 #include "core/pipeline/pipeline.h"
 #include "core/training/sample_grid.h"
-#include "core/data/pair_captions.h"
 
 namespace diffscope::cli {
 namespace {
@@ -58,10 +58,10 @@ void run_evaluate(EvaluateOptions& o) {
   const EmojiPairs pairs = load_emoji_pairs(o.data);
   std::fprintf(stderr, "evaluating %s on %s in %s\n", o.model.c_str(), device_text.c_str(),
                bundle->compute_type() == at::kBFloat16 ? "bfloat16" : "float32");
-  const auto report = evaluation::evaluate_model(*bundle, pairs, o.evaluation, [](const std::string& what, int done,
-                                                                                  int total) {
-    std::fprintf(stderr, "\r%s: %d/%d   ", what.c_str(), done, total);
-  });
+  const auto report =
+      evaluation::evaluate_model(*bundle, pairs, o.evaluation, [](const std::string& what, int done, int total) {
+        std::fprintf(stderr, "\r%s: %d/%d   ", what.c_str(), done, total);
+      });
   std::fprintf(stderr, "\n");
   std::printf("autoencoder PSNR on %d held-out images: %.2f dB (worst %.2f dB)\n", report.held_out_images,
               report.autoencoder_psnr, report.autoencoder_psnr_min);

@@ -4,9 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "core/common/image_range.h"
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
+#include "core/common/image_range.h"
 #include "core/data/emoji_set.h"
 #include "core/io/png_image.h"
 #include "core/sampling/noise_source.h"

@@ -108,7 +108,9 @@ void add_generate_command(CLI::App& app) {
   auto options = std::make_shared<GenerateOptions>();
   auto& o = *options;
   CLI::App* cmd = app.add_subcommand("generate", "Generate images from a prompt");
-  cmd->add_option("-p,--prompt", o.request.prompt, "What to draw, e.g. \"grinning face\" or \"red apple, noto\" (oracle: words matched against captions)");
+  cmd->add_option(
+      "-p,--prompt", o.request.prompt,
+      "What to draw, e.g. \"grinning face\" or \"red apple, noto\" (oracle: words matched against captions)");
   cmd->add_option("-n,--negative-prompt", o.request.negative_prompt, "What to steer away from (with --cfg)");
   cmd->add_option("-m,--model", o.request.model, "Model")->capture_default_str();
   cmd->add_option("-s,--steps", o.request.steps, "Sampling steps")
@@ -118,33 +120,51 @@ void add_generate_command(CLI::App& app) {
       ->check(parsed_by([](const std::string& name) { sampler_by_name(name); }, "SAMPLER"))
       ->capture_default_str();
   cmd->add_option("--spacing", o.spacing, "auto, leading, trailing, linspace, karras or exponential")
-      ->check(parsed_by([](const std::string& name) { if (name != "auto") spacing_by_name(name); }, "SPACING"))
+      ->check(parsed_by(
+          [](const std::string& name) {
+            if (name != "auto") spacing_by_name(name);
+          },
+          "SPACING"))
       ->capture_default_str();
   cmd->add_option("--schedule", o.request.schedule, "Noise schedule: auto, linear, scaled-linear or cosine")
       ->capture_default_str();
   cmd->add_option("--eta", o.eta, "η for DDIM and ancestral samplers (default: the sampler's)")
       ->check(CLI::Range(limits::kMinEta, limits::kMaxEta));
   cmd->add_option("--ddpm-variance", o.ddpm_variance, "DDPM posterior variance")
-      ->check(CLI::IsMember({"beta", "beta-tilde"}))->capture_default_str();
-  cmd->add_option("--cfg", o.cfg, "Classifier-free guidance scale (default: the model's)")->check(CLI::Range(limits::kMinCfg, limits::kMaxCfg));
+      ->check(CLI::IsMember({"beta", "beta-tilde"}))
+      ->capture_default_str();
+  cmd->add_option("--cfg", o.cfg, "Classifier-free guidance scale (default: the model's)")
+      ->check(CLI::Range(limits::kMinCfg, limits::kMaxCfg));
   cmd->add_option("--seed", o.request.seed, "Seed; -1 picks one at random")->capture_default_str();
-  cmd->add_option("-W,--width", o.request.width, "Image width (the model says which sizes it draws)")->check(CLI::Range(1, limits::kMaxImageSide))->capture_default_str();
-  cmd->add_option("-H,--height", o.request.height, "Image height")->check(CLI::Range(1, limits::kMaxImageSide))->capture_default_str();
+  cmd->add_option("-W,--width", o.request.width, "Image width (the model says which sizes it draws)")
+      ->check(CLI::Range(1, limits::kMaxImageSide))
+      ->capture_default_str();
+  cmd->add_option("-H,--height", o.request.height, "Image height")
+      ->check(CLI::Range(1, limits::kMaxImageSide))
+      ->capture_default_str();
   cmd->add_option("-b,--batch", o.request.batch, "Images per run (image i uses seed + i)")
-      ->check(CLI::Range(limits::kMinBatch, limits::kMaxBatch))->capture_default_str();
+      ->check(CLI::Range(limits::kMinBatch, limits::kMaxBatch))
+      ->capture_default_str();
   cmd->add_option("-o,--output", o.output, "Output PNG (batch: name-<i>.png)")->capture_default_str();
   cmd->add_option("--vae", o.request.vae, "Stable Diffusion: a VAE file in place of the checkpoint's own");
   cmd->add_option("--tokenizer", o.request.tokenizer,
                   "Stable Diffusion: CLIP tokenizer folder (vocab.json + merges.txt) or bpe_simple_vocab_16e6.txt.gz");
   cmd->add_option("--prediction", o.prediction, "Stable Diffusion: auto, epsilon or v")
-      ->check(CLI::IsMember({"auto", "epsilon", "v"}))->capture_default_str();
-  cmd->add_option("--clip-skip", o.request.clip_skip, "Stable Diffusion: condition on a text layer this many from the end")
-      ->check(CLI::Range(limits::kMinClipSkip, limits::kMaxClipSkip))->capture_default_str();
-  cmd->add_option("--precision", o.precision, "auto (CUDA: float16; CPU: bfloat16 where it has bf16 instructions, else float32), float32 (reference), bfloat16 or float16")
-      ->check(parsed_by([](const std::string& name) { parse_precision(name); }, "PRECISION"))->capture_default_str();
+      ->check(CLI::IsMember({"auto", "epsilon", "v"}))
+      ->capture_default_str();
+  cmd->add_option("--clip-skip", o.request.clip_skip,
+                  "Stable Diffusion: condition on a text layer this many from the end")
+      ->check(CLI::Range(limits::kMinClipSkip, limits::kMaxClipSkip))
+      ->capture_default_str();
+  cmd->add_option("--precision", o.precision,
+                  "auto (CUDA: float16; CPU: bfloat16 where it has bf16 instructions, else float32), float32 "
+                  "(reference), bfloat16 or float16")
+      ->check(parsed_by([](const std::string& name) { parse_precision(name); }, "PRECISION"))
+      ->capture_default_str();
   cmd->add_option("-i,--init-image", o.request.init_image, "img2img: start from this PNG (same size as -W/-H)");
   cmd->add_option("--strength", o.request.strength, "img2img: how much of the chain to run (1: all of it)")
-      ->check(CLI::Range(limits::kMinStrength, limits::kMaxStrength))->capture_default_str();
+      ->check(CLI::Range(limits::kMinStrength, limits::kMaxStrength))
+      ->capture_default_str();
   cmd->add_option("--save-steps", o.steps_dir, "Write every step's x_t and predicted x0 as PNGs into this folder");
   cmd->add_flag("--overwrite", o.overwrite, "Replace existing output files");
   add_common_options(*cmd, o.common);

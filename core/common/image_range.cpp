@@ -9,7 +9,13 @@ at::Tensor images_to_model_range(const at::Tensor& images) {
 }
 
 at::Tensor model_range_to_images(const at::Tensor& samples) {
-  return samples.to(at::kFloat).add(1.0).mul(127.5).round().clamp(0, 255).to(at::kByte).permute({0, 2, 3, 1})
+  return samples.to(at::kFloat)
+      .add(1.0)
+      .mul(127.5)
+      .round()
+      .clamp(0, 255)
+      .to(at::kByte)
+      .permute({0, 2, 3, 1})
       .contiguous();
 }
 

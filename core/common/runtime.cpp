@@ -35,10 +35,8 @@ void configure_runtime(const RuntimeOptions& options) {
 
 c10::Device resolve_device(const DeviceChoice& choice) {
   switch (choice.kind) {
-    case DeviceChoice::Kind::Auto:
-      return at::hasCUDA() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
-    case DeviceChoice::Kind::Cpu:
-      return c10::Device(c10::kCPU);
+    case DeviceChoice::Kind::Auto: return at::hasCUDA() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+    case DeviceChoice::Kind::Cpu: return c10::Device(c10::kCPU);
     case DeviceChoice::Kind::Cuda:
       if (!at::hasCUDA()) {
         throw Error("device '" + device_choice_name(choice) + "' was asked for, but this LibTorch sees no CUDA GPU");

@@ -10,8 +10,8 @@
 namespace diffscope {
 
 struct RuntimeOptions {
-  int threads = 0;            // 0: the hardware's concurrency
-  bool tune_malloc = true;    // keep big buffers in the heap (see runtime.cpp)
+  int threads = 0;          // 0: the hardware's concurrency
+  bool tune_malloc = true;  // keep big buffers in the heap (see runtime.cpp)
 };
 
 // Call once at start-up, before the first tensor operation.

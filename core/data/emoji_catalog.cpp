@@ -31,8 +31,8 @@ uint64_t stable_hash(const std::string& text) {
 // Keywords a caption should not teach (the emoji themselves stay, by name):
 // whole words, and fragments that make any word crude ("shitface").
 const std::set<std::string>& crude_words() {
-  static const std::set<std::string> words = {"ass",  "butt", "bum",  "crap", "dick",     "nude",
-                                              "poo",  "sex",  "sexy", "bra",  "diarrhea", "boobs"};
+  static const std::set<std::string> words = {"ass", "butt", "bum",  "crap", "dick",     "nude",
+                                              "poo", "sex",  "sexy", "bra",  "diarrhea", "boobs"};
   return words;
 }
 
@@ -122,8 +122,7 @@ std::vector<std::string> clean_keywords(const std::vector<std::string>& keywords
   return out;
 }
 
-std::string pair_caption(const std::string& name, const std::vector<std::string>& keywords,
-                         const std::string& style) {
+std::string pair_caption(const std::string& name, const std::vector<std::string>& keywords, const std::string& style) {
   std::string caption = lower(name);
   for (const auto& k : keywords) caption += ", " + k;
   return caption + ", " + style;

@@ -31,8 +31,7 @@ std::filesystem::path find_emoji_test_file();
 // the name, or crude ones.
 std::vector<std::string> clean_keywords(const std::vector<std::string>& keywords, const std::string& name);
 // "grinning face, grin, happy, emojione": name, keywords, style word last.
-std::string pair_caption(const std::string& name, const std::vector<std::string>& keywords,
-                         const std::string& style);
+std::string pair_caption(const std::string& name, const std::vector<std::string>& keywords, const std::string& style);
 
 // The evaluation split: a fixed ~10 % of the emoji drawn in both styles are
 // trained in one style only (the one returned); the other style is held out.

@@ -44,8 +44,8 @@ EmojiPairs build_emoji_pairs(const std::filesystem::path& gemojione_dir, const s
     const std::string name = found != unicode.end() ? found->second->name : gem.name;
     const at::Tensor image = read_png_rgb(gem.png);
     if (image.size(0) != kSide || image.size(1) != kSide) throw Error(gem.png.string() + ": expected 64×64");
-    by_key[key].push_back({key, name, "emojione", pair_caption(name, clean_keywords(gem.keywords, name), "emojione"),
-                           image});
+    by_key[key].push_back(
+        {key, name, "emojione", pair_caption(name, clean_keywords(gem.keywords, name), "emojione"), image});
   }
   for (const auto& info : catalogue) {
     const at::Tensor image = render_noto(info.sequence);

@@ -45,8 +45,9 @@ std::filesystem::path find_gemojione_dir() {
     std::sort(found.begin(), found.end());
     if (!found.empty()) return found.back();
   }
-  throw Error("the EmojiOne art is not installed: install the Debian package ruby-gemojione "
-              "(apt-get install ruby-gemojione)");
+  throw Error(
+      "the EmojiOne art is not installed: install the Debian package ruby-gemojione "
+      "(apt-get install ruby-gemojione)");
 }
 
 std::vector<GemojioneEntry> read_gemojione_index(const std::filesystem::path& gem_dir) {
@@ -93,8 +94,10 @@ ImageSet build_gemojione_set(const std::filesystem::path& gem_dir) {
 void save_image_set(const ImageSet& set, const std::filesystem::path& path) {
   const nlohmann::json keys = set.keys, captions = set.captions;
   write_safetensors(path, {{"images", set.images}},
-                    {{"format", "diffscope-image-set"}, {"version", kSetVersion},
-                     {"keys", keys.dump()}, {"captions", captions.dump()}});
+                    {{"format", "diffscope-image-set"},
+                     {"version", kSetVersion},
+                     {"keys", keys.dump()},
+                     {"captions", captions.dump()}});
 }
 
 ImageSet load_image_set(const std::filesystem::path& path) {

@@ -8,11 +8,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "core/common/image_range.h"
 #include "core/common/errors.h"
+#include "core/common/image_range.h"
 #include "core/data/emoji_set.h"
-#include "core/pipeline/pipeline.h"
 #include "core/data/pair_captions.h"
+#include "core/pipeline/pipeline.h"
 
 namespace diffscope::evaluation {
 namespace {
@@ -76,8 +76,8 @@ EvaluationReport evaluate_model(LdmBundle& bundle, const EmojiPairs& pairs, cons
     double sum = 0, worst = 1e9;
     for (size_t begin = 0; begin < held_out.size(); begin += 64) {
       const auto end = std::min(held_out.size(), begin + 64);
-      const at::Tensor chosen = at::tensor(std::vector<int64_t>(held_out.begin() + static_cast<long>(begin),
-                                                                held_out.begin() + static_cast<long>(end)));
+      const at::Tensor chosen = at::tensor(
+          std::vector<int64_t>(held_out.begin() + static_cast<long>(begin), held_out.begin() + static_cast<long>(end)));
       const at::Tensor originals = pairs.images.index_select(0, chosen);
       const at::Tensor latents = bundle.model().encode_images(images_to_model_range(originals).to(device));
       const at::Tensor decoded = model_range_to_images(bundle.decode(latents).to(at::kCPU));

@@ -28,18 +28,18 @@ struct EvaluationOptions {
 
 struct PromptOutcome {
   std::string prompt;
-  std::string key;             // the prompted emoji
-  bool hit = false;            // an image of it among the top k
-  bool style_hit = false;      // held-out runs: the held-out image itself among the top k
+  std::string key;         // the prompted emoji
+  bool hit = false;        // an image of it among the top k
+  bool style_hit = false;  // held-out runs: the held-out image itself among the top k
 };
 
 struct EvaluationReport {
   int held_out_images = 0;
-  double autoencoder_psnr = 0;       // mean over held-out images, dB (8-bit RGB)
+  double autoencoder_psnr = 0;  // mean over held-out images, dB (8-bit RGB)
   double autoencoder_psnr_min = 0;
-  double fidelity = 0;               // fraction of hits
-  double held_out_style = 0;         // fraction of style hits
-  double held_out_any_style = 0;     // fraction where either style's image is among the top k
+  double fidelity = 0;            // fraction of hits
+  double held_out_style = 0;      // fraction of style hits
+  double held_out_any_style = 0;  // fraction where either style's image is among the top k
   std::vector<PromptOutcome> fidelity_runs, held_out_runs;
   double seconds = 0;
 };

@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/common/errors.h"
 #include "core/io/atomic_file.h"
@@ -26,10 +26,9 @@ struct DtypeInfo {
 };
 
 const DtypeInfo kDtypes[] = {
-    {"F64", 8, at::kDouble}, {"F32", 4, at::kFloat},   {"F16", 2, at::kHalf},
-    {"BF16", 2, at::kBFloat16}, {"I64", 8, at::kLong}, {"I32", 4, at::kInt},
-    {"I16", 2, at::kShort},  {"I8", 1, at::kChar},     {"U8", 1, at::kByte},
-    {"BOOL", 1, at::kBool},  {"U16", 2, std::nullopt}, {"U32", 4, std::nullopt},
+    {"F64", 8, at::kDouble},  {"F32", 4, at::kFloat},       {"F16", 2, at::kHalf},        {"BF16", 2, at::kBFloat16},
+    {"I64", 8, at::kLong},    {"I32", 4, at::kInt},         {"I16", 2, at::kShort},       {"I8", 1, at::kChar},
+    {"U8", 1, at::kByte},     {"BOOL", 1, at::kBool},       {"U16", 2, std::nullopt},     {"U32", 4, std::nullopt},
     {"U64", 8, std::nullopt}, {"F8_E4M3", 1, std::nullopt}, {"F8_E5M2", 1, std::nullopt},
 };
 
@@ -121,8 +120,7 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
       continue;
     }
     const std::string where = "tensor '" + name + "': ";
-    if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") ||
-        !value.contains("data_offsets")) {
+    if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") || !value.contains("data_offsets")) {
       fail(path, where + "needs dtype, shape and data_offsets");
     }
     SafetensorsEntry entry;
@@ -161,8 +159,9 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
 
   std::vector<const SafetensorsEntry*> by_offset;
   for (const auto& entry : file.entries_) by_offset.push_back(&entry);
-  std::sort(by_offset.begin(), by_offset.end(),
-            [](const auto* a, const auto* b) { return a->begin < b->begin || (a->begin == b->begin && a->end < b->end); });
+  std::sort(by_offset.begin(), by_offset.end(), [](const auto* a, const auto* b) {
+    return a->begin < b->begin || (a->begin == b->begin && a->end < b->end);
+  });
   for (size_t i = 1; i < by_offset.size(); ++i) {
     if (by_offset[i]->begin < by_offset[i - 1]->end) {
       fail(path, "tensors '" + by_offset[i - 1]->name + "' and '" + by_offset[i]->name + "' overlap");
@@ -194,7 +193,8 @@ at::Tensor SafetensorsFile::tensor(const std::string& name) const {
     return copy;
   }
   auto keep_alive = mapping_;
-  return at::from_blob(data, e.shape, [keep_alive](void*) {}, options);
+  return at::from_blob(
+      data, e.shape, [keep_alive](void*) {}, options);
 }
 
 void SafetensorsFile::release_pages(const std::string& name) const {

@@ -16,9 +16,9 @@ namespace diffscope {
 
 struct SafetensorsEntry {
   std::string name;
-  std::string dtype;             // as written: "F32", "F16", "BF16", "I64", ...
+  std::string dtype;  // as written: "F32", "F16", "BF16", "I64", ...
   std::vector<int64_t> shape;
-  uint64_t begin = 0, end = 0;   // byte offsets into the data section
+  uint64_t begin = 0, end = 0;  // byte offsets into the data section
 };
 
 class SafetensorsFile {

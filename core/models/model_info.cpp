@@ -51,8 +51,7 @@ at::ScalarType resolve_precision(Precision asked, const ModelInfo& info, const c
       if (device.is_cuda() && can.float16_cuda) return at::kHalf;
       if (device.is_cpu() && can.bfloat16 && cpu_has_bf16_instructions()) return at::kBFloat16;
       return at::kFloat;
-    case Precision::Float32:
-      return at::kFloat;
+    case Precision::Float32: return at::kFloat;
     case Precision::BFloat16:
       if (!can.bfloat16) throw Error("the model '" + info.name + "' computes in float32 only; choose auto or float32");
       return at::kBFloat16;
@@ -61,7 +60,8 @@ at::ScalarType resolve_precision(Precision asked, const ModelInfo& info, const c
         throw Error("the model '" + info.name + "' has no float16 mode; choose auto, float32" +
                     std::string(can.bfloat16 ? " or bfloat16" : ""));
       }
-      if (!device.is_cuda()) throw Error("float16 runs only on CUDA (LibTorch has no float16 CPU kernels); use bfloat16");
+      if (!device.is_cuda())
+        throw Error("float16 runs only on CUDA (LibTorch has no float16 CPU kernels); use bfloat16");
       return at::kHalf;
   }
   throw Error("unknown precision");

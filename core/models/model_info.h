@@ -42,12 +42,12 @@ struct SizeRule {
 
 // What turns a prompt into conditioning.
 struct TextConditioning {
-  std::string encoder;           // "caption match", "word-level transformer", "CLIP ViT-L/14", …
-  int64_t context_dim = 0;       // width of the conditioning tokens (0: not a token sequence)
-  int64_t max_tokens = 0;        // per chunk; 0: no limit
-  bool chunked = false;          // longer prompts run in chunks (A1111's 75-token chunks)
-  bool weighting_syntax = false; // A1111's (word:1.2), [word], BREAK
-  bool clip_skip = false;        // "Clip skip" can be set
+  std::string encoder;            // "caption match", "word-level transformer", "CLIP ViT-L/14", …
+  int64_t context_dim = 0;        // width of the conditioning tokens (0: not a token sequence)
+  int64_t max_tokens = 0;         // per chunk; 0: no limit
+  bool chunked = false;           // longer prompts run in chunks (A1111's 75-token chunks)
+  bool weighting_syntax = false;  // A1111's (word:1.2), [word], BREAK
+  bool clip_skip = false;         // "Clip skip" can be set
 };
 
 // Which of the per-model settings apply (the app shows only those).
@@ -70,15 +70,15 @@ struct PrecisionSupport {
 // What a run of this model needs besides what the request sizes say, for the
 // memory estimate (memory_estimate.h). Elements are of the compute type.
 struct MemoryNeeds {
-  uint64_t parameters = 0;      // weights, held in the compute type
-  uint64_t fixed_bytes = 0;     // data besides the weights
+  uint64_t parameters = 0;             // weights, held in the compute type
+  uint64_t fixed_bytes = 0;            // data besides the weights
   uint64_t fixed_bytes_per_pixel = 0;  // … that grows with the image (the oracle's resized set)
   // One model call's working memory: per batch item and image pixel, per
   // batch item, and once.
   double activation_elements_per_item_pixel = 0;
   uint64_t activation_bytes_per_item = 0;
   uint64_t activation_fixed_bytes = 0;
-  double decoder_elements_per_pixel = 0;  // the final decode, one image at a time
+  double decoder_elements_per_pixel = 0;    // the final decode, one image at a time
   double history_bytes_per_item_pixel = 0;  // what the app keeps per step for the timeline
 };
 
@@ -100,7 +100,7 @@ struct ModelInfo {
   std::string schedule;              // the noise schedule it runs by default
   bool schedule_selectable = false;  // any schedule may be chosen (the oracle)
   PreviewMethod preview = PreviewMethod::Exact;
-  std::string preview_note;          // for the step line; empty when previews are exact
+  std::string preview_note;  // for the step line; empty when previews are exact
   ModelOptions options;
   PrecisionSupport precisions;
   // So small that a second CPU thread gains little beside a busy UI thread.

@@ -13,8 +13,7 @@ namespace diffscope {
 OracleNetwork::OracleNetwork(const at::Tensor& images, const NoiseSchedule& schedule) : schedule_(schedule) {
   if (images.dim() != 4 || images.size(0) < 1) throw Error("oracle: needs a non-empty (N, C, H, W) image set");
   shape_ = images.sizes().slice(1).vec();
-  const at::Tensor flat =
-      (images.is_floating_point() ? images : images.to(at::kFloat)).reshape({images.size(0), -1});
+  const at::Tensor flat = (images.is_floating_point() ? images : images.to(at::kFloat)).reshape({images.size(0), -1});
   // Centring keeps the dot products below small, which keeps float32 accurate.
   mean_ = flat.mean(0);
   images_ = (flat - mean_).contiguous();

@@ -21,8 +21,7 @@ class OracleNetwork : public Network {
 
   Prediction prediction() const override { return Prediction::Sample; }
   // context: (B, N) log-prior over the set (0 = allowed, −inf = excluded).
-  at::Tensor forward(const at::Tensor& x_t, double t, const at::Tensor& context,
-                     const CancelToken& cancel) override;
+  at::Tensor forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) override;
 
   // The posterior weights w (B, N) behind forward().
   at::Tensor weights(const at::Tensor& x_t, double t, const at::Tensor& context);
@@ -38,11 +37,11 @@ class OracleNetwork : public Network {
  private:
   const at::Tensor& flat_images_for(const at::Tensor& like);
 
-  at::Tensor images_;       // (N, D) in the set's floating type, centred: x⁽ⁱ⁾ − mean
-  at::Tensor mean_;         // (D)
+  at::Tensor images_;  // (N, D) in the set's floating type, centred: x⁽ⁱ⁾ − mean
+  at::Tensor mean_;    // (D)
   std::vector<int64_t> shape_;
   const NoiseSchedule& schedule_;
-  at::Tensor cached_;       // images_ converted to the last caller's dtype/device
+  at::Tensor cached_;  // images_ converted to the last caller's dtype/device
   at::Tensor cached_mean_;
   at::Tensor cached_norms_;
 };

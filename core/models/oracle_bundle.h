@@ -16,8 +16,7 @@ class OracleBundle : public ModelBundle {
   static constexpr int kMinSide = 8, kMaxSide = 128;
 
   // The set is resized to width × height (each side within kMinSide..kMaxSide).
-  OracleBundle(const ImageSet& set, int width, int height, const std::string& schedule_name,
-               const c10::Device& device);
+  OracleBundle(const ImageSet& set, int width, int height, const std::string& schedule_name, const c10::Device& device);
 
   // What the oracle is and can do; the same before and after it is built.
   static ModelInfo describe();

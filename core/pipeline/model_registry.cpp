@@ -21,8 +21,8 @@ namespace {
 // A path rather than a name: a separator or a checkpoint's extension.
 bool names_a_file(const std::string& model) {
   const std::string extension = lower(fs::path(model).extension().string());
-  return model.find('/') != std::string::npos || model.find('\\') != std::string::npos ||
-         extension == ".safetensors" || extension == ".ckpt";
+  return model.find('/') != std::string::npos || model.find('\\') != std::string::npos || extension == ".safetensors" ||
+         extension == ".ckpt";
 }
 
 bool is_auto(const std::string& schedule) { return schedule.empty() || schedule == "auto"; }
@@ -41,12 +41,9 @@ fs::file_time_type stamp_of(const fs::path& path) {
 
 ModelInfo describe_uncached(const ModelSource& source) {
   switch (source.kind) {
-    case ModelKind::Oracle:
-      return OracleBundle::describe();
-    case ModelKind::BuiltIn:
-      return LdmBundle::describe(ldm::load_config(source.path / (source.id + ".json")));
-    case ModelKind::StableDiffusion:
-      return SdBundle::describe(source.path);
+    case ModelKind::Oracle: return OracleBundle::describe();
+    case ModelKind::BuiltIn: return LdmBundle::describe(ldm::load_config(source.path / (source.id + ".json")));
+    case ModelKind::StableDiffusion: return SdBundle::describe(source.path);
   }
   throw Error("unknown model kind");
 }
@@ -128,11 +125,10 @@ std::string load_key(const ModelSource& source, const Request& request, const Lo
     case ModelKind::Oracle: {
       // The set is resized to the image size; its schedule is the one asked for.
       const std::string schedule = is_auto(request.schedule) ? OracleBundle::describe().schedule : request.schedule;
-      return source.id + "|" + std::to_string(request.width) + "x" + std::to_string(request.height) + "|" +
-             schedule + "|" + device;
+      return source.id + "|" + std::to_string(request.width) + "x" + std::to_string(request.height) + "|" + schedule +
+             "|" + device;
     }
-    case ModelKind::BuiltIn:
-      return source.id + "|" + type + "|" + device;
+    case ModelKind::BuiltIn: return source.id + "|" + type + "|" + device;
     case ModelKind::StableDiffusion:
       return source.id + "|" + request.vae + "|" + request.tokenizer + "|" +
              (request.prediction ? prediction_name(*request.prediction) : "auto") + "|" + type + "|" + device;

@@ -24,8 +24,8 @@ namespace diffscope {
 // What a request's `model` stands for.
 struct ModelSource {
   ModelKind kind = ModelKind::BuiltIn;
-  std::string id;               // as the request names it
-  std::filesystem::path path;   // built-in: the folder holding <id>.json; SD: the file or folder
+  std::string id;              // as the request names it
+  std::filesystem::path path;  // built-in: the folder holding <id>.json; SD: the file or folder
   // Opened from a file or folder the user chose (rather than installed):
   // the app remembers it in its recent list, the PNG parameters keep its path.
   bool from_file() const { return kind == ModelKind::StableDiffusion; }

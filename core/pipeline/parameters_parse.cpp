@@ -174,18 +174,22 @@ ParsedParameters parse_parameters(const std::string& text) {
   }
   if (f.count("Clip skip")) {
     double skip = 0;
-    parse_number(f.at("Clip skip"), skip) && skip >= 1 && skip <= 12 ? void(r.clip_skip = int(skip)) : warn("Clip skip");
+    parse_number(f.at("Clip skip"), skip) && skip >= 1 && skip <= 12 ? void(r.clip_skip = int(skip))
+                                                                     : warn("Clip skip");
   }
   if (f.count("Denoising strength")) {
     double strength = 0;
     parse_number(f.at("Denoising strength"), strength) && strength > 0 && strength <= 1 ? void(r.strength = strength)
-                                                                                         : warn("Denoising strength");
+                                                                                        : warn("Denoising strength");
   }
   if (f.count("DDPM variance")) {
     const std::string& v = f.at("DDPM variance");
-    if (v == "beta") r.ddpm_variance = DdpmVariance::Beta;
-    else if (v == "beta-tilde") r.ddpm_variance = DdpmVariance::BetaTilde;
-    else warn("DDPM variance");
+    if (v == "beta")
+      r.ddpm_variance = DdpmVariance::Beta;
+    else if (v == "beta-tilde")
+      r.ddpm_variance = DdpmVariance::BetaTilde;
+    else
+      warn("DDPM variance");
   }
   return parsed;
 }

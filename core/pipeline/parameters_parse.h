@@ -10,9 +10,9 @@
 namespace diffscope {
 
 struct ParsedParameters {
-  Request request;                              // defaults where the text is silent
-  std::map<std::string, std::string> fields;    // every "Key: value" of the last line, unquoted
-  std::vector<std::string> warnings;            // values we could not use, e.g. an unknown sampler
+  Request request;                            // defaults where the text is silent
+  std::map<std::string, std::string> fields;  // every "Key: value" of the last line, unquoted
+  std::vector<std::string> warnings;          // values we could not use, e.g. an unknown sampler
 };
 
 // Error when the text has no "Steps: …" line (not generation parameters).

@@ -56,7 +56,8 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   if (model.options.image_to_image && !request.init_image.empty()) {
     fields.emplace_back("Denoising strength", number(request.strength));
   }
-  if (model.text.clip_skip && request.clip_skip != 1) fields.emplace_back("Clip skip", std::to_string(request.clip_skip));
+  if (model.text.clip_skip && request.clip_skip != 1)
+    fields.emplace_back("Clip skip", std::to_string(request.clip_skip));
   if (model.options.vae_override && !request.vae.empty()) {
     fields.emplace_back("VAE", std::filesystem::path(request.vae).filename().string());
   }
@@ -65,7 +66,8 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   if (model.options.prediction_override && request.prediction) {
     fields.emplace_back("DiffScope prediction", prediction_name(*request.prediction));
   }
-  if (request.precision != Precision::Auto) fields.emplace_back("DiffScope precision", precision_name(request.precision));
+  if (request.precision != Precision::Auto)
+    fields.emplace_back("DiffScope precision", precision_name(request.precision));
   // DiffScope's own keys: whatever else regenerating the image needs.
   fields.emplace_back("DiffScope spacing", spacing_name(spacing));
   fields.emplace_back("DiffScope noise schedule", request.schedule);

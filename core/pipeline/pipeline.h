@@ -20,8 +20,8 @@ namespace diffscope {
 
 // What a run will do, known before anything is loaded or computed.
 struct Plan {
-  Request request;                 // as it will run: spacing, schedule, CFG and η filled in
-  ModelInfo info;                  // the model (described; once loaded, as loading found it)
+  Request request;  // as it will run: spacing, schedule, CFG and η filled in
+  ModelInfo info;   // the model (described; once loaded, as loading found it)
   c10::Device device{c10::kCPU};
   at::ScalarType compute_type = at::kFloat;
   std::vector<double> sigmas;      // n + 1 levels; img2img: its last strength·n steps
@@ -32,13 +32,13 @@ struct Plan {
 };
 
 struct Result {
-  Request request;       // as run: every "auto" and default filled in
-  ModelInfo info;        // the model it ran on
-  at::Tensor images;     // (B, H, W, 3) uint8 on the CPU
-  at::Tensor samples;    // the final latents (B, C, h, w) on the run's device
+  Request request;     // as run: every "auto" and default filled in
+  ModelInfo info;      // the model it ran on
+  at::Tensor images;   // (B, H, W, 3) uint8 on the CPU
+  at::Tensor samples;  // the final latents (B, C, h, w) on the run's device
   std::vector<double> sigmas;
-  std::string device;    // e.g. "CPU (2 threads)"
-  double seconds = 0;    // sampling + decoding
+  std::string device;  // e.g. "CPU (2 threads)"
+  double seconds = 0;  // sampling + decoding
 };
 
 // What a caller wants to hear of a run besides its steps.

@@ -16,25 +16,25 @@
 namespace diffscope {
 
 struct Request {
-  std::string model = kBuiltinModel;    // an installed model's name, "oracle", a checkpoint file or folder
+  std::string model = kBuiltinModel;  // an installed model's name, "oracle", a checkpoint file or folder
   std::string prompt;
   std::string negative_prompt;
   int64_t seed = 0;
-  int batch = 1;                        // image i uses seed + i
+  int batch = 1;  // image i uses seed + i
   int steps = 20;
   SamplerId sampler = SamplerId::Euler;
-  std::optional<Spacing> spacing;       // unset: the sampler's default
-  std::string schedule = "auto";        // noise schedule, where the model lets it be chosen
-  std::optional<double> eta;            // unset: the sampler's default
+  std::optional<Spacing> spacing;  // unset: the sampler's default
+  std::string schedule = "auto";   // noise schedule, where the model lets it be chosen
+  std::optional<double> eta;       // unset: the sampler's default
   DdpmVariance ddpm_variance = DdpmVariance::BetaTilde;
-  std::optional<double> cfg_scale;      // unset: the model's default
+  std::optional<double> cfg_scale;  // unset: the model's default
   int width = 64, height = 64;
   DeviceChoice device;
   // Stable Diffusion checkpoints (model = a .safetensors path or diffusers folder):
-  std::string vae;                      // a VAE override file; empty: the checkpoint's own
-  std::string tokenizer;                // CLIP tokenizer files, where the checkpoint has none
-  std::optional<Prediction> prediction; // unset: the folder's config, or A1111's test
-  int clip_skip = 1;                    // A1111's "Clip skip"
+  std::string vae;                        // a VAE override file; empty: the checkpoint's own
+  std::string tokenizer;                  // CLIP tokenizer files, where the checkpoint has none
+  std::optional<Prediction> prediction;   // unset: the folder's config, or A1111's test
+  int clip_skip = 1;                      // A1111's "Clip skip"
   Precision precision = Precision::Auto;  // resolve_precision (model_info.h) picks the type
   // img2img: start from this image, noised to `strength` (1: pure noise).
   std::string init_image;

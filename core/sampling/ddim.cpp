@@ -20,8 +20,7 @@ at::Tensor sample_ddim(at::Tensor x, SampleRun& run) {
     const at::Tensor x0 = reporter.step(i, x);
     const double ab_t = NoiseSchedule::alpha_bar_of_sigma(sigma);
     const double ab_s = NoiseSchedule::alpha_bar_of_sigma(sigma_next);
-    const double sigma_eta =
-        eta * std::sqrt((1.0 - ab_s) / (1.0 - ab_t)) * std::sqrt(std::max(0.0, 1.0 - ab_t / ab_s));
+    const double sigma_eta = eta * std::sqrt((1.0 - ab_s) / (1.0 - ab_t)) * std::sqrt(std::max(0.0, 1.0 - ab_t / ab_s));
     const at::Tensor eps = (x - x0) / sigma;
     const double direction = std::sqrt(std::max(0.0, 1.0 - ab_s - sigma_eta * sigma_eta));
     at::Tensor x_s = x0 * std::sqrt(ab_s) + eps * direction;

@@ -25,9 +25,8 @@ at::Tensor sample_ddpm(at::Tensor x, SampleRun& run) {
     const at::Tensor x_t = x * std::sqrt(ab_t);
     at::Tensor x_s = (x_t - eps * (beta / std::sqrt(1.0 - ab_t))) / std::sqrt(alpha);
     if (sigma_next > 0.0) {
-      const double variance = reporter.ddpm_variance() == DdpmVariance::Beta
-                                  ? beta
-                                  : beta * (1.0 - ab_s) / (1.0 - ab_t);
+      const double variance =
+          reporter.ddpm_variance() == DdpmVariance::Beta ? beta : beta * (1.0 - ab_s) / (1.0 - ab_t);
       x_s = x_s + reporter.noise_like(x) * std::sqrt(variance);
     }
     x = x_s / std::sqrt(ab_s);

@@ -18,8 +18,8 @@ at::Tensor sample_euler_ancestral(at::Tensor x, SampleRun& run) {
     const double sigma = reporter.sigma(i), sigma_next = reporter.sigma(i + 1);
     const at::Tensor x0 = reporter.step(i, x);
     const double sigma_up = std::min(
-        sigma_next, eta * std::sqrt(sigma_next * sigma_next * (sigma * sigma - sigma_next * sigma_next) /
-                                    (sigma * sigma)));
+        sigma_next,
+        eta * std::sqrt(sigma_next * sigma_next * (sigma * sigma - sigma_next * sigma_next) / (sigma * sigma)));
     const double sigma_down = std::sqrt(sigma_next * sigma_next - sigma_up * sigma_up);
     const at::Tensor derivative = (x - x0) / sigma;
     x = x + derivative * (sigma_down - sigma);

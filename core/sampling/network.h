@@ -22,8 +22,7 @@ class Network {
   virtual Prediction prediction() const = 0;
   // x_t: (B, C, H, W); context: conditioning with batch B in dim 0.
   // Long forward passes call cancel.throw_if_cancelled() between blocks.
-  virtual at::Tensor forward(const at::Tensor& x_t, double t, const at::Tensor& context,
-                             const CancelToken& cancel) = 0;
+  virtual at::Tensor forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) = 0;
 };
 
 }  // namespace diffscope

@@ -38,22 +38,19 @@ std::string prediction_name(Prediction prediction) {
   return "unknown";
 }
 
-at::Tensor x0_from_prediction(Prediction prediction, const at::Tensor& output, const at::Tensor& x,
-                              double sigma) {
+at::Tensor x0_from_prediction(Prediction prediction, const at::Tensor& output, const at::Tensor& x, double sigma) {
   const double c_in = 1.0 / std::sqrt(sigma * sigma + 1.0);
   switch (prediction) {
     case Prediction::Epsilon:  // x = x̂0 + σ·ε̂
       return x - output * sigma;
     case Prediction::V:  // x̂0 = √ᾱ·x_t − √(1−ᾱ)·v̂ with √ᾱ = c_in, x_t = x·c_in
       return x * (c_in * c_in) - output * (sigma * c_in);
-    case Prediction::Sample:
-      return output;
+    case Prediction::Sample: return output;
   }
   throw Error("unknown prediction type");
 }
 
-NetworkDenoiser::NetworkDenoiser(Network& network, const NoiseSchedule& schedule, Guidance guidance,
-                                 CancelToken cancel)
+NetworkDenoiser::NetworkDenoiser(Network& network, const NoiseSchedule& schedule, Guidance guidance, CancelToken cancel)
     : network_(network), schedule_(schedule), guidance_(std::move(guidance)), cancel_(std::move(cancel)) {
   if (!guidance_.cond.defined()) throw Error("guidance: the conditioning tensor is missing");
 }

@@ -12,19 +12,17 @@
 namespace diffscope {
 
 struct Guidance {
-  at::Tensor cond;    // conditioning; batch 1 (broadcast) or the run's batch
-  at::Tensor uncond;  // undefined: no guidance
-  double scale = 1.0; // x̂ = uncond + scale·(cond − uncond)
+  at::Tensor cond;     // conditioning; batch 1 (broadcast) or the run's batch
+  at::Tensor uncond;   // undefined: no guidance
+  double scale = 1.0;  // x̂ = uncond + scale·(cond − uncond)
 };
 
 // x̂_0 from a network output, for x in σ-form at noise level σ.
-at::Tensor x0_from_prediction(Prediction prediction, const at::Tensor& output, const at::Tensor& x,
-                              double sigma);
+at::Tensor x0_from_prediction(Prediction prediction, const at::Tensor& output, const at::Tensor& x, double sigma);
 
 class NetworkDenoiser : public Denoiser {
  public:
-  NetworkDenoiser(Network& network, const NoiseSchedule& schedule, Guidance guidance,
-                  CancelToken cancel = {});
+  NetworkDenoiser(Network& network, const NoiseSchedule& schedule, Guidance guidance, CancelToken cancel = {});
   at::Tensor denoise(const at::Tensor& x, double sigma) override;
   double timestep(double sigma) const override { return schedule_.t_at(sigma); }
 

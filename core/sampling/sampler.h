@@ -28,9 +28,9 @@ struct SamplerOptions {
 
 struct SampleRun {
   Denoiser& denoiser;
-  std::vector<double> sigmas;        // n + 1 levels for n steps
-  NoiseSource* noise = nullptr;      // fresh noise for stochastic samplers
-  StepCallback on_step;              // may be empty
+  std::vector<double> sigmas;    // n + 1 levels for n steps
+  NoiseSource* noise = nullptr;  // fresh noise for stochastic samplers
+  StepCallback on_step;          // may be empty
   CancelToken cancel;
   SamplerOptions options;
 };
@@ -46,13 +46,13 @@ at::Tensor sample_dpmpp_2m(at::Tensor x, SampleRun& run);
 
 struct SamplerInfo {
   SamplerId id;
-  std::string name;          // our id: "euler_a"
-  std::string a1111_name;    // AUTOMATIC1111's label: "Euler a"
+  std::string name;        // our id: "euler_a"
+  std::string a1111_name;  // AUTOMATIC1111's label: "Euler a"
   std::string description;
-  bool stochastic;           // draws fresh noise each step
+  bool stochastic;  // draws fresh noise each step
   bool uses_eta;
   double default_eta;
-  int evaluations_per_step;  // model calls per step (Heun: 2)
+  int evaluations_per_step;     // model calls per step (Heun: 2)
   std::string default_spacing;  // what "automatic" spacing means for it
   SamplerFn fn;
 };

@@ -7,14 +7,18 @@ namespace diffscope {
 
 const std::vector<SamplerInfo>& all_samplers() {
   static const std::vector<SamplerInfo> samplers = {
-      {SamplerId::Euler, "euler", "Euler", "Euler's method on the probability-flow ODE", false, false, 0.0, 1, "linspace", &sample_euler},
-      {SamplerId::EulerAncestral, "euler_a", "Euler a", "Euler with fresh noise each step (ancestral)", true, true, 1.0, 1, "linspace",
-       &sample_euler_ancestral},
-      {SamplerId::Heun, "heun", "Heun", "second-order Heun, two model calls per step", false, false, 0.0, 2, "linspace", &sample_heun},
-      {SamplerId::Dpmpp2m, "dpmpp_2m", "DPM++ 2M", "DPM-Solver++ second-order multistep", false, false, 0.0, 1, "karras", &sample_dpmpp_2m},
-      {SamplerId::Ddim, "ddim", "DDIM", "DDIM; η = 0 deterministic, η = 1 like DDPM", false, true, 0.0, 1, "trailing", &sample_ddim},
-      {SamplerId::Ddpm, "ddpm", "DDPM", "the original ancestral sampler with its posterior variance", true, false, 0.0, 1, "trailing",
-       &sample_ddpm},
+      {SamplerId::Euler, "euler", "Euler", "Euler's method on the probability-flow ODE", false, false, 0.0, 1,
+       "linspace", &sample_euler},
+      {SamplerId::EulerAncestral, "euler_a", "Euler a", "Euler with fresh noise each step (ancestral)", true, true, 1.0,
+       1, "linspace", &sample_euler_ancestral},
+      {SamplerId::Heun, "heun", "Heun", "second-order Heun, two model calls per step", false, false, 0.0, 2, "linspace",
+       &sample_heun},
+      {SamplerId::Dpmpp2m, "dpmpp_2m", "DPM++ 2M", "DPM-Solver++ second-order multistep", false, false, 0.0, 1,
+       "karras", &sample_dpmpp_2m},
+      {SamplerId::Ddim, "ddim", "DDIM", "DDIM; η = 0 deterministic, η = 1 like DDPM", false, true, 0.0, 1, "trailing",
+       &sample_ddim},
+      {SamplerId::Ddpm, "ddpm", "DDPM", "the original ancestral sampler with its posterior variance", true, false, 0.0,
+       1, "trailing", &sample_ddpm},
   };
   return samplers;
 }
@@ -40,8 +44,8 @@ at::Tensor run_sampler(const SamplerInfo& sampler, at::Tensor x, SampleRun& run)
   if (sigmas.size() < 2) throw Error("a run needs at least one step (two noise levels)");
   for (size_t i = 0; i + 1 < sigmas.size(); ++i) {
     if (!(std::isfinite(sigmas[i]) && sigmas[i] > 0.0 && sigmas[i] > sigmas[i + 1])) {
-      throw Error("the noise levels must be finite, positive and strictly decreasing (level " +
-                  std::to_string(i) + ")");
+      throw Error("the noise levels must be finite, positive and strictly decreasing (level " + std::to_string(i) +
+                  ")");
     }
   }
   if (sigmas.back() < 0.0) throw Error("the final noise level must not be negative");

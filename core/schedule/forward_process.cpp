@@ -24,8 +24,7 @@ at::Tensor forward_diffuse_batch(const at::Tensor& x0, const at::Tensor& noise, 
   return a.sqrt() * x0 + (1.0 - a).sqrt() * noise;
 }
 
-at::Tensor forward_diffuse_at(const NoiseSchedule& schedule, const at::Tensor& x0, const at::Tensor& noise,
-                              double t) {
+at::Tensor forward_diffuse_at(const NoiseSchedule& schedule, const at::Tensor& x0, const at::Tensor& noise, double t) {
   return forward_diffuse(x0, noise, NoiseSchedule::alpha_bar_of_sigma(schedule.sigma_at(t)));
 }
 

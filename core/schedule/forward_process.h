@@ -14,7 +14,6 @@ at::Tensor forward_diffuse(const at::Tensor& x0, const at::Tensor& noise, double
 at::Tensor forward_diffuse_batch(const at::Tensor& x0, const at::Tensor& noise, const at::Tensor& alpha_bars);
 
 // The same at a (possibly fractional) timestep t of the schedule.
-at::Tensor forward_diffuse_at(const NoiseSchedule& schedule, const at::Tensor& x0,
-                              const at::Tensor& noise, double t);
+at::Tensor forward_diffuse_at(const NoiseSchedule& schedule, const at::Tensor& x0, const at::Tensor& noise, double t);
 
 }  // namespace diffscope

@@ -13,8 +13,7 @@ class NoiseSchedule {
   // DDPM (Ho et al. 2020): β linear from 1e-4 to 0.02.
   static NoiseSchedule linear(int steps = 1000, double beta_start = 1e-4, double beta_end = 0.02);
   // Stable Diffusion: √β linear from √0.00085 to √0.012.
-  static NoiseSchedule scaled_linear(int steps = 1000, double beta_start = 0.00085,
-                                     double beta_end = 0.012);
+  static NoiseSchedule scaled_linear(int steps = 1000, double beta_start = 0.00085, double beta_end = 0.012);
   // Improved DDPM (Nichol & Dhariwal 2021): ᾱ(t) ∝ cos²(((t/T)+s)/(1+s)·π/2), β ≤ 0.999.
   static NoiseSchedule cosine(int steps = 1000, double s = 0.008, double max_beta = 0.999);
   // A checkpoint's own alphas_cumprod buffer.
@@ -48,7 +47,7 @@ class NoiseSchedule {
 
   std::string name_;
   std::vector<double> alphas_cumprod_;
-  std::vector<double> sigmas_;      // ascending in t
+  std::vector<double> sigmas_;  // ascending in t
   std::vector<double> log_sigmas_;
 };
 

@@ -8,9 +8,8 @@ namespace diffscope {
 namespace {
 
 const std::pair<Spacing, const char*> kSpacingNames[] = {
-    {Spacing::Leading, "leading"},   {Spacing::Trailing, "trailing"},
-    {Spacing::Linspace, "linspace"}, {Spacing::Karras, "karras"},
-    {Spacing::Exponential, "exponential"},
+    {Spacing::Leading, "leading"}, {Spacing::Trailing, "trailing"},       {Spacing::Linspace, "linspace"},
+    {Spacing::Karras, "karras"},   {Spacing::Exponential, "exponential"},
 };
 
 void check_step_count(int steps, int limit) {
@@ -42,8 +41,7 @@ std::vector<std::string> spacing_names() {
   return names;
 }
 
-std::vector<double> spaced_timesteps(const NoiseSchedule& schedule, int steps, Spacing spacing,
-                                     int offset) {
+std::vector<double> spaced_timesteps(const NoiseSchedule& schedule, int steps, Spacing spacing, int offset) {
   const int T = schedule.steps();
   check_step_count(steps, T);
   std::vector<double> t(steps);
@@ -66,8 +64,7 @@ std::vector<double> spaced_timesteps(const NoiseSchedule& schedule, int steps, S
         t[i] = steps == 1 ? T - 1.0 : (T - 1.0) * (1.0 - static_cast<double>(i) / (steps - 1));
       }
       break;
-    default:
-      throw Error("spacing '" + spacing_name(spacing) + "' chooses noise levels, not timesteps");
+    default: throw Error("spacing '" + spacing_name(spacing) + "' chooses noise levels, not timesteps");
   }
   return t;
 }

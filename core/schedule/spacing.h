@@ -19,8 +19,7 @@ std::vector<std::string> spacing_names();
 
 // n timesteps, descending. Only for the timestep spacings; `offset` is
 // diffusers' steps_offset for "leading" (1 in Stable Diffusion's configs).
-std::vector<double> spaced_timesteps(const NoiseSchedule& schedule, int steps, Spacing spacing,
-                                     int offset = 0);
+std::vector<double> spaced_timesteps(const NoiseSchedule& schedule, int steps, Spacing spacing, int offset = 0);
 
 // Karras σ_i = (σ_max^(1/ρ) + i/(n−1)·(σ_min^(1/ρ) − σ_max^(1/ρ)))^ρ, then 0.
 std::vector<double> karras_sigmas(int steps, double sigma_min, double sigma_max, double rho = 7.0);
@@ -28,7 +27,6 @@ std::vector<double> karras_sigmas(int steps, double sigma_min, double sigma_max,
 std::vector<double> exponential_sigmas(int steps, double sigma_min, double sigma_max);
 
 // The n + 1 noise levels of an n-step run (last one 0).
-std::vector<double> make_sigmas(const NoiseSchedule& schedule, int steps, Spacing spacing,
-                                int offset = 0);
+std::vector<double> make_sigmas(const NoiseSchedule& schedule, int steps, Spacing spacing, int offset = 0);
 
 }  // namespace diffscope

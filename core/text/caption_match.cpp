@@ -10,9 +10,9 @@ namespace diffscope {
 namespace {
 
 const std::set<std::string> kStopWords = {
-    "a", "an", "the", "of", "and", "or", "with", "in", "on", "at", "to", "for", "by", "from", "is",
-    "are", "be", "this", "that", "some", "my", "your", "its", "it", "as", "into", "over", "under",
-    "photo", "picture", "image", "emoji", "drawing", "icon"};
+    "a",  "an",   "the",  "of",    "and",   "or",      "with",  "in",    "on",      "at",   "to",  "for",
+    "by", "from", "is",   "are",   "be",    "this",    "that",  "some",  "my",      "your", "its", "it",
+    "as", "into", "over", "under", "photo", "picture", "image", "emoji", "drawing", "icon"};
 
 std::string normalise(std::string word) {
   std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });

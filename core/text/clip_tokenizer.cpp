@@ -64,8 +64,10 @@ std::vector<std::string> byte_symbols() {
 std::vector<int> openai_byte_order() {
   std::vector<int> order;
   auto printable = [](int b) { return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE); };
-  for (int b = 0; b < 256; ++b) if (printable(b)) order.push_back(b);
-  for (int b = 0; b < 256; ++b) if (!printable(b)) order.push_back(b);
+  for (int b = 0; b < 256; ++b)
+    if (printable(b)) order.push_back(b);
+  for (int b = 0; b < 256; ++b)
+    if (!printable(b)) order.push_back(b);
   return order;
 }
 
@@ -113,8 +115,8 @@ std::vector<std::pair<std::string, std::string>> parse_merges(const std::string&
 // html.unescape for what prompts carry: numeric references and the common
 // named ones (Python knows all HTML5 names; others are left as written).
 std::string unescape_html(const std::string& text) {
-  static const std::map<std::string, std::string> kNamed = {
-      {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"}, {"nbsp", "\xC2\xA0"}};
+  static const std::map<std::string, std::string> kNamed = {{"amp", "&"},   {"lt", "<"},   {"gt", ">"},
+                                                            {"quot", "\""}, {"apos", "'"}, {"nbsp", "\xC2\xA0"}};
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '&') {
@@ -321,11 +323,15 @@ std::vector<fs::path> clip_tokenizer_search_places(const fs::path& checkpoint, b
   }
   if (!hub.empty()) {
     const std::vector<std::pair<const char*, const char*>> repos =
-        open_clip ? std::vector<std::pair<const char*, const char*>>{{"models--stabilityai--stable-diffusion-2-1", "tokenizer"},
-                                                                      {"models--stabilityai--stable-diffusion-2-base", "tokenizer"},
-                                                                      {"models--laion--CLIP-ViT-H-14-laion2B-s32B-b79K", ""}}
-                  : std::vector<std::pair<const char*, const char*>>{{"models--openai--clip-vit-large-patch14", ""},
-                                                                      {"models--runwayml--stable-diffusion-v1-5", "tokenizer"}};
+        open_clip
+            ? std::vector<std::pair<const char*, const char*>>{{"models--stabilityai--stable-diffusion-2-1",
+                                                                "tokenizer"},
+                                                               {"models--stabilityai--stable-diffusion-2-base",
+                                                                "tokenizer"},
+                                                               {"models--laion--CLIP-ViT-H-14-laion2B-s32B-b79K", ""}}
+            : std::vector<std::pair<const char*, const char*>>{
+                  {"models--openai--clip-vit-large-patch14", ""},
+                  {"models--runwayml--stable-diffusion-v1-5", "tokenizer"}};
     for (const auto& [repo, sub] : repos) {
       std::error_code error;
       for (const auto& snapshot : fs::directory_iterator(hub / repo / "snapshots", error)) {

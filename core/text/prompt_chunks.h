@@ -22,13 +22,13 @@ inline constexpr double kBreakWeight = -1.0;
 std::vector<WeightedText> parse_prompt_emphasis(const std::string& prompt);
 
 struct TokenChunk {
-  std::vector<int32_t> ids;     // 77: start, 75 tokens or padding, end
-  std::vector<float> weights;   // one per id; 1 for start, end and padding
+  std::vector<int32_t> ids;    // 77: start, 75 tokens or padding, end
+  std::vector<float> weights;  // one per id; 1 for start, end and padding
 };
 
 struct ChunkOptions {
-  int32_t pad_id = -1;          // -1: pad with the end token (SD 1.x); SD 2.x pads with 0
-  int comma_backtrack = 20;     // A1111's comma_padding_backtrack
+  int32_t pad_id = -1;       // -1: pad with the end token (SD 1.x); SD 2.x pads with 0
+  int comma_backtrack = 20;  // A1111's comma_padding_backtrack
 };
 
 inline constexpr int kChunkTokens = 75;

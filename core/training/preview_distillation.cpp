@@ -5,8 +5,8 @@
 
 #include <chrono>
 
-#include "core/common/image_range.h"
 #include "core/common/errors.h"
+#include "core/common/image_range.h"
 #include "core/common/runtime.h"
 #include "core/data/emoji_pairs.h"
 #include "core/data/emoji_set.h"

@@ -19,9 +19,9 @@ namespace diffscope::training {
 
 struct PreviewDistillOptions {
   std::filesystem::path model_config, model_weights;  // the trained model
-  std::filesystem::path data;                          // diffscope-dataset output
-  std::filesystem::path out_dir;                       // <name>.json and <name>.safetensors go here
-  DeviceChoice device;  // parsed where it enters (parse_device)
+  std::filesystem::path data;                         // diffscope-dataset output
+  std::filesystem::path out_dir;                      // <name>.json and <name>.safetensors go here
+  DeviceChoice device;                                // parsed where it enters (parse_device)
   uint64_t seed = 0;
   int64_t steps = 3000, batch = 64;
   double lr = 2e-3;

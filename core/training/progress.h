@@ -8,9 +8,9 @@ namespace diffscope::training {
 
 struct Progress {
   std::string phase;
-  int64_t step = 0;           // steps done
+  int64_t step = 0;  // steps done
   int64_t total = 0;
-  double loss = 0;            // smoothed
+  double loss = 0;  // smoothed
   double seconds_per_step = 0;
 };
 

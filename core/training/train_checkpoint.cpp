@@ -19,7 +19,8 @@ std::map<std::string, torch::Tensor> with_prefix_removed(const SafetensorsFile& 
 
 std::string metadata_field(const SafetensorsFile& file, const std::string& key) {
   auto found = file.metadata().find(key);
-  if (found == file.metadata().end()) throw Error(file.path().string() + ": not a training checkpoint (no " + key + ")");
+  if (found == file.metadata().end())
+    throw Error(file.path().string() + ": not a training checkpoint (no " + key + ")");
   return found->second;
 }
 

@@ -23,9 +23,9 @@ TrainPhase phase_by_name(const std::string& name);
 
 struct CheckpointState {
   TrainPhase phase = TrainPhase::Autoencoder;
-  int64_t step = 0;                   // steps done in this phase
+  int64_t step = 0;  // steps done in this phase
   int64_t optimizer_steps = 0;
-  double seconds = 0;                 // training time so far, over all sessions
+  double seconds = 0;  // training time so far, over all sessions
 };
 
 void write_checkpoint(const std::filesystem::path& path, const ldm::LdmModel& model, const ldm::LdmModel& ema,

@@ -9,11 +9,12 @@
 #include <random>
 #include <thread>
 
-#include "core/common/image_range.h"
 #include "core/common/errors.h"
+#include "core/common/image_range.h"
 #include "core/common/runtime.h"
 #include "core/data/emoji_pairs.h"
 #include "core/data/emoji_set.h"
+#include "core/data/pair_captions.h"
 #include "core/io/png_image.h"
 #include "core/models/ldm/ldm_bundle.h"
 #include "core/models/ldm/ldm_model.h"
@@ -23,7 +24,6 @@
 #include "core/training/progress.h"
 #include "core/training/sample_grid.h"
 #include "core/training/train_checkpoint.h"
-#include "core/data/pair_captions.h"
 
 namespace diffscope::training {
 namespace {
@@ -99,9 +99,9 @@ class TrainingRun {
   CancelToken cancel_;
   torch::Device device_;
   EmojiPairs pairs_;
-  std::vector<int64_t> trained_;        // indices of images that may be trained on
-  torch::Tensor images_;                // (N, 3, 64, 64) float in [−1, 1], all images, on the device
-  torch::Tensor trained_index_;         // trained_ as a tensor on the device
+  std::vector<int64_t> trained_;            // indices of images that may be trained on
+  torch::Tensor images_;                    // (N, 3, 64, 64) float in [−1, 1], all images, on the device
+  torch::Tensor trained_index_;             // trained_ as a tensor on the device
   torch::Tensor latent_mean_, latent_std_;  // per trained image, unscaled
   std::shared_ptr<LdmModel> model_, ema_;
   std::vector<std::pair<torch::Tensor, torch::Tensor>> ema_pairs_;  // (EMA, trained) parameter pairs
@@ -183,8 +183,7 @@ at::Generator TrainingRun::generator_for(int64_t step) const {
                                                   static_cast<uint64_t>(step));
 }
 
-void TrainingRun::report(TrainPhase phase, int64_t step, int64_t total, double loss, double lr,
-                         double seconds) {
+void TrainingRun::report(TrainPhase phase, int64_t step, int64_t total, double loss, double lr, double seconds) {
   const auto now = Clock::now();
   step_seconds_.add(std::chrono::duration<double>(now - last_step_).count());
   last_step_ = now;
@@ -206,8 +205,9 @@ void TrainingRun::checkpoint() {
 void TrainingRun::reconstruction_step(int64_t total, double peak_lr, bool train_encoder) {
   auto& ae = model_->autoencoder;
   at::Generator generator = generator_for(state_.step);
-  torch::Tensor picks = torch::randint(static_cast<int64_t>(trained_.size()), {options_.autoencoder_batch},
-                                       generator, torch::kLong).to(device_);
+  torch::Tensor picks =
+      torch::randint(static_cast<int64_t>(trained_.size()), {options_.autoencoder_batch}, generator, torch::kLong)
+          .to(device_);
   torch::Tensor x = images_.index_select(0, trained_index_.index_select(0, picks));
   torch::Tensor mean, log_var;
   {
@@ -268,8 +268,8 @@ void TrainingRun::compute_latents() {
   std::vector<torch::Tensor> means, stds;
   for (size_t begin = 0; begin < trained_.size(); begin += 256) {
     const auto count = static_cast<int64_t>(std::min<size_t>(256, trained_.size() - begin));
-    torch::Tensor x = images_.index_select(0, trained_index_.slice(0, static_cast<int64_t>(begin),
-                                                                    static_cast<int64_t>(begin) + count));
+    torch::Tensor x = images_.index_select(
+        0, trained_index_.slice(0, static_cast<int64_t>(begin), static_cast<int64_t>(begin) + count));
     auto [mean, log_var] = model_->autoencoder->encoder->forward(x);
     means.push_back(mean);
     stds.push_back(torch::exp(0.5 * log_var));
@@ -304,8 +304,8 @@ void TrainingRun::train_unet() {
     at::Generator generator = generator_for(state_.step);
     torch::Tensor picks = torch::randint(static_cast<int64_t>(trained_.size()), {batch}, generator, torch::kLong);
     torch::Tensor timesteps = torch::randint(schedule.steps(), {batch}, generator, torch::kLong);
-    torch::Tensor latent_noise = at::randn({batch, latent_mean_.size(1), latent_mean_.size(2), latent_mean_.size(3)},
-                                           generator);
+    torch::Tensor latent_noise =
+        at::randn({batch, latent_mean_.size(1), latent_mean_.size(2), latent_mean_.size(3)}, generator);
     torch::Tensor noise = at::randn(latent_noise.sizes(), generator);
     std::mt19937_64 caption_random(generator.current_seed());
     std::uniform_real_distribution<double> uniform(0.0, 1.0);
@@ -318,8 +318,8 @@ void TrainingRun::train_unet() {
 
     picks = picks.to(device_);
     timesteps = timesteps.to(device_);
-    torch::Tensor z0 = (latent_mean_.index_select(0, picks) +
-                        latent_std_.index_select(0, picks) * latent_noise.to(device_)) * scale;
+    torch::Tensor z0 =
+        (latent_mean_.index_select(0, picks) + latent_std_.index_select(0, picks) * latent_noise.to(device_)) * scale;
     noise = noise.to(device_);
     torch::Tensor alpha_bar = alpha_bar_table.index_select(0, timesteps).view({batch, 1, 1, 1});
     torch::Tensor x_t = forward_diffuse_batch(z0, noise, alpha_bar);

@@ -4,8 +4,8 @@
 // U-Net together on the frozen autoencoder's latents (v-prediction, caption
 // dropout for classifier-free guidance, EMA weights); optionally a third that
 // fine-tunes the decoder alone with the encoder frozen, so the latents the
-// U-Net learned stay exactly the same. Held-out images are never trained on. Checkpoints let an interrupted run resume where it stopped, with
-// the same batches it would have drawn.
+// U-Net learned stay exactly the same. Held-out images are never trained on. Checkpoints let an interrupted run resume
+// where it stopped, with the same batches it would have drawn.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -19,24 +19,24 @@
 namespace diffscope::training {
 
 struct TrainOptions {
-  std::filesystem::path data;         // diffscope-dataset output
-  std::filesystem::path out_dir;      // checkpoint, samples, log, final model
-  DeviceChoice device;  // parsed where it enters (parse_device)
+  std::filesystem::path data;     // diffscope-dataset output
+  std::filesystem::path out_dir;  // checkpoint, samples, log, final model
+  DeviceChoice device;            // parsed where it enters (parse_device)
   uint64_t seed = 0;
   int64_t autoencoder_steps = 3000, unet_steps = 15000;
-  int64_t decoder_steps = 0;          // phase 3 (0: none); its batch is autoencoder_batch
+  int64_t decoder_steps = 0;  // phase 3 (0: none); its batch is autoencoder_batch
   int64_t autoencoder_batch = 32, unet_batch = 64;
   double autoencoder_lr = 1e-3, unet_lr = 5e-4, decoder_lr = 3e-4;
   double kl_weight = 1e-5;
   double ema_decay = 0.999;
-  int64_t sample_every = 1000;        // sample grid every N steps (0: only at the end)
+  int64_t sample_every = 1000;  // sample grid every N steps (0: only at the end)
   int64_t checkpoint_every = 250;
-  bool resume = false;                // continue from out_dir/checkpoint.safetensors
+  bool resume = false;  // continue from out_dir/checkpoint.safetensors
   // When set (a trained model's .json, its .safetensors beside it): take that
   // model's autoencoder, latent scale and preview decoder, skip phase 1, and
   // train a new text encoder and U-Net (architecture.unet) on its latents.
   std::filesystem::path autoencoder_from;
-  ldm::LdmConfig architecture;        // the vocabulary is filled in from the data
+  ldm::LdmConfig architecture;  // the vocabulary is filled in from the data
 };
 
 // Called after every step (the CLI draws format_progress of it); may be empty.
@@ -46,7 +46,7 @@ struct TrainSummary {
   std::filesystem::path config_path, weights_path;
   double seconds = 0;
   double autoencoder_loss = 0, unet_loss = 0;  // smoothed, at the end
-  double decoder_loss = 0;                      // phase 3's, when it ran
+  double decoder_loss = 0;                     // phase 3's, when it ran
 };
 
 // Throws Error for unusable data or options, Cancelled (after writing a

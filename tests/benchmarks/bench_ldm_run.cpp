@@ -99,14 +99,14 @@ int main(int argc, char** argv) {
     });
   });
   std::printf("model %s (%s), %s, %s, OpenBLAS core %s\n", model->config.name.c_str(),
-              files.size() == 2 ? files[1].c_str() : "random weights",
-              describe_device(c10::Device(c10::kCPU)).c_str(),
+              files.size() == 2 ? files[1].c_str() : "random weights", describe_device(c10::Device(c10::kCPU)).c_str(),
               bundle.compute_type() == at::kBFloat16 ? "bfloat16" : "float32", blas_core_name());
   std::printf("U-Net call, batch 2 (one CFG step): %.2f ms\n", unet);
   std::printf("preview decode, batch 1:            %.2f ms\n", decode);
   std::printf("preview decode, batch 2 (x_t, x̂0):  %.2f ms\n", decode_pair);
-  std::printf("30 Euler steps, CFG %.1f, every step's x_t and x̂0 decoded, final decode: %.1f ms median of %zu "
-              "(fastest %.1f, slowest %.1f)\n",
-              *request.cfg_scale, runs[runs.size() / 2], runs.size(), runs.front(), runs.back());
+  std::printf(
+      "30 Euler steps, CFG %.1f, every step's x_t and x̂0 decoded, final decode: %.1f ms median of %zu "
+      "(fastest %.1f, slowest %.1f)\n",
+      *request.cfg_scale, runs[runs.size() / 2], runs.size(), runs.front(), runs.back());
   return 0;
 }

@@ -4,8 +4,8 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
-#include "core/common/image_range.h"
 #include "core/common/blas_kernels.h"
+#include "core/common/image_range.h"
 #include "core/common/runtime.h"
 #include "core/data/emoji_set.h"
 #include "core/models/oracle.h"

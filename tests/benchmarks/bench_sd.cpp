@@ -17,7 +17,7 @@
 
 #include "core/common/blas_kernels.h"
 #include "core/common/runtime.h"
-#include "core/pipeline/memory_estimate.h"
+#include "core/common/system_memory.h"
 #include "core/pipeline/pipeline.h"
 
 using namespace diffscope;
@@ -26,7 +26,9 @@ using Clock = std::chrono::steady_clock;
 int main(int argc, char** argv) {
   ensure_fast_blas_kernels(argv);
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_sd CHECKPOINT TOKENIZER [--size N] [--precision P] [--steps N] [--device D] [--threads N]\n");
+    std::fprintf(
+        stderr,
+        "usage: bench_sd CHECKPOINT TOKENIZER [--size N] [--precision P] [--steps N] [--device D] [--threads N]\n");
     return 2;
   }
   Request request;
@@ -41,12 +43,20 @@ int main(int argc, char** argv) {
   int size = 256, threads = 0;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--size") size = std::atoi(argv[i + 1]);
-    else if (flag == "--precision") request.precision = argv[i + 1];
-    else if (flag == "--steps") request.steps = std::atoi(argv[i + 1]);
-    else if (flag == "--device") request.device = argv[i + 1];
-    else if (flag == "--threads") threads = std::atoi(argv[i + 1]);
-    else { std::fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+    if (flag == "--size")
+      size = std::atoi(argv[i + 1]);
+    else if (flag == "--precision")
+      request.precision = parse_precision(argv[i + 1]);
+    else if (flag == "--steps")
+      request.steps = std::atoi(argv[i + 1]);
+    else if (flag == "--device")
+      request.device = parse_device(argv[i + 1]);
+    else if (flag == "--threads")
+      threads = std::atoi(argv[i + 1]);
+    else {
+      std::fprintf(stderr, "unknown option %s\n", argv[i]);
+      return 2;
+    }
   }
   request.width = request.height = size;
   RuntimeOptions runtime;
@@ -64,7 +74,9 @@ int main(int argc, char** argv) {
     const Result result = pipeline.run(request, [&](const StepEvent&) {
       const auto now = Clock::now();
       step_s.push_back(std::chrono::duration<double>(now - last).count());
-      if (std::getenv("BENCH_RSS")) std::printf("  step: rss %s peak %s\n", format_bytes(resident_bytes()).c_str(), format_bytes(peak_resident_bytes()).c_str());
+      if (std::getenv("BENCH_RSS"))
+        std::printf("  step: rss %s peak %s\n", format_bytes(resident_bytes()).c_str(),
+                    format_bytes(peak_resident_bytes()).c_str());
       last = now;
     });
     std::vector<double> steady(step_s.begin() + (step_s.size() > 1 ? 1 : 0), step_s.end());
@@ -74,7 +86,7 @@ int main(int argc, char** argv) {
     const double decode_s = std::chrono::duration<double>(Clock::now() - start).count();
 
     std::printf("checkpoint  %s\n", request.model.c_str());
-    std::printf("device      %s, %s\n", result.device.c_str(), request.precision.c_str());
+    std::printf("device      %s, %s\n", result.device.c_str(), precision_name(request.precision).c_str());
     std::printf("size        %d×%d, CFG 7, %d Euler steps\n", size, size, request.steps);
     std::printf("load        %.2f s, resident %s after loading\n", load_s, format_bytes(loaded_rss).c_str());
     std::printf("step        %.3f s median (%.3f–%.3f), %.2f steps/s\n", steady[steady.size() / 2], steady.front(),

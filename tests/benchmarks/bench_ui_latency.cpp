@@ -9,9 +9,9 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <string>
-#include <cstdio>
 #include <vector>
 
 #include "core/common/blas_kernels.h"
@@ -38,7 +38,8 @@ class TimedApplication : public QApplication {
     --depth_;
     const double ms = timer.nsecsElapsed() / 1e6;
     if (receiver->thread() != thread()) return result;  // the worker's own events
-    auto& slowest = slowest_[std::string(receiver->metaObject()->className()) + " event " + std::to_string(event->type())];
+    auto& slowest =
+        slowest_[std::string(receiver->metaObject()->className()) + " event " + std::to_string(event->type())];
     slowest = std::max(slowest, ms);
     return result;
   }
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
   clock.start();
   ticker.start();
 
-  std::vector<double> run_seconds;  // as the status bar reports them: sampling and decoding
+  std::vector<double> run_seconds;         // as the status bar reports them: sampling and decoding
   for (int run = 0; run <= runs; ++run) {  // run 0 loads the model and is not measured
     QSignalSpy ended(&window, &diffscope::ui::MainWindow::runEnded);
     measuring = run > 0;
@@ -116,8 +117,8 @@ int main(int argc, char** argv) {
   const auto at = [&](double q) { return gaps[std::min(gaps.size() - 1, size_t(q * double(gaps.size())))]; };
   std::printf("UI thread while streaming %d runs × %d steps at %dx%d (%zu ticks):\n", runs, steps, size, size,
               gaps.size());
-  std::printf("  longest block %.2f ms, p99 %.2f ms, median gap %.2f ms (timer interval 1 ms)\n",
-              gaps.back() - 1.0, at(0.99) - 1.0, at(0.5));
+  std::printf("  longest block %.2f ms, p99 %.2f ms, median gap %.2f ms (timer interval 1 ms)\n", gaps.back() - 1.0,
+              at(0.99) - 1.0, at(0.5));
   std::printf("  steps shown in the last run: %d\n", int(window.preview()->frames().size()));
   std::printf("  run times in the app (the first one loads nothing but warms up):");
   for (double seconds : run_seconds) std::printf(" %.3f s", seconds);

@@ -62,8 +62,9 @@ int run_command(const std::string& command, std::string* output) {
 
 std::filesystem::path shared_dir() {
   const char* set = std::getenv("DIFFSCOPE_SHARED_DIR");
-  std::filesystem::path dir = set != nullptr && set[0] != '\0' ? std::filesystem::path(set)
-                                                                 : std::filesystem::path(DIFFSCOPE_SOURCE_DIR) / ".." / "shared";
+  std::filesystem::path dir = set != nullptr && set[0] != '\0'
+                                  ? std::filesystem::path(set)
+                                  : std::filesystem::path(DIFFSCOPE_SOURCE_DIR) / ".." / "shared";
   return std::filesystem::is_directory(dir) ? dir : std::filesystem::path();
 }
 

@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   request.prompt = "grinning face";
   request.steps = 30;
   request.seed = 3;
-  request.sampler = SamplerId::EulerAncestral;
+  request.sampler = diffscope::SamplerId::EulerAncestral;
   if (!run(request)) return 1;
   window.preview()->showStep(9);
   bool ok = grab(window, out.filePath("screenshot-chain.png"));

@@ -35,9 +35,8 @@ int main(int argc, char** argv) {
       emojione += pairs.styles[i] == "emojione";
       held_out += pairs.held_out[i];
     }
-    std::printf("%s: %lld images (%lld EmojiOne, %lld Noto), %lld held out\n", output.c_str(),
-                (long long)pairs.size(), (long long)emojione, (long long)(pairs.size() - emojione),
-                (long long)held_out);
+    std::printf("%s: %lld images (%lld EmojiOne, %lld Noto), %lld held out\n", output.c_str(), (long long)pairs.size(),
+                (long long)emojione, (long long)(pairs.size() - emojione), (long long)held_out);
     if (!grid.empty()) {
       const int64_t n = std::min<int64_t>(pairs.size(), int64_t(grid_side) * grid_side);
       at::Tensor sheet = at::full({grid_side * 64, grid_side * 64, 3}, 255, at::kByte);

@@ -13,8 +13,8 @@ namespace {
 torch::Tensor rows_linear(const torch::Tensor& x, const torch::nn::Linear& layer) {
   std::vector<int64_t> sizes = x.sizes().vec();
   const torch::Tensor rows = x.reshape({-1, sizes.back()});
-  const torch::Tensor out = layer->bias.defined() ? at::addmm(layer->bias, rows, layer->weight.t())
-                                                  : at::mm(rows, layer->weight.t());
+  const torch::Tensor out =
+      layer->bias.defined() ? at::addmm(layer->bias, rows, layer->weight.t()) : at::mm(rows, layer->weight.t());
   sizes.back() = out.size(1);
   return out.view(sizes);
 }
@@ -57,7 +57,7 @@ AttentionImpl::AttentionImpl(int64_t width, int64_t context_width, int64_t heads
 }
 
 bool AttentionImpl::KeyValueCache::holds(const torch::Tensor& now, const torch::Tensor& k_weight,
-                                        const torch::Tensor& v_weight) const {
+                                         const torch::Tensor& v_weight) const {
   return context.defined() && context.sizes() == now.sizes() && context.scalar_type() == now.scalar_type() &&
          context.device() == now.device() && k_weight.data_ptr() == k_data && v_weight.data_ptr() == v_data &&
          k_weight._version() == k_version && v_weight._version() == v_version && at::equal(context, now);
@@ -74,7 +74,12 @@ std::pair<torch::Tensor, torch::Tensor> AttentionImpl::keys_values(const torch::
   if (cacheable && cache_.holds(context, to_k_->weight, to_v_->weight)) return {cache_.k, cache_.v};
   torch::Tensor k = rows_linear(context, to_k_), v = rows_linear(context, to_v_);
   if (cacheable) {
-    cache_ = {context, k, v, to_k_->weight.data_ptr(), to_v_->weight.data_ptr(), to_k_->weight._version(),
+    cache_ = {context,
+              k,
+              v,
+              to_k_->weight.data_ptr(),
+              to_v_->weight.data_ptr(),
+              to_k_->weight._version(),
               to_v_->weight._version()};
   }
   return {k, v};

@@ -95,8 +95,8 @@ std::vector<int64_t> LdmBundle::latent_shape(int width, int height) const {
   const auto& config = model_->config;
   if (width != config.image_size || height != config.image_size) {
     throw Error("the model '" + config.name + "' draws " + std::to_string(config.image_size) + "×" +
-                std::to_string(config.image_size) + " images; " + std::to_string(width) + "×" +
-                std::to_string(height) + " was asked for");
+                std::to_string(config.image_size) + " images; " + std::to_string(width) + "×" + std::to_string(height) +
+                " was asked for");
   }
   const int64_t side = config.image_size / config.downsample;
   return {config.latent_channels, side, side};

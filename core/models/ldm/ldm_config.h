@@ -11,9 +11,9 @@
 namespace diffscope::ldm {
 
 struct AutoencoderConfig {
-  std::vector<int64_t> encoder_channels{48, 64};   // at H/2 and H/4
+  std::vector<int64_t> encoder_channels{48, 64};  // at H/2 and H/4
   std::vector<int64_t> decoder_channels{96, 48};  // at H/4 and H/2
-  int64_t decoder_blocks = 1;                      // residual blocks per decoder level
+  int64_t decoder_blocks = 1;                     // residual blocks per decoder level
 };
 
 struct TextConfig {
@@ -40,8 +40,8 @@ struct LdmConfig {
   std::string name = "diffscope-emoji";
   int64_t image_size = 64;
   int64_t latent_channels = 4;
-  int64_t downsample = 4;       // image side / latent side
-  double latent_scale = 1.0;    // latents are multiplied by this before diffusion
+  int64_t downsample = 4;     // image side / latent side
+  double latent_scale = 1.0;  // latents are multiplied by this before diffusion
   std::string prediction = "v";
   std::string schedule = "scaled-linear";
   double default_cfg_scale = 4.0;

@@ -56,11 +56,13 @@ void LdmModel::load_tensors(const std::map<std::string, torch::Tensor>& source_t
       throw Error(source + ": '" + name + "' has shape " + c10::str(found->second.sizes()) + ", the config needs " +
                   c10::str(parameter.sizes()));
     }
-    if (!at::isFloatingType(found->second.scalar_type())) throw Error(source + ": '" + name + "' is not floating point");
+    if (!at::isFloatingType(found->second.scalar_type()))
+      throw Error(source + ": '" + name + "' is not floating point");
     parameter.copy_(found->second);
     unused.erase(name);
   }
-  if (!unused.empty()) throw Error(source + ": unexpected tensor '" + *unused.begin() + "' (weights of another model?)");
+  if (!unused.empty())
+    throw Error(source + ": unexpected tensor '" + *unused.begin() + "' (weights of another model?)");
   for (const auto& [name, parameter] : tensors()) {
     if (!torch::isfinite(parameter).all().item<bool>()) throw Error(source + ": '" + name + "' holds NaN or ∞");
   }

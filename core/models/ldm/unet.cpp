@@ -6,8 +6,7 @@ namespace diffscope::ldm {
 
 using torch::nn::Conv2dOptions;
 
-UNetImpl::UNetImpl(const UNetConfig& config, int64_t latent_channels, int64_t context_width)
-    : frequency_count_(32) {
+UNetImpl::UNetImpl(const UNetConfig& config, int64_t latent_channels, int64_t context_width) : frequency_count_(32) {
   const int64_t c0 = config.channels.at(0), c1 = config.channels.at(1), c2 = config.channels.at(2);
   const int64_t td = config.time_dim, heads = config.heads;
   time_in_ = register_module("time_in", torch::nn::Linear(2 * frequency_count_, td));
@@ -36,15 +35,14 @@ torch::Tensor UNetImpl::time_embedding(const torch::Tensor& timesteps) {
   // Frequencies from 1 to 1/10000 (the transformer's positional encoding),
   // always in float32: bfloat16 could not even tell t = 997 from t = 1000.
   const torch::Tensor t = timesteps.to(torch::kFloat);
-  torch::Tensor frequencies = torch::exp(
-      torch::arange(frequency_count_, t.options()) * (-std::log(10000.0) / double(frequency_count_)));
+  torch::Tensor frequencies =
+      torch::exp(torch::arange(frequency_count_, t.options()) * (-std::log(10000.0) / double(frequency_count_)));
   torch::Tensor angles = t.unsqueeze(1) * frequencies.unsqueeze(0);
   torch::Tensor features = torch::cat({angles.sin(), angles.cos()}, 1).to(time_in_->weight.scalar_type());
   return time_out_(torch::silu(time_in_(features)));
 }
 
-torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& timesteps,
-                                const torch::Tensor& context) {
+torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& timesteps, const torch::Tensor& context) {
   namespace F = torch::nn::functional;
   const auto upsample = F::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest);
   torch::Tensor time = time_embedding(timesteps);

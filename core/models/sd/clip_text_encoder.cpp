@@ -62,7 +62,8 @@ ClipTextEncoder::ClipTextEncoder(WeightStore& store, const ClipOptions& options)
     }
     layers_.push_back(std::move(layer));
   }
-  if (layers_.size() < 2) throw Error("the text encoder has " + std::to_string(layers_.size()) + " layers (" + layer_group + "*)");
+  if (layers_.size() < 2)
+    throw Error("the text encoder has " + std::to_string(layers_.size()) + " layers (" + layer_group + "*)");
   final_norm_ = LayerNorm::load(store, p + (open_clip ? "ln_final" : "final_layer_norm"), width_);
   if (open_clip) {
     store.skip(p + "text_projection");  // the image-text contrastive head; SD never uses it
@@ -80,10 +81,9 @@ at::Tensor ClipTextEncoder::forward(const at::Tensor& ids, int clip_skip) const 
 
   const int64_t n = ids.size(1);
   const auto type = position_embedding_.scalar_type();
-  at::Tensor x = at::embedding(token_embedding_, ids.to(token_embedding_.device())).to(type) +
-                 position_embedding_.slice(0, 0, n);
-  const at::Tensor mask =
-      at::full({n, n}, -std::numeric_limits<float>::infinity(), x.options().dtype(type)).triu_(1);
+  at::Tensor x =
+      at::embedding(token_embedding_, ids.to(token_embedding_.device())).to(type) + position_embedding_.slice(0, 0, n);
+  const at::Tensor mask = at::full({n, n}, -std::numeric_limits<float>::infinity(), x.options().dtype(type)).triu_(1);
   for (int i = 0; i < run; ++i) {
     const Layer& layer = layers_[i];
     at::Tensor h = layer.norm1(x);

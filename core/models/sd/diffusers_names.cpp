@@ -25,9 +25,15 @@ std::string unet_resnet_part(const std::string& rest) {
 }
 
 std::string vae_attention_part(const std::string& rest) {
-  static const std::map<std::string, std::string> kParts = {
-      {"group_norm", "norm"}, {"to_q", "q"}, {"query", "q"}, {"to_k", "k"},  {"key", "k"},
-      {"to_v", "v"},          {"value", "v"}, {"to_out.0", "proj_out"}, {"proj_attn", "proj_out"}};
+  static const std::map<std::string, std::string> kParts = {{"group_norm", "norm"},
+                                                            {"to_q", "q"},
+                                                            {"query", "q"},
+                                                            {"to_k", "k"},
+                                                            {"key", "k"},
+                                                            {"to_v", "v"},
+                                                            {"value", "v"},
+                                                            {"to_out.0", "proj_out"},
+                                                            {"proj_attn", "proj_out"}};
   for (const auto& [from, to] : kParts) {
     if (starts_with(rest, from + ".")) return to + rest.substr(from.size());
   }
@@ -39,7 +45,8 @@ std::string vae_attention_part(const std::string& rest) {
 Renamer diffusers_unet_renamer(const SafetensorsFile& unet) {
   // layers_per_block from down_blocks.0's resnets; which up blocks attend.
   std::set<int> resnets, attending_up;
-  const std::regex down_resnet(R"(^down_blocks\.0\.resnets\.(\d+)\.)"), up_attention(R"(^up_blocks\.(\d+)\.attentions\.)");
+  const std::regex down_resnet(R"(^down_blocks\.0\.resnets\.(\d+)\.)"),
+      up_attention(R"(^up_blocks\.(\d+)\.attentions\.)");
   for (const auto& entry : unet.entries()) {
     std::smatch m;
     if (std::regex_search(entry.name, m, down_resnet)) resnets.insert(std::stoi(m[1]));
@@ -48,7 +55,8 @@ Renamer diffusers_unet_renamer(const SafetensorsFile& unet) {
   const int per_block = static_cast<int>(resnets.size());
   return [per_block, attending_up](const std::string& name) -> std::optional<std::string> {
     const std::string p = "model.diffusion_model.";
-    static const std::regex block(R"(^(down|up)_blocks\.(\d+)\.(resnets|attentions|downsamplers|upsamplers)\.(\d+)\.(.*)$)");
+    static const std::regex block(
+        R"(^(down|up)_blocks\.(\d+)\.(resnets|attentions|downsamplers|upsamplers)\.(\d+)\.(.*)$)");
     static const std::regex middle(R"(^mid_block\.(resnets|attentions)\.(\d+)\.(.*)$)");
     std::smatch m;
     if (std::regex_match(name, m, block)) {
@@ -80,9 +88,12 @@ Renamer diffusers_unet_renamer(const SafetensorsFile& unet) {
       if (m[1] == "attentions") return p + "middle_block.1." + std::string(m[3]);
       return p + "middle_block." + std::to_string(j == 0 ? 0 : 2) + "." + unet_resnet_part(m[3]);
     }
-    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
-             {"conv_in.", "input_blocks.0.0."}, {"time_embedding.linear_1.", "time_embed.0."},
-             {"time_embedding.linear_2.", "time_embed.2."}, {"conv_norm_out.", "out.0."}, {"conv_out.", "out.2."}}) {
+    for (const auto& [from, to] :
+         std::vector<std::pair<std::string, std::string>>{{"conv_in.", "input_blocks.0.0."},
+                                                          {"time_embedding.linear_1.", "time_embed.0."},
+                                                          {"time_embedding.linear_2.", "time_embed.2."},
+                                                          {"conv_norm_out.", "out.0."},
+                                                          {"conv_out.", "out.2."}}) {
       if (auto renamed = swap_prefix(name, from, p + to)) return renamed;
     }
     return std::nullopt;
@@ -99,7 +110,8 @@ Renamer diffusers_vae_renamer(const SafetensorsFile& vae) {
   const int levels = static_cast<int>(up.size());
   return [levels](const std::string& name) -> std::optional<std::string> {
     const std::string p = "first_stage_model.";
-    static const std::regex block(R"(^(encoder|decoder)\.(down|up)_blocks\.(\d+)\.(resnets|downsamplers|upsamplers)\.(\d+)\.(.*)$)");
+    static const std::regex block(
+        R"(^(encoder|decoder)\.(down|up)_blocks\.(\d+)\.(resnets|downsamplers|upsamplers)\.(\d+)\.(.*)$)");
     static const std::regex middle(R"(^(encoder|decoder)\.mid_block\.(resnets|attentions)\.(\d+)\.(.*)$)");
     std::smatch m;
     auto resnet_part = [](const std::string& rest) {
@@ -122,7 +134,8 @@ Renamer diffusers_vae_renamer(const SafetensorsFile& vae) {
       return p + coder + ".mid.block_" + std::to_string(std::stoi(m[3]) + 1) + "." + resnet_part(rest);
     }
     for (const char* coder : {"encoder.", "decoder."}) {
-      if (auto renamed = swap_prefix(name, std::string(coder) + "conv_norm_out.", p + coder + "norm_out.")) return renamed;
+      if (auto renamed = swap_prefix(name, std::string(coder) + "conv_norm_out.", p + coder + "norm_out."))
+        return renamed;
       for (const char* same : {"conv_in.", "conv_out."}) {
         if (auto renamed = swap_prefix(name, std::string(coder) + same, p + coder + same)) return renamed;
       }

@@ -28,7 +28,8 @@ std::string tokenizer_missing_message(const fs::path& checkpoint, bool open_clip
 // The schedule is the checkpoint's own when it carries alphas_cumprod.
 NoiseSchedule checkpoint_schedule(sd::WeightStore& store, bool has_buffer) {
   if (!has_buffer) return NoiseSchedule::scaled_linear();
-  at::Tensor buffer = store.take_float_cpu("alphas_cumprod", store.shape("alphas_cumprod")).to(at::kDouble).contiguous();
+  at::Tensor buffer =
+      store.take_float_cpu("alphas_cumprod", store.shape("alphas_cumprod")).to(at::kDouble).contiguous();
   if (buffer.dim() != 1 || buffer.size(0) < 2) throw Error("tensor 'alphas_cumprod' is not a list of noise levels");
   std::vector<double> values(buffer.data_ptr<double>(), buffer.data_ptr<double>() + buffer.numel());
   const NoiseSchedule standard = NoiseSchedule::scaled_linear(static_cast<int>(values.size()));
@@ -54,6 +55,21 @@ uint64_t parameter_count(const sd::WeightStore& store) {
   return count;
 }
 
+// The sides an image must be a multiple of: the VAE's upsamplings and the
+// U-Net's downsamplings, each halving (SD 1.x/2.x: 8 · 8 = 64), read off the names.
+int size_multiple(const sd::WeightStore& store) {
+  auto ending_in = [&](const std::string& prefix, const std::string& suffix) {
+    int count = 0;
+    for (const std::string& name : store.names_with_prefix(prefix)) {
+      count += name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    }
+    return count;
+  };
+  const int halvings = ending_in("model.diffusion_model.input_blocks.", ".0.op.weight") +
+                       ending_in("first_stage_model.decoder.up.", ".upsample.conv.weight");
+  return 1 << halvings;
+}
+
 // "v1-5-pruned-emaonly" for …/v1-5-pruned-emaonly.safetensors, the folder's
 // name for a diffusers folder (also when written with a trailing slash).
 std::string model_name(const fs::path& path) {
@@ -66,10 +82,10 @@ std::string model_name(const fs::path& path) {
 ModelInfo SdBundle::describe(const fs::path& path) {
   sd::WeightStore store(at::kFloat, c10::Device(c10::kCPU));
   const sd::CheckpointInfo checkpoint = sd::open_checkpoint(path, store);
-  return describe(checkpoint, parameter_count(store));
+  return describe(checkpoint, parameter_count(store), size_multiple(store));
 }
 
-ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t parameters) {
+ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t parameters, int size_multiple) {
   const bool sd2 = checkpoint.family == sd::Family::Sd2;
   ModelInfo info;
   info.kind = ModelKind::StableDiffusion;
@@ -91,8 +107,8 @@ ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t para
   info.text.chunked = true;
   info.text.weighting_syntax = true;
   info.text.clip_skip = true;
-  // The VAE's 8× and the U-Net's three halvings.
-  info.sizes = {64, 2048, 64, 512};
+  // Multiples of the VAE's and U-Net's downsampling; A1111's 512 by default.
+  info.sizes = {size_multiple, 2048, size_multiple, 512};
   info.default_cfg = 7.0;  // A1111's default
   info.default_steps = 20;
   info.schedule = "scaled-linear";  // or the checkpoint's own buffer, read when it loads
@@ -114,7 +130,7 @@ ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t para
 }
 
 ModelInfo SdBundle::info() const {
-  ModelInfo info = describe(info_, parameters_);
+  ModelInfo info = describe(info_, parameters_, int(vae_->downsampling() * unet_->downsampling()));
   info.prediction = network_->prediction();
   info.prediction_source = prediction_source_;
   info.prediction_known = true;
@@ -153,7 +169,8 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   bundle->parameters_ = parameter_count(store);
   if (!options.vae.empty()) sd::open_vae_override(options.vae, store);
 
-  const auto tokenizer_path = find_clip_tokenizer(options.checkpoint, options.tokenizer, info.family == sd::Family::Sd2);
+  const auto tokenizer_path =
+      find_clip_tokenizer(options.checkpoint, options.tokenizer, info.family == sd::Family::Sd2);
   if (!tokenizer_path) throw Error(tokenizer_missing_message(options.checkpoint, info.family == sd::Family::Sd2));
   bundle->tokenizer_ = std::make_unique<ClipTokenizer>(ClipTokenizer::from_path(*tokenizer_path));
 
@@ -175,8 +192,8 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
                 std::to_string(bundle->tokenizer_->vocabulary_size()) + ": they do not belong together");
   }
   if (bundle->text_encoder_->width() != info.context_dim) {
-    throw Error("the text encoder is " + std::to_string(bundle->text_encoder_->width()) + " wide, the U-Net attends to " +
-                std::to_string(info.context_dim));
+    throw Error("the text encoder is " + std::to_string(bundle->text_encoder_->width()) +
+                " wide, the U-Net attends to " + std::to_string(info.context_dim));
   }
 
   sd::UnetOptions unet;
@@ -191,9 +208,9 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   if (const auto unused = store.unused(); !unused.empty()) {
     std::string list;
     for (size_t i = 0; i < unused.size() && i < 5; ++i) list += (i ? ", " : "") + unused[i];
-    throw Error(options.checkpoint.string() + ": " + std::to_string(unused.size()) +
-                " tensors are not part of an SD " + (info.family == sd::Family::Sd1 ? "1.x" : "2.x") +
-                " model: " + list + (unused.size() > 5 ? ", …" : "") + " (a merged, LoRA or unsupported file?)");
+    throw Error(options.checkpoint.string() + ": " + std::to_string(unused.size()) + " tensors are not part of an SD " +
+                (info.family == sd::Family::Sd1 ? "1.x" : "2.x") + " model: " + list +
+                (unused.size() > 5 ? ", …" : "") + " (a merged, LoRA or unsupported file?)");
   }
 
   bundle->load_report_ = {store.taken_count(), store.skipped_count()};
@@ -317,7 +334,8 @@ at::Tensor SdBundle::preview(const at::Tensor& latents) {
   if (latents.size(1) != 4) return decode(latents);
   // At the image's size (bilinear), so that it lines up with the decoded steps.
   const int64_t scale = vae_->downsampling();
-  return at::upsample_bilinear2d(latent_rgb_preview(latents), {latents.size(2) * scale, latents.size(3) * scale}, false);
+  return at::upsample_bilinear2d(latent_rgb_preview(latents), {latents.size(2) * scale, latents.size(3) * scale},
+                                 false);
 }
 
 }  // namespace diffscope

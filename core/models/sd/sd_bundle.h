@@ -24,9 +24,9 @@
 namespace diffscope {
 
 struct SdLoadOptions {
-  std::filesystem::path checkpoint;   // .safetensors file or diffusers folder
-  std::filesystem::path vae;          // optional VAE override file
-  std::string tokenizer;              // optional tokenizer file or folder
+  std::filesystem::path checkpoint;      // .safetensors file or diffusers folder
+  std::filesystem::path vae;             // optional VAE override file
+  std::string tokenizer;                 // optional tokenizer file or folder
   std::optional<Prediction> prediction;  // unset: scheduler_config.json, SD 1.x's ε, or A1111's test
   at::ScalarType compute_type = at::kFloat;
   c10::Device device{c10::kCPU};
@@ -56,8 +56,9 @@ class SdBundle : public ModelBundle {
   // What the checkpoint at `path` is and can do, from its tensor table and
   // configs (nothing is read but headers); Error for files it cannot use.
   static ModelInfo describe(const std::filesystem::path& path);
-  // The same from what opening it found; `parameters`: its tensors' elements.
-  static ModelInfo describe(const sd::CheckpointInfo& checkpoint, uint64_t parameters);
+  // The same from what opening it found; `parameters`: its tensors' elements;
+  // image sides must be multiples of `size_multiple` (64 for SD 1.x/2.x).
+  static ModelInfo describe(const sd::CheckpointInfo& checkpoint, uint64_t parameters, int size_multiple = 64);
 
   // With the prediction type as loading decided it and the schedule it runs.
   ModelInfo info() const override;

@@ -19,7 +19,8 @@ constexpr const char* kOpenClipText = "cond_stage_model.model.";
 std::shared_ptr<const SafetensorsFile> open_safetensors(const fs::path& path) {
   const std::string extension = lower(path.extension().string());
   if (extension == ".ckpt" || extension == ".pt" || extension == ".pth" || extension == ".bin") {
-    throw Error(path.string() + ": this is a pickled PyTorch file, and loading one runs the code inside it. "
+    throw Error(path.string() +
+                ": this is a pickled PyTorch file, and loading one runs the code inside it. "
                 "DiffScope reads only .safetensors: convert it once (e.g. with the safetensors package or "
                 "AUTOMATIC1111's checkpoint merger) or download the .safetensors version of the model");
   }
@@ -79,11 +80,21 @@ void open_diffusers(const fs::path& folder, WeightStore& store, CheckpointInfo& 
 std::string family_name(Family family) { return family == Family::Sd1 ? "SD 1.x" : "SD 2.x"; }
 
 const std::vector<std::string>& checkpoint_buffer_names() {
-  static const std::vector<std::string> names = {
-      "betas", "alphas_cumprod", "alphas_cumprod_prev", "sqrt_alphas_cumprod", "sqrt_one_minus_alphas_cumprod",
-      "log_one_minus_alphas_cumprod", "sqrt_recip_alphas_cumprod", "sqrt_recipm1_alphas_cumprod",
-      "posterior_variance", "posterior_log_variance_clipped", "posterior_mean_coef1", "posterior_mean_coef2",
-      "model_ema.decay", "model_ema.num_updates", "logvar"};
+  static const std::vector<std::string> names = {"betas",
+                                                 "alphas_cumprod",
+                                                 "alphas_cumprod_prev",
+                                                 "sqrt_alphas_cumprod",
+                                                 "sqrt_one_minus_alphas_cumprod",
+                                                 "log_one_minus_alphas_cumprod",
+                                                 "sqrt_recip_alphas_cumprod",
+                                                 "sqrt_recipm1_alphas_cumprod",
+                                                 "posterior_variance",
+                                                 "posterior_log_variance_clipped",
+                                                 "posterior_mean_coef1",
+                                                 "posterior_mean_coef2",
+                                                 "model_ema.decay",
+                                                 "model_ema.num_updates",
+                                                 "logvar"};
   return names;
 }
 

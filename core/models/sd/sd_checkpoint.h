@@ -24,10 +24,10 @@ struct CheckpointInfo {
   bool text_penultimate = false;   // condition on the last layer but one (OpenCLIP in SD 2.x)
   bool linear_projection = false;  // the transformers' proj_in/proj_out
   int64_t context_dim = 768;
-  bool has_schedule = false;       // an alphas_cumprod buffer
+  bool has_schedule = false;              // an alphas_cumprod buffer
   std::optional<std::string> prediction;  // from scheduler_config.json, when the folder says
   bool diffusers = false;
-  std::filesystem::path path;      // the file or folder
+  std::filesystem::path path;  // the file or folder
 };
 
 // Opens the files (memory-mapped) into `store` and detects the family.

@@ -38,8 +38,7 @@ Linear Linear::load_pointwise(WeightStore& store, const std::string& prefix, int
 
 at::Tensor Linear::operator()(const at::Tensor& x) const { return at::linear(x, weight, bias); }
 
-GroupNorm GroupNorm::load(WeightStore& store, const std::string& prefix, int64_t channels, double eps,
-                          int64_t groups) {
+GroupNorm GroupNorm::load(WeightStore& store, const std::string& prefix, int64_t channels, double eps, int64_t groups) {
   GroupNorm norm;
   norm.weight = store.take(prefix + ".weight", {channels});
   norm.bias = store.take(prefix + ".bias", {channels});
@@ -52,8 +51,7 @@ at::Tensor GroupNorm::operator()(const at::Tensor& x) const {
   // float32 and bfloat16 kernels accumulate in float32; float16 (CUDA) is
   // widened as SD's GroupNorm32 does.
   if (x.scalar_type() != at::kHalf) return at::group_norm(x, groups, weight, bias, eps);
-  return at::group_norm(x.to(at::kFloat), groups, weight.to(at::kFloat), bias.to(at::kFloat), eps)
-      .to(x.scalar_type());
+  return at::group_norm(x.to(at::kFloat), groups, weight.to(at::kFloat), bias.to(at::kFloat), eps).to(x.scalar_type());
 }
 
 LayerNorm LayerNorm::load(WeightStore& store, const std::string& prefix, int64_t width, double eps) {

@@ -169,7 +169,8 @@ SdUnet::SdUnet(WeightStore& store, const UnetOptions& options) : options_(option
       auto res = std::make_unique<ResBlock>(store, b + ".0", channels, emb_dim);
       channels = res->out;
       block.emplace_back(std::move(res));
-      if (store.has(b + ".1.norm.weight")) block.emplace_back(std::make_unique<SpatialTransformer>(store, b + ".1", channels, options));
+      if (store.has(b + ".1.norm.weight"))
+        block.emplace_back(std::make_unique<SpatialTransformer>(store, b + ".1", channels, options));
     }
     skips.push_back(channels);
     input_blocks_.push_back(std::move(block));

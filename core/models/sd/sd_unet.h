@@ -19,8 +19,8 @@ namespace diffscope::sd {
 struct UnetOptions {
   std::string prefix = "model.diffusion_model.";
   int64_t context_dim = 768;
-  int64_t heads = 8;           // SD 1.x: 8 heads at every level
-  int64_t head_dim = 0;        // SD 2.x: heads of 64 channels (then `heads` is ignored)
+  int64_t heads = 8;               // SD 1.x: 8 heads at every level
+  int64_t head_dim = 0;            // SD 2.x: heads of 64 channels (then `heads` is ignored)
   bool linear_projection = false;  // SD 2.x: proj_in/proj_out are linear, not 1×1 convs
   bool upcast_attention = false;   // attention scores in float32 (SD 2.1 in fp16)
 };

@@ -44,7 +44,7 @@ struct AttnBlock {
     norm = GroupNorm::load(store, p + ".norm", c, kEps);
     auto load = [&](const std::string& name) {
       return store.shape(p + "." + name + ".weight").size() == 2 ? Linear::load(store, p + "." + name, c, c)
-                                                                   : Linear::load_pointwise(store, p + "." + name, c, c);
+                                                                 : Linear::load_pointwise(store, p + "." + name, c, c);
     };
     q = load("q"), k = load("k"), v = load("v"), proj_out = load("proj_out");
   }

@@ -43,7 +43,8 @@ void WeightStore::drop_prefix(const std::string& prefix) {
 
 const WeightStore::Source& WeightStore::source(const std::string& name) const {
   auto it = sources_.find(name);
-  if (it == sources_.end()) throw Error("the checkpoint has no tensor '" + name + "' (incomplete or another model type?)");
+  if (it == sources_.end())
+    throw Error("the checkpoint has no tensor '" + name + "' (incomplete or another model type?)");
   return it->second;
 }
 
