@@ -215,3 +215,14 @@ TEST_F(PipelineTest, BuiltInModelHonoursItsPrecision) {
   EXPECT_FALSE(at::equal(bf16.images, f32.images));
   EXPECT_LT((bf16.images.to(at::kFloat) - f32.images.to(at::kFloat)).abs().mean().item<double>(), 12.0);
 }
+
+TEST(ResolvedSpacing, TheRequestsThenTheModelsThenTheSamplers) {
+  Request request;
+  request.sampler = SamplerId::Dpmpp2m;
+  ModelInfo model;
+  EXPECT_EQ(resolved_spacing(request, model), Spacing::Karras);  // DPM++ 2M's own
+  model.default_spacing = Spacing::Trailing;                     // e.g. a few-step model trained on trailing timesteps
+  EXPECT_EQ(resolved_spacing(request, model), Spacing::Trailing);
+  request.spacing = Spacing::Exponential;
+  EXPECT_EQ(resolved_spacing(request, model), Spacing::Exponential);
+}

@@ -9,11 +9,13 @@
 #include <c10/core/ScalarType.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/common/precision.h"
 #include "core/sampling/network.h"
 #include "core/sampling/sampler.h"
+#include "core/schedule/spacing.h"
 
 namespace diffscope {
 
@@ -96,6 +98,7 @@ struct ModelInfo {
   SizeRule sizes;
   double default_cfg = 1.0;
   SamplerId default_sampler = SamplerId::Euler;
+  std::optional<Spacing> default_spacing;  // unset: each sampler's own
   int default_steps = 20;
   std::string schedule;              // the noise schedule it runs by default
   bool schedule_selectable = false;  // any schedule may be chosen (the oracle)

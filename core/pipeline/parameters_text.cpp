@@ -39,7 +39,7 @@ std::string quote_parameter_value(const std::string& value) {
 std::string format_parameters(const Request& request, const ModelInfo& model, int index,
                               const std::string& model_hash) {
   const SamplerInfo& sampler = sampler_info(request.sampler);
-  const Spacing spacing = resolved_spacing(request);
+  const Spacing spacing = resolved_spacing(request, model);
   std::vector<std::pair<std::string, std::string>> fields = {
       {"Steps", std::to_string(request.steps)},
       {"Sampler", sampler.a1111_name},

@@ -99,12 +99,15 @@ at::Tensor encode_init_image(ModelBundle& bundle, const Request& request, const 
 Pipeline::Pipeline() = default;
 Pipeline::~Pipeline() = default;
 
-Spacing resolved_spacing(const Request& request) {
-  return request.spacing.value_or(spacing_by_name(sampler_info(request.sampler).default_spacing));
+Spacing resolved_spacing(const Request& request, const ModelInfo& model) {
+  if (request.spacing) return *request.spacing;
+  if (model.default_spacing) return *model.default_spacing;
+  return spacing_by_name(sampler_info(request.sampler).default_spacing);
 }
 
 std::vector<double> Pipeline::sigmas_for(const Request& request, const NoiseSchedule& schedule) {
-  std::vector<double> sigmas = make_sigmas(schedule, request.steps, resolved_spacing(request));
+  // Without a spacing the sampler's own (plans and runs fill it in first).
+  std::vector<double> sigmas = make_sigmas(schedule, request.steps, resolved_spacing(request, ModelInfo{}));
   if (request.init_image.empty()) return sigmas;
   // img2img as A1111 runs it with k-diffusion samplers: the last
   // strength·n steps of the n-step list.
@@ -121,7 +124,7 @@ Plan Pipeline::plan(const Request& request, bool keep_history) {
   plan.compute_type = resolve_precision(request.precision, plan.info, plan.device);
   const SamplerInfo& sampler = sampler_info(request.sampler);
   plan.request = request;
-  plan.request.spacing = resolved_spacing(request);
+  plan.request.spacing = resolved_spacing(request, plan.info);
   plan.request.cfg_scale = request.cfg_scale.value_or(plan.info.default_cfg);
   if (sampler.uses_eta) plan.request.eta = request.eta.value_or(sampler.default_eta);
   // Before loading, a checkpoint's own (non-standard) schedule buffer is not
@@ -190,7 +193,7 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   Result result;
   result.request = request;
   result.info = info;
-  result.request.spacing = resolved_spacing(request);
+  result.request.spacing = resolved_spacing(request, info);
   result.request.schedule = bundle.schedule().name();
   result.request.cfg_scale = request.cfg_scale.value_or(info.default_cfg);
   if (sampler.uses_eta) result.request.eta = request.eta.value_or(sampler.default_eta);
@@ -209,7 +212,7 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
 
   NoiseSource noise(request.seed, request.batch);
   std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
-  SampleRun run{denoiser, sigmas_for(request, bundle.schedule()), &noise, on_step, cancel, {}};
+  SampleRun run{denoiser, sigmas_for(result.request, bundle.schedule()), &noise, on_step, cancel, {}};
   run.options.eta = request.eta;
   run.options.ddpm_variance = request.ddpm_variance;
 

@@ -88,7 +88,8 @@ class Pipeline {
   c10::Device device_{c10::kCPU};  // where bundle_ lives
 };
 
-// The spacing a request stands for (unset: the sampler's default).
-Spacing resolved_spacing(const Request& request);
+// The spacing a request stands for: its own, else the model's default, else
+// the sampler's.
+Spacing resolved_spacing(const Request& request, const ModelInfo& model);
 
 }  // namespace diffscope
