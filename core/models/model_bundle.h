@@ -31,6 +31,10 @@ class ModelBundle {
   virtual Network& network() = 0;
   // Conditioning for a prompt (batch 1); may throw Error for prompts it cannot use.
   virtual at::Tensor encode_prompt(const std::string& prompt) = 0;
+  // The negative prompt's conditioning; the same as encode_prompt except
+  // where a model treats it otherwise (SDXL: an empty one is all zeros, as sgm
+  // and A1111 do it).
+  virtual at::Tensor encode_negative_prompt(const std::string& prompt) { return encode_prompt(prompt); }
   // What the user should know about a prompt before it runs: words the model
   // does not know, text it will not read.
   virtual std::vector<std::string> prompt_warnings(const std::string& prompt) const { return {}; }

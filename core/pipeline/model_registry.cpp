@@ -13,6 +13,7 @@
 #include "core/models/model_paths.h"
 #include "core/models/oracle_bundle.h"
 #include "core/models/sd/sd_bundle.h"
+#include "core/models/sdxl/sdxl_bundle.h"
 
 namespace diffscope::model_registry {
 namespace fs = std::filesystem;
@@ -43,7 +44,8 @@ ModelInfo describe_uncached(const ModelSource& source) {
   switch (source.kind) {
     case ModelKind::Oracle: return OracleBundle::describe();
     case ModelKind::BuiltIn: return LdmBundle::describe(ldm::load_config(source.path / (source.id + ".json")));
-    case ModelKind::StableDiffusion: return SdBundle::describe(source.path);
+    case ModelKind::StableDiffusion:
+      return sdxl::is_sdxl(source.path) ? SdxlBundle::describe(source.path) : SdBundle::describe(source.path);
   }
   throw Error("unknown model kind");
 }
@@ -77,7 +79,7 @@ ModelSource find(const std::string& model) {
     return source;
   }
   if (names_a_file(model)) {
-    // SD 1.x/2.x today; the family is read off the tensors when it is opened.
+    // SD 1.x, 2.x or XL: the family is read off the tensors when it is opened.
     source.kind = ModelKind::StableDiffusion;
     source.path = model;
     return source;
@@ -158,6 +160,7 @@ std::unique_ptr<ModelBundle> load(const ModelSource& source, const Request& requ
       options.device = context.device;
       options.progress = context.progress;
       options.cancel = context.cancel;
+      if (sdxl::is_sdxl(source.path)) return SdxlBundle::load(options);
       return SdBundle::load(options);
     }
   }

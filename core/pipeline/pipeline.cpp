@@ -202,7 +202,7 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   guidance.cond = bundle.encode_prompt(request.prompt).to(device);
   guidance.scale = *result.request.cfg_scale;
   if (guidance.scale != 1.0) {
-    guidance.uncond = bundle.encode_prompt(request.negative_prompt).to(device);
+    guidance.uncond = bundle.encode_negative_prompt(request.negative_prompt).to(device);
     // Prompts of different chunk counts: the shorter one gets empty chunks.
     const int64_t tokens = std::max(guidance.cond.size(1), guidance.uncond.size(1));
     guidance.cond = bundle.pad_conditioning(guidance.cond, tokens);

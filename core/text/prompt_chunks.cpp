@@ -4,6 +4,9 @@
 #include <cctype>
 #include <cstdlib>
 #include <optional>
+#include <string>
+
+#include "core/common/errors.h"
 
 namespace diffscope {
 namespace {
@@ -163,6 +166,13 @@ std::vector<TokenChunk> chunk_prompt(const std::string& prompt, const ClipTokeni
   }
   if (!chunk.ids.empty() || chunks.empty()) next_chunk();
   return chunks;
+}
+
+void check_chunk_count(size_t chunks) {
+  if (chunks > kMaxPromptChunks) {
+    throw Error("the prompt is " + std::to_string(chunks) + " chunks of 75 tokens long; at most " +
+                std::to_string(kMaxPromptChunks) + " (2,400 tokens) are read");
+  }
 }
 
 }  // namespace diffscope

@@ -37,4 +37,10 @@ inline constexpr int kChunkTokens = 75;
 std::vector<TokenChunk> chunk_prompt(const std::string& prompt, const ClipTokenizer& tokenizer,
                                      const ChunkOptions& options = {});
 
+// Each chunk is one more text-encoder pass and 77 more tokens every U-Net
+// attention reads; past kMaxPromptChunks a prompt is a mistake (a pasted
+// file), not a prompt: Error saying so.
+inline constexpr size_t kMaxPromptChunks = 32;
+void check_chunk_count(size_t chunks);
+
 }  // namespace diffscope

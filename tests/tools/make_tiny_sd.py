@@ -4,10 +4,12 @@
 The SD 1.x key layout is ../shared/tools/make_random_sd15.py's own (imported
 from there, an independent description of the CompVis names) at small widths;
 SD 2.x changes what 2.x changes (1024-wide context, linear proj_in/proj_out,
-an OpenCLIP text tower with fused in_proj weights). --diffusers writes the same
-weights as a diffusers folder, renamed here by diffusers' layout.
+an OpenCLIP text tower with fused in_proj weights). SDXL's layout is
+../shared/tools/make_random_sdxl.py's (sgm names: conditioner.embedders.0/1,
+label_emb) at small widths, with a non-symmetric text_projection. --diffusers
+writes the same weights as a diffusers folder, renamed here by diffusers' layout.
 
-  make_tiny_sd.py OUT --family sd1|sd2 [--diffusers] [--seed N]
+  make_tiny_sd.py OUT --family sd1|sd2|sdxl [--diffusers] [--seed N]
                   [--drop NAME] [--reshape NAME] [--extra NAME]
 """
 import argparse
@@ -25,6 +27,9 @@ SHARED = os.environ.get("DIFFSCOPE_SHARED_DIR") or os.path.join(os.path.dirname(
 spec = importlib.util.spec_from_file_location("make_random_sd15", os.path.join(SHARED, "tools", "make_random_sd15.py"))
 mk = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mk)
+spec = importlib.util.spec_from_file_location("make_random_sdxl", os.path.join(SHARED, "tools", "make_random_sdxl.py"))
+mkxl = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mkxl)
 
 MC, MULT, ATTN, NRB = 64, (1, 2), (1, 2), 1  # U-Net: 64/128 channels, attention at both levels
 VAE_CH, VAE_MULT = 32, (1, 2)
@@ -50,7 +55,26 @@ def open_clip_keys(width=1024, layers=LAYERS, vocab=49408, pos=77):
     return d
 
 
+# SDXL in small: CLIP-L 64 wide and bigG 128 wide (heads of 64, 3 layers
+# each), so the context is 192 and the vector 128 + 6·256; U-Net 64/128
+# channels, attention only at the second level (as SDXL has none at its
+# first), transformer depth 2 there and in the middle.
+XL_CLIP_L, XL_CLIP_G, XL_LAYERS = 64, 128, 3
+
+
+def sdxl_keys():
+    keys = dict(mkxl.unet_keys(mc=MC, mult=MULT, attn_res=(2,), nrb=NRB, depth=(1, 2),
+                               ctx=XL_CLIP_L + XL_CLIP_G, adm=XL_CLIP_G + 6 * 256))
+    keys.update(mk.vae_keys(ch=VAE_CH, mult=VAE_MULT, nrb=NRB))
+    keys.update(mk.clip_keys(prefix=mkxl.TE1, width=XL_CLIP_L, mlp=4 * XL_CLIP_L, layers=XL_LAYERS,
+                             position_ids=True))
+    keys.update(mkxl.open_clip_text_keys(width=XL_CLIP_G, layers=XL_LAYERS, mlp=4 * XL_CLIP_G, embed_dim=XL_CLIP_G))
+    return keys
+
+
 def compvis_keys(family, diffusers=False):
+    if family == "sdxl":
+        return sdxl_keys()
     ctx = 768 if family == "sd1" else 1024
     keys = dict(mk.unet_keys(mc=MC, mult=MULT, attn_res=ATTN, nrb=NRB, ctx=ctx))
     if family == "sd2":  # linear projections in the spatial transformers
@@ -193,7 +217,7 @@ def write_diffusers(folder, arrays, family):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
-    ap.add_argument("--family", choices=["sd1", "sd2"], default="sd1")
+    ap.add_argument("--family", choices=["sd1", "sd2", "sdxl"], default="sd1")
     ap.add_argument("--diffusers", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--drop")

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "core/common/errors.h"
@@ -66,35 +67,84 @@ ClipTextEncoder::ClipTextEncoder(WeightStore& store, const ClipOptions& options)
     throw Error("the text encoder has " + std::to_string(layers_.size()) + " layers (" + layer_group + "*)");
   final_norm_ = LayerNorm::load(store, p + (open_clip ? "ln_final" : "final_layer_norm"), width_);
   if (open_clip) {
-    store.skip(p + "text_projection");  // the image-text contrastive head; SD never uses it
+    if (options.projection) {
+      const auto shape = store.shape(p + "text_projection");
+      if (shape.size() != 2 || shape[0] != width_) {
+        throw Error("tensor '" + p + "text_projection' has shape " + shape_text(shape) + ", expected [" +
+                    std::to_string(width_) + ", N]");
+      }
+      text_projection_ = store.take(p + "text_projection", shape);
+    } else {
+      store.skip(p + "text_projection");  // the image-text contrastive head; SD 2.x never uses it
+    }
     store.skip(p + "logit_scale");
+  } else if (options.projection) {
+    throw Error("the pooled embedding needs OpenCLIP's text_projection (" + p + ")");
   }
 }
 
-at::Tensor ClipTextEncoder::forward(const at::Tensor& ids, int clip_skip) const {
+at::Tensor ClipTextEncoder::embed(const at::Tensor& ids) const {
   if (ids.dim() != 2 || ids.size(1) > context_length_) {
     throw Error("the text encoder reads up to " + std::to_string(context_length_) + " tokens per chunk");
   }
+  const auto type = position_embedding_.scalar_type();
+  return at::embedding(token_embedding_, ids.to(token_embedding_.device())).to(type) +
+         position_embedding_.slice(0, 0, ids.size(1));
+}
+
+at::Tensor ClipTextEncoder::run_layer(const Layer& layer, const at::Tensor& x, const at::Tensor& mask) const {
+  at::Tensor h = layer.norm1(x);
+  at::Tensor attended = attention(split_heads(layer.q(h), heads_), split_heads(layer.k(h), heads_),
+                                  split_heads(layer.v(h), heads_), mask);
+  at::Tensor out = x + layer.out(merge_heads(attended));
+  h = layer.fc1(layer.norm2(out));
+  h = options_.quick_gelu ? h * at::sigmoid(h * 1.702) : at::gelu(h);  // quick-GELU vs exact GELU
+  return out + layer.fc2(h);
+}
+
+int ClipTextEncoder::layers_to_run(int clip_skip) const {
   const int base_skip = options_.penultimate ? 1 : 0;
   const int run = static_cast<int>(layers_.size()) - base_skip - (std::max(clip_skip, 1) - 1);
   if (run < 1) throw Error("Clip skip " + std::to_string(clip_skip) + " is more than the text encoder's layers");
+  return run;
+}
 
+at::Tensor ClipTextEncoder::forward(const at::Tensor& ids, int clip_skip) const {
+  const int run = layers_to_run(clip_skip);
+  at::Tensor x = embed(ids);
   const int64_t n = ids.size(1);
-  const auto type = position_embedding_.scalar_type();
-  at::Tensor x =
-      at::embedding(token_embedding_, ids.to(token_embedding_.device())).to(type) + position_embedding_.slice(0, 0, n);
-  const at::Tensor mask = at::full({n, n}, -std::numeric_limits<float>::infinity(), x.options().dtype(type)).triu_(1);
-  for (int i = 0; i < run; ++i) {
-    const Layer& layer = layers_[i];
-    at::Tensor h = layer.norm1(x);
-    at::Tensor attended = attention(split_heads(layer.q(h), heads_), split_heads(layer.k(h), heads_),
-                                    split_heads(layer.v(h), heads_), mask);
-    x = x + layer.out(merge_heads(attended));
-    h = layer.fc1(layer.norm2(x));
-    h = options_.quick_gelu ? h * at::sigmoid(h * 1.702) : at::gelu(h);  // quick-GELU vs exact GELU
-    x = x + layer.fc2(h);
+  const at::Tensor mask = at::full({n, n}, -std::numeric_limits<float>::infinity(), x.options()).triu_(1);
+  for (int i = 0; i < run; ++i) x = run_layer(layers_[i], x, mask);
+  return options_.final_norm ? final_norm_(x) : x;
+}
+
+ClipOutput ClipTextEncoder::forward_pooled(const at::Tensor& ids, const std::vector<int64_t>& eos,
+                                           int clip_skip) const {
+  if (!text_projection_.defined()) throw Error("this text encoder has no pooled embedding");
+  if (static_cast<int64_t>(eos.size()) != ids.size(0)) throw Error("one end-token position per row is needed");
+  const int run = layers_to_run(clip_skip);
+  at::Tensor x = embed(ids);
+  const int64_t n = ids.size(1);
+  const at::Tensor mask = at::full({n, n}, -std::numeric_limits<float>::infinity(), x.options()).triu_(1);
+  ClipOutput output;
+  for (int i = 0; i < static_cast<int>(layers_.size()); ++i) {
+    x = run_layer(layers_[i], x, mask);
+    if (i + 1 == run) output.hidden = options_.final_norm ? final_norm_(x) : x;
   }
-  return final_norm_(x);
+  std::vector<at::Tensor> rows;
+  for (size_t i = 0; i < eos.size(); ++i) {
+    if (eos[i] < 0 || eos[i] >= n) throw Error("end-token position outside the chunk");
+    rows.push_back(x[static_cast<int64_t>(i)][eos[i]]);
+  }
+  // open_clip and sgm: pooled = h·P (diffusers stores Pᵀ as a Linear weight: the same).
+  output.pooled = at::matmul(final_norm_(at::stack(rows)), text_projection_);
+  return output;
+}
+
+at::Tensor apply_emphasis(const at::Tensor& z, const at::Tensor& weights) {
+  const at::Tensor mean_before = z.mean({1, 2}, true);
+  at::Tensor weighted = z * weights.to(z.device(), z.scalar_type()).unsqueeze(-1);
+  return weighted * (mean_before / weighted.mean({1, 2}, true));
 }
 
 }  // namespace diffscope::sd

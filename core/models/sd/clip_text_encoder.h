@@ -2,7 +2,9 @@
 // The text towers Stable Diffusion conditions on: OpenAI's CLIP ViT-L/14 (SD
 // 1.x; Hugging Face CLIPTextModel names, quick-GELU, the last layer's output)
 // and OpenCLIP ViT-H/14 (SD 2.x; open_clip names with fused in_proj
-// attention weights, exact GELU, the penultimate layer's output). Both are
+// attention weights, exact GELU, the penultimate layer's output); SDXL uses
+// one of each (CLIP ViT-L and OpenCLIP ViT-bigG, both penultimate without
+// the final norm, bigG also pooled through its text_projection). All are
 // pre-norm transformers with a causal mask and a final layer norm.
 #include <ATen/core/Tensor.h>
 
@@ -20,6 +22,13 @@ struct ClipOptions {
   std::string prefix = "cond_stage_model.transformer.text_model.";
   bool quick_gelu = true;    // OpenAI's CLIP; OpenCLIP uses exact GELU
   bool penultimate = false;  // SD 2.x conditions on the last layer but one
+  bool final_norm = true;    // through the final layer norm (SDXL's towers condition without it)
+  bool projection = false;   // keep OpenCLIP's text_projection for the pooled embedding (SDXL's bigG)
+};
+
+struct ClipOutput {
+  at::Tensor hidden;  // (N, 77, width) as forward() returns it
+  at::Tensor pooled;  // (N, projection width): last layer, final norm, the end token's row, · text_projection
 };
 
 class ClipTextEncoder {
@@ -31,6 +40,10 @@ class ClipTextEncoder {
   // through the final layer norm.
   at::Tensor forward(const at::Tensor& ids, int clip_skip = 1) const;
 
+  // forward() and the pooled embedding in one pass; eos[i]: the position of
+  // row i's end token. Needs options().projection.
+  ClipOutput forward_pooled(const at::Tensor& ids, const std::vector<int64_t>& eos, int clip_skip = 1) const;
+
   const ClipOptions& options() const { return options_; }
   int64_t width() const { return width_; }
   int64_t vocabulary_size() const { return token_embedding_.size(0); }
@@ -40,11 +53,20 @@ class ClipTextEncoder {
     LayerNorm norm1, norm2;
     Linear q, k, v, out, fc1, fc2;
   };
+  at::Tensor embed(const at::Tensor& ids) const;
+  at::Tensor run_layer(const Layer& layer, const at::Tensor& x, const at::Tensor& mask) const;
+  int layers_to_run(int clip_skip) const;
+
   ClipOptions options_;
   int64_t width_ = 768, heads_ = 12, context_length_ = 77;
   at::Tensor token_embedding_, position_embedding_;
   std::vector<Layer> layers_;
   LayerNorm final_norm_;
+  at::Tensor text_projection_;  // (width, projection width), applied as h·P
 };
+
+// A1111's emphasis on one tower's output z (N, 77, width): each token scaled
+// by its weight (N, 77), then each chunk's mean restored.
+at::Tensor apply_emphasis(const at::Tensor& z, const at::Tensor& weights);
 
 }  // namespace diffscope::sd

@@ -16,15 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string tokenizer_missing_message(const fs::path& checkpoint, bool open_clip) {
-  std::string message = checkpoint.filename().string() +
-                        " comes without CLIP tokenizer files, and DiffScope does not ship them. Point the "
-                        "tokenizer setting (--tokenizer) at a folder with vocab.json + merges.txt or at "
-                        "bpe_simple_vocab_16e6.txt.gz, or put them next to the checkpoint. Looked in:";
-  for (const auto& place : clip_tokenizer_search_places(checkpoint, open_clip)) message += "\n  " + place.string();
-  return message;
-}
-
 // The schedule is the checkpoint's own when it carries alphas_cumprod.
 NoiseSchedule checkpoint_schedule(sd::WeightStore& store, bool has_buffer) {
   if (!has_buffer) return NoiseSchedule::scaled_linear();
@@ -44,52 +35,19 @@ NoiseSchedule checkpoint_schedule(sd::WeightStore& store, bool has_buffer) {
   return NoiseSchedule::from_alphas_cumprod(std::move(values), worst < 1e-6 ? "scaled-linear" : "checkpoint");
 }
 
-// Elements of every tensor the checkpoint's files hold.
-uint64_t parameter_count(const sd::WeightStore& store) {
-  uint64_t count = 0;
-  for (const std::string& name : store.names_with_prefix("")) {
-    uint64_t elements = 1;
-    for (int64_t size : store.shape(name)) elements *= uint64_t(size);
-    count += elements;
-  }
-  return count;
-}
-
-// The sides an image must be a multiple of: the VAE's upsamplings and the
-// U-Net's downsamplings, each halving (SD 1.x/2.x: 8 · 8 = 64), read off the names.
-int size_multiple(const sd::WeightStore& store) {
-  auto ending_in = [&](const std::string& prefix, const std::string& suffix) {
-    int count = 0;
-    for (const std::string& name : store.names_with_prefix(prefix)) {
-      count += name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-    }
-    return count;
-  };
-  const int halvings = ending_in("model.diffusion_model.input_blocks.", ".0.op.weight") +
-                       ending_in("first_stage_model.decoder.up.", ".upsample.conv.weight");
-  return 1 << halvings;
-}
-
-// "v1-5-pruned-emaonly" for …/v1-5-pruned-emaonly.safetensors, the folder's
-// name for a diffusers folder (also when written with a trailing slash).
-std::string model_name(const fs::path& path) {
-  const fs::path named = path.filename().empty() ? path.parent_path() : path;
-  return named.filename().replace_extension().string();
-}
-
 }  // namespace
 
 ModelInfo SdBundle::describe(const fs::path& path) {
   sd::WeightStore store(at::kFloat, c10::Device(c10::kCPU));
   const sd::CheckpointInfo checkpoint = sd::open_checkpoint(path, store);
-  return describe(checkpoint, parameter_count(store), size_multiple(store));
+  return describe(checkpoint, sd::parameter_count(store), sd::size_multiple(store));
 }
 
 ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t parameters, int size_multiple) {
   const bool sd2 = checkpoint.family == sd::Family::Sd2;
   ModelInfo info;
   info.kind = ModelKind::StableDiffusion;
-  info.name = model_name(checkpoint.path);
+  info.name = sd::model_name(checkpoint.path);
   info.family = sd::family_name(checkpoint.family);
   if (checkpoint.prediction) {
     info.prediction = prediction_by_name(*checkpoint.prediction);
@@ -166,12 +124,12 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   sd::WeightStore& store = *bundle->store_;
   bundle->info_ = sd::open_checkpoint(options.checkpoint, store);
   const sd::CheckpointInfo& info = bundle->info_;
-  bundle->parameters_ = parameter_count(store);
+  bundle->parameters_ = sd::parameter_count(store);
   if (!options.vae.empty()) sd::open_vae_override(options.vae, store);
 
   const auto tokenizer_path =
       find_clip_tokenizer(options.checkpoint, options.tokenizer, info.family == sd::Family::Sd2);
-  if (!tokenizer_path) throw Error(tokenizer_missing_message(options.checkpoint, info.family == sd::Family::Sd2));
+  if (!tokenizer_path) throw Error(sd::tokenizer_missing_message(options.checkpoint, info.family == sd::Family::Sd2));
   bundle->tokenizer_ = std::make_unique<ClipTokenizer>(ClipTokenizer::from_path(*tokenizer_path));
 
   const CancelToken cancel = options.cancel;
@@ -242,13 +200,7 @@ at::Tensor SdBundle::encode_prompt(const std::string& prompt) {
   ChunkOptions chunking;
   if (info_.family == sd::Family::Sd2) chunking.pad_id = 0;
   const std::vector<TokenChunk> chunks = chunk_prompt(prompt, *tokenizer_, chunking);
-  // Each chunk is one more text-encoder pass and 77 more tokens every U-Net
-  // attention reads; past this a prompt is a mistake (a pasted file), not a prompt.
-  constexpr size_t kMaxChunks = 32;
-  if (chunks.size() > kMaxChunks) {
-    throw Error("the prompt is " + std::to_string(chunks.size()) + " chunks of 75 tokens long; at most " +
-                std::to_string(kMaxChunks) + " (2,400 tokens) are read");
-  }
+  check_chunk_count(chunks.size());
   const int64_t n = static_cast<int64_t>(chunks.size()), length = static_cast<int64_t>(chunks.front().ids.size());
   std::vector<int64_t> id_values;
   std::vector<float> weight_values;
@@ -260,12 +212,7 @@ at::Tensor SdBundle::encode_prompt(const std::string& prompt) {
   const at::Tensor ids = at::tensor(id_values, at::kLong).view({n, length});
   const at::Tensor weights = at::tensor(weight_values, at::kFloat).view({n, length});
   at::Tensor z = text_encoder_->forward(ids.to(device_), clip_skip_).to(at::kFloat);
-  if (weighted) {
-    // A1111's emphasis: scale each token, then restore each chunk's mean.
-    const at::Tensor mean_before = z.mean({1, 2}, true);
-    z = z * weights.to(z.device()).unsqueeze(-1);
-    z = z * (mean_before / z.mean({1, 2}, true));
-  }
+  if (weighted) z = sd::apply_emphasis(z, weights);
   return z.reshape({1, n * length, z.size(2)});
 }
 

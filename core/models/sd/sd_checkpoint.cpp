@@ -6,6 +6,7 @@
 #include "core/common/errors.h"
 #include "core/common/text.h"
 #include "core/models/sd/diffusers_names.h"
+#include "core/text/clip_tokenizer.h"
 
 namespace diffscope::sd {
 namespace {
@@ -15,17 +16,6 @@ namespace fs = std::filesystem;
 constexpr const char* kUnet = "model.diffusion_model.";
 constexpr const char* kOpenAiText = "cond_stage_model.transformer.text_model.";
 constexpr const char* kOpenClipText = "cond_stage_model.model.";
-
-std::shared_ptr<const SafetensorsFile> open_safetensors(const fs::path& path) {
-  const std::string extension = lower(path.extension().string());
-  if (extension == ".ckpt" || extension == ".pt" || extension == ".pth" || extension == ".bin") {
-    throw Error(path.string() +
-                ": this is a pickled PyTorch file, and loading one runs the code inside it. "
-                "DiffScope reads only .safetensors: convert it once (e.g. with the safetensors package or "
-                "AUTOMATIC1111's checkpoint merger) or download the .safetensors version of the model");
-  }
-  return std::make_shared<const SafetensorsFile>(SafetensorsFile::open(path));
-}
 
 nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);
@@ -54,14 +44,14 @@ void open_diffusers(const fs::path& folder, WeightStore& store, CheckpointInfo& 
   for (const char* part : {"unet", "vae", "text_encoder"}) {
     if (!fs::is_directory(folder / part)) throw Error(folder.string() + ": the diffusers folder has no " + part + "/");
   }
-  auto unet = open_safetensors(component_weights(folder / "unet"));
+  auto unet = open_safetensors_file(component_weights(folder / "unet"));
   store.add_file(unet, diffusers_unet_renamer(*unet));
-  auto vae = open_safetensors(component_weights(folder / "vae"));
+  auto vae = open_safetensors_file(component_weights(folder / "vae"));
   store.add_file(vae, diffusers_vae_renamer(*vae));
   const nlohmann::json text_config = fs::is_regular_file(folder / "text_encoder" / "config.json")
                                          ? read_json(folder / "text_encoder" / "config.json")
                                          : nlohmann::json::object();
-  store.add_file(open_safetensors(component_weights(folder / "text_encoder")), diffusers_text_name);
+  store.add_file(open_safetensors_file(component_weights(folder / "text_encoder")), diffusers_text_name);
   const fs::path scheduler = folder / "scheduler" / "scheduler_config.json";
   if (fs::is_regular_file(scheduler)) {
     const nlohmann::json config = read_json(scheduler);
@@ -76,6 +66,17 @@ void open_diffusers(const fs::path& folder, WeightStore& store, CheckpointInfo& 
 }
 
 }  // namespace
+
+std::shared_ptr<const SafetensorsFile> open_safetensors_file(const fs::path& path) {
+  const std::string extension = lower(path.extension().string());
+  if (extension == ".ckpt" || extension == ".pt" || extension == ".pth" || extension == ".bin") {
+    throw Error(path.string() +
+                ": this is a pickled PyTorch file, and loading one runs the code inside it. "
+                "DiffScope reads only .safetensors: convert it once (e.g. with the safetensors package or "
+                "AUTOMATIC1111's checkpoint merger) or download the .safetensors version of the model");
+  }
+  return std::make_shared<const SafetensorsFile>(SafetensorsFile::open(path));
+}
 
 std::string family_name(Family family) { return family == Family::Sd1 ? "SD 1.x" : "SD 2.x"; }
 
@@ -107,7 +108,7 @@ CheckpointInfo open_checkpoint(const fs::path& path, WeightStore& store) {
     }
     open_diffusers(path, store, info);
   } else if (fs::exists(path)) {
-    store.add_file(open_safetensors(path));
+    store.add_file(open_safetensors_file(path));
   } else {
     throw Error(path.string() + ": no such file or folder");
   }
@@ -115,7 +116,7 @@ CheckpointInfo open_checkpoint(const fs::path& path, WeightStore& store) {
   const std::string probe = std::string(kUnet) + "input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight";
   if (!store.has(probe)) {
     throw Error(path.string() + ": not a Stable Diffusion 1.x/2.x checkpoint (no tensor '" + probe +
-                "'; SDXL, SD3 and LoRA files are not supported)");
+                "'; SD3 and LoRA files are not supported)");
   }
   const auto to_k = store.shape(probe);
   info.context_dim = to_k.at(1);
@@ -144,7 +145,7 @@ CheckpointInfo open_checkpoint(const fs::path& path, WeightStore& store) {
 }
 
 void open_vae_override(const fs::path& path, WeightStore& store) {
-  auto file = open_safetensors(path);
+  auto file = open_safetensors_file(path);
   store.drop_prefix("first_stage_model.");
   if (file->contains("decoder.conv_norm_out.weight")) {
     store.add_file(file, diffusers_vae_renamer(*file));
@@ -156,6 +157,49 @@ void open_vae_override(const fs::path& path, WeightStore& store) {
     }
     return std::nullopt;  // e.g. a VAE checkpoint's loss weights
   });
+}
+
+std::string tokenizer_missing_message(const fs::path& checkpoint, bool open_clip) {
+  std::string message = checkpoint.filename().string() +
+                        " comes without CLIP tokenizer files, and DiffScope does not ship them. Point the "
+                        "tokenizer setting (--tokenizer) at a folder with vocab.json + merges.txt or at "
+                        "bpe_simple_vocab_16e6.txt.gz, or put them next to the checkpoint. Looked in:";
+  for (const auto& place : clip_tokenizer_search_places(checkpoint, open_clip)) message += "\n  " + place.string();
+  return message;
+}
+
+
+// Elements of every tensor the checkpoint's files hold.
+uint64_t parameter_count(const WeightStore& store) {
+  uint64_t count = 0;
+  for (const std::string& name : store.names_with_prefix("")) {
+    uint64_t elements = 1;
+    for (int64_t size : store.shape(name)) elements *= uint64_t(size);
+    count += elements;
+  }
+  return count;
+}
+
+// The sides an image must be a multiple of: the VAE's upsamplings and the
+// U-Net's downsamplings, each halving (SD 1.x/2.x: 8 · 8 = 64), read off the names.
+int size_multiple(const WeightStore& store) {
+  auto ending_in = [&](const std::string& prefix, const std::string& suffix) {
+    int count = 0;
+    for (const std::string& name : store.names_with_prefix(prefix)) {
+      count += name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    }
+    return count;
+  };
+  const int halvings = ending_in("model.diffusion_model.input_blocks.", ".0.op.weight") +
+                       ending_in("first_stage_model.decoder.up.", ".upsample.conv.weight");
+  return 1 << halvings;
+}
+
+// "v1-5-pruned-emaonly" for …/v1-5-pruned-emaonly.safetensors, the folder's
+// name for a diffusers folder (also when written with a trailing slash).
+std::string model_name(const fs::path& path) {
+  const fs::path named = path.filename().empty() ? path.parent_path() : path;
+  return named.filename().replace_extension().string();
 }
 
 }  // namespace diffscope::sd

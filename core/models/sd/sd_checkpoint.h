@@ -30,6 +30,10 @@ struct CheckpointInfo {
   std::filesystem::path path;  // the file or folder
 };
 
+// A .safetensors file, memory-mapped; a pickled PyTorch file (.ckpt, .pt,
+// .pth, .bin) is refused with the reason, since loading it runs its code.
+std::shared_ptr<const SafetensorsFile> open_safetensors_file(const std::filesystem::path& path);
+
 // Opens the files (memory-mapped) into `store` and detects the family.
 CheckpointInfo open_checkpoint(const std::filesystem::path& path, WeightStore& store);
 
@@ -40,5 +44,20 @@ void open_vae_override(const std::filesystem::path& path, WeightStore& store);
 // The schedule-buffer and bookkeeping names a CompVis checkpoint carries
 // besides the networks (skipped, not reported as unused).
 const std::vector<std::string>& checkpoint_buffer_names();
+
+// Elements of every tensor the store's files hold.
+uint64_t parameter_count(const WeightStore& store);
+
+// The sides an image must be a multiple of: the VAE's upsamplings and the
+// U-Net's downsamplings, each halving (SD 1.x/2.x: 8 · 8 = 64), read off the
+// CompVis names.
+int size_multiple(const WeightStore& store);
+
+// "v1-5-pruned-emaonly" for …/v1-5-pruned-emaonly.safetensors, the folder's
+// name for a diffusers folder.
+std::string model_name(const std::filesystem::path& path);
+
+// Why no tokenizer was found for `checkpoint`, with every place looked in.
+std::string tokenizer_missing_message(const std::filesystem::path& checkpoint, bool open_clip);
 
 }  // namespace diffscope::sd

@@ -152,6 +152,11 @@ SdUnet::SdUnet(WeightStore& store, const UnetOptions& options) : options_(option
   const int64_t emb_dim = store.shape(p + "time_embed.0.weight").at(0);
   time_in_ = Linear::load(store, p + "time_embed.0", model_channels_, emb_dim);
   time_out_ = Linear::load(store, p + "time_embed.2", emb_dim, emb_dim);
+  if (store.has(p + "label_emb.0.0.weight")) {
+    adm_channels_ = store.shape(p + "label_emb.0.0.weight").at(1);
+    label_in_ = Linear::load(store, p + "label_emb.0.0", adm_channels_, emb_dim);
+    label_out_ = Linear::load(store, p + "label_emb.0.2", emb_dim, emb_dim);
+  }
   conv_in_ = Conv2d::load(store, p + "input_blocks.0.0", in_channels_, model_channels_, 3);
 
   int64_t channels = model_channels_;
@@ -222,7 +227,8 @@ at::Tensor SdUnet::run_block(const Block& block, at::Tensor h, const at::Tensor&
   return h;
 }
 
-at::Tensor SdUnet::forward(const at::Tensor& x, double t, const at::Tensor& context, const CancelToken& cancel) const {
+at::Tensor SdUnet::forward(const at::Tensor& x, double t, const at::Tensor& context, const CancelToken& cancel,
+                           const at::Tensor& y) const {
   if (x.size(2) % downsampling_ != 0 || x.size(3) % downsampling_ != 0) {
     throw Error("the latent's sides must be multiples of " + std::to_string(downsampling_) + " (images of " +
                 std::to_string(8 * downsampling_) + " pixels)");
@@ -230,6 +236,15 @@ at::Tensor SdUnet::forward(const at::Tensor& x, double t, const at::Tensor& cont
   const auto type = conv_in_.weight.scalar_type();
   at::Tensor timesteps = at::full({x.size(0)}, t, x.options().dtype(at::kFloat));
   at::Tensor emb = time_out_(at::silu(time_in_(timestep_embedding(timesteps, model_channels_).to(type))));
+  if (adm_channels_ > 0) {
+    if (!y.defined() || y.dim() != 2 || y.size(0) != x.size(0) || y.size(1) != adm_channels_) {
+      throw Error("this U-Net needs a vector conditioning of " + std::to_string(adm_channels_) +
+                  " values per image (SDXL's pooled text and size embeddings)");
+    }
+    emb = emb + label_out_(at::silu(label_in_(y.to(type))));
+  } else if (y.defined()) {
+    throw Error("this U-Net takes no vector conditioning (it has no label embedding)");
+  }
   const at::Tensor emb_silu = at::silu(emb);
   const at::Tensor ctx = context.to(type);
 

@@ -3,7 +3,7 @@
 // checkpoint by walking its tensor names: input blocks (ResBlocks, spatial
 // transformers, downsamplers), the middle block and output blocks with skip
 // connections. Channel counts come from the tensors and are checked against
-// each other, so SD 1.x and 2.x (and scaled-down test checkpoints) load alike.
+// each other, so SD 1.x, 2.x and XL (and scaled-down test checkpoints) load alike.
 #include <ATen/core/Tensor.h>
 
 #include <memory>
@@ -35,8 +35,13 @@ class SdUnet {
   SdUnet(SdUnet&&) noexcept;
 
   // x: (B, 4, h, w) variance-preserving x_t; context (B, M, context_dim) → ε̂ or v̂.
-  // Checks `cancel` between blocks.
-  at::Tensor forward(const at::Tensor& x, double t, const at::Tensor& context, const CancelToken& cancel) const;
+  // y: (B, adm_channels()) vector conditioning for a U-Net with a label
+  // embedding (SDXL), undefined otherwise. Checks `cancel` between blocks.
+  at::Tensor forward(const at::Tensor& x, double t, const at::Tensor& context, const CancelToken& cancel,
+                     const at::Tensor& y = {}) const;
+
+  // Width of the vector conditioning y (sgm's adm_in_channels); 0 without one.
+  int64_t adm_channels() const { return adm_channels_; }
 
   int64_t downsampling() const { return downsampling_; }  // 2^(number of downsamplers)
 
@@ -54,6 +59,8 @@ class SdUnet {
   UnetOptions options_;
   int64_t in_channels_ = 4, model_channels_ = 320, downsampling_ = 1;
   Linear time_in_, time_out_;
+  Linear label_in_, label_out_;  // label_emb.0.0 / .0.2 (SDXL's vector conditioning)
+  int64_t adm_channels_ = 0;
   Conv2d conv_in_;
   std::vector<Block> input_blocks_, output_blocks_;
   Block middle_;

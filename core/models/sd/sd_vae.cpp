@@ -133,7 +133,8 @@ struct SdVae::Coder {
 SdVae::~SdVae() = default;
 SdVae::SdVae(SdVae&&) noexcept = default;
 
-SdVae::SdVae(WeightStore& store, const std::string& prefix) : prefix_(prefix) {
+SdVae::SdVae(WeightStore& store, const std::string& prefix, double scale_factor)
+    : scale_factor_(scale_factor), prefix_(prefix) {
   const auto post = store.shape(prefix + "post_quant_conv.weight");
   latent_channels_ = post.at(1);
   z_channels_ = store.shape(prefix + "decoder.conv_in.weight").at(1);

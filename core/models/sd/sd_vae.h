@@ -16,8 +16,9 @@ namespace diffscope::sd {
 
 class SdVae {
  public:
-  // prefix: "first_stage_model." in a full checkpoint, "" in a VAE file.
-  SdVae(WeightStore& store, const std::string& prefix);
+  // prefix: "first_stage_model." in a full checkpoint, "" in a VAE file;
+  // scale_factor: latent = scale_factor · encoder mean (SD 1.x/2.x 0.18215, SDXL 0.13025).
+  SdVae(WeightStore& store, const std::string& prefix, double scale_factor = 0.18215);
   ~SdVae();
   SdVae(SdVae&&) noexcept;
 
@@ -40,7 +41,7 @@ class SdVae {
   std::unique_ptr<Coder> encoder_, decoder_;
   Conv2d quant_conv_, post_quant_conv_;
   int64_t latent_channels_ = 4, downsampling_ = 8;
-  double scale_factor_ = 0.18215;  // SD 1.x and 2.x
+  double scale_factor_ = 0.18215;
   std::string prefix_;
   int64_t z_channels_ = 4;
 };

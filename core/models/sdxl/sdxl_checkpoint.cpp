@@ -1,0 +1,73 @@
+#include "core/models/sdxl/sdxl_checkpoint.h"
+
+#include <string>
+
+#include "core/common/errors.h"
+#include "core/models/sd/sd_checkpoint.h"
+
+namespace diffscope::sdxl {
+namespace fs = std::filesystem;
+namespace {
+
+const std::string kProbe = std::string(kClipGPrefix) + "token_embedding.weight";
+
+int64_t dim(const sd::WeightStore& store, const std::string& name, size_t axis) {
+  const auto shape = store.shape(name);
+  if (axis >= shape.size()) throw Error("tensor '" + name + "' has shape " + sd::shape_text(shape));
+  return shape[axis];
+}
+
+// The first U-Net input-block tensor whose name ends in `suffix` ("" if none);
+// SDXL's first level has no attention, so its place is not fixed.
+std::string first_ending_in(const sd::WeightStore& store, const std::string& suffix) {
+  for (const std::string& name : store.names_with_prefix(std::string(kUnetPrefix) + "input_blocks.")) {
+    if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return name;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+bool is_sdxl(const fs::path& path) {
+  if (!fs::is_regular_file(path)) return false;
+  try {
+    const auto file = sd::open_safetensors_file(path);
+    return file->contains(kProbe) && file->contains(std::string(kClipLPrefix) + "embeddings.token_embedding.weight");
+  } catch (const Error&) {
+    return false;  // not ours to judge: the SD loader names what is wrong with it
+  }
+}
+
+SdxlCheckpoint open_sdxl_checkpoint(const fs::path& path, sd::WeightStore& store) {
+  SdxlCheckpoint info;
+  info.path = path;
+  store.add_file(sd::open_safetensors_file(path));
+  if (!store.has(kProbe)) throw Error(path.string() + ": not an SDXL checkpoint (no tensor '" + kProbe + "')");
+  info.clip_l_width = dim(store, std::string(kClipLPrefix) + "embeddings.token_embedding.weight", 1);
+  info.clip_g_width = dim(store, kProbe, 1);
+  info.pooled_width = dim(store, std::string(kClipGPrefix) + "text_projection", 1);
+  const std::string to_k = first_ending_in(store, "transformer_blocks.0.attn2.to_k.weight");
+  const std::string proj_in = first_ending_in(store, ".proj_in.weight");
+  if (to_k.empty() || proj_in.empty()) {
+    throw Error(path.string() + ": the U-Net has no cross-attention (no input_blocks.*.attn2.to_k)");
+  }
+  info.linear_projection = store.shape(proj_in).size() == 2;
+  const std::string label = std::string(kUnetPrefix) + "label_emb.0.0.weight";
+  info.context_dim = dim(store, to_k, 1);
+  info.adm_channels = dim(store, label, 1);
+  if (info.context_dim != info.clip_l_width + info.clip_g_width) {
+    throw Error(path.string() + ": the U-Net attends to " + std::to_string(info.context_dim) +
+                " channels ('" + to_k + "'), the text encoders give " + std::to_string(info.clip_l_width) + " + " +
+                std::to_string(info.clip_g_width));
+  }
+  if (info.adm_channels != info.pooled_width + 6 * 256) {
+    throw Error(path.string() + ": tensor '" + label + "' takes " + std::to_string(info.adm_channels) +
+                " values; SDXL's vector is the pooled text (" + std::to_string(info.pooled_width) +
+                ") and six 256-wide size embeddings");
+  }
+  return info;
+}
+
+}  // namespace diffscope::sdxl

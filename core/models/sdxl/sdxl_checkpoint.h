@@ -1,0 +1,36 @@
+#pragma once
+// A Stable Diffusion XL checkpoint on disk: a single .safetensors file with
+// the original Stability (sgm) names — the U-Net under model.diffusion_model.,
+// the VAE under first_stage_model., CLIP ViT-L under
+// conditioner.embedders.0.transformer.text_model. and OpenCLIP ViT-bigG under
+// conditioner.embedders.1.model. — opened as one WeightStore. The family is
+// read off the tensors, so fine-tunes with the same layout load alike.
+#include <cstdint>
+#include <filesystem>
+
+#include "core/models/sd/weight_store.h"
+
+namespace diffscope::sdxl {
+
+inline constexpr const char* kUnetPrefix = "model.diffusion_model.";
+inline constexpr const char* kVaePrefix = "first_stage_model.";
+inline constexpr const char* kClipLPrefix = "conditioner.embedders.0.transformer.text_model.";
+inline constexpr const char* kClipGPrefix = "conditioner.embedders.1.model.";
+inline constexpr double kVaeScale = 0.13025;  // sgm's scale_factor for the SDXL VAE
+
+struct SdxlCheckpoint {
+  std::filesystem::path path;
+  int64_t context_dim = 2048;    // CLIP-L (768) ‖ bigG (1280)
+  int64_t adm_channels = 2816;   // pooled (1280) + six 256-wide size embeddings
+  int64_t clip_l_width = 768, clip_g_width = 1280, pooled_width = 1280;
+  bool linear_projection = true;  // the transformers' proj_in/proj_out are Linear (1×1 convs in some fine-tunes)
+};
+
+// Whether `path` is an SDXL checkpoint this build reads (headers only).
+bool is_sdxl(const std::filesystem::path& path);
+
+// Opens the file (memory-mapped) into `store`, checks that the parts fit
+// together and says what it holds; Error naming the tensor otherwise.
+SdxlCheckpoint open_sdxl_checkpoint(const std::filesystem::path& path, sd::WeightStore& store);
+
+}  // namespace diffscope::sdxl

@@ -1,0 +1,224 @@
+// Stable Diffusion XL on a tiny random checkpoint with SDXL's key layout
+// (tests/tools/make_tiny_sd.py --family sdxl): every tensor used once, the
+// two towers' ids, the pooled text's orientation, the empty negative prompt,
+// the size embeddings, the packed conditioning, and a whole run.
+#include "core/models/sdxl/sdxl_bundle.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/common/errors.h"
+#include "core/io/safetensors.h"
+#include "core/models/sd/sd_checkpoint.h"
+#include "core/pipeline/model_registry.h"
+#include "core/pipeline/pipeline.h"
+#include "tests/support/sd_test_support.h"
+#include "tests/support/test_support.h"
+
+using namespace diffscope;
+namespace fs = std::filesystem;
+
+class SdxlTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new support::TempDir;
+    if (support::clip_vocabulary().empty()) {
+      why_ = "../shared/data/clip is not here (the CLIP vocabulary)";
+      return;
+    }
+    support::make_tiny_sd(tiny(), "--family sdxl", &why_);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  void SetUp() override {
+    if (!why_.empty()) GTEST_SKIP() << why_;
+  }
+  static fs::path tiny() { return *dir_ / "tiny-xl.safetensors"; }
+  static SdLoadOptions options(const fs::path& checkpoint) {
+    SdLoadOptions o;
+    o.checkpoint = checkpoint;
+    o.tokenizer = support::clip_vocabulary().string();
+    return o;
+  }
+  static std::string load_error(const std::string& make_args) {
+    const fs::path path = *dir_ / ("bad-" + std::to_string(std::hash<std::string>{}(make_args)) + ".safetensors");
+    std::string why;
+    if (!support::make_tiny_sd(path, "--family sdxl " + make_args, &why)) return "could not make it: " + why;
+    try {
+      SdxlBundle::load(options(path));
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "no error";
+  }
+  static sd::ClipOptions bigg(bool penultimate, bool final_norm, bool projection) {
+    sd::ClipOptions o;
+    o.kind = sd::ClipKind::OpenClip;
+    o.prefix = sdxl::kClipGPrefix;
+    o.quick_gelu = false;
+    o.penultimate = penultimate;
+    o.final_norm = final_norm;
+    o.projection = projection;
+    return o;
+  }
+
+  static support::TempDir* dir_;
+  static std::string why_;
+};
+support::TempDir* SdxlTest::dir_ = nullptr;
+std::string SdxlTest::why_;
+
+TEST_F(SdxlTest, RecognisedByItsTensorsAndEveryTensorUsedOnce) {
+  EXPECT_TRUE(sdxl::is_sdxl(tiny()));
+  auto bundle = SdxlBundle::load(options(tiny()));
+  EXPECT_EQ(bundle->load_report().taken + bundle->load_report().skipped,
+            SafetensorsFile::open(tiny()).entries().size());
+  EXPECT_EQ(bundle->load_report().skipped, 2u);  // CLIP-L's position_ids, bigG's logit_scale
+  EXPECT_EQ(bundle->checkpoint().context_dim, 192);
+  EXPECT_EQ(bundle->checkpoint().adm_channels, 128 + 6 * 256);
+  const ModelInfo info = bundle->info();
+  EXPECT_EQ(info.family, "SDXL");
+  EXPECT_EQ(info.text.vector_dim, 128 + 6 * 256);
+  EXPECT_EQ(info.prediction, Prediction::Epsilon);
+  // What the registry says before loading is what the loaded model says.
+  const ModelInfo described = model_registry::describe(tiny().string());
+  EXPECT_EQ(described.family, info.family);
+  EXPECT_EQ(described.sizes.multiple, info.sizes.multiple);
+  EXPECT_EQ(described.memory.parameters, info.memory.parameters);
+  EXPECT_EQ(described.text.context_dim, 192);
+}
+
+TEST_F(SdxlTest, MissingMisShapedAndForeignTensorsAreNamed) {
+  EXPECT_NE(load_error("--drop model.diffusion_model.label_emb.0.2.bias").find("label_emb.0.2.bias"),
+            std::string::npos);
+  EXPECT_NE(load_error("--drop conditioner.embedders.1.model.text_projection").find("text_projection"),
+            std::string::npos);
+  EXPECT_NE(load_error("--reshape conditioner.embedders.1.model.ln_final.weight").find("ln_final.weight"),
+            std::string::npos);
+  EXPECT_NE(load_error("--extra model.diffusion_model.lora_extra").find("lora_extra"), std::string::npos);
+}
+
+TEST_F(SdxlTest, BigGIdsArePaddedWithZeroAfterTheFirstEndToken) {
+  const int32_t end = 49407;
+  const auto ids = SdxlBundle::tower_ids({{49406, 320, 2165, end, end, end}, {49406, end, end, end, end, end}}, end);
+  EXPECT_EQ(ids.eos, (std::vector<int64_t>{3, 1}));
+  EXPECT_TRUE(at::equal(ids.clip_l, at::tensor({49406, 320, 2165, end, end, end, 49406, end, end, end, end, end},
+                                               at::kLong)
+                                        .view({2, 6})));
+  EXPECT_TRUE(at::equal(
+      ids.clip_g, at::tensor({49406, 320, 2165, end, 0, 0, 49406, end, 0, 0, 0, 0}, at::kLong).view({2, 6})));
+}
+
+TEST_F(SdxlTest, PooledTextIsTheNormedLastLayerAtTheEndTokenTimesTheProjection) {
+  // sgm and open_clip compute h·P; stable-diffusion.cpp computes h·Pᵀ. The
+  // tiny file's P is not symmetric, so the two differ here.
+  sd::WeightStore store(at::kFloat, c10::Device(c10::kCPU)), last(at::kFloat, c10::Device(c10::kCPU));
+  store.add_file(sd::open_safetensors_file(tiny()));
+  last.add_file(sd::open_safetensors_file(tiny()));
+  const sd::ClipTextEncoder tower(store, bigg(true, false, true));
+  const sd::ClipTextEncoder last_layer(last, bigg(false, true, false));
+  sd::WeightStore raw(at::kFloat, c10::Device(c10::kCPU));
+  raw.add_file(sd::open_safetensors_file(tiny()));
+  const at::Tensor P = raw.take(std::string(sdxl::kClipGPrefix) + "text_projection", {128, 128});
+
+  const at::Tensor ids = at::tensor({49406, 320, 2165, 2368, 49407, 0, 0, 0}, at::kLong).view({1, 8});
+  const sd::ClipOutput out = tower.forward_pooled(ids, {4});
+  const at::Tensor h = last_layer.forward(ids)[0][4];
+  EXPECT_TRUE(at::allclose(out.pooled[0], at::matmul(h, P), 1e-4, 1e-5));
+  EXPECT_GT((out.pooled[0] - at::matmul(h, P.t())).abs().max().item<double>(), 1e-2);
+  // The context is the penultimate layer without the final norm.
+  EXPECT_TRUE(at::allclose(out.hidden, tower.forward(ids)));
+  EXPECT_FALSE(at::allclose(out.hidden, last_layer.forward(ids, 2), 1e-3, 1e-3));
+}
+
+TEST_F(SdxlTest, AnEmptyNegativePromptIsAllZerosAndASpaceIsEncoded) {
+  auto bundle = SdxlBundle::load(options(tiny()));
+  const at::Tensor empty = bundle->encode_negative_prompt("");
+  EXPECT_EQ(empty.sizes(), (at::IntArrayRef{1, 78, 192}));
+  EXPECT_EQ(empty.abs().max().item<double>(), 0.0);
+  // Not empty: encoded like a prompt, pooled part included (A1111 zeroes only "").
+  const at::Tensor space = bundle->encode_negative_prompt(" ");
+  EXPECT_TRUE(at::equal(space, bundle->encode_prompt(" ")));
+  const sdxl::Conditioning parts = sdxl::unpack_conditioning(space, 128);
+  EXPECT_GT(parts.pooled.abs().max().item<double>(), 0.0);
+  EXPECT_GT(parts.context.abs().max().item<double>(), 0.0);
+  // The positive prompt "" is encoded, not zeroed.
+  EXPECT_TRUE(at::equal(bundle->encode_prompt(""), space));
+}
+
+TEST_F(SdxlTest, LongPromptsPadWithEmptyChunksBeforeThePooledRow) {
+  auto bundle = SdxlBundle::load(options(tiny()));
+  std::string long_prompt;
+  for (int i = 0; i < 80; ++i) long_prompt += "cat ";
+  const at::Tensor two = bundle->encode_prompt(long_prompt);
+  ASSERT_EQ(two.sizes(), (at::IntArrayRef{1, 2 * 77 + 1, 192}));
+  const at::Tensor one = bundle->encode_prompt("a dog");
+  const at::Tensor padded = bundle->pad_conditioning(one, two.size(1));
+  ASSERT_EQ(padded.sizes(), two.sizes());
+  EXPECT_TRUE(at::equal(padded.narrow(1, 0, 77), one.narrow(1, 0, 77)));
+  EXPECT_TRUE(at::equal(padded.narrow(1, 77, 77), bundle->encode_prompt("").narrow(1, 0, 77)));
+  EXPECT_TRUE(at::equal(padded.select(1, 154), one.select(1, 77)));  // the pooled row stays last
+  EXPECT_THROW(bundle->pad_conditioning(two, 100), Error);
+  // The pooled text comes from the first chunk (A1111): the same as that chunk's alone.
+  std::string first_chunk;
+  for (int i = 0; i < 75; ++i) first_chunk += "cat ";
+  const at::Tensor one_chunk = bundle->encode_prompt(first_chunk);
+  ASSERT_EQ(one_chunk.size(1), 78);
+  EXPECT_TRUE(at::equal(one_chunk.select(1, 77), two.select(1, 154)));
+}
+
+TEST_F(SdxlTest, SizeEmbeddingIsCosineThenSineOfEachValue) {
+  sdxl::SizeConditioning sizes;
+  const auto values = sizes.values(256, 384);
+  EXPECT_EQ(values, (std::array<int64_t, 6>{256, 384, 0, 0, 256, 384}));
+  sizes.original_height = 1024, sizes.original_width = 768, sizes.crop_top = 8, sizes.crop_left = 16;
+  EXPECT_EQ(sizes.values(256, 384), (std::array<int64_t, 6>{1024, 768, 8, 16, 256, 384}));
+  const at::Tensor e = sdxl::size_embedding(values).to(at::kDouble);
+  ASSERT_EQ(e.sizes(), (at::IntArrayRef{1, 1536}));
+  for (int part = 0; part < 6; ++part) {
+    for (int k : {0, 1, 64, 127}) {
+      const double f = std::exp(-std::log(10000.0) * k / 128.0), v = double(values[part]);
+      EXPECT_NEAR(e[0][part * 256 + k].item<double>(), std::cos(v * f), 2e-4) << part << " " << k;
+      EXPECT_NEAR(e[0][part * 256 + 128 + k].item<double>(), std::sin(v * f), 2e-4) << part << " " << k;
+    }
+  }
+}
+
+TEST_F(SdxlTest, PackedConditioningRoundTrips) {
+  const at::Tensor context = at::randn({2, 77, 192}), pooled = at::randn({2, 128});
+  const at::Tensor packed = sdxl::pack_conditioning(context, pooled);
+  EXPECT_EQ(packed.sizes(), (at::IntArrayRef{2, 78, 192}));
+  const sdxl::Conditioning parts = sdxl::unpack_conditioning(packed, 128);
+  EXPECT_TRUE(at::equal(parts.context, context));
+  EXPECT_TRUE(at::equal(parts.pooled, pooled));
+  EXPECT_THROW(sdxl::pack_conditioning(context, at::randn({2, 200})), Error);
+}
+
+TEST_F(SdxlTest, APipelineRunGivesAnImageAndTheSizeConditioningMatters) {
+  Request request;
+  request.model = tiny().string();
+  request.tokenizer = support::clip_vocabulary().string();
+  request.prompt = "a lovely cat";
+  request.negative_prompt = "ugly";
+  request.width = 32, request.height = 16;
+  request.steps = 2;
+  request.seed = 5;
+  request.cfg_scale = 5.0;
+  request.precision = Precision::Float32;
+  Pipeline pipeline;
+  const Result result = pipeline.run(request);
+  EXPECT_EQ(result.images.sizes(), (at::IntArrayRef{1, 16, 32, 3}));
+  EXPECT_EQ(result.info.family, "SDXL");
+
+  // The network reads the image size off the latents: another size
+  // conditioning changes the prediction.
+  auto bundle = SdxlBundle::load(options(tiny()));
+  const at::Tensor x = at::randn({1, 4, 8, 8}), cond = bundle->encode_prompt("a cat");
+  auto& network = static_cast<SdxlNetwork&>(bundle->network());
+  const at::Tensor plain = network.forward(x, 500.0, cond, {});
+  sdxl::SizeConditioning sizes;
+  sizes.crop_top = 64;
+  network.set_size_conditioning(sizes);
+  EXPECT_FALSE(at::allclose(plain, network.forward(x, 500.0, cond, {})));
+}
