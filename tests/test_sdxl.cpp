@@ -28,7 +28,8 @@ class SdxlTest : public ::testing::Test {
       why_ = "../shared/data/clip is not here (the CLIP vocabulary)";
       return;
     }
-    support::make_tiny_sd(tiny(), "--family sdxl", &why_);
+    if (!support::make_tiny_sd(tiny(), "--family sdxl", &why_)) return;
+    support::make_tiny_sd(*dir_ / "tiny-xl-diffusers", "--family sdxl --diffusers", &why_);
   }
   static void TearDownTestSuite() { delete dir_; }
   void SetUp() override {
@@ -87,6 +88,29 @@ TEST_F(SdxlTest, RecognisedByItsTensorsAndEveryTensorUsedOnce) {
   EXPECT_EQ(described.sizes.multiple, info.sizes.multiple);
   EXPECT_EQ(described.memory.parameters, info.memory.parameters);
   EXPECT_EQ(described.text.context_dim, 192);
+}
+
+TEST_F(SdxlTest, DiffusersFolderLoadsTheSameModel) {
+  const fs::path folder = *dir_ / "tiny-xl-diffusers";
+  EXPECT_TRUE(sdxl::is_sdxl(folder));
+  auto single = SdxlBundle::load(options(tiny()));
+  auto diffusers = SdxlBundle::load(options(folder));
+  EXPECT_TRUE(diffusers->checkpoint().diffusers);
+  EXPECT_EQ(diffusers->info().prediction_source, "scheduler_config.json");
+  size_t tensors = 0;
+  for (const char* part : {"unet/diffusion_pytorch_model.safetensors", "vae/diffusion_pytorch_model.safetensors",
+                           "text_encoder/model.safetensors", "text_encoder_2/model.safetensors"}) {
+    tensors += SafetensorsFile::open(folder / part).entries().size();
+  }
+  EXPECT_EQ(diffusers->load_report().taken + diffusers->load_report().skipped, tensors);
+  // bigG's q/k/v stored apart and its projection stored transposed give the
+  // same conditioning (up to the order of float sums).
+  const at::Tensor a = single->encode_prompt("a lovely (cat:1.2)"), b = diffusers->encode_prompt("a lovely (cat:1.2)");
+  EXPECT_TRUE(at::allclose(a, b, 1e-4, 1e-5)) << (a - b).abs().max().item<double>();
+  const at::Tensor x = at::randn({1, 4, 8, 8});
+  EXPECT_TRUE(at::allclose(single->network().forward(x, 400.0, a, {}), diffusers->network().forward(x, 400.0, a, {}),
+                           1e-4, 1e-5));
+  EXPECT_TRUE(at::allclose(single->decode(x), diffusers->decode(x), 1e-4, 1e-5));
 }
 
 TEST_F(SdxlTest, MissingMisShapedAndForeignTensorsAreNamed) {

@@ -129,7 +129,8 @@ RES = {"in_layers.0": "norm1", "in_layers.2": "conv1", "emb_layers.1": "time_emb
 def unet_to_diffusers(name):
     n = name[len("model.diffusion_model."):]
     fixed = {"input_blocks.0.0.": "conv_in.", "time_embed.0.": "time_embedding.linear_1.",
-             "time_embed.2.": "time_embedding.linear_2.", "out.0.": "conv_norm_out.", "out.2.": "conv_out."}
+             "time_embed.2.": "time_embedding.linear_2.", "out.0.": "conv_norm_out.", "out.2.": "conv_out.",
+             "label_emb.0.0.": "add_embedding.linear_1.", "label_emb.0.2.": "add_embedding.linear_2."}
     for a, b in fixed.items():
         if n.startswith(a):
             return b + n[len(a):]
@@ -214,6 +215,64 @@ def write_diffusers(folder, arrays, family):
     json.dump({"prediction_type": prediction}, open(os.path.join(folder, "scheduler", "scheduler_config.json"), "w"))
 
 
+def open_clip_to_hf(arrays, prefix):
+    """An OpenCLIP text tower → transformers' CLIPTextModelWithProjection names
+    (as diffusers' SDXL text_encoder_2/ holds it): q/k/v split out of in_proj,
+    text_projection stored as a Linear weight, i.e. transposed."""
+    out = {}
+    for name, a in arrays.items():
+        if not name.startswith(prefix):
+            continue
+        n = name[len(prefix):]
+        m = re.match(r"transformer\.resblocks\.(\d+)\.(.*)", n)
+        if m:
+            layer, rest = f"text_model.encoder.layers.{m[1]}.", m[2]
+            if rest.startswith("attn.in_proj_"):
+                kind = rest[len("attn.in_proj_"):]
+                for part, chunk in zip(("q_proj", "k_proj", "v_proj"), np.split(a, 3, axis=0)):
+                    out[f"{layer}self_attn.{part}.{kind}"] = chunk
+                continue
+            for a_name, b_name in (("ln_1.", "layer_norm1."), ("ln_2.", "layer_norm2."), ("attn.out_proj.", "self_attn.out_proj."),
+                                   ("mlp.c_fc.", "mlp.fc1."), ("mlp.c_proj.", "mlp.fc2.")):
+                if rest.startswith(a_name):
+                    out[layer + b_name + rest[len(a_name):]] = a
+            continue
+        if n == "token_embedding.weight":
+            out["text_model.embeddings.token_embedding.weight"] = a
+        elif n == "positional_embedding":
+            out["text_model.embeddings.position_embedding.weight"] = a
+        elif n.startswith("ln_final."):
+            out["text_model.final_layer_norm." + n[len("ln_final."):]] = a
+        elif n == "text_projection":
+            out["text_projection.weight"] = np.ascontiguousarray(a.T)
+    return out
+
+
+def write_sdxl_diffusers(folder, arrays):
+    parts = {"unet": {}, "vae": {}, "text_encoder": {}}
+    for name, a in arrays.items():
+        if name.startswith("model.diffusion_model."):
+            parts["unet"][unet_to_diffusers(name)] = a
+        elif name.startswith("first_stage_model."):
+            a = a.reshape(a.shape[:2]) if re.search(r"mid\.attn_1\.(q|k|v|proj_out)\.weight$", name) else a
+            parts["vae"][vae_to_diffusers(name)] = a
+        elif name.startswith(mkxl.TE1):
+            parts["text_encoder"]["text_model." + name[len(mkxl.TE1):]] = a
+    parts["text_encoder_2"] = open_clip_to_hf(arrays, mkxl.TE2)
+    os.makedirs(folder, exist_ok=True)
+    json.dump({"_class_name": "StableDiffusionXLPipeline"}, open(os.path.join(folder, "model_index.json"), "w"))
+    for part, tensors in parts.items():
+        os.makedirs(os.path.join(folder, part), exist_ok=True)
+        fname = "model.safetensors" if part.startswith("text_encoder") else "diffusion_pytorch_model.safetensors"
+        write(os.path.join(folder, part, fname), tensors)
+    json.dump({"hidden_act": "quick_gelu", "num_hidden_layers": XL_LAYERS},
+              open(os.path.join(folder, "text_encoder", "config.json"), "w"))
+    json.dump({"hidden_act": "gelu", "num_hidden_layers": XL_LAYERS},
+              open(os.path.join(folder, "text_encoder_2", "config.json"), "w"))
+    os.makedirs(os.path.join(folder, "scheduler"), exist_ok=True)
+    json.dump({"prediction_type": "epsilon"}, open(os.path.join(folder, "scheduler", "scheduler_config.json"), "w"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -233,7 +292,9 @@ def main():
         arrays[args.reshape] = np.concatenate([arrays[args.reshape]] * 2)
     if args.extra:
         arrays[args.extra] = np.zeros((3,), np.float32)
-    if args.diffusers:
+    if args.diffusers and args.family == "sdxl":
+        write_sdxl_diffusers(args.out, arrays)
+    elif args.diffusers:
         write_diffusers(args.out, arrays, args.family)
     else:
         write(args.out, arrays)

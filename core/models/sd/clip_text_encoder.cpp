@@ -79,7 +79,13 @@ ClipTextEncoder::ClipTextEncoder(WeightStore& store, const ClipOptions& options)
     }
     store.skip(p + "logit_scale");
   } else if (options.projection) {
-    throw Error("the pooled embedding needs OpenCLIP's text_projection (" + p + ")");
+    if (options.projection_linear.empty()) throw Error("the pooled embedding needs a text_projection (" + p + ")");
+    const auto shape = store.shape(options.projection_linear);
+    if (shape.size() != 2 || shape[1] != width_) {
+      throw Error("tensor '" + options.projection_linear + "' has shape " + shape_text(shape) + ", expected [N, " +
+                  std::to_string(width_) + "]");
+    }
+    text_projection_ = store.take(options.projection_linear, shape).t();  // a Linear weight holds Pᵀ
   }
 }
 

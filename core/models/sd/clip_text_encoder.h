@@ -23,7 +23,10 @@ struct ClipOptions {
   bool quick_gelu = true;    // OpenAI's CLIP; OpenCLIP uses exact GELU
   bool penultimate = false;  // SD 2.x conditions on the last layer but one
   bool final_norm = true;    // through the final layer norm (SDXL's towers condition without it)
-  bool projection = false;   // keep OpenCLIP's text_projection for the pooled embedding (SDXL's bigG)
+  bool projection = false;   // keep text_projection for the pooled embedding (SDXL's bigG)
+  // Hugging Face names (CLIPTextModelWithProjection, diffusers' text_encoder_2):
+  // the projection's full name, stored as a Linear weight, i.e. Pᵀ.
+  std::string projection_linear;
 };
 
 struct ClipOutput {

@@ -92,6 +92,8 @@ Renamer diffusers_unet_renamer(const SafetensorsFile& unet) {
          std::vector<std::pair<std::string, std::string>>{{"conv_in.", "input_blocks.0.0."},
                                                           {"time_embedding.linear_1.", "time_embed.0."},
                                                           {"time_embedding.linear_2.", "time_embed.2."},
+                                                          {"add_embedding.linear_1.", "label_emb.0.0."},
+                                                          {"add_embedding.linear_2.", "label_emb.0.2."},
                                                           {"conv_norm_out.", "out.0."},
                                                           {"conv_out.", "out.2."}}) {
       if (auto renamed = swap_prefix(name, from, p + to)) return renamed;

@@ -27,18 +27,6 @@ nlohmann::json read_json(const fs::path& path) {
   }
 }
 
-// The weights file of a diffusers component folder.
-fs::path component_weights(const fs::path& folder) {
-  for (const char* name : {"diffusion_pytorch_model.safetensors", "model.safetensors",
-                           "diffusion_pytorch_model.fp16.safetensors", "model.fp16.safetensors"}) {
-    if (fs::is_regular_file(folder / name)) return folder / name;
-  }
-  for (const char* name : {"diffusion_pytorch_model.bin", "pytorch_model.bin"}) {
-    if (fs::is_regular_file(folder / name)) return folder / name;  // refused by open_safetensors
-  }
-  throw Error(folder.string() + ": no diffusion_pytorch_model.safetensors or model.safetensors in it");
-}
-
 void open_diffusers(const fs::path& folder, WeightStore& store, CheckpointInfo& info) {
   info.diffusers = true;
   for (const char* part : {"unet", "vae", "text_encoder"}) {
@@ -48,20 +36,11 @@ void open_diffusers(const fs::path& folder, WeightStore& store, CheckpointInfo& 
   store.add_file(unet, diffusers_unet_renamer(*unet));
   auto vae = open_safetensors_file(component_weights(folder / "vae"));
   store.add_file(vae, diffusers_vae_renamer(*vae));
-  const nlohmann::json text_config = fs::is_regular_file(folder / "text_encoder" / "config.json")
-                                         ? read_json(folder / "text_encoder" / "config.json")
-                                         : nlohmann::json::object();
   store.add_file(open_safetensors_file(component_weights(folder / "text_encoder")), diffusers_text_name);
-  const fs::path scheduler = folder / "scheduler" / "scheduler_config.json";
-  if (fs::is_regular_file(scheduler)) {
-    const nlohmann::json config = read_json(scheduler);
-    if (config.contains("prediction_type") && config["prediction_type"].is_string()) {
-      info.prediction = config["prediction_type"].get<std::string>() == "v_prediction" ? "v" : "epsilon";
-    }
-  }
+  info.prediction = scheduler_prediction(folder);
   // SD 2.x's diffusers text encoder is OpenCLIP converted to CLIPTextModel
   // names with its last layer already cut off, and exact GELU.
-  info.text_quick_gelu = text_config.value("hidden_act", std::string("quick_gelu")) == "quick_gelu";
+  info.text_quick_gelu = text_uses_quick_gelu(folder / "text_encoder");
   info.text_penultimate = false;
 }
 
@@ -76,6 +55,33 @@ std::shared_ptr<const SafetensorsFile> open_safetensors_file(const fs::path& pat
                 "AUTOMATIC1111's checkpoint merger) or download the .safetensors version of the model");
   }
   return std::make_shared<const SafetensorsFile>(SafetensorsFile::open(path));
+}
+
+// The weights file of a diffusers component folder.
+fs::path component_weights(const fs::path& folder) {
+  for (const char* name : {"diffusion_pytorch_model.safetensors", "model.safetensors",
+                           "diffusion_pytorch_model.fp16.safetensors", "model.fp16.safetensors"}) {
+    if (fs::is_regular_file(folder / name)) return folder / name;
+  }
+  for (const char* name : {"diffusion_pytorch_model.bin", "pytorch_model.bin"}) {
+    if (fs::is_regular_file(folder / name)) return folder / name;  // refused by open_safetensors
+  }
+  throw Error(folder.string() + ": no diffusion_pytorch_model.safetensors or model.safetensors in it");
+}
+
+std::optional<std::string> scheduler_prediction(const fs::path& folder) {
+  const fs::path scheduler = folder / "scheduler" / "scheduler_config.json";
+  if (!fs::is_regular_file(scheduler)) return std::nullopt;
+  const nlohmann::json config = read_json(scheduler);
+  if (!config.is_object() || !config.contains("prediction_type") || !config["prediction_type"].is_string()) return std::nullopt;
+  return config["prediction_type"].get<std::string>() == "v_prediction" ? "v" : "epsilon";
+}
+
+bool text_uses_quick_gelu(const fs::path& component) {
+  if (!fs::is_regular_file(component / "config.json")) return true;
+  const nlohmann::json config = read_json(component / "config.json");
+  if (!config.is_object() || !config.contains("hidden_act") || !config["hidden_act"].is_string()) return true;
+  return config["hidden_act"].get<std::string>() == "quick_gelu";
 }
 
 std::string family_name(Family family) { return family == Family::Sd1 ? "SD 1.x" : "SD 2.x"; }

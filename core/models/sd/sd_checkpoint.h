@@ -34,6 +34,13 @@ struct CheckpointInfo {
 // .pth, .bin) is refused with the reason, since loading it runs its code.
 std::shared_ptr<const SafetensorsFile> open_safetensors_file(const std::filesystem::path& path);
 
+// The weights file of a diffusers component folder (unet/, vae/, text_encoder/…).
+std::filesystem::path component_weights(const std::filesystem::path& folder);
+// "v" or "epsilon" from a diffusers folder's scheduler/scheduler_config.json, if it says.
+std::optional<std::string> scheduler_prediction(const std::filesystem::path& folder);
+// Whether a diffusers text encoder's config.json names quick-GELU (OpenAI's CLIP) or another.
+bool text_uses_quick_gelu(const std::filesystem::path& component);
+
 // Opens the files (memory-mapped) into `store` and detects the family.
 CheckpointInfo open_checkpoint(const std::filesystem::path& path, WeightStore& store);
 

@@ -47,8 +47,8 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   info.kind = ModelKind::StableDiffusion;
   info.name = sd::model_name(checkpoint.path);
   info.family = "SDXL";
-  info.prediction = Prediction::Epsilon;
-  info.prediction_source = "SDXL default";
+  info.prediction = checkpoint.prediction ? prediction_by_name(*checkpoint.prediction) : Prediction::Epsilon;
+  info.prediction_source = checkpoint.prediction ? "scheduler_config.json" : "SDXL default";
   info.text.encoder = "CLIP ViT-L/14 + OpenCLIP ViT-bigG/14";
   info.text.context_dim = checkpoint.context_dim;
   info.text.max_tokens = kChunkTokens;
@@ -115,9 +115,10 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
   clip_l.final_norm = false;
   bundle->clip_l_ = std::make_unique<sd::ClipTextEncoder>(store, clip_l);
   sd::ClipOptions clip_g;
-  clip_g.kind = sd::ClipKind::OpenClip;
-  clip_g.prefix = sdxl::kClipGPrefix;
-  clip_g.quick_gelu = false;
+  clip_g.kind = checkpoint.diffusers ? sd::ClipKind::OpenAi : sd::ClipKind::OpenClip;
+  clip_g.prefix = checkpoint.diffusers ? sdxl::kClipGHfPrefix : sdxl::kClipGPrefix;
+  if (checkpoint.diffusers) clip_g.projection_linear = sdxl::kClipGHfProjection;
+  clip_g.quick_gelu = checkpoint.clip_g_quick_gelu;
   clip_g.penultimate = true;
   clip_g.final_norm = false;
   clip_g.projection = true;
@@ -151,8 +152,15 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
   store.set_progress({});
   if (options.device.is_cpu()) bundle->vae_->drop_encoder(store);  // img2img only: rebuilt when needed
 
-  const Prediction prediction = options.prediction.value_or(Prediction::Epsilon);
-  bundle->prediction_source_ = options.prediction ? "setting" : "SDXL default";
+  Prediction prediction = Prediction::Epsilon;
+  bundle->prediction_source_ = "SDXL default";
+  if (options.prediction) {
+    prediction = *options.prediction;
+    bundle->prediction_source_ = "setting";
+  } else if (checkpoint.prediction) {
+    prediction = prediction_by_name(*checkpoint.prediction);
+    bundle->prediction_source_ = "scheduler_config.json";
+  }
   bundle->network_ = std::make_unique<SdxlNetwork>(*bundle->unet_, prediction, checkpoint.pooled_width,
                                                    bundle->vae_->downsampling());
   const at::Tensor empty = bundle->encode_prompt("");

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/common/errors.h"
+#include "core/models/sd/diffusers_names.h"
 #include "core/models/sd/sd_checkpoint.h"
 
 namespace diffscope::sdxl {
@@ -28,9 +29,43 @@ std::string first_ending_in(const sd::WeightStore& store, const std::string& suf
   return {};
 }
 
+// A diffusers folder's parts, renamed to the single file's names.
+void open_diffusers(const fs::path& folder, sd::WeightStore& store, SdxlCheckpoint& info) {
+  for (const char* part : {"unet", "vae", "text_encoder", "text_encoder_2"}) {
+    if (!fs::is_directory(folder / part)) {
+      throw Error(folder.string() + ": the SDXL diffusers folder has no " + part + "/");
+    }
+  }
+  auto unet = sd::open_safetensors_file(sd::component_weights(folder / "unet"));
+  store.add_file(unet, sd::diffusers_unet_renamer(*unet));
+  auto vae = sd::open_safetensors_file(sd::component_weights(folder / "vae"));
+  store.add_file(vae, sd::diffusers_vae_renamer(*vae));
+  auto rename_text = [](const std::string& to) {
+    return [to](const std::string& name) -> std::optional<std::string> {
+      if (name.rfind("text_model.", 0) != 0) return std::nullopt;
+      return to + name.substr(11);
+    };
+  };
+  store.add_file(sd::open_safetensors_file(sd::component_weights(folder / "text_encoder")),
+                 rename_text(kClipLPrefix));
+  const auto text_g = rename_text(kClipGHfPrefix);
+  store.add_file(sd::open_safetensors_file(sd::component_weights(folder / "text_encoder_2")),
+                 [text_g](const std::string& name) -> std::optional<std::string> {
+                   if (name == "text_projection.weight") return std::string(kClipGHfProjection);
+                   return text_g(name);
+                 });
+  info.diffusers = true;
+  info.prediction = sd::scheduler_prediction(folder);
+  info.clip_g_quick_gelu = sd::text_uses_quick_gelu(folder / "text_encoder_2");
+}
+
 }  // namespace
 
 bool is_sdxl(const fs::path& path) {
+  if (fs::is_directory(path)) {
+    return fs::is_regular_file(path / "model_index.json") && fs::is_directory(path / "text_encoder_2") &&
+           fs::is_directory(path / "unet");
+  }
   if (!fs::is_regular_file(path)) return false;
   try {
     const auto file = sd::open_safetensors_file(path);
@@ -43,11 +78,20 @@ bool is_sdxl(const fs::path& path) {
 SdxlCheckpoint open_sdxl_checkpoint(const fs::path& path, sd::WeightStore& store) {
   SdxlCheckpoint info;
   info.path = path;
-  store.add_file(sd::open_safetensors_file(path));
-  if (!store.has(kProbe)) throw Error(path.string() + ": not an SDXL checkpoint (no tensor '" + kProbe + "')");
+  if (fs::is_directory(path)) {
+    open_diffusers(path, store, info);
+  } else {
+    store.add_file(sd::open_safetensors_file(path));
+  }
   info.clip_l_width = dim(store, std::string(kClipLPrefix) + "embeddings.token_embedding.weight", 1);
-  info.clip_g_width = dim(store, kProbe, 1);
-  info.pooled_width = dim(store, std::string(kClipGPrefix) + "text_projection", 1);
+  if (info.diffusers) {
+    info.clip_g_width = dim(store, std::string(kClipGHfPrefix) + "embeddings.token_embedding.weight", 1);
+    info.pooled_width = dim(store, kClipGHfProjection, 0);
+  } else {
+    if (!store.has(kProbe)) throw Error(path.string() + ": not an SDXL checkpoint (no tensor '" + kProbe + "')");
+    info.clip_g_width = dim(store, kProbe, 1);
+    info.pooled_width = dim(store, std::string(kClipGPrefix) + "text_projection", 1);
+  }
   const std::string to_k = first_ending_in(store, "transformer_blocks.0.attn2.to_k.weight");
   const std::string proj_in = first_ending_in(store, ".proj_in.weight");
   if (to_k.empty() || proj_in.empty()) {

@@ -1,12 +1,17 @@
 #pragma once
-// A Stable Diffusion XL checkpoint on disk: a single .safetensors file with
+// A Stable Diffusion XL checkpoint on disk, opened as one WeightStore with
 // the original Stability (sgm) names — the U-Net under model.diffusion_model.,
 // the VAE under first_stage_model., CLIP ViT-L under
 // conditioner.embedders.0.transformer.text_model. and OpenCLIP ViT-bigG under
-// conditioner.embedders.1.model. — opened as one WeightStore. The family is
-// read off the tensors, so fine-tunes with the same layout load alike.
+// conditioner.embedders.1.model.: a single .safetensors file with those
+// names, or a diffusers folder (unet/, vae/, text_encoder/, text_encoder_2/,
+// tokenizer/, tokenizer_2/, scheduler/), renamed as it is read; bigG keeps
+// its Hugging Face names there (kClipGHfPrefix), since its q/k/v are stored
+// apart. The family is read off the tensors, so fine-tunes load alike.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include "core/models/sd/weight_store.h"
 
@@ -16,6 +21,8 @@ inline constexpr const char* kUnetPrefix = "model.diffusion_model.";
 inline constexpr const char* kVaePrefix = "first_stage_model.";
 inline constexpr const char* kClipLPrefix = "conditioner.embedders.0.transformer.text_model.";
 inline constexpr const char* kClipGPrefix = "conditioner.embedders.1.model.";
+inline constexpr const char* kClipGHfPrefix = "conditioner.embedders.1.hf.text_model.";
+inline constexpr const char* kClipGHfProjection = "conditioner.embedders.1.hf.text_projection.weight";
 inline constexpr double kVaeScale = 0.13025;  // sgm's scale_factor for the SDXL VAE
 
 struct SdxlCheckpoint {
@@ -24,9 +31,12 @@ struct SdxlCheckpoint {
   int64_t adm_channels = 2816;   // pooled (1280) + six 256-wide size embeddings
   int64_t clip_l_width = 768, clip_g_width = 1280, pooled_width = 1280;
   bool linear_projection = true;  // the transformers' proj_in/proj_out are Linear (1×1 convs in some fine-tunes)
+  bool diffusers = false;         // a diffusers folder: bigG under kClipGHfPrefix
+  bool clip_g_quick_gelu = false;  // from text_encoder_2/config.json (OpenCLIP's bigG: exact GELU)
+  std::optional<std::string> prediction;  // "v" / "epsilon" from scheduler_config.json, when the folder says
 };
 
-// Whether `path` is an SDXL checkpoint this build reads (headers only).
+// Whether `path` is an SDXL checkpoint file or diffusers folder (headers only).
 bool is_sdxl(const std::filesystem::path& path);
 
 // Opens the file (memory-mapped) into `store`, checks that the parts fit
