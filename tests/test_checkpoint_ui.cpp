@@ -10,6 +10,7 @@
 #include <QSignalSpy>
 
 #include "core/models/sd/sd_bundle.h"
+#include "core/models/sdxl/sdxl_bundle.h"
 #include "tests/support/sd_test_support.h"
 #include "tests/support/test_support.h"
 #include "ui/checkpoint_options.h"
@@ -89,6 +90,19 @@ TEST_F(CheckpointUi, OptionsTravelInTheRequest) {
   EXPECT_EQ(back.precision, Precision::BFloat16);
   EXPECT_EQ(back.init_image, r.init_image);
   EXPECT_DOUBLE_EQ(back.strength, 0.4);
+  EXPECT_TRUE(back.size_conditioning.is_default());  // SD 1.x has none
+
+  // SDXL's size conditioning: only for a model that takes it.
+  r.size_conditioning.original_width = 2048, r.size_conditioning.crop_top = 64;
+  options.apply(r);
+  sdxl::SdxlCheckpoint xl;
+  xl.path = "/models/xl.safetensors";
+  Request xl_back;
+  options.fill(xl_back, SdxlBundle::describe(xl, 0, 32));
+  EXPECT_EQ(xl_back.size_conditioning, r.size_conditioning);
+  Request sd_back;
+  options.fill(sd_back, SdBundle::describe(checkpoint, 0));
+  EXPECT_TRUE(sd_back.size_conditioning.is_default());
 }
 
 TEST_F(CheckpointUi, CheckpointRunsWithCheapPreviewsAndDecodesAStepOnDemand) {

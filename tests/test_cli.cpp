@@ -47,6 +47,13 @@ TEST_F(Cli, BadArgumentsPrintUsageAndFail) {
   EXPECT_NE(run_command(cli("generate --sampler plms -o " + (dir / "x.png").string()), &out), 0);
   EXPECT_NE(out.find("unknown sampler"), std::string::npos) << out;
   EXPECT_NE(run_command(cli("generate --device cuda:7 -o " + (dir / "y.png").string()), &out), 0);
+  // SDXL's size conditioning: malformed values, and a model that has none.
+  EXPECT_NE(run_command(cli("generate --crop 8,8 -o " + (dir / "z.png").string()), &out), 0);
+  EXPECT_NE(out.find("--crop takes two whole numbers as AxB"), std::string::npos) << out;
+  EXPECT_NE(run_command(cli("generate --original-size 99999999999x1 -o " + (dir / "z.png").string()), &out), 0);
+  EXPECT_NE(out.find("--original-size takes"), std::string::npos) << out;
+  EXPECT_NE(run_command(cli("generate -s 1 --crop 8x8 -o " + (dir / "z.png").string()), &out), 0);
+  EXPECT_NE(out.find("takes no size or crop conditioning"), std::string::npos) << out;
 }
 
 TEST_F(Cli, ListsSamplersAndInspectsFiles) {

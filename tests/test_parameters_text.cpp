@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include "core/pipeline/parameters_parse.h"
+
 using namespace diffscope;
 
 namespace {
@@ -53,4 +55,27 @@ TEST(ParametersText, QuotesLikeA1111) {
   EXPECT_EQ(quote_parameter_value("a,b"), "\"a,b\"");
   EXPECT_EQ(quote_parameter_value("x: \"y\"\n"), "\"x: \\\"y\\\"\\n\"");
   EXPECT_EQ(quote_parameter_value("猫: ja"), "\"猫: ja\"");  // not escaped to \u
+}
+
+TEST(ParametersText, SdxlSizeConditioningIsWrittenOnlyWhenSetAndReadBack) {
+  ModelInfo sdxl;
+  sdxl.kind = ModelKind::StableDiffusion;
+  sdxl.name = "sd_xl_base_1.0";
+  sdxl.options.size_conditioning = true;
+  Request r;
+  r.model = "/models/sd_xl_base_1.0.safetensors";
+  r.prompt = "a cat";
+  r.width = 1024, r.height = 768;
+  EXPECT_EQ(format_parameters(r, sdxl).find("DiffScope crop"), std::string::npos);  // the default: nothing written
+
+  r.size_conditioning.crop_left = 16, r.size_conditioning.crop_top = 32;
+  r.size_conditioning.original_width = 2048;  // its height: the image's
+  const std::string text = format_parameters(r, sdxl);
+  EXPECT_NE(text.find("DiffScope original size: 2048x768, DiffScope crop: 16x32, DiffScope target size: 1024x768"),
+            std::string::npos)
+      << text;
+  const Request back = parse_parameters(text).request;
+  EXPECT_EQ(back.size_conditioning.values(back.height, back.width), r.size_conditioning.values(r.height, r.width));
+  // A model without size conditioning never writes it.
+  EXPECT_EQ(format_parameters(r, installed_model("x")).find("DiffScope crop"), std::string::npos);
 }

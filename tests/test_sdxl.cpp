@@ -13,6 +13,8 @@
 #include "core/io/safetensors.h"
 #include "core/models/sd/sd_checkpoint.h"
 #include "core/pipeline/model_registry.h"
+#include "core/pipeline/parameters_parse.h"
+#include "core/pipeline/parameters_text.h"
 #include "core/pipeline/pipeline.h"
 #include "tests/support/sd_test_support.h"
 #include "tests/support/test_support.h"
@@ -29,6 +31,7 @@ class SdxlTest : public ::testing::Test {
       return;
     }
     if (!support::make_tiny_sd(tiny(), "--family sdxl", &why_)) return;
+    if (!support::make_tiny_sd(refiner(), "--family sdxl-refiner", &why_)) return;
     support::make_tiny_sd(*dir_ / "tiny-xl-diffusers", "--family sdxl --diffusers", &why_);
   }
   static void TearDownTestSuite() { delete dir_; }
@@ -36,6 +39,7 @@ class SdxlTest : public ::testing::Test {
     if (!why_.empty()) GTEST_SKIP() << why_;
   }
   static fs::path tiny() { return *dir_ / "tiny-xl.safetensors"; }
+  static fs::path refiner() { return *dir_ / "tiny-xl-refiner.safetensors"; }
   static SdLoadOptions options(const fs::path& checkpoint) {
     SdLoadOptions o;
     o.checkpoint = checkpoint;
@@ -165,7 +169,7 @@ TEST_F(SdxlTest, AnEmptyNegativePromptIsAllZerosAndASpaceIsEncoded) {
   const at::Tensor space = bundle->encode_negative_prompt(" ");
   EXPECT_TRUE(at::equal(space, bundle->encode_prompt(" ")));
   const sdxl::Conditioning parts = sdxl::unpack_conditioning(space, 128);
-  EXPECT_GT(parts.pooled.abs().max().item<double>(), 0.0);
+  EXPECT_GT(parts.vector_text.abs().max().item<double>(), 0.0);
   EXPECT_GT(parts.context.abs().max().item<double>(), 0.0);
   // The positive prompt "" is encoded, not zeroed.
   EXPECT_TRUE(at::equal(bundle->encode_prompt(""), space));
@@ -193,19 +197,32 @@ TEST_F(SdxlTest, LongPromptsPadWithEmptyChunksBeforeThePooledRow) {
 }
 
 TEST_F(SdxlTest, SizeEmbeddingIsCosineThenSineOfEachValue) {
-  sdxl::SizeConditioning sizes;
+  SizeConditioning sizes;
   const auto values = sizes.values(256, 384);
   EXPECT_EQ(values, (std::array<int64_t, 6>{256, 384, 0, 0, 256, 384}));
   sizes.original_height = 1024, sizes.original_width = 768, sizes.crop_top = 8, sizes.crop_left = 16;
   EXPECT_EQ(sizes.values(256, 384), (std::array<int64_t, 6>{1024, 768, 8, 16, 256, 384}));
-  const at::Tensor e = sdxl::size_embedding(values).to(at::kDouble);
-  ASSERT_EQ(e.sizes(), (at::IntArrayRef{1, 1536}));
+  const at::Tensor pooled = at::randn({2, 128});
+  const at::Tensor y = sdxl::vector_conditioning(pooled, values, false).to(at::kDouble);
+  ASSERT_EQ(y.sizes(), (at::IntArrayRef{2, 128 + 1536}));
+  EXPECT_TRUE(at::equal(y.narrow(1, 0, 128), pooled.to(at::kDouble)));
   for (int part = 0; part < 6; ++part) {
     for (int k : {0, 1, 64, 127}) {
       const double f = std::exp(-std::log(10000.0) * k / 128.0), v = double(values[part]);
-      EXPECT_NEAR(e[0][part * 256 + k].item<double>(), std::cos(v * f), 2e-4) << part << " " << k;
-      EXPECT_NEAR(e[0][part * 256 + 128 + k].item<double>(), std::sin(v * f), 2e-4) << part << " " << k;
+      EXPECT_NEAR(y[1][128 + part * 256 + k].item<double>(), std::cos(v * f), 2e-4) << part << " " << k;
+      EXPECT_NEAR(y[1][128 + part * 256 + 128 + k].item<double>(), std::sin(v * f), 2e-4) << part << " " << k;
     }
+  }
+  // The refiner: original size and crop, then each item's aesthetic score
+  // (the last packed value), not the target size.
+  const at::Tensor text = at::cat({pooled, at::tensor({6.0f, 2.5f}).view({2, 1})}, 1);
+  const at::Tensor r = sdxl::vector_conditioning(text, values, true).to(at::kDouble);
+  ASSERT_EQ(r.sizes(), (at::IntArrayRef{2, 128 + 1280}));
+  EXPECT_TRUE(at::equal(r.narrow(1, 0, 128 + 1024), y.narrow(1, 0, 128 + 1024)));
+  for (int b = 0; b < 2; ++b) {
+    const double score = b == 0 ? 6.0 : 2.5;
+    EXPECT_NEAR(r[b][128 + 1024 + 3].item<double>(), std::cos(score * std::exp(-std::log(10000.0) * 3 / 128.0)),
+                1e-5);
   }
 }
 
@@ -215,8 +232,47 @@ TEST_F(SdxlTest, PackedConditioningRoundTrips) {
   EXPECT_EQ(packed.sizes(), (at::IntArrayRef{2, 78, 192}));
   const sdxl::Conditioning parts = sdxl::unpack_conditioning(packed, 128);
   EXPECT_TRUE(at::equal(parts.context, context));
-  EXPECT_TRUE(at::equal(parts.pooled, pooled));
-  EXPECT_THROW(sdxl::pack_conditioning(context, at::randn({2, 200})), Error);
+  EXPECT_TRUE(at::equal(parts.vector_text, pooled));
+  // Wider than a token row (the refiner: pooled text + score): two rows.
+  const at::Tensor narrow_context = at::randn({2, 77, 100}), wide = at::randn({2, 129});
+  const at::Tensor two_rows = sdxl::pack_conditioning(narrow_context, wide);
+  EXPECT_EQ(two_rows.sizes(), (at::IntArrayRef{2, 79, 100}));
+  EXPECT_TRUE(at::equal(sdxl::unpack_conditioning(two_rows, 129).vector_text, wide));
+  EXPECT_TRUE(at::equal(sdxl::unpack_conditioning(two_rows, 129).context, narrow_context));
+}
+
+TEST_F(SdxlTest, RefinerLoadsWithBigGAloneAndAestheticScores) {
+  EXPECT_TRUE(sdxl::is_sdxl(refiner()));
+  auto bundle = SdxlBundle::load(options(refiner()));
+  EXPECT_TRUE(bundle->checkpoint().refiner);
+  EXPECT_EQ(bundle->checkpoint().context_dim, 128);
+  EXPECT_EQ(bundle->checkpoint().adm_channels, 128 + 5 * 256);
+  EXPECT_EQ(bundle->load_report().taken + bundle->load_report().skipped,
+            SafetensorsFile::open(refiner()).entries().size());
+  EXPECT_EQ(bundle->load_report().skipped, 1u);  // bigG's logit_scale
+  EXPECT_EQ(bundle->info().family, "SDXL refiner");
+  EXPECT_EQ(model_registry::describe(refiner().string()).family, "SDXL refiner");
+  // Prompt and negative prompt carry A1111's aesthetic scores after the pooled text.
+  const at::Tensor prompt = bundle->encode_prompt("a cat"), negative = bundle->encode_negative_prompt("ugly");
+  ASSERT_EQ(prompt.sizes(), (at::IntArrayRef{1, 77 + 2, 128}));
+  EXPECT_FLOAT_EQ(sdxl::unpack_conditioning(prompt, 129).vector_text[0][128].item<float>(), 6.0f);
+  EXPECT_FLOAT_EQ(sdxl::unpack_conditioning(negative, 129).vector_text[0][128].item<float>(), 2.5f);
+  // An empty negative: tokens and pooled text zero, the score kept.
+  const sdxl::Conditioning empty = sdxl::unpack_conditioning(bundle->encode_negative_prompt(""), 129);
+  EXPECT_EQ(empty.context.abs().max().item<double>(), 0.0);
+  EXPECT_EQ(empty.vector_text.narrow(1, 0, 128).abs().max().item<double>(), 0.0);
+  EXPECT_FLOAT_EQ(empty.vector_text[0][128].item<float>(), 2.5f);
+
+  Request request;
+  request.model = refiner().string();
+  request.tokenizer = support::clip_vocabulary().string();
+  request.prompt = "a lovely cat";
+  request.width = request.height = 16;
+  request.steps = 2;
+  request.cfg_scale = 5.0;
+  request.precision = Precision::Float32;
+  Pipeline pipeline;
+  EXPECT_EQ(pipeline.run(request).images.sizes(), (at::IntArrayRef{1, 16, 16, 3}));
 }
 
 TEST_F(SdxlTest, APipelineRunGivesAnImageAndTheSizeConditioningMatters) {
@@ -235,14 +291,66 @@ TEST_F(SdxlTest, APipelineRunGivesAnImageAndTheSizeConditioningMatters) {
   EXPECT_EQ(result.images.sizes(), (at::IntArrayRef{1, 16, 32, 3}));
   EXPECT_EQ(result.info.family, "SDXL");
 
-  // The network reads the image size off the latents: another size
-  // conditioning changes the prediction.
-  auto bundle = SdxlBundle::load(options(tiny()));
-  const at::Tensor x = at::randn({1, 4, 8, 8}), cond = bundle->encode_prompt("a cat");
-  auto& network = static_cast<SdxlNetwork&>(bundle->network());
-  const at::Tensor plain = network.forward(x, 500.0, cond, {});
-  sdxl::SizeConditioning sizes;
-  sizes.crop_top = 64;
-  network.set_size_conditioning(sizes);
-  EXPECT_FALSE(at::allclose(plain, network.forward(x, 500.0, cond, {})));
+  // The size conditioning reaches the network (which reads the image size
+  // off the latents): a crop changes the image.
+  request.size_conditioning.crop_top = 64;
+  const Result cropped = pipeline.run(request);
+  EXPECT_FALSE(at::equal(result.images, cropped.images));
+  EXPECT_EQ(cropped.request.size_conditioning.crop_top, 64);
+  request.size_conditioning.crop_top = -1;
+  EXPECT_THROW(pipeline.run(request), Error);
+}
+
+TEST_F(SdxlTest, TheRefinerFinishesTheRunFromItsSwitchPoint) {
+  Request request;
+  request.model = tiny().string();
+  request.tokenizer = support::clip_vocabulary().string();
+  request.prompt = "a lovely cat";
+  request.negative_prompt = "ugly";
+  request.width = request.height = 16;
+  request.steps = 4;
+  request.seed = 9;
+  request.cfg_scale = 5.0;
+  request.precision = Precision::Float32;
+  auto run = [&](Pipeline& pipeline, std::vector<at::Tensor>* x0) {
+    return pipeline.run(request, [x0](const StepEvent& event) { x0->push_back(event.x0.clone()); });
+  };
+  Pipeline pipeline;
+  std::vector<at::Tensor> base_steps, refined_steps, late_steps;
+  const Result base = run(pipeline, &base_steps);
+  request.refiner = refiner().string();
+  request.refiner_switch_at = 0.5;  // steps 2 and 3 of 4
+  const Result refined = run(pipeline, &refined_steps);
+  ASSERT_EQ(refined_steps.size(), 4u);
+  EXPECT_TRUE(at::equal(refined_steps[0], base_steps[0]));
+  EXPECT_TRUE(at::equal(refined_steps[1], base_steps[1]));
+  EXPECT_FALSE(at::allclose(refined_steps[2], base_steps[2]));
+  EXPECT_FALSE(at::equal(refined.images, base.images));
+  EXPECT_EQ(refined.request.refiner, refiner().string());
+  // Switching at 1: the refiner never runs.
+  request.refiner_switch_at = 1.0;
+  EXPECT_TRUE(at::equal(run(pipeline, &late_steps).images, base.images));
+
+  // The parameters name it as A1111 does, and keep its path.
+  request.refiner_switch_at = 0.5;
+  const std::string text = format_parameters(refined.request, refined.info);
+  EXPECT_NE(text.find("Refiner: tiny-xl-refiner, Refiner switch at: 0.5, DiffScope refiner: "), std::string::npos)
+      << text;
+  const Request back = parse_parameters(text).request;
+  EXPECT_EQ(back.refiner, request.refiner);
+  EXPECT_DOUBLE_EQ(back.refiner_switch_at, 0.5);
+
+  // Only SDXL models take a refiner, and only an SDXL checkpoint is one.
+  request.refiner = tiny().string();
+  EXPECT_NO_THROW(Pipeline::plan(request));  // a base may finish a base (A1111 allows any)
+  std::string why;
+  ASSERT_TRUE(support::make_tiny_sd(*dir_ / "sd1.safetensors", "--family sd1", &why)) << why;
+  request.refiner = (*dir_ / "sd1.safetensors").string();
+  EXPECT_THROW(Pipeline::plan(request), Error);
+  request.model = (*dir_ / "sd1.safetensors").string();
+  request.refiner = refiner().string();
+  EXPECT_THROW(Pipeline::plan(request), Error);
+  request.model = tiny().string();
+  request.refiner_switch_at = 0.0;
+  EXPECT_THROW(Pipeline::plan(request), Error);
 }

@@ -57,13 +57,52 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   strength_->setValue(0.75);
   strength_->setToolTip(tr("How much of the chain img2img runs: 1 ignores the image, small values keep it"));
   form->addRow(tr("Strength"), strength_);
+  refiner_ = pathRow(tr("none"), tr("SDXL refiner checkpoint"), tr("safetensors (*.safetensors)"), false, form,
+                     tr("Refiner"));
+  refiner_->setToolTip(tr("SDXL: a second checkpoint (e.g. sd_xl_refiner_1.0) that runs the last steps"));
+  refiner_switch_ = new QDoubleSpinBox(this);
+  refiner_switch_->setRange(limits::kMinRefinerSwitch, limits::kMaxRefinerSwitch);
+  refiner_switch_->setSingleStep(0.05);
+  refiner_switch_->setValue(0.8);
+  refiner_switch_->setToolTip(tr("The fraction of the steps after which the refiner takes over (A1111's "
+                                 "\"Refiner switch at\")"));
+  form->addRow(tr("Switch at"), refiner_switch_);
+  original_size_ = pairRow(form, tr("Original size"), tr("image's"),
+                           tr("SDXL: the size (width × height) the model is told the training image had; "
+                              "larger values ask for detail as in big photos, small ones look upscaled"));
+  crop_ = pairRow(form, tr("Crop top-left"), tr("0"),
+                  tr("SDXL: where the model is told the picture was cropped (left, top); 0, 0 centres the subject"));
+  target_size_ = pairRow(form, tr("Target size"), tr("image's"),
+                         tr("SDXL: the size (width × height) the model is told it draws"));
 
-  for (QLineEdit* edit : {vae_, tokenizer_, init_image_})
+  for (QLineEdit* edit : {vae_, tokenizer_, init_image_, refiner_})
     connect(edit, &QLineEdit::textChanged, this, &CheckpointOptions::changed);
   for (QComboBox* combo : {prediction_, precision_}) {
     connect(combo, &QComboBox::currentIndexChanged, this, &CheckpointOptions::changed);
   }
   connect(clip_skip_, &QSpinBox::valueChanged, this, &CheckpointOptions::changed);
+  connect(refiner_switch_, &QDoubleSpinBox::valueChanged, this, &CheckpointOptions::changed);
+  for (const auto& pair : {original_size_, crop_, target_size_}) {
+    for (QSpinBox* box : {pair.first, pair.second}) {
+      connect(box, &QSpinBox::valueChanged, this, &CheckpointOptions::changed);
+    }
+  }
+}
+
+std::pair<QSpinBox*, QSpinBox*> CheckpointOptions::pairRow(QFormLayout* form, const QString& label,
+                                                           const QString& zero_text, const QString& tooltip) {
+  auto* row = new QHBoxLayout;
+  std::pair<QSpinBox*, QSpinBox*> boxes;
+  for (QSpinBox** box : {&boxes.first, &boxes.second}) {
+    *box = new QSpinBox(this);
+    (*box)->setRange(0, limits::kMaxConditioningSide);
+    (*box)->setSingleStep(64);
+    (*box)->setSpecialValueText(zero_text);
+    (*box)->setToolTip(tooltip);
+    row->addWidget(*box, 1);
+  }
+  form->addRow(label, row);
+  return boxes;
 }
 
 QLineEdit* CheckpointOptions::pathRow(const QString& placeholder, const QString& dialog_title, const QString& filter,
@@ -88,7 +127,8 @@ QLineEdit* CheckpointOptions::pathRow(const QString& placeholder, const QString&
 
 bool CheckpointOptions::appliesTo(const ModelInfo& model) {
   const ModelOptions& o = model.options;
-  return o.vae_override || o.tokenizer_files || o.prediction_override || o.image_to_image || model.text.clip_skip;
+  return o.vae_override || o.tokenizer_files || o.prediction_override || o.image_to_image || o.size_conditioning ||
+         o.refiner || model.text.clip_skip;
 }
 
 void CheckpointOptions::setModel(const ModelInfo& model) {
@@ -98,6 +138,12 @@ void CheckpointOptions::setModel(const ModelInfo& model) {
   clip_skip_->setEnabled(model.text.clip_skip);
   init_image_->setEnabled(model.options.image_to_image);
   strength_->setEnabled(model.options.image_to_image);
+  refiner_->setEnabled(model.options.refiner);
+  refiner_switch_->setEnabled(model.options.refiner);
+  for (const auto& pair : {original_size_, crop_, target_size_}) {
+    pair.first->setEnabled(model.options.size_conditioning);
+    pair.second->setEnabled(model.options.size_conditioning);
+  }
 }
 
 void CheckpointOptions::fill(Request& r, const ModelInfo& model) const {
@@ -114,6 +160,16 @@ void CheckpointOptions::fill(Request& r, const ModelInfo& model) const {
     r.init_image = init_image_->text().toStdString();
     r.strength = strength_->value();
   }
+  if (model.options.refiner) {
+    r.refiner = refiner_->text().toStdString();
+    r.refiner_switch_at = refiner_switch_->value();
+  }
+  if (model.options.size_conditioning) {
+    SizeConditioning& sizes = r.size_conditioning;
+    sizes.original_width = original_size_.first->value(), sizes.original_height = original_size_.second->value();
+    sizes.crop_left = crop_.first->value(), sizes.crop_top = crop_.second->value();
+    sizes.target_width = target_size_.first->value(), sizes.target_height = target_size_.second->value();
+  }
 }
 
 void CheckpointOptions::apply(const Request& r) {
@@ -124,6 +180,12 @@ void CheckpointOptions::apply(const Request& r) {
   select_data(precision_, QString::fromStdString(precision_name(r.precision)));
   init_image_->setText(QString::fromStdString(r.init_image));
   strength_->setValue(r.strength);
+  refiner_->setText(QString::fromStdString(r.refiner));
+  refiner_switch_->setValue(r.refiner_switch_at);
+  const SizeConditioning& sizes = r.size_conditioning;
+  original_size_.first->setValue(sizes.original_width), original_size_.second->setValue(sizes.original_height);
+  crop_.first->setValue(sizes.crop_left), crop_.second->setValue(sizes.crop_top);
+  target_size_.first->setValue(sizes.target_width), target_size_.second->setValue(sizes.target_height);
 }
 
 void CheckpointOptions::setTokenizer(const QString& path) { tokenizer_->setText(path); }
@@ -135,6 +197,8 @@ void CheckpointOptions::load(QSettings& s) {
   clip_skip_->setValue(s.value("sd/clip_skip", 1).toInt());
   select_data(precision_, s.value("sd/precision", "auto").toString());
   strength_->setValue(s.value("sd/strength", 0.75).toDouble());
+  refiner_->setText(s.value("sdxl/refiner").toString());
+  refiner_switch_->setValue(s.value("sdxl/refiner_switch_at", 0.8).toDouble());
 }
 
 void CheckpointOptions::save(QSettings& s) const {
@@ -144,6 +208,8 @@ void CheckpointOptions::save(QSettings& s) const {
   s.setValue("sd/clip_skip", clip_skip_->value());
   s.setValue("sd/precision", precision_->currentData());
   s.setValue("sd/strength", strength_->value());
+  s.setValue("sdxl/refiner", refiner_->text());
+  s.setValue("sdxl/refiner_switch_at", refiner_switch_->value());
 }
 
 }  // namespace diffscope::ui

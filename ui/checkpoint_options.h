@@ -2,8 +2,10 @@
 // The settings only a Stable Diffusion checkpoint has: a VAE override, where
 // its CLIP tokenizer files are (single files come without them), ε/v
 // prediction (auto: the folder's scheduler config or A1111's test), Clip
-// skip, the compute precision, and img2img's start image and strength.
+// skip, the compute precision, img2img's start image and strength, and
+// SDXL's size and crop conditioning and refiner.
 #include <QGroupBox>
+#include <utility>
 
 #include "core/models/model_info.h"
 #include "core/pipeline/request.h"
@@ -40,6 +42,9 @@ class CheckpointOptions : public QGroupBox {
  private:
   QLineEdit* pathRow(const QString& placeholder, const QString& dialog_title, const QString& filter, bool folder,
                      QFormLayout* form, const QString& label);
+  // Two spin boxes (x, y) in one row; 0 shows `zero_text`.
+  std::pair<QSpinBox*, QSpinBox*> pairRow(QFormLayout* form, const QString& label, const QString& zero_text,
+                                          const QString& tooltip);
 
   QLineEdit* vae_;
   QLineEdit* tokenizer_;
@@ -48,6 +53,9 @@ class CheckpointOptions : public QGroupBox {
   QComboBox* precision_;
   QLineEdit* init_image_;
   QDoubleSpinBox* strength_;
+  std::pair<QSpinBox*, QSpinBox*> original_size_, crop_, target_size_;
+  QLineEdit* refiner_;
+  QDoubleSpinBox* refiner_switch_;
 };
 
 }  // namespace diffscope::ui

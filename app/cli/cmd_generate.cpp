@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <tuple>
+#include <utility>
 
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
@@ -30,7 +32,24 @@ struct GenerateOptions {
   std::string output = "diffscope.png";
   std::string steps_dir;
   bool overwrite = false;
+  std::string original_size, crop, target_size;  // "WxH", "LEFTxTOP"; empty: the image's / none
 };
+
+// "1024x768" → (1024, 768); Error naming the option otherwise.
+std::pair<int, int> parse_pair(const std::string& text, const char* option) {
+  const auto x = text.find('x');
+  try {
+    size_t used_a = 0, used_b = 0;
+    const int a = std::stoi(text.substr(0, x), &used_a), b = std::stoi(text.substr(x + 1), &used_b);
+    if (x != std::string::npos && used_a == x && used_b == text.size() - x - 1 && a >= 0 && b >= 0 &&
+        a <= limits::kMaxConditioningSide && b <= limits::kMaxConditioningSide) {
+      return {a, b};
+    }
+  } catch (const std::exception&) {
+  }
+  throw Error(std::string(option) + " takes two whole numbers as AxB, each 0 to " +
+              std::to_string(limits::kMaxConditioningSide) + " (got \"" + text + "\")");
+}
 
 void write_step_images(const std::filesystem::path& dir, ModelBundle& bundle, const StepEvent& event) {
   char name[64];
@@ -53,6 +72,14 @@ void run_generate(GenerateOptions& o) {
   if (o.eta >= 0) request.eta = o.eta;
   if (o.cfg >= 0) request.cfg_scale = o.cfg;
   request.ddpm_variance = o.ddpm_variance == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
+  SizeConditioning& sizes = request.size_conditioning;
+  if (!o.original_size.empty()) {
+    std::tie(sizes.original_width, sizes.original_height) = parse_pair(o.original_size, "--original-size");
+  }
+  if (!o.crop.empty()) std::tie(sizes.crop_left, sizes.crop_top) = parse_pair(o.crop, "--crop");
+  if (!o.target_size.empty()) {
+    std::tie(sizes.target_width, sizes.target_height) = parse_pair(o.target_size, "--target-size");
+  }
   if (request.seed < 0) request.seed = std::random_device{}() & 0x7fffffff;
 
   const std::filesystem::path output = o.output;
@@ -156,6 +183,15 @@ void add_generate_command(CLI::App& app) {
                   "Stable Diffusion: condition on a text layer this many from the end")
       ->check(CLI::Range(limits::kMinClipSkip, limits::kMaxClipSkip))
       ->capture_default_str();
+  cmd->add_option("--refiner", o.request.refiner, "SDXL: a refiner checkpoint that finishes the run");
+  cmd->add_option("--refiner-switch-at", o.request.refiner_switch_at,
+                  "SDXL: the fraction of the steps after which the refiner takes over")
+      ->check(CLI::Range(limits::kMinRefinerSwitch, limits::kMaxRefinerSwitch))
+      ->capture_default_str();
+  cmd->add_option("--original-size", o.original_size,
+                  "SDXL: the size (WxH) the model is told the training image had (default: the image's)");
+  cmd->add_option("--crop", o.crop, "SDXL: the crop's top-left corner, LEFTxTOP (default: 0x0)");
+  cmd->add_option("--target-size", o.target_size, "SDXL: the size (WxH) the model is told it draws (default: the image's)");
   cmd->add_option("--precision", o.precision,
                   "auto (CUDA: float16; CPU: bfloat16 where it has bf16 instructions, else float32), float32 "
                   "(reference), bfloat16 or float16")

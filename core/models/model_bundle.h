@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/models/model_info.h"
+#include "core/models/size_conditioning.h"
 #include "core/sampling/network.h"
 #include "core/schedule/noise_schedule.h"
 
@@ -52,6 +53,8 @@ class ModelBundle {
   virtual at::Tensor pad_conditioning(const at::Tensor& conditioning, int64_t tokens);
   // A1111's "Clip skip", where info().text.clip_skip; ignored elsewhere.
   virtual void set_clip_skip(int clip_skip) {}
+  // SDXL's size and crop conditioning, where info().options.size_conditioning.
+  virtual void set_size_conditioning(const SizeConditioning& sizes) {}
   // Where info().weighs_training_images: the `count` training images its
   // posterior weighs most for x_t (batch 1) at t, and one such image
   // (3, H, W) in [−1, 1]. Empty / Error elsewhere.

@@ -60,6 +60,8 @@ struct ModelOptions {
   bool tokenizer_files = false;
   bool prediction_override = false;
   bool image_to_image = false;
+  bool size_conditioning = false;  // SDXL's original size / crop / target size
+  bool refiner = false;            // another SDXL checkpoint can finish its runs
 };
 
 // Which compute types a model runs in. `prefers_16bit`: `auto` picks float16

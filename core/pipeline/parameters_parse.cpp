@@ -127,16 +127,22 @@ ParsedParameters parse_parameters(const std::string& text) {
     double eta = 0;
     parse_number(f.at("Eta"), eta) ? void(r.eta = eta) : warn("Eta");
   }
-  if (f.count("Size")) {
+  // "WxH" (or "left x top") into two ints.
+  auto read_pair = [&](const std::string& key, int& x, int& y) {
+    if (!f.count(key)) return;
     std::smatch m;
-    const std::string& size = f.at("Size");
-    if (std::regex_match(size, m, std::regex(R"((\d+)x(\d+))"))) {
-      r.width = std::stoi(m[1].str());
-      r.height = std::stoi(m[2].str());
+    if (std::regex_match(f.at(key), m, std::regex(R"((\d{1,6})x(\d{1,6}))"))) {
+      x = std::stoi(m[1].str());
+      y = std::stoi(m[2].str());
     } else {
-      warn("Size");
+      warn(key);
     }
-  }
+  };
+  read_pair("Size", r.width, r.height);
+  SizeConditioning& sizes = r.size_conditioning;
+  read_pair("DiffScope original size", sizes.original_width, sizes.original_height);
+  read_pair("DiffScope crop", sizes.crop_left, sizes.crop_top);
+  read_pair("DiffScope target size", sizes.target_width, sizes.target_height);
   if (f.count("Sampler")) {
     try {
       r.sampler = sampler_by_name(f.at("Sampler")).id;
@@ -176,6 +182,12 @@ ParsedParameters parse_parameters(const std::string& text) {
     double skip = 0;
     parse_number(f.at("Clip skip"), skip) && skip >= 1 && skip <= 12 ? void(r.clip_skip = int(skip))
                                                                      : warn("Clip skip");
+  }
+  if (f.count("DiffScope refiner")) r.refiner = f.at("DiffScope refiner");
+  if (f.count("Refiner switch at")) {
+    double at = 0;
+    parse_number(f.at("Refiner switch at"), at) && at > 0 && at <= 1 ? void(r.refiner_switch_at = at)
+                                                                    : warn("Refiner switch at");
   }
   if (f.count("Denoising strength")) {
     double strength = 0;

@@ -62,6 +62,18 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
     fields.emplace_back("VAE", std::filesystem::path(request.vae).filename().string());
   }
   if (from_file) fields.emplace_back("DiffScope checkpoint", request.model);
+  if (model.options.refiner && !request.refiner.empty()) {
+    fields.emplace_back("Refiner", std::filesystem::path(request.refiner).stem().string());
+    fields.emplace_back("Refiner switch at", number(request.refiner_switch_at));
+    fields.emplace_back("DiffScope refiner", request.refiner);
+  }
+  const SizeConditioning& sizes = request.size_conditioning;
+  if (model.options.size_conditioning && !sizes.is_default()) {
+    const auto values = sizes.values(request.height, request.width);  // heights first
+    fields.emplace_back("DiffScope original size", std::to_string(values[1]) + "x" + std::to_string(values[0]));
+    fields.emplace_back("DiffScope crop", std::to_string(values[3]) + "x" + std::to_string(values[2]));
+    fields.emplace_back("DiffScope target size", std::to_string(values[5]) + "x" + std::to_string(values[4]));
+  }
   if (model.options.vae_override && !request.vae.empty()) fields.emplace_back("DiffScope VAE", request.vae);
   if (model.options.prediction_override && request.prediction) {
     fields.emplace_back("DiffScope prediction", prediction_name(*request.prediction));

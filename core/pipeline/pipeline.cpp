@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <optional>
 
 #include "core/common/errors.h"
 #include "core/common/image_range.h"
@@ -14,6 +16,7 @@
 #include "core/pipeline/model_registry.h"
 #include "core/pipeline/request_limits.h"
 #include "core/sampling/network_denoiser.h"
+#include "core/sampling/switching_denoiser.h"
 #include "core/schedule/spacing.h"
 
 namespace diffscope {
@@ -42,6 +45,16 @@ void validate_limits(const Request& request) {
   if (!(request.strength >= kMinStrength && request.strength <= kMaxStrength)) {
     throw Error("the img2img strength must be between 0.01 and 1");
   }
+  if (!(request.refiner_switch_at >= kMinRefinerSwitch && request.refiner_switch_at <= kMaxRefinerSwitch)) {
+    throw Error("the refiner's switch point must be between 0.01 and 1 (a fraction of the steps)");
+  }
+  const SizeConditioning& sizes = request.size_conditioning;
+  for (int side : {sizes.original_width, sizes.original_height, sizes.crop_left, sizes.crop_top, sizes.target_width,
+                   sizes.target_height}) {
+    if (side < 0 || side > kMaxConditioningSide) {
+      throw Error("size and crop conditioning values must be between 0 and " + std::to_string(kMaxConditioningSide));
+    }
+  }
 }
 
 // What this model does not accept, or settings it has no use for.
@@ -69,6 +82,10 @@ void validate_for_model(const Request& request, const ModelInfo& info) {
   if (!request.vae.empty() && !info.options.vae_override) throw Error(model + " has no VAE to replace");
   if (!request.tokenizer.empty() && !info.options.tokenizer_files) throw Error(model + " takes no tokenizer files");
   if (request.clip_skip != 1 && !info.text.clip_skip) throw Error(model + " has no Clip skip setting");
+  if (!request.refiner.empty() && !info.options.refiner) throw Error(model + " cannot be finished by a refiner");
+  if (!request.size_conditioning.is_default() && !info.options.size_conditioning) {
+    throw Error(model + " takes no size or crop conditioning (SDXL does)");
+  }
 }
 
 // The σ list, timesteps and ᾱ_t of a plan on `schedule`.
@@ -80,6 +97,31 @@ void plan_schedule(Plan& plan, const NoiseSchedule& schedule) {
   plan.alpha_bars.clear();
   for (int t = 0; t < schedule.steps(); ++t) plan.alpha_bars.push_back(schedule.alpha_bar(t));
   plan.model_calls = int(plan.timesteps.size()) * sampler_info(plan.request.sampler).evaluations_per_step;
+}
+
+// The prompt's conditioning on `bundle` and, with CFG, the negative prompt's,
+// padded to one length.
+Guidance guidance_for(ModelBundle& bundle, const Request& request, double cfg_scale, const c10::Device& device) {
+  Guidance guidance;
+  guidance.cond = bundle.encode_prompt(request.prompt).to(device);
+  guidance.scale = cfg_scale;
+  if (guidance.scale != 1.0) {
+    guidance.uncond = bundle.encode_negative_prompt(request.negative_prompt).to(device);
+    // Prompts of different chunk counts: the shorter one gets empty chunks.
+    const int64_t tokens = std::max(guidance.cond.size(1), guidance.uncond.size(1));
+    guidance.cond = bundle.pad_conditioning(guidance.cond, tokens);
+    guidance.uncond = bundle.pad_conditioning(guidance.uncond, tokens);
+  }
+  return guidance;
+}
+
+// The refiner's own request: the run's settings on the refiner's file.
+Request refiner_request(const Request& request) {
+  Request r = request;
+  r.model = request.refiner;
+  r.refiner.clear();
+  r.vae.clear();  // the run decodes with its own model's VAE
+  return r;
 }
 
 // The img2img start image (H, W, 3) → latents for each batch item.
@@ -132,6 +174,13 @@ Plan Pipeline::plan(const Request& request, bool keep_history) {
   const bool chosen = plan.info.schedule_selectable && !is_auto(request.schedule);
   plan_schedule(plan, NoiseSchedule::by_name(chosen ? request.schedule : plan.info.schedule));
   plan.memory = estimate_run_memory(plan.request, plan.info, plan.compute_type, keep_history);
+  if (!request.refiner.empty()) {
+    const ModelInfo refiner = model_registry::describe(request.refiner);
+    if (!refiner.options.refiner) {
+      throw Error("the refiner '" + refiner.name + "' is not an SDXL checkpoint (" + refiner.family + ")");
+    }
+    plan.memory.weights += estimate_run_memory(refiner_request(plan.request), refiner, plan.compute_type, false).weights;
+  }
   return plan;
 }
 
@@ -148,6 +197,7 @@ ModelBundle& Pipeline::load(const Plan& plan, const Request& asked, const Cancel
     device_ = plan.device;
   }
   bundle_->set_clip_skip(plan.request.clip_skip);
+  bundle_->set_size_conditioning(plan.request.size_conditioning);
   // A checkpoint's own schedule buffer is known only now.
   if (!plan.info.schedule_selectable && !is_auto(asked.schedule) && asked.schedule != bundle_->schedule().name()) {
     throw Error("the model '" + plan.info.name + "' runs the " + bundle_->schedule().name() +
@@ -171,17 +221,36 @@ Result Pipeline::run(const Request& request, const RunHooks& hooks, const Cancel
   // Before loading: a multi-GB checkpoint that cannot run is not read at all.
   if (const auto available = available_memory_bytes()) check_memory(plan.memory, *available);
   ModelBundle& bundle = load(plan, request, cancel, hooks.load_progress);
+  if (plan.request.refiner.empty()) refiner_.reset();  // its gigabytes are not kept for later
+  ModelBundle* refiner = plan.request.refiner.empty() ? nullptr : &load_refiner(plan, cancel, hooks.load_progress);
   cancel.throw_if_cancelled();
   if (hooks.on_ready) {
     plan.info = bundle.info();
     plan_schedule(plan, bundle.schedule());
     hooks.on_ready(plan, bundle);
   }
-  return run_on(bundle, device_, request, hooks.on_step, cancel);
+  return run_on(bundle, device_, request, hooks.on_step, cancel, refiner);
+}
+
+ModelBundle& Pipeline::load_refiner(const Plan& plan, const CancelToken& cancel,
+                                    const std::function<void(uint64_t, uint64_t)>& progress) {
+  const Request request = refiner_request(plan.request);
+  const ModelSource source = model_registry::find(request.model);
+  const LoadContext context{plan.device, plan.compute_type, progress, cancel};
+  const std::string key = model_registry::load_key(source, request, context);
+  if (!refiner_ || key != refiner_key_) {
+    refiner_.reset();
+    refiner_key_.clear();
+    refiner_ = model_registry::load(source, request, context);
+    refiner_key_ = key;
+  }
+  refiner_->set_clip_skip(request.clip_skip);
+  refiner_->set_size_conditioning(request.size_conditioning);
+  return *refiner_;
 }
 
 Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Request& request,
-                        const StepCallback& on_step, const CancelToken& cancel) {
+                        const StepCallback& on_step, const CancelToken& cancel, ModelBundle* refiner) {
   validate_limits(request);
   // Sampling never needs autograd; inference mode also skips its per-operator
   // bookkeeping (−11 % for the built-in model's whole run, docs/PERFORMANCE.md).
@@ -198,21 +267,24 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   result.request.cfg_scale = request.cfg_scale.value_or(info.default_cfg);
   if (sampler.uses_eta) result.request.eta = request.eta.value_or(sampler.default_eta);
 
-  Guidance guidance;
-  guidance.cond = bundle.encode_prompt(request.prompt).to(device);
-  guidance.scale = *result.request.cfg_scale;
-  if (guidance.scale != 1.0) {
-    guidance.uncond = bundle.encode_negative_prompt(request.negative_prompt).to(device);
-    // Prompts of different chunk counts: the shorter one gets empty chunks.
-    const int64_t tokens = std::max(guidance.cond.size(1), guidance.uncond.size(1));
-    guidance.cond = bundle.pad_conditioning(guidance.cond, tokens);
-    guidance.uncond = bundle.pad_conditioning(guidance.uncond, tokens);
+  NetworkDenoiser denoiser(bundle.network(), bundle.schedule(),
+                           guidance_for(bundle, request, *result.request.cfg_scale, device), cancel);
+  std::vector<double> sigmas = sigmas_for(result.request, bundle.schedule());
+  // The refiner finishes the run: the steps from refiner_switch_at of them on.
+  std::optional<NetworkDenoiser> refiner_denoiser;
+  std::optional<SwitchingDenoiser> switching;
+  if (refiner != nullptr) {
+    refiner_denoiser.emplace(refiner->network(), refiner->schedule(),
+                             guidance_for(*refiner, request, *result.request.cfg_scale, device), cancel);
+    const int steps = static_cast<int>(sigmas.size()) - 1;
+    const int first = std::min(steps, static_cast<int>(std::ceil(request.refiner_switch_at * steps - 1e-9)));
+    switching.emplace(denoiser, *refiner_denoiser, first < steps ? sigmas[first] : -1.0);
   }
-  NetworkDenoiser denoiser(bundle.network(), bundle.schedule(), guidance, cancel);
 
   NoiseSource noise(request.seed, request.batch);
   std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
-  SampleRun run{denoiser, sigmas_for(result.request, bundle.schedule()), &noise, on_step, cancel, {}};
+  Denoiser& active = switching ? static_cast<Denoiser&>(*switching) : denoiser;
+  SampleRun run{active, std::move(sigmas), &noise, on_step, cancel, {}};
   run.options.eta = request.eta;
   run.options.ddpm_variance = request.ddpm_variance;
 

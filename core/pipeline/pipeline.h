@@ -67,9 +67,10 @@ class Pipeline {
   Result run(const Request& request, const StepCallback& on_step = {}, const CancelToken& cancel = {});
 
   // Runs on a bundle the caller holds (e.g. a model being trained) on `device`;
-  // request.model is not looked at.
+  // request.model is not looked at. `refiner` (SDXL): runs the steps from
+  // request.refiner_switch_at of them on.
   static Result run_on(ModelBundle& bundle, const c10::Device& device, const Request& request,
-                       const StepCallback& on_step = {}, const CancelToken& cancel = {});
+                       const StepCallback& on_step = {}, const CancelToken& cancel = {}, ModelBundle* refiner = nullptr);
 
   // Loads (or reuses) the model a request names, e.g. to decode a step on demand.
   ModelBundle& prepare(const Request& request, const CancelToken& cancel = {});
@@ -83,8 +84,14 @@ class Pipeline {
   ModelBundle& load(const Plan& plan, const Request& asked, const CancelToken& cancel,
                     const std::function<void(uint64_t, uint64_t)>& progress);
 
+  // The refiner a request names, loaded beside the model (or reused).
+  ModelBundle& load_refiner(const Plan& plan, const CancelToken& cancel,
+                            const std::function<void(uint64_t, uint64_t)>& progress);
+
   std::unique_ptr<ModelBundle> bundle_;
   std::string bundle_key_;
+  std::unique_ptr<ModelBundle> refiner_;
+  std::string refiner_key_;
   c10::Device device_{c10::kCPU};  // where bundle_ lives
 };
 

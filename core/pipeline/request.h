@@ -9,6 +9,7 @@
 #include "core/common/device_choice.h"
 #include "core/common/precision.h"
 #include "core/models/model_paths.h"
+#include "core/models/size_conditioning.h"
 #include "core/sampling/network.h"
 #include "core/sampling/sampler.h"
 #include "core/schedule/spacing.h"
@@ -35,6 +36,11 @@ struct Request {
   std::string tokenizer;                  // CLIP tokenizer files, where the checkpoint has none
   std::optional<Prediction> prediction;   // unset: the folder's config, or A1111's test
   int clip_skip = 1;                      // A1111's "Clip skip"
+  SizeConditioning size_conditioning;     // SDXL: original size, crop, target size (default: the image's)
+  // SDXL: a checkpoint (the refiner) that runs the steps from this fraction
+  // of the run on (A1111's "Refiner switch at"); empty: none.
+  std::string refiner;
+  double refiner_switch_at = 0.8;
   Precision precision = Precision::Auto;  // resolve_precision (model_info.h) picks the type
   // img2img: start from this image, noised to `strength` (1: pure noise).
   std::string init_image;

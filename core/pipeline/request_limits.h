@@ -15,5 +15,10 @@ inline constexpr int kMinClipSkip = 1, kMaxClipSkip = 12;
 inline constexpr double kMinStrength = 0.01, kMaxStrength = 1.0;
 // Any side outside this is refused before a model is asked (CLI input checks).
 inline constexpr int kMaxImageSide = 4096;
+// SDXL's size and crop conditioning: the sizes a training image may have had
+// (SDXL was trained on images well beyond its 1024² output).
+inline constexpr int kMaxConditioningSide = 16384;
+// The fraction of the steps after which the SDXL refiner takes over (A1111's range).
+inline constexpr double kMinRefinerSwitch = 0.01, kMaxRefinerSwitch = 1.0;
 
 }  // namespace diffscope::limits

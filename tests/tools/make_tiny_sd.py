@@ -9,7 +9,7 @@ an OpenCLIP text tower with fused in_proj weights). SDXL's layout is
 label_emb) at small widths, with a non-symmetric text_projection. --diffusers
 writes the same weights as a diffusers folder, renamed here by diffusers' layout.
 
-  make_tiny_sd.py OUT --family sd1|sd2|sdxl [--diffusers] [--seed N]
+  make_tiny_sd.py OUT --family sd1|sd2|sdxl|sdxl-refiner [--diffusers] [--seed N]
                   [--drop NAME] [--reshape NAME] [--extra NAME]
 """
 import argparse
@@ -62,19 +62,25 @@ def open_clip_keys(width=1024, layers=LAYERS, vocab=49408, pos=77):
 XL_CLIP_L, XL_CLIP_G, XL_LAYERS = 64, 128, 3
 
 
-def sdxl_keys():
+def sdxl_keys(refiner=False):
+    """The refiner (sgm's sd_xl_refiner.yaml) has bigG alone, as embedders.0,
+    a context of bigG's width and five 256-wide embeddings (original size,
+    crop, aesthetic score) after the pooled text."""
+    ctx = XL_CLIP_G if refiner else XL_CLIP_L + XL_CLIP_G
     keys = dict(mkxl.unet_keys(mc=MC, mult=MULT, attn_res=(2,), nrb=NRB, depth=(1, 2),
-                               ctx=XL_CLIP_L + XL_CLIP_G, adm=XL_CLIP_G + 6 * 256))
+                               ctx=ctx, adm=XL_CLIP_G + (5 if refiner else 6) * 256))
     keys.update(mk.vae_keys(ch=VAE_CH, mult=VAE_MULT, nrb=NRB))
-    keys.update(mk.clip_keys(prefix=mkxl.TE1, width=XL_CLIP_L, mlp=4 * XL_CLIP_L, layers=XL_LAYERS,
-                             position_ids=True))
-    keys.update(mkxl.open_clip_text_keys(width=XL_CLIP_G, layers=XL_LAYERS, mlp=4 * XL_CLIP_G, embed_dim=XL_CLIP_G))
+    if not refiner:
+        keys.update(mk.clip_keys(prefix=mkxl.TE1, width=XL_CLIP_L, mlp=4 * XL_CLIP_L, layers=XL_LAYERS,
+                                 position_ids=True))
+    keys.update(mkxl.open_clip_text_keys(prefix="conditioner.embedders.0.model." if refiner else mkxl.TE2,
+                                         width=XL_CLIP_G, layers=XL_LAYERS, mlp=4 * XL_CLIP_G, embed_dim=XL_CLIP_G))
     return keys
 
 
 def compvis_keys(family, diffusers=False):
-    if family == "sdxl":
-        return sdxl_keys()
+    if family in ("sdxl", "sdxl-refiner"):
+        return sdxl_keys(refiner=family == "sdxl-refiner")
     ctx = 768 if family == "sd1" else 1024
     keys = dict(mk.unet_keys(mc=MC, mult=MULT, attn_res=ATTN, nrb=NRB, ctx=ctx))
     if family == "sd2":  # linear projections in the spatial transformers
@@ -276,7 +282,7 @@ def write_sdxl_diffusers(folder, arrays):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
-    ap.add_argument("--family", choices=["sd1", "sd2", "sdxl"], default="sd1")
+    ap.add_argument("--family", choices=["sd1", "sd2", "sdxl", "sdxl-refiner"], default="sd1")
     ap.add_argument("--diffusers", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--drop")

@@ -26,12 +26,9 @@ at::Tensor SdxlNetwork::forward(const at::Tensor& x_t, double t, const at::Tenso
   cancel.throw_if_cancelled();
   const int64_t batch = x_t.size(0);
   const at::Tensor packed = context.size(0) == batch ? context : context.expand({batch, -1, -1});
-  const sdxl::Conditioning parts = sdxl::unpack_conditioning(packed, pooled_width_);
-  const at::Tensor sizes =
-      sdxl::size_embedding(sizes_.values(x_t.size(2) * pixels_per_latent_, x_t.size(3) * pixels_per_latent_))
-          .to(parts.pooled.device(), parts.pooled.scalar_type())
-          .expand({batch, -1});
-  return unet_.forward(x_t, t, parts.context, cancel, at::cat({parts.pooled, sizes}, 1));
+  const sdxl::Conditioning parts = sdxl::unpack_conditioning(packed, text_width_);
+  const auto sizes = sizes_.values(x_t.size(2) * pixels_per_latent_, x_t.size(3) * pixels_per_latent_);
+  return unet_.forward(x_t, t, parts.context, cancel, sdxl::vector_conditioning(parts.vector_text, sizes, refiner_));
 }
 
 SdxlBundle::~SdxlBundle() = default;
@@ -46,10 +43,10 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   ModelInfo info;
   info.kind = ModelKind::StableDiffusion;
   info.name = sd::model_name(checkpoint.path);
-  info.family = "SDXL";
+  info.family = checkpoint.refiner ? "SDXL refiner" : "SDXL";
   info.prediction = checkpoint.prediction ? prediction_by_name(*checkpoint.prediction) : Prediction::Epsilon;
   info.prediction_source = checkpoint.prediction ? "scheduler_config.json" : "SDXL default";
-  info.text.encoder = "CLIP ViT-L/14 + OpenCLIP ViT-bigG/14";
+  info.text.encoder = checkpoint.refiner ? "OpenCLIP ViT-bigG/14" : "CLIP ViT-L/14 + OpenCLIP ViT-bigG/14";
   info.text.context_dim = checkpoint.context_dim;
   info.text.max_tokens = kChunkTokens;
   info.text.chunked = true;
@@ -63,7 +60,7 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   info.schedule = "scaled-linear";
   info.preview = PreviewMethod::LatentProjection;
   info.preview_note = "latent preview: approximate colours";
-  info.options = {true, true, true, true};
+  info.options = {true, true, true, true, true, true};
   info.precisions = {true, true, true};
   // As SD 1.x's (the U-Net's first level is as wide; it has no attention
   // there, which leaves room for the wider levels below it).
@@ -107,16 +104,18 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
 
   // sgm: CLIP-L's hidden_states[11] and bigG's penultimate layer, neither
   // through its final norm; bigG's last layer, normed, gives the pooled text.
-  sd::ClipOptions clip_l;
-  clip_l.kind = sd::ClipKind::OpenAi;
-  clip_l.prefix = sdxl::kClipLPrefix;
-  clip_l.quick_gelu = true;
-  clip_l.penultimate = true;
-  clip_l.final_norm = false;
-  bundle->clip_l_ = std::make_unique<sd::ClipTextEncoder>(store, clip_l);
+  if (!checkpoint.refiner) {
+    sd::ClipOptions clip_l;
+    clip_l.kind = sd::ClipKind::OpenAi;
+    clip_l.prefix = sdxl::kClipLPrefix;
+    clip_l.quick_gelu = true;
+    clip_l.penultimate = true;
+    clip_l.final_norm = false;
+    bundle->clip_l_ = std::make_unique<sd::ClipTextEncoder>(store, clip_l);
+  }
   sd::ClipOptions clip_g;
   clip_g.kind = checkpoint.diffusers ? sd::ClipKind::OpenAi : sd::ClipKind::OpenClip;
-  clip_g.prefix = checkpoint.diffusers ? sdxl::kClipGHfPrefix : sdxl::kClipGPrefix;
+  clip_g.prefix = checkpoint.diffusers ? sdxl::kClipGHfPrefix : checkpoint.clip_g_prefix;
   if (checkpoint.diffusers) clip_g.projection_linear = sdxl::kClipGHfProjection;
   clip_g.quick_gelu = checkpoint.clip_g_quick_gelu;
   clip_g.penultimate = true;
@@ -124,7 +123,7 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
   clip_g.projection = true;
   bundle->clip_g_ = std::make_unique<sd::ClipTextEncoder>(store, clip_g);
   for (const auto* tower : {bundle->clip_l_.get(), bundle->clip_g_.get()}) {
-    if (tower->vocabulary_size() < static_cast<int64_t>(bundle->tokenizer_->vocabulary_size())) {
+    if (tower != nullptr && tower->vocabulary_size() < static_cast<int64_t>(bundle->tokenizer_->vocabulary_size())) {
       throw Error("a text encoder knows " + std::to_string(tower->vocabulary_size()) + " tokens, the tokenizer at " +
                   tokenizer_path->string() + " has " + std::to_string(bundle->tokenizer_->vocabulary_size()) +
                   ": they do not belong together");
@@ -161,10 +160,9 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
     prediction = prediction_by_name(*checkpoint.prediction);
     bundle->prediction_source_ = "scheduler_config.json";
   }
-  bundle->network_ = std::make_unique<SdxlNetwork>(*bundle->unet_, prediction, checkpoint.pooled_width,
-                                                   bundle->vae_->downsampling());
-  const at::Tensor empty = bundle->encode_prompt("");
-  bundle->empty_chunk_ = empty.narrow(1, 0, kChunkLength);
+  bundle->network_ = std::make_unique<SdxlNetwork>(*bundle->unet_, prediction, bundle->text_width(),
+                                                   checkpoint.refiner, bundle->vae_->downsampling());
+  bundle->empty_chunk_ = bundle->encode_prompt("").narrow(1, 0, kChunkLength);
   return bundle;
 }
 
@@ -187,7 +185,9 @@ SdxlBundle::TowerIds SdxlBundle::tower_ids(const std::vector<std::vector<int32_t
   return ids;
 }
 
-at::Tensor SdxlBundle::encode_prompt(const std::string& prompt) {
+at::Tensor SdxlBundle::encode_prompt(const std::string& prompt) { return encode(prompt, kRefinerPromptAesthetic); }
+
+at::Tensor SdxlBundle::encode(const std::string& prompt, double aesthetic_score) {
   c10::InferenceMode guard;
   const std::vector<TokenChunk> chunks = chunk_prompt(prompt, *tokenizer_);
   check_chunk_count(chunks.size());
@@ -198,24 +198,31 @@ at::Tensor SdxlBundle::encode_prompt(const std::string& prompt) {
     weight_values.insert(weight_values.end(), chunk.weights.begin(), chunk.weights.end());
   }
   const TowerIds ids = tower_ids(id_rows, tokenizer_->end_id());
-  const int64_t n = ids.clip_l.size(0), length = ids.clip_l.size(1);
-  at::Tensor z_l = clip_l_->forward(ids.clip_l.to(device_), clip_skip_).to(at::kFloat);
+  const int64_t n = ids.clip_g.size(0), length = ids.clip_g.size(1);
   sd::ClipOutput g = clip_g_->forward_pooled(ids.clip_g.to(device_), ids.eos, clip_skip_);
-  at::Tensor z_g = g.hidden.to(at::kFloat);
+  std::vector<at::Tensor> towers;
+  if (clip_l_) towers.push_back(clip_l_->forward(ids.clip_l.to(device_), clip_skip_).to(at::kFloat));
+  towers.push_back(g.hidden.to(at::kFloat));
   // A1111 weights each tower on its own (each is a hijacked embedder); the
   // pooled text comes from the first chunk, before any weighting.
   if (std::any_of(weight_values.begin(), weight_values.end(), [](float w) { return w != 1.0f; })) {
     const at::Tensor weights = at::tensor(weight_values, at::kFloat).view({n, length});
-    z_l = sd::apply_emphasis(z_l, weights);
-    z_g = sd::apply_emphasis(z_g, weights);
+    for (at::Tensor& z : towers) z = sd::apply_emphasis(z, weights);
   }
-  const at::Tensor context = at::cat({z_l, z_g}, 2).reshape({1, n * length, z_l.size(2) + z_g.size(2)});
-  return sdxl::pack_conditioning(context, g.pooled.narrow(0, 0, 1).to(at::kFloat));
+  const at::Tensor context = at::cat(towers, 2).reshape({1, n * length, checkpoint_.context_dim});
+  at::Tensor vector_text = g.pooled.narrow(0, 0, 1).to(at::kFloat);
+  if (checkpoint_.refiner) vector_text = at::cat({vector_text, at::full({1, 1}, aesthetic_score, at::kFloat)}, 1);
+  return sdxl::pack_conditioning(context, vector_text);
 }
 
 at::Tensor SdxlBundle::encode_negative_prompt(const std::string& prompt) {
-  if (!prompt.empty()) return encode_prompt(prompt);
-  return at::zeros({1, kChunkLength + 1, checkpoint_.context_dim}, at::TensorOptions().dtype(at::kFloat));
+  if (!prompt.empty()) return encode(prompt, kRefinerNegativeAesthetic);
+  // sgm zeroes the text embedders' outputs (tokens and pooled); the
+  // refiner's aesthetic score is not a text embedder's and stays.
+  at::Tensor context = at::zeros({1, kChunkLength, checkpoint_.context_dim}, at::kFloat);
+  at::Tensor vector_text = at::zeros({1, text_width()}, at::kFloat);
+  if (checkpoint_.refiner) vector_text[0][text_width() - 1] = kRefinerNegativeAesthetic;
+  return sdxl::pack_conditioning(context, vector_text);
 }
 
 void SdxlBundle::set_clip_skip(int clip_skip) {
@@ -236,11 +243,12 @@ at::Tensor SdxlBundle::pad_conditioning(const at::Tensor& conditioning, int64_t 
     throw Error("conditioning of " + std::to_string(have) + " rows cannot be padded to " + std::to_string(tokens));
   }
   if (have == tokens) return conditioning;
-  // Empty chunks go between the token rows and the pooled row.
-  std::vector<at::Tensor> parts = {conditioning.narrow(1, 0, have - 1)};
+  // Empty chunks go between the token rows and the vector rows.
+  const int64_t vector_rows = sdxl::packed_rows(text_width(), checkpoint_.context_dim);
+  std::vector<at::Tensor> parts = {conditioning.narrow(1, 0, have - vector_rows)};
   const at::Tensor empty = empty_chunk_.to(conditioning.device()).expand({conditioning.size(0), -1, -1});
   for (int64_t rows = have; rows < tokens; rows += kChunkLength) parts.push_back(empty);
-  parts.push_back(conditioning.narrow(1, have - 1, 1));
+  parts.push_back(conditioning.narrow(1, have - vector_rows, vector_rows));
   return at::cat(parts, 1);
 }
 

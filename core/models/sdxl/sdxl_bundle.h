@@ -3,7 +3,9 @@
 // ViT-L and OpenCLIP ViT-bigG, both from their penultimate layer, A1111's
 // prompt syntax and 75-token chunks), the pooled bigG embedding and the size
 // embeddings as the U-Net's vector conditioning, the SD VAE at SDXL's scale,
-// and SDXL's latent → RGB projection for the per-step previews.
+// and SDXL's latent → RGB projection for the per-step previews. The refiner
+// is the same with bigG alone and an aesthetic score (A1111's defaults: 6
+// for the prompt, 2.5 for the negative prompt).
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>
@@ -24,18 +26,25 @@ namespace diffscope {
 
 class SdxlNetwork : public Network {
  public:
-  SdxlNetwork(sd::SdUnet& unet, Prediction prediction, int64_t pooled_width, int64_t pixels_per_latent)
-      : unet_(unet), prediction_(prediction), pooled_width_(pooled_width), pixels_per_latent_(pixels_per_latent) {}
+  // text_width: the vector values packed after the tokens (sdxl_conditioning.h).
+  SdxlNetwork(sd::SdUnet& unet, Prediction prediction, int64_t text_width, bool refiner, int64_t pixels_per_latent)
+      : unet_(unet),
+        prediction_(prediction),
+        text_width_(text_width),
+        refiner_(refiner),
+        pixels_per_latent_(pixels_per_latent) {}
   Prediction prediction() const override { return prediction_; }
   // context: the packed conditioning (sdxl_conditioning.h).
   at::Tensor forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) override;
-  void set_size_conditioning(const sdxl::SizeConditioning& sizes) { sizes_ = sizes; }
+  void set_size_conditioning(const SizeConditioning& sizes) { sizes_ = sizes; }
 
  private:
   sd::SdUnet& unet_;
   Prediction prediction_;
-  int64_t pooled_width_, pixels_per_latent_;
-  sdxl::SizeConditioning sizes_;
+  int64_t text_width_;
+  bool refiner_;
+  int64_t pixels_per_latent_;
+  SizeConditioning sizes_;
 };
 
 class SdxlBundle : public ModelBundle {
@@ -62,6 +71,7 @@ class SdxlBundle : public ModelBundle {
   at::Tensor preview(const at::Tensor& latents) override;
   at::Tensor encode_image(const at::Tensor& images) override;
   void set_clip_skip(int clip_skip) override;
+  void set_size_conditioning(const SizeConditioning& sizes) override { network_->set_size_conditioning(sizes); }
 
   const SdBundle::LoadReport& load_report() const { return load_report_; }
   const sdxl::SdxlCheckpoint& checkpoint() const { return checkpoint_; }
@@ -82,7 +92,10 @@ class SdxlBundle : public ModelBundle {
   uint64_t parameters_ = 0;
   std::unique_ptr<sd::WeightStore> store_;
   std::unique_ptr<ClipTokenizer> tokenizer_;
-  std::unique_ptr<sd::ClipTextEncoder> clip_l_, clip_g_;
+  at::Tensor encode(const std::string& prompt, double aesthetic_score);
+  int64_t text_width() const { return checkpoint_.pooled_width + (checkpoint_.refiner ? 1 : 0); }
+
+  std::unique_ptr<sd::ClipTextEncoder> clip_l_, clip_g_;  // clip_l_: none in the refiner
   std::unique_ptr<sd::SdUnet> unet_;
   std::unique_ptr<sd::SdVae> vae_;
   std::unique_ptr<SdxlNetwork> network_;
@@ -94,6 +107,9 @@ class SdxlBundle : public ModelBundle {
   at::ScalarType compute_type_ = at::kFloat;
   c10::Device device_{c10::kCPU};
 };
+
+// A1111's aesthetic scores for the refiner (sdxl_refiner_high/low_aesthetic_score).
+inline constexpr double kRefinerPromptAesthetic = 6.0, kRefinerNegativeAesthetic = 2.5;
 
 // The SDXL VAE's latent → RGB approximation (A1111's cheap approximation
 // factors for SDXL), in about [−1, 1].

@@ -10,7 +10,7 @@ namespace diffscope::sdxl {
 namespace fs = std::filesystem;
 namespace {
 
-const std::string kProbe = std::string(kClipGPrefix) + "token_embedding.weight";
+const std::string kProbe = std::string(kClipGPrefix) + "token_embedding.weight";  // the base's bigG
 
 int64_t dim(const sd::WeightStore& store, const std::string& name, size_t axis) {
   const auto shape = store.shape(name);
@@ -31,7 +31,7 @@ std::string first_ending_in(const sd::WeightStore& store, const std::string& suf
 
 // A diffusers folder's parts, renamed to the single file's names.
 void open_diffusers(const fs::path& folder, sd::WeightStore& store, SdxlCheckpoint& info) {
-  for (const char* part : {"unet", "vae", "text_encoder", "text_encoder_2"}) {
+  for (const char* part : {"unet", "vae", "text_encoder_2"}) {
     if (!fs::is_directory(folder / part)) {
       throw Error(folder.string() + ": the SDXL diffusers folder has no " + part + "/");
     }
@@ -46,8 +46,10 @@ void open_diffusers(const fs::path& folder, sd::WeightStore& store, SdxlCheckpoi
       return to + name.substr(11);
     };
   };
-  store.add_file(sd::open_safetensors_file(sd::component_weights(folder / "text_encoder")),
-                 rename_text(kClipLPrefix));
+  if (fs::is_directory(folder / "text_encoder")) {  // the refiner has none
+    store.add_file(sd::open_safetensors_file(sd::component_weights(folder / "text_encoder")),
+                   rename_text(kClipLPrefix));
+  }
   const auto text_g = rename_text(kClipGHfPrefix);
   store.add_file(sd::open_safetensors_file(sd::component_weights(folder / "text_encoder_2")),
                  [text_g](const std::string& name) -> std::optional<std::string> {
@@ -69,7 +71,11 @@ bool is_sdxl(const fs::path& path) {
   if (!fs::is_regular_file(path)) return false;
   try {
     const auto file = sd::open_safetensors_file(path);
-    return file->contains(kProbe) && file->contains(std::string(kClipLPrefix) + "embeddings.token_embedding.weight");
+    const bool base =
+        file->contains(kProbe) && file->contains(std::string(kClipLPrefix) + "embeddings.token_embedding.weight");
+    const bool refiner = file->contains(std::string(kRefinerClipGPrefix) + "token_embedding.weight") &&
+                         file->contains(std::string(kUnetPrefix) + "label_emb.0.0.weight");
+    return base || refiner;
   } catch (const Error&) {
     return false;  // not ours to judge: the SD loader names what is wrong with it
   }
@@ -83,14 +89,19 @@ SdxlCheckpoint open_sdxl_checkpoint(const fs::path& path, sd::WeightStore& store
   } else {
     store.add_file(sd::open_safetensors_file(path));
   }
-  info.clip_l_width = dim(store, std::string(kClipLPrefix) + "embeddings.token_embedding.weight", 1);
+  const std::string clip_l_probe = std::string(kClipLPrefix) + "embeddings.token_embedding.weight";
+  info.refiner = info.diffusers ? !store.has(clip_l_probe)
+                                : store.has(std::string(kRefinerClipGPrefix) + "token_embedding.weight");
+  info.clip_l_width = info.refiner ? 0 : dim(store, clip_l_probe, 1);
   if (info.diffusers) {
     info.clip_g_width = dim(store, std::string(kClipGHfPrefix) + "embeddings.token_embedding.weight", 1);
     info.pooled_width = dim(store, kClipGHfProjection, 0);
   } else {
-    if (!store.has(kProbe)) throw Error(path.string() + ": not an SDXL checkpoint (no tensor '" + kProbe + "')");
-    info.clip_g_width = dim(store, kProbe, 1);
-    info.pooled_width = dim(store, std::string(kClipGPrefix) + "text_projection", 1);
+    info.clip_g_prefix = info.refiner ? kRefinerClipGPrefix : kClipGPrefix;
+    const std::string probe = info.clip_g_prefix + "token_embedding.weight";
+    if (!store.has(probe)) throw Error(path.string() + ": not an SDXL checkpoint (no tensor '" + probe + "')");
+    info.clip_g_width = dim(store, probe, 1);
+    info.pooled_width = dim(store, info.clip_g_prefix + "text_projection", 1);
   }
   const std::string to_k = first_ending_in(store, "transformer_blocks.0.attn2.to_k.weight");
   const std::string proj_in = first_ending_in(store, ".proj_in.weight");
@@ -106,10 +117,11 @@ SdxlCheckpoint open_sdxl_checkpoint(const fs::path& path, sd::WeightStore& store
                 " channels ('" + to_k + "'), the text encoders give " + std::to_string(info.clip_l_width) + " + " +
                 std::to_string(info.clip_g_width));
   }
-  if (info.adm_channels != info.pooled_width + 6 * 256) {
+  const int embeddings = info.refiner ? 5 : 6;  // sizes and crop (refiner: + aesthetic score)
+  if (info.adm_channels != info.pooled_width + embeddings * 256) {
     throw Error(path.string() + ": tensor '" + label + "' takes " + std::to_string(info.adm_channels) +
-                " values; SDXL's vector is the pooled text (" + std::to_string(info.pooled_width) +
-                ") and six 256-wide size embeddings");
+                " values; SDXL" + (info.refiner ? " refiner" : "") + "'s vector is the pooled text (" +
+                std::to_string(info.pooled_width) + ") and " + std::to_string(embeddings) + " 256-wide embeddings");
   }
   return info;
 }

@@ -9,37 +9,49 @@
 
 namespace diffscope::sdxl {
 
-at::Tensor pack_conditioning(const at::Tensor& context, const at::Tensor& pooled) {
-  if (context.dim() != 3 || pooled.dim() != 2 || pooled.size(0) != context.size(0) ||
-      pooled.size(1) > context.size(2)) {
-    throw Error("SDXL conditioning: the pooled embedding does not fit the token context");
+int64_t packed_rows(int64_t text_width, int64_t context_dim) { return (text_width + context_dim - 1) / context_dim; }
+
+at::Tensor pack_conditioning(const at::Tensor& context, const at::Tensor& vector_text) {
+  if (context.dim() != 3 || vector_text.dim() != 2 || vector_text.size(0) != context.size(0)) {
+    throw Error("SDXL conditioning: the vector values do not match the token context");
   }
-  at::Tensor row = at::zeros({context.size(0), 1, context.size(2)}, context.options());
-  row.narrow(2, 0, pooled.size(1)).copy_(pooled.unsqueeze(1));
-  return at::cat({context, row}, 1);
+  const int64_t batch = context.size(0), width = context.size(2);
+  const int64_t rows = packed_rows(vector_text.size(1), width);
+  at::Tensor tail = at::zeros({batch, rows * width}, context.options());
+  tail.narrow(1, 0, vector_text.size(1)).copy_(vector_text);
+  return at::cat({context, tail.view({batch, rows, width})}, 1);
 }
 
-Conditioning unpack_conditioning(const at::Tensor& packed, int64_t pooled_width) {
-  if (packed.dim() != 3 || packed.size(1) < 2 || packed.size(2) < pooled_width) {
-    throw Error("SDXL conditioning: expected (batch, tokens + 1, width), got " + std::to_string(packed.dim()) +
-                " dimensions");
+Conditioning unpack_conditioning(const at::Tensor& packed, int64_t text_width) {
+  if (packed.dim() != 3) throw Error("SDXL conditioning: expected (batch, tokens + rows, width)");
+  const int64_t rows = packed_rows(text_width, packed.size(2));
+  if (packed.size(1) <= rows) throw Error("SDXL conditioning: no token rows before the vector values");
+  const int64_t tokens = packed.size(1) - rows;
+  const at::Tensor tail = packed.narrow(1, tokens, rows).reshape({packed.size(0), rows * packed.size(2)});
+  return {packed.narrow(1, 0, tokens), tail.narrow(1, 0, text_width)};
+}
+
+at::Tensor fourier_embedding(const std::vector<double>& values) {
+  const at::Tensor v = at::tensor(values, at::kDouble).to(at::kFloat);
+  return sd::timestep_embedding(v, 256).reshape({1, static_cast<int64_t>(values.size()) * 256});
+}
+
+at::Tensor vector_conditioning(const at::Tensor& vector_text, const std::array<int64_t, 6>& sizes, bool refiner) {
+  const int64_t batch = vector_text.size(0);
+  const auto options = vector_text.options();
+  if (!refiner) {
+    const at::Tensor e = fourier_embedding({double(sizes[0]), double(sizes[1]), double(sizes[2]), double(sizes[3]),
+                                            double(sizes[4]), double(sizes[5])});
+    return at::cat({vector_text, e.to(options).expand({batch, -1})}, 1);
   }
-  const int64_t tokens = packed.size(1) - 1;
-  return {packed.narrow(1, 0, tokens), packed.select(1, tokens).narrow(1, 0, pooled_width)};
-}
-
-std::array<int64_t, 6> SizeConditioning::values(int64_t image_height, int64_t image_width) const {
-  return {original_height > 0 ? original_height : image_height,
-          original_width > 0 ? original_width : image_width,
-          crop_top,
-          crop_left,
-          target_height > 0 ? target_height : image_height,
-          target_width > 0 ? target_width : image_width};
-}
-
-at::Tensor size_embedding(const std::array<int64_t, 6>& values) {
-  const at::Tensor sizes = at::tensor(std::vector<int64_t>(values.begin(), values.end()), at::kLong);
-  return sd::timestep_embedding(sizes, 256).reshape({1, 6 * 256});
+  const int64_t pooled = vector_text.size(1) - 1;
+  const at::Tensor e = fourier_embedding({double(sizes[0]), double(sizes[1]), double(sizes[2]), double(sizes[3])});
+  std::vector<at::Tensor> scores;
+  for (int64_t b = 0; b < batch; ++b) {
+    scores.push_back(fourier_embedding({vector_text[b][pooled].item<double>()}));
+  }
+  return at::cat({vector_text.narrow(1, 0, pooled), e.to(options).expand({batch, -1}), at::cat(scores).to(options)},
+                 1);
 }
 
 }  // namespace diffscope::sdxl

@@ -1,42 +1,48 @@
 #pragma once
 // What SDXL's U-Net is conditioned on besides x_t and t (sgm's
-// GeneralConditioner): the 2,048-wide token context (CLIP-L ‖ bigG) and the
-// vector y = pooled bigG text (1,280) ‖ Fourier embeddings of the original
-// size, the crop's top-left corner and the target size (6 × 256).
+// GeneralConditioner): the token context and the vector y.
+//   base:    context = CLIP-L ‖ bigG (2,048 wide);
+//            y = pooled bigG text (1,280) ‖ E(original h, w) ‖ E(crop top, left) ‖ E(target h, w)
+//   refiner: context = bigG (1,280 wide);
+//            y = pooled bigG text (1,280) ‖ E(original h, w) ‖ E(crop top, left) ‖ E(aesthetic score)
+// where E embeds each value in 256 sinusoidal features.
 //
 // The pipeline batches, guides and pads conditioning without knowing its
-// layout, so the two travel as one tensor: (B, tokens + 1, context_dim), the
-// token rows, then one row that starts with the pooled embedding (zeros
-// after it). The size part is added by the network, which knows the image
+// layout, so the text's part of y travels with the tokens as one tensor:
+// (B, tokens + rows, context_dim), the token rows, then `rows` rows holding
+// the prompt's vector values (the pooled text; for the refiner also the
+// aesthetic score, which differs between prompt and negative prompt), zeros
+// after them. The size part is added by the network, which knows the image
 // size from the latents it is given.
 #include <ATen/core/Tensor.h>
 
 #include <array>
 #include <cstdint>
+#include <vector>
+
+#include "core/models/size_conditioning.h"
 
 namespace diffscope::sdxl {
 
-at::Tensor pack_conditioning(const at::Tensor& context, const at::Tensor& pooled);
+// Rows after the tokens that hold `text_width` vector values.
+int64_t packed_rows(int64_t text_width, int64_t context_dim);
+
+// context (B, tokens, context_dim) and the text's vector values (B, text_width).
+at::Tensor pack_conditioning(const at::Tensor& context, const at::Tensor& vector_text);
 
 struct Conditioning {
-  at::Tensor context;  // (B, tokens, context_dim)
-  at::Tensor pooled;   // (B, pooled_width)
+  at::Tensor context;      // (B, tokens, context_dim)
+  at::Tensor vector_text;  // (B, text_width)
 };
-Conditioning unpack_conditioning(const at::Tensor& packed, int64_t pooled_width);
-
-// The size part of y for an image of height × width: sgm's
-// (original_size, crop_coords_top_left, target_size), each as (height, width)
-// or (top, left). A1111 and stable-diffusion.cpp use the image size for both
-// sizes and no crop.
-struct SizeConditioning {
-  int64_t original_height = 0, original_width = 0;  // 0: the image's
-  int64_t crop_top = 0, crop_left = 0;
-  int64_t target_height = 0, target_width = 0;  // 0: the image's
-  std::array<int64_t, 6> values(int64_t image_height, int64_t image_width) const;
-};
+Conditioning unpack_conditioning(const at::Tensor& packed, int64_t text_width);
 
 // Each value v through the 256-wide sinusoidal embedding [cos(v·f_k), sin(v·f_k)],
-// f_k = 10000^(−k/128), concatenated: (1, 6 · 256) float32.
-at::Tensor size_embedding(const std::array<int64_t, 6>& values);
+// f_k = 10000^(−k/128), concatenated: (1, n · 256) float32.
+at::Tensor fourier_embedding(const std::vector<double>& values);
+
+// The whole y (B, pooled + 1,536 or + 1,280) from the unpacked text values
+// and the size values (SizeConditioning::values); refiner: the last text
+// value is the aesthetic score.
+at::Tensor vector_conditioning(const at::Tensor& vector_text, const std::array<int64_t, 6>& sizes, bool refiner);
 
 }  // namespace diffscope::sdxl
