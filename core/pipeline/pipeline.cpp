@@ -194,6 +194,7 @@ ModelBundle& Pipeline::load(const Plan& plan, const Request& asked, const Cancel
     bundle_key_.clear();
     bundle_ = model_registry::load(source, plan.request, context);
     bundle_key_ = key;
+    bundle_bytes_ = estimate_run_memory(plan.request, plan.info, plan.compute_type, false).weights;
     device_ = plan.device;
   }
   bundle_->set_clip_skip(plan.request.clip_skip);
@@ -219,7 +220,25 @@ Result Pipeline::run(const Request& request, const StepCallback& on_step, const 
 Result Pipeline::run(const Request& request, const RunHooks& hooks, const CancelToken& cancel) {
   Plan plan = Pipeline::plan(request, hooks.keep_history);
   // Before loading: a multi-GB checkpoint that cannot run is not read at all.
-  if (const auto available = available_memory_bytes()) check_memory(plan.memory, *available);
+  if (const auto available = available_memory_bytes()) {
+    // A model already loaded for this plan needs no memory again; one that
+    // this plan replaces will be freed before the next is read.
+    MemoryEstimate needed = plan.memory;
+    uint64_t freed = 0;
+    // `wanted`: the request that model would serve now (nullptr: none).
+    auto account = [&](bool held, const std::string& held_key, uint64_t held_bytes, const Request* wanted) {
+      if (!held) return;
+      if (wanted != nullptr && key_for(*wanted, plan) == held_key) {
+        needed.weights -= std::min(needed.weights, held_bytes);
+      } else {
+        freed += held_bytes;
+      }
+    };
+    account(bundle_ != nullptr, bundle_key_, bundle_bytes_, &plan.request);
+    const Request refiner = refiner_request(plan.request);
+    account(refiner_ != nullptr, refiner_key_, refiner_bytes_, plan.request.refiner.empty() ? nullptr : &refiner);
+    check_memory(needed, *available + freed);
+  }
   ModelBundle& bundle = load(plan, request, cancel, hooks.load_progress);
   if (plan.request.refiner.empty()) refiner_.reset();  // its gigabytes are not kept for later
   ModelBundle* refiner = plan.request.refiner.empty() ? nullptr : &load_refiner(plan, cancel, hooks.load_progress);
@@ -230,6 +249,11 @@ Result Pipeline::run(const Request& request, const RunHooks& hooks, const Cancel
     hooks.on_ready(plan, bundle);
   }
   return run_on(bundle, device_, request, hooks.on_step, cancel, refiner);
+}
+
+std::string Pipeline::key_for(const Request& request, const Plan& plan) {
+  const LoadContext context{plan.device, plan.compute_type, {}, {}};
+  return model_registry::load_key(model_registry::find(request.model), request, context);
 }
 
 ModelBundle& Pipeline::load_refiner(const Plan& plan, const CancelToken& cancel,
@@ -243,6 +267,7 @@ ModelBundle& Pipeline::load_refiner(const Plan& plan, const CancelToken& cancel,
     refiner_key_.clear();
     refiner_ = model_registry::load(source, request, context);
     refiner_key_ = key;
+    refiner_bytes_ = estimate_run_memory(request, refiner_->info(), plan.compute_type, false).weights;
   }
   refiner_->set_clip_skip(request.clip_skip);
   refiner_->set_size_conditioning(request.size_conditioning);

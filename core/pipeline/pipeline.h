@@ -88,10 +88,15 @@ class Pipeline {
   ModelBundle& load_refiner(const Plan& plan, const CancelToken& cancel,
                             const std::function<void(uint64_t, uint64_t)>& progress);
 
+  // The key under which `request`'s model would be loaded for `plan`.
+  static std::string key_for(const Request& request, const Plan& plan);
+
   std::unique_ptr<ModelBundle> bundle_;
   std::string bundle_key_;
+  uint64_t bundle_bytes_ = 0;  // its weights, as the memory estimate counts them
   std::unique_ptr<ModelBundle> refiner_;
   std::string refiner_key_;
+  uint64_t refiner_bytes_ = 0;
   c10::Device device_{c10::kCPU};  // where bundle_ lives
 };
 

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/text/html_unescape.h"
 
 namespace diffscope {
 namespace {
@@ -112,39 +113,6 @@ std::vector<std::pair<std::string, std::string>> parse_merges(const std::string&
   return merges;
 }
 
-// html.unescape for what prompts carry: numeric references and the common
-// named ones (Python knows all HTML5 names; others are left as written).
-std::string unescape_html(const std::string& text) {
-  static const std::map<std::string, std::string> kNamed = {{"amp", "&"},   {"lt", "<"},   {"gt", ">"},
-                                                            {"quot", "\""}, {"apos", "'"}, {"nbsp", "\xC2\xA0"}};
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '&') {
-      const auto semicolon = text.find(';', i + 1);
-      if (semicolon != std::string::npos && semicolon - i <= 10) {
-        const std::string name = text.substr(i + 1, semicolon - i - 1);
-        std::optional<std::string> value;
-        if (name.size() > 1 && name[0] == '#') {
-          const bool hex = name[1] == 'x' || name[1] == 'X';
-          const std::string digits = name.substr(hex ? 2 : 1);
-          char* end = nullptr;
-          const long code = digits.empty() ? -1 : std::strtol(digits.c_str(), &end, hex ? 16 : 10);
-          if (end != nullptr && *end == '\0' && code > 0 && code <= 0x10FFFF) value = code_point_utf8(UChar32(code));
-        } else if (auto it = kNamed.find(name); it != kNamed.end()) {
-          value = it->second;
-        }
-        if (value) {
-          out += *value;
-          i = semicolon;
-          continue;
-        }
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
-
 const icu::RegexPattern& compiled(const char* pattern, uint32_t flags) {
   UErrorCode status = U_ZERO_ERROR;
   auto* regex = icu::RegexPattern::compile(icu::UnicodeString::fromUTF8(pattern), flags, status);
@@ -161,7 +129,7 @@ std::string ClipTokenizer::clean_text(const std::string& text) {
   icu::UnicodeString unicode = nfc->normalize(icu::UnicodeString::fromUTF8(text), status);
   check(status, "NFC normalisation");
   // basic_clean: html.unescape twice, as CLIP does.
-  unicode = icu::UnicodeString::fromUTF8(unescape_html(unescape_html(to_utf8(unicode))));
+  unicode = icu::UnicodeString::fromUTF8(html_unescape(html_unescape(to_utf8(unicode))));
   // whitespace_clean: runs of white space → one space, trimmed.
   static const icu::RegexPattern& spaces = compiled(R"(\s+)", 0);
   std::unique_ptr<icu::RegexMatcher> matcher(spaces.matcher(unicode, status));
