@@ -131,11 +131,11 @@ TEST_F(SdxlTest, BigGIdsArePaddedWithZeroAfterTheFirstEndToken) {
   const int32_t end = 49407;
   const auto ids = SdxlBundle::tower_ids({{49406, 320, 2165, end, end, end}, {49406, end, end, end, end, end}}, end);
   EXPECT_EQ(ids.eos, (std::vector<int64_t>{3, 1}));
-  EXPECT_TRUE(at::equal(ids.clip_l, at::tensor({49406, 320, 2165, end, end, end, 49406, end, end, end, end, end},
-                                               at::kLong)
-                                        .view({2, 6})));
-  EXPECT_TRUE(at::equal(
-      ids.clip_g, at::tensor({49406, 320, 2165, end, 0, 0, 49406, end, 0, 0, 0, 0}, at::kLong).view({2, 6})));
+  EXPECT_TRUE(
+      at::equal(ids.clip_l,
+                at::tensor({49406, 320, 2165, end, end, end, 49406, end, end, end, end, end}, at::kLong).view({2, 6})));
+  EXPECT_TRUE(
+      at::equal(ids.clip_g, at::tensor({49406, 320, 2165, end, 0, 0, 49406, end, 0, 0, 0, 0}, at::kLong).view({2, 6})));
 }
 
 TEST_F(SdxlTest, PooledTextIsTheNormedLastLayerAtTheEndTokenTimesTheProjection) {
@@ -221,8 +221,7 @@ TEST_F(SdxlTest, SizeEmbeddingIsCosineThenSineOfEachValue) {
   EXPECT_TRUE(at::equal(r.narrow(1, 0, 128 + 1024), y.narrow(1, 0, 128 + 1024)));
   for (int b = 0; b < 2; ++b) {
     const double score = b == 0 ? 6.0 : 2.5;
-    EXPECT_NEAR(r[b][128 + 1024 + 3].item<double>(), std::cos(score * std::exp(-std::log(10000.0) * 3 / 128.0)),
-                1e-5);
+    EXPECT_NEAR(r[b][128 + 1024 + 3].item<double>(), std::cos(score * std::exp(-std::log(10000.0) * 3 / 128.0)), 1e-5);
   }
 }
 

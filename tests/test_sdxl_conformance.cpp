@@ -15,6 +15,7 @@
 #include "core/io/safetensors.h"
 #include "core/models/sdxl/sdxl_bundle.h"
 #include "core/pipeline/pipeline.h"
+#include "tests/support/sd_test_support.h"
 #include "tests/support/test_support.h"
 
 using namespace diffscope;
@@ -23,34 +24,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uintmax_t kCheckpointBytes = 6938041240;  // ../shared/fixtures/sdxl-random/README.md
-
-// The checkpoint, made when it is not there yet; empty with *why set when it cannot be.
-fs::path random_sdxl(std::string* why) {
-  const fs::path shared = support::shared_dir();
-  const char* cache = std::getenv("DIFFSCOPE_CACHE_DIR");
-  const fs::path dir = cache != nullptr && cache[0] != '\0' ? fs::path(cache) : fs::temp_directory_path();
-  const fs::path path = dir / "sdxl_random_f16.safetensors";
-  std::error_code error;
-  if (fs::file_size(path, error) == kCheckpointBytes) return path;
-  fs::create_directories(dir);
-  const fs::path partial = dir / "sdxl_random_f16.safetensors.partial";
-  std::string output;
-  const int status = support::run_command(
-      "/usr/bin/python3 '" + (shared / "tools" / "make_random_sdxl.py").string() + "' '" + partial.string() + "'",
-      &output);
-  if (status != 0 || fs::file_size(partial, error) != kCheckpointBytes) {
-    *why = "make_random_sdxl.py failed: " + output;
-    fs::remove(partial, error);
-    return {};
-  }
-  fs::rename(partial, path);
-  return path;
-}
-
-double psnr(const at::Tensor& a, const at::Tensor& b) {
-  const double mse = (a.to(at::kDouble) - b.to(at::kDouble)).pow(2).mean().item<double>();
-  return 10.0 * std::log10(255.0 * 255.0 / mse);
-}
 
 }  // namespace
 
@@ -65,7 +38,8 @@ class SdxlConformance : public ::testing::Test {
       why_ = "../shared/data/clip is not here";
       return;
     }
-    checkpoint_ = random_sdxl(&why_);
+    checkpoint_ =
+        support::random_checkpoint("make_random_sdxl.py", "sdxl_random_f16.safetensors", kCheckpointBytes, &why_);
   }
   void SetUp() override {
     // Never a silent pass: without ../shared this says so; with it, a failed
@@ -99,7 +73,7 @@ TEST_F(SdxlConformance, ReproducesStableDiffusionCppInFloat32) {
   const at::Tensor expected =
       read_png_rgb(support::shared_dir() / "fixtures" / "sdxl-random" / "cat_s42_256x256_euler4_cfg5_neg.png");
   ASSERT_EQ(result.images.sizes(), (at::IntArrayRef{1, 256, 256, 3}));
-  const double db = psnr(result.images[0], expected);
+  const double db = support::psnr_8bit(result.images[0], expected);
   std::cout << "PSNR against stable-diffusion.cpp: " << db << " dB\n";
   RecordProperty("psnr_db", std::to_string(db));
   EXPECT_GE(db, 45.0);

@@ -57,23 +57,24 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   strength_->setValue(0.75);
   strength_->setToolTip(tr("How much of the chain img2img runs: 1 ignores the image, small values keep it"));
   form->addRow(tr("Strength"), strength_);
-  refiner_ = pathRow(tr("none"), tr("SDXL refiner checkpoint"), tr("safetensors (*.safetensors)"), false, form,
-                     tr("Refiner"));
+  refiner_ =
+      pathRow(tr("none"), tr("SDXL refiner checkpoint"), tr("safetensors (*.safetensors)"), false, form, tr("Refiner"));
   refiner_->setToolTip(tr("SDXL: a second checkpoint (e.g. sd_xl_refiner_1.0) that runs the last steps"));
   refiner_switch_ = new QDoubleSpinBox(this);
   refiner_switch_->setRange(limits::kMinRefinerSwitch, limits::kMaxRefinerSwitch);
   refiner_switch_->setSingleStep(0.05);
   refiner_switch_->setValue(0.8);
-  refiner_switch_->setToolTip(tr("The fraction of the steps after which the refiner takes over (A1111's "
-                                 "\"Refiner switch at\")"));
+  refiner_switch_->setToolTip(
+      tr("The fraction of the steps after which the refiner takes over (A1111's "
+         "\"Refiner switch at\")"));
   form->addRow(tr("Switch at"), refiner_switch_);
   original_size_ = pairRow(form, tr("Original size"), tr("image's"),
                            tr("SDXL: the size (width × height) the model is told the training image had; "
                               "larger values ask for detail as in big photos, small ones look upscaled"));
   crop_ = pairRow(form, tr("Crop top-left"), tr("0"),
                   tr("SDXL: where the model is told the picture was cropped (left, top); 0, 0 centres the subject"));
-  target_size_ = pairRow(form, tr("Target size"), tr("image's"),
-                         tr("SDXL: the size (width × height) the model is told it draws"));
+  target_size_ =
+      pairRow(form, tr("Target size"), tr("image's"), tr("SDXL: the size (width × height) the model is told it draws"));
 
   for (QLineEdit* edit : {vae_, tokenizer_, init_image_, refiner_})
     connect(edit, &QLineEdit::textChanged, this, &CheckpointOptions::changed);

@@ -191,7 +191,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--original-size", o.original_size,
                   "SDXL: the size (WxH) the model is told the training image had (default: the image's)");
   cmd->add_option("--crop", o.crop, "SDXL: the crop's top-left corner, LEFTxTOP (default: 0x0)");
-  cmd->add_option("--target-size", o.target_size, "SDXL: the size (WxH) the model is told it draws (default: the image's)");
+  cmd->add_option("--target-size", o.target_size,
+                  "SDXL: the size (WxH) the model is told it draws (default: the image's)");
   cmd->add_option("--precision", o.precision,
                   "auto (CUDA: float16; CPU: bfloat16 where it has bf16 instructions, else float32), float32 "
                   "(reference), bfloat16 or float16")

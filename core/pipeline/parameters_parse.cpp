@@ -187,7 +187,7 @@ ParsedParameters parse_parameters(const std::string& text) {
   if (f.count("Refiner switch at")) {
     double at = 0;
     parse_number(f.at("Refiner switch at"), at) && at > 0 && at <= 1 ? void(r.refiner_switch_at = at)
-                                                                    : warn("Refiner switch at");
+                                                                     : warn("Refiner switch at");
   }
   if (f.count("Denoising strength")) {
     double strength = 0;

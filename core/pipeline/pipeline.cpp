@@ -179,7 +179,8 @@ Plan Pipeline::plan(const Request& request, bool keep_history) {
     if (!refiner.options.refiner) {
       throw Error("the refiner '" + refiner.name + "' is not an SDXL checkpoint (" + refiner.family + ")");
     }
-    plan.memory.weights += estimate_run_memory(refiner_request(plan.request), refiner, plan.compute_type, false).weights;
+    plan.memory.weights +=
+        estimate_run_memory(refiner_request(plan.request), refiner, plan.compute_type, false).weights;
   }
   return plan;
 }

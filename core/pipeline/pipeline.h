@@ -70,7 +70,8 @@ class Pipeline {
   // request.model is not looked at. `refiner` (SDXL): runs the steps from
   // request.refiner_switch_at of them on.
   static Result run_on(ModelBundle& bundle, const c10::Device& device, const Request& request,
-                       const StepCallback& on_step = {}, const CancelToken& cancel = {}, ModelBundle* refiner = nullptr);
+                       const StepCallback& on_step = {}, const CancelToken& cancel = {},
+                       ModelBundle* refiner = nullptr);
 
   // Loads (or reuses) the model a request names, e.g. to decode a step on demand.
   ModelBundle& prepare(const Request& request, const CancelToken& cancel = {});

@@ -32,11 +32,11 @@ struct Request {
   int width = 64, height = 64;
   DeviceChoice device;
   // Stable Diffusion checkpoints (model = a .safetensors path or diffusers folder):
-  std::string vae;                        // a VAE override file; empty: the checkpoint's own
-  std::string tokenizer;                  // CLIP tokenizer files, where the checkpoint has none
-  std::optional<Prediction> prediction;   // unset: the folder's config, or A1111's test
-  int clip_skip = 1;                      // A1111's "Clip skip"
-  SizeConditioning size_conditioning;     // SDXL: original size, crop, target size (default: the image's)
+  std::string vae;                       // a VAE override file; empty: the checkpoint's own
+  std::string tokenizer;                 // CLIP tokenizer files, where the checkpoint has none
+  std::optional<Prediction> prediction;  // unset: the folder's config, or A1111's test
+  int clip_skip = 1;                     // A1111's "Clip skip"
+  SizeConditioning size_conditioning;    // SDXL: original size, crop, target size (default: the image's)
   // SDXL: a checkpoint (the refiner) that runs the steps from this fraction
   // of the run on (A1111's "Refiner switch at"); empty: none.
   std::string refiner;

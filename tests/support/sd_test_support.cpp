@@ -1,5 +1,10 @@
 #include "tests/support/sd_test_support.h"
 
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <cstdlib>
+
 #include "tests/support/test_support.h"
 
 namespace diffscope::support {
@@ -18,6 +23,33 @@ bool make_tiny_sd(const std::filesystem::path& out, const std::string& args, std
     return false;
   }
   return true;
+}
+
+std::filesystem::path random_checkpoint(const std::string& script, const std::string& file_name, uintmax_t bytes,
+                                        std::string* why) {
+  namespace fs = std::filesystem;
+  const char* cache = std::getenv("DIFFSCOPE_CACHE_DIR");
+  const fs::path dir = cache != nullptr && cache[0] != '\0' ? fs::path(cache) : fs::temp_directory_path();
+  const fs::path path = dir / file_name;
+  std::error_code error;
+  if (fs::file_size(path, error) == bytes) return path;
+  fs::create_directories(dir);
+  const fs::path partial = dir / (file_name + ".partial");
+  std::string output;
+  const int status = run_command(
+      "/usr/bin/python3 '" + (shared_dir() / "tools" / script).string() + "' '" + partial.string() + "'", &output);
+  if (status != 0 || fs::file_size(partial, error) != bytes) {
+    *why = script + " failed: " + output;
+    fs::remove(partial, error);
+    return {};
+  }
+  fs::rename(partial, path);
+  return path;
+}
+
+double psnr_8bit(const at::Tensor& a, const at::Tensor& b) {
+  const double mse = (a.to(at::kDouble) - b.to(at::kDouble)).pow(2).mean().item<double>();
+  return 10.0 * std::log10(255.0 * 255.0 / mse);
 }
 
 }  // namespace diffscope::support

@@ -1,6 +1,9 @@
 #pragma once
 // Tiny random Stable Diffusion checkpoints for the loader tests, written by
 // tests/tools/make_tiny_sd.py (Debian's python3 with numpy and torch).
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -9,5 +12,15 @@ namespace diffscope::support {
 // Runs make_tiny_sd.py OUT ARGS; returns false (and says why in *why) when
 // the script or ../shared cannot run here.
 bool make_tiny_sd(const std::filesystem::path& out, const std::string& args, std::string* why);
+
+// A full-size random-weight checkpoint written by ../shared/tools/<script>
+// (Debian's python3-torch) into the test cache ($DIFFSCOPE_CACHE_DIR) as
+// `file_name`, made when it is absent or not `bytes` long; empty with *why
+// set when it cannot be made.
+std::filesystem::path random_checkpoint(const std::string& script, const std::string& file_name, uintmax_t bytes,
+                                        std::string* why);
+
+// PSNR in dB between two images of 8-bit values.
+double psnr_8bit(const at::Tensor& a, const at::Tensor& b);
 
 }  // namespace diffscope::support

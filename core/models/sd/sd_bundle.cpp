@@ -3,8 +3,6 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <cmath>
 
@@ -74,16 +72,7 @@ ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t para
   info.preview_note = "latent preview: approximate colours";
   info.options = {true, true, true, true};
   info.precisions = {true, true, true};
-  // The U-Net's activations at the latent size (~80 live maps of 320
-  // channels at its first level, plus one 256 MB attention slice) or, larger
-  // at big sizes, the VAE decoder's (~6 maps of 128 channels at full size,
-  // one image at a time); per step the app keeps two float32 latents and
-  // three small RGBA previews per image.
-  info.memory.parameters = parameters;
-  info.memory.activation_elements_per_item_pixel = 320.0 * 80.0 / 64.0;
-  info.memory.activation_fixed_bytes = uint64_t(256) << 20;
-  info.memory.decoder_elements_per_pixel = 128.0 * 6.0;
-  info.memory.history_bytes_per_item_pixel = (2.0 * 4 * 4 + 3.0 * 4 * 64) / 64.0;
+  info.memory = sd_memory_needs(parameters);
   return info;
 }
 
@@ -252,21 +241,27 @@ std::vector<int64_t> SdBundle::latent_shape(int width, int height) const {
 
 at::Tensor SdBundle::decode(const at::Tensor& latents) {
   c10::InferenceMode guard;
-  // The sampler's freed activations stay in the heap (runtime.cpp keeps them
-  // for reuse); the decoder's are larger and shaped differently, so hand
-  // them back first: it keeps the peak near weights + one decode.
-  if (latents.device().is_cpu()) malloc_trim(0);
-  std::vector<at::Tensor> images;  // one at a time: a 512² decode holds ~2 GB of activations
-  for (int64_t i = 0; i < latents.size(0); ++i) images.push_back(vae_->decode(latents.narrow(0, i, 1)));
-  return at::cat(images);
+  return vae_->decode_each(latents);
 }
 
 at::Tensor SdBundle::encode_image(const at::Tensor& images) {
   c10::InferenceMode guard;
-  std::vector<at::Tensor> latents;
-  if (!vae_->has_encoder()) vae_->load_encoder(*store_);
-  for (int64_t i = 0; i < images.size(0); ++i) latents.push_back(vae_->encode(images.narrow(0, i, 1)));
-  return at::cat(latents);
+  return vae_->encode_each(images, *store_);
+}
+
+MemoryNeeds sd_memory_needs(uint64_t parameters) {
+  MemoryNeeds needs;
+  needs.parameters = parameters;
+  // The U-Net's activations at the latent size (~80 live maps of 320
+  // channels at its first level, plus one 256 MB attention slice) or, larger
+  // at big sizes, the VAE decoder's (~6 maps of 128 channels at full size,
+  // one image at a time); per step the app keeps two float32 latents and
+  // three small RGBA previews per image.
+  needs.activation_elements_per_item_pixel = 320.0 * 80.0 / 64.0;
+  needs.activation_fixed_bytes = uint64_t(256) << 20;
+  needs.decoder_elements_per_pixel = 128.0 * 6.0;
+  needs.history_bytes_per_item_pixel = (2.0 * 4 * 4 + 3.0 * 4 * 64) / 64.0;
+  return needs;
 }
 
 at::Tensor latent_rgb_preview(const at::Tensor& latents) {

@@ -112,6 +112,10 @@ class SdBundle : public ModelBundle {
   c10::Device device_{c10::kCPU};
 };
 
+// What an SD-family U-Net and VAE need besides `parameters` weights (SD 1.x,
+// 2.x and XL alike: the first U-Net level is 320 wide in all of them).
+MemoryNeeds sd_memory_needs(uint64_t parameters);
+
 // The SD 1.x/2.x VAE's latent → RGB approximation (A1111's "cheap" preview):
 // RGB = Σ_c latent_c · factor_c, in about [−1, 1].
 at::Tensor latent_rgb_preview(const at::Tensor& latents);

@@ -73,7 +73,8 @@ std::optional<std::string> scheduler_prediction(const fs::path& folder) {
   const fs::path scheduler = folder / "scheduler" / "scheduler_config.json";
   if (!fs::is_regular_file(scheduler)) return std::nullopt;
   const nlohmann::json config = read_json(scheduler);
-  if (!config.is_object() || !config.contains("prediction_type") || !config["prediction_type"].is_string()) return std::nullopt;
+  if (!config.is_object() || !config.contains("prediction_type") || !config["prediction_type"].is_string())
+    return std::nullopt;
   return config["prediction_type"].get<std::string>() == "v_prediction" ? "v" : "epsilon";
 }
 
@@ -173,7 +174,6 @@ std::string tokenizer_missing_message(const fs::path& checkpoint, bool open_clip
   for (const auto& place : clip_tokenizer_search_places(checkpoint, open_clip)) message += "\n  " + place.string();
   return message;
 }
-
 
 // Elements of every tensor the checkpoint's files hold.
 uint64_t parameter_count(const WeightStore& store) {

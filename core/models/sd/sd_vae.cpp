@@ -1,9 +1,11 @@
 #include "core/models/sd/sd_vae.h"
 
 #include <ATen/ATen.h>
+#include <malloc.h>
 
 #include <cmath>
 #include <optional>
+#include <vector>
 
 #include "core/common/errors.h"
 
@@ -170,6 +172,23 @@ at::Tensor SdVae::encode(const at::Tensor& images, const CancelToken& cancel) co
   const auto type = quant_conv_.weight.scalar_type();
   at::Tensor moments = quant_conv_(encoder_->forward(images.to(type), cancel));
   return (moments.slice(1, 0, latent_channels_) * scale_factor_).to(images.scalar_type());
+}
+
+at::Tensor SdVae::decode_each(const at::Tensor& latents) const {
+  // The sampler's freed activations stay in the heap (runtime.cpp keeps them
+  // for reuse); the decoder's are larger and shaped differently, so hand
+  // them back first: it keeps the peak near weights + one decode.
+  if (latents.device().is_cpu()) malloc_trim(0);
+  std::vector<at::Tensor> images;
+  for (int64_t i = 0; i < latents.size(0); ++i) images.push_back(decode(latents.narrow(0, i, 1)));
+  return at::cat(images);
+}
+
+at::Tensor SdVae::encode_each(const at::Tensor& images, WeightStore& store) {
+  if (!has_encoder()) load_encoder(store);
+  std::vector<at::Tensor> latents;
+  for (int64_t i = 0; i < images.size(0); ++i) latents.push_back(encode(images.narrow(0, i, 1)));
+  return at::cat(latents);
 }
 
 }  // namespace diffscope::sd

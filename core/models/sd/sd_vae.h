@@ -27,6 +27,12 @@ class SdVae {
   // Images (B, 3, H, W) in [−1, 1] → scaled latents (the distribution's mean).
   at::Tensor encode(const at::Tensor& images, const CancelToken& cancel = {}) const;
 
+  // Batches one image at a time (a 512² decode holds ~2 GB of activations),
+  // after handing the sampler's freed heap back to the system (CPU).
+  at::Tensor decode_each(const at::Tensor& latents) const;
+  // The same for encoding (img2img); builds the encoder from `store` first if needed.
+  at::Tensor encode_each(const at::Tensor& images, WeightStore& store);
+
   bool has_encoder() const { return encoder_ != nullptr; }
   // img2img alone needs the encoder: it is checked at load time, then freed
   // until encode() is first called with the store again.

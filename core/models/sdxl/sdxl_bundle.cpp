@@ -3,8 +3,6 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
-#include <malloc.h>
-
 #include <algorithm>
 
 #include "core/common/errors.h"
@@ -20,8 +18,7 @@ constexpr int64_t kChunkLength = kChunkTokens + 2;
 
 }  // namespace
 
-at::Tensor SdxlNetwork::forward(const at::Tensor& x_t, double t, const at::Tensor& context,
-                                const CancelToken& cancel) {
+at::Tensor SdxlNetwork::forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) {
   c10::InferenceMode guard;
   cancel.throw_if_cancelled();
   const int64_t batch = x_t.size(0);
@@ -62,13 +59,7 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   info.preview_note = "latent preview: approximate colours";
   info.options = {true, true, true, true, true, true};
   info.precisions = {true, true, true};
-  // As SD 1.x's (the U-Net's first level is as wide; it has no attention
-  // there, which leaves room for the wider levels below it).
-  info.memory.parameters = parameters;
-  info.memory.activation_elements_per_item_pixel = 320.0 * 80.0 / 64.0;
-  info.memory.activation_fixed_bytes = uint64_t(256) << 20;
-  info.memory.decoder_elements_per_pixel = 128.0 * 6.0;
-  info.memory.history_bytes_per_item_pixel = (2.0 * 4 * 4 + 3.0 * 4 * 64) / 64.0;
+  info.memory = sd_memory_needs(parameters);
   return info;
 }
 
@@ -160,8 +151,8 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
     prediction = prediction_by_name(*checkpoint.prediction);
     bundle->prediction_source_ = "scheduler_config.json";
   }
-  bundle->network_ = std::make_unique<SdxlNetwork>(*bundle->unet_, prediction, bundle->text_width(),
-                                                   checkpoint.refiner, bundle->vae_->downsampling());
+  bundle->network_ = std::make_unique<SdxlNetwork>(*bundle->unet_, prediction, bundle->text_width(), checkpoint.refiner,
+                                                   bundle->vae_->downsampling());
   bundle->empty_chunk_ = bundle->encode_prompt("").narrow(1, 0, kChunkLength);
   return bundle;
 }
@@ -263,18 +254,12 @@ std::vector<int64_t> SdxlBundle::latent_shape(int width, int height) const {
 
 at::Tensor SdxlBundle::decode(const at::Tensor& latents) {
   c10::InferenceMode guard;
-  if (latents.device().is_cpu()) malloc_trim(0);  // hand the sampler's freed activations back first (as SD)
-  std::vector<at::Tensor> images;
-  for (int64_t i = 0; i < latents.size(0); ++i) images.push_back(vae_->decode(latents.narrow(0, i, 1)));
-  return at::cat(images);
+  return vae_->decode_each(latents);
 }
 
 at::Tensor SdxlBundle::encode_image(const at::Tensor& images) {
   c10::InferenceMode guard;
-  if (!vae_->has_encoder()) vae_->load_encoder(*store_);
-  std::vector<at::Tensor> latents;
-  for (int64_t i = 0; i < images.size(0); ++i) latents.push_back(vae_->encode(images.narrow(0, i, 1)));
-  return at::cat(latents);
+  return vae_->encode_each(images, *store_);
 }
 
 at::Tensor sdxl_latent_rgb_preview(const at::Tensor& latents) {

@@ -113,8 +113,8 @@ SdxlCheckpoint open_sdxl_checkpoint(const fs::path& path, sd::WeightStore& store
   info.context_dim = dim(store, to_k, 1);
   info.adm_channels = dim(store, label, 1);
   if (info.context_dim != info.clip_l_width + info.clip_g_width) {
-    throw Error(path.string() + ": the U-Net attends to " + std::to_string(info.context_dim) +
-                " channels ('" + to_k + "'), the text encoders give " + std::to_string(info.clip_l_width) + " + " +
+    throw Error(path.string() + ": the U-Net attends to " + std::to_string(info.context_dim) + " channels ('" + to_k +
+                "'), the text encoders give " + std::to_string(info.clip_l_width) + " + " +
                 std::to_string(info.clip_g_width));
   }
   const int embeddings = info.refiner ? 5 : 6;  // sizes and crop (refiner: + aesthetic score)

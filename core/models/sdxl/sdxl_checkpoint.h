@@ -31,14 +31,14 @@ inline constexpr double kVaeScale = 0.13025;  // sgm's scale_factor for the SDXL
 
 struct SdxlCheckpoint {
   std::filesystem::path path;
-  bool refiner = false;                       // bigG only, aesthetic-score conditioning
-  std::string clip_g_prefix = kClipGPrefix;   // where bigG's tensors are (single files)
-  int64_t context_dim = 2048;    // CLIP-L (768) ‖ bigG (1280)
-  int64_t adm_channels = 2816;   // pooled (1280) + six 256-wide embeddings (refiner: five)
-  int64_t clip_l_width = 768;  // 0: none (the refiner)
+  bool refiner = false;                      // bigG only, aesthetic-score conditioning
+  std::string clip_g_prefix = kClipGPrefix;  // where bigG's tensors are (single files)
+  int64_t context_dim = 2048;                // CLIP-L (768) ‖ bigG (1280)
+  int64_t adm_channels = 2816;               // pooled (1280) + six 256-wide embeddings (refiner: five)
+  int64_t clip_l_width = 768;                // 0: none (the refiner)
   int64_t clip_g_width = 1280, pooled_width = 1280;
-  bool linear_projection = true;  // the transformers' proj_in/proj_out are Linear (1×1 convs in some fine-tunes)
-  bool diffusers = false;         // a diffusers folder: bigG under kClipGHfPrefix
+  bool linear_projection = true;   // the transformers' proj_in/proj_out are Linear (1×1 convs in some fine-tunes)
+  bool diffusers = false;          // a diffusers folder: bigG under kClipGHfPrefix
   bool clip_g_quick_gelu = false;  // from text_encoder_2/config.json (OpenCLIP's bigG: exact GELU)
   std::optional<std::string> prediction;  // "v" / "epsilon" from scheduler_config.json, when the folder says
 };

@@ -40,8 +40,8 @@ at::Tensor vector_conditioning(const at::Tensor& vector_text, const std::array<i
   const int64_t batch = vector_text.size(0);
   const auto options = vector_text.options();
   if (!refiner) {
-    const at::Tensor e = fourier_embedding({double(sizes[0]), double(sizes[1]), double(sizes[2]), double(sizes[3]),
-                                            double(sizes[4]), double(sizes[5])});
+    const at::Tensor e = fourier_embedding(
+        {double(sizes[0]), double(sizes[1]), double(sizes[2]), double(sizes[3]), double(sizes[4]), double(sizes[5])});
     return at::cat({vector_text, e.to(options).expand({batch, -1})}, 1);
   }
   const int64_t pooled = vector_text.size(1) - 1;
@@ -50,8 +50,7 @@ at::Tensor vector_conditioning(const at::Tensor& vector_text, const std::array<i
   for (int64_t b = 0; b < batch; ++b) {
     scores.push_back(fourier_embedding({vector_text[b][pooled].item<double>()}));
   }
-  return at::cat({vector_text.narrow(1, 0, pooled), e.to(options).expand({batch, -1}), at::cat(scores).to(options)},
-                 1);
+  return at::cat({vector_text.narrow(1, 0, pooled), e.to(options).expand({batch, -1}), at::cat(scores).to(options)}, 1);
 }
 
 }  // namespace diffscope::sdxl
