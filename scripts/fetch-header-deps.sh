@@ -12,5 +12,10 @@ rm -rf .deps && mkdir -p .deps/debs
   libicu-dev libicu72 \
   libbenchmark-dev libbenchmark1debian)
 for deb in .deps/debs/*.deb; do dpkg -x "$deb" .deps; done
+# What travels to the GPU machine must stay small (the device tool carries
+# 64 MiB in all): the shared libraries and headers are enough to build and run.
+rm -rf .deps/debs .deps/usr/share/doc .deps/usr/share/man
+find .deps/usr/lib -name 'libicu*.a' -delete  # CMake's configs name the others
+rm -f .deps/usr/lib/x86_64-linux-gnu/libicu{io,test,tu}.*
 # CMake finds libpng through the unpacked headers and library.
 echo "unpacked into $(pwd)/.deps/usr"

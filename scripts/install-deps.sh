@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libpng-dev zlib1g-dev
   libicu-dev              # Unicode text cleaning for the CLIP tokenizer
   python3-torch python3-numpy  # ../shared/tools/make_random_sd15.py: the SD 1.5 conformance checkpoint
+  python3-venv            # scripts/build.sh --torch pip: LibTorch 2 from PyPI's torch wheel
   libgtest-dev libbenchmark-dev
   ruby-gemojione          # EmojiOne art: the oracle model's image set
   fonts-noto-color-emoji  # Noto Color Emoji: the built-in model's second art style

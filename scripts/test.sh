@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # One command: install dependencies, build, run the whole test suite, then
 # install the .deb into a clean Debian 12 root and run it there
-# (packaging/install-test.sh; DIFFSCOPE_SKIP_INSTALL_TEST=1 skips that step).
+# (packaging/install-test.sh; DIFFSCOPE_SKIP_INSTALL_TEST=1 skips that step),
+# then build and run the whole suite again against the second LibTorch line,
+# LibTorch 2.x from PyPI's torch wheel (scripts/build.sh --torch pip, in
+# build-torch2/; DIFFSCOPE_SKIP_TORCH2=1 skips it).
 # Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,4 +27,13 @@ bash scripts/build.sh -DDIFFSCOPE_BUILD_TESTS=ON
 (cd build && ctest --output-on-failure -j"$(nproc)")
 if [ "${DIFFSCOPE_SKIP_INSTALL_TEST:-0}" != 1 ]; then
   bash packaging/install-test.sh build
+fi
+if [ "${DIFFSCOPE_SKIP_TORCH2:-0}" != 1 ]; then
+  bash scripts/build.sh --torch pip -DDIFFSCOPE_BUILD_TESTS=ON
+  # The conformance checkpoints are the same files: share the first line's.
+  mkdir -p build-torch2/test-cache
+  for f in build/test-cache/*.safetensors; do
+    if [ -e "$f" ]; then ln -sf "$PWD/$f" build-torch2/test-cache/; fi
+  done
+  (cd build-torch2 && ctest --output-on-failure -j"$(nproc)")
 fi

@@ -45,7 +45,9 @@ void expect_same_model(const ModelInfo& described, const ModelInfo& loaded) {
   EXPECT_EQ(described.preview, loaded.preview);
   EXPECT_EQ(described.text.context_dim, loaded.text.context_dim);
   EXPECT_EQ(described.memory.parameters, loaded.memory.parameters);
-  if (described.prediction_known) EXPECT_EQ(described.prediction, loaded.prediction);
+  if (described.prediction_known) {
+    EXPECT_EQ(described.prediction, loaded.prediction);
+  }
 }
 
 }  // namespace

@@ -113,7 +113,13 @@ TEST_F(SdCheckpointTest, DiffusersFolderGivesTheSameImageAsTheSingleFile) {
   Pipeline a, b;
   const Result single = a.run(request(*dir_ / "sd1.safetensors"));
   const Result folder = b.run(request(*dir_ / "sd1-diffusers"));
-  EXPECT_TRUE(at::equal(single.images, folder.images));
+  // The same weights, read through other names from other files: identical
+  // with LibTorch 1.13; LibTorch 2's CPU kernels (MKL, oneDNN) may round the
+  // last bit differently for tensors placed differently in memory, which
+  // flips a pixel's rounding here and there (seen: one value by 1).
+  const at::Tensor difference = (single.images.to(at::kInt) - folder.images.to(at::kInt)).abs();
+  EXPECT_LE(difference.max().item<int>(), 1);
+  EXPECT_LE(difference.gt(0).sum().item<int64_t>(), single.images.numel() / 1000);
   auto bundle = SdBundle::load(options(*dir_ / "sd1-diffusers"));
   EXPECT_TRUE(bundle->checkpoint().diffusers);
   EXPECT_EQ(bundle->prediction_source(), "scheduler_config.json");

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "core/common/errors.h"
+#include "core/common/torch_compat.h"
 #include "core/io/safetensors.h"
 #include "core/models/sd/sd_checkpoint.h"
 #include "core/pipeline/model_registry.h"
@@ -115,6 +116,27 @@ TEST_F(SdxlTest, DiffusersFolderLoadsTheSameModel) {
   EXPECT_TRUE(at::allclose(single->network().forward(x, 400.0, a, {}), diffusers->network().forward(x, 400.0, a, {}),
                            1e-4, 1e-5));
   EXPECT_TRUE(at::allclose(single->decode(x), diffusers->decode(x), 1e-4, 1e-5));
+}
+
+TEST_F(SdxlTest, Float16ComputeKeepsTheVaeInFloat32) {
+  // SDXL's VAE overflows in float16: a float16 model decodes in float32, and
+  // says so. The decode is then the float32 one, cast at the end. Loading
+  // runs the text encoders, which need LibTorch 2's float16 CPU kernels
+  // (scripts/test.sh runs this on both lines).
+  if (!torch_compat::kHasCpuFloat16)
+    GTEST_SKIP() << "LibTorch " << torch_compat::version() << " has no float16 CPU kernels";
+  SdLoadOptions half_options = options(tiny());
+  half_options.compute_type = at::kHalf;
+  auto half = SdxlBundle::load(half_options);
+  auto full = SdxlBundle::load(options(tiny()));
+  EXPECT_EQ(half->info().compute_note, "VAE in float32 (SDXL's overflows in float16)");
+  EXPECT_EQ(full->info().compute_note, "");
+  at::manual_seed(5);
+  const at::Tensor latents = (at::randn({1, 4, 8, 8}) * 30).to(at::kHalf);
+  const at::Tensor decoded = half->decode(latents);
+  EXPECT_EQ(decoded.scalar_type(), at::kHalf);
+  EXPECT_TRUE(at::isfinite(decoded).all().item<bool>());
+  EXPECT_TRUE(decoded.equal(full->decode(latents.to(at::kFloat)).to(at::kHalf)));
 }
 
 TEST_F(SdxlTest, MissingMisShapedAndForeignTensorsAreNamed) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/common/cuda_device.h"
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
 #include "ui/tensor_image.h"
@@ -21,9 +22,11 @@ QString describe_model(const Plan& plan) {
   const QString prediction = info.prediction == Prediction::V         ? "v"
                              : info.prediction == Prediction::Epsilon ? "ε"
                                                                       : "x̂₀";
+  QString compute = QString::fromStdString(at::toString(plan.compute_type));
+  if (!info.compute_note.empty()) compute += " (" + QString::fromStdString(info.compute_note) + ")";
   return QString("%1 · %2 · %3-prediction (%4) · %5")
       .arg(QString::fromStdString(info.name), QString::fromStdString(info.family), prediction,
-           QString::fromStdString(info.prediction_source), QString::fromStdString(at::toString(plan.compute_type)));
+           QString::fromStdString(info.prediction_source), compute);
 }
 
 RunPlan make_plan(const Plan& plan, ModelBundle& bundle) {
@@ -150,17 +153,21 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
     // One preview call for both (a latent model's decoder is the cost here;
     // Stable Diffusion's is a cheap projection, its VAE runs on demand).
     const int64_t batch = event.x_t.size(0);
-    const at::Tensor decoded = model->preview(at::cat({event.x_t, event.x0}));
+    // Everything the frame shows comes back from a GPU together: one wait
+    // per step, while the sampler has already queued nothing new.
+    const std::vector<at::Tensor> host =
+        cuda::to_host({model->preview(at::cat({event.x_t, event.x0})), event.eps, event.x_t, event.x0});
+    const at::Tensor &decoded = host[0], &eps = host[1], &x_t = host[2], &x0 = host[3];
     if (!approximation.isEmpty()) {
       frame.approximate = true;
       frame.approximation = approximation;
-      frame.xt_latent = event.x_t.to(at::kCPU).clone();
-      frame.x0_latent = event.x0.to(at::kCPU).clone();
+      frame.xt_latent = x_t.clone();
+      frame.x0_latent = x0.clone();
     }
     frame.xt = batch_image(decoded.narrow(0, 0, batch));
     frame.x0 = batch_image(decoded.narrow(0, batch, batch));
-    frame.eps = noise_image(event.eps);
-    frame.latents = channel_tiles(event.x_t);
+    frame.eps = noise_image(eps);
+    frame.latents = channel_tiles(x_t);
     if (context.defined()) frame.candidates = top_candidates(*model, event, context, candidate_images);
     Q_EMIT stepReady(id, frame);
   };

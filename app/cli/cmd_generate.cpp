@@ -105,9 +105,9 @@ void run_generate(GenerateOptions& o) {
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count(),
                    format_bytes(resident_bytes()).c_str());
     }
-    std::fprintf(stderr, "%s (%s), %s-prediction (%s), computing in %s\n", info.name.c_str(), info.family.c_str(),
+    std::fprintf(stderr, "%s (%s), %s-prediction (%s), computing in %s%s\n", info.name.c_str(), info.family.c_str(),
                  prediction_name(info.prediction).c_str(), info.prediction_source.c_str(),
-                 at::toString(plan.compute_type));
+                 at::toString(plan.compute_type), info.compute_note.empty() ? "" : (", " + info.compute_note).c_str());
     std::fprintf(stderr, "model %s on %s, sampler %s, %d steps, seed %lld\n", request.model.c_str(), device.c_str(),
                  sampler_info(request.sampler).name.c_str(), request.steps, static_cast<long long>(request.seed));
     for (const std::string& warning : bundle.prompt_warnings(request.prompt)) {

@@ -5,6 +5,7 @@
 
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
+#include "core/common/torch_compat.h"
 
 namespace diffscope {
 
@@ -60,8 +61,10 @@ at::ScalarType resolve_precision(Precision asked, const ModelInfo& info, const c
         throw Error("the model '" + info.name + "' has no float16 mode; choose auto, float32" +
                     std::string(can.bfloat16 ? " or bfloat16" : ""));
       }
-      if (!device.is_cuda())
-        throw Error("float16 runs only on CUDA (LibTorch has no float16 CPU kernels); use bfloat16");
+      if (!device.is_cuda() && !torch_compat::kHasCpuFloat16) {
+        throw Error("float16 on the CPU needs LibTorch 2 (this is " + torch_compat::version() +
+                    ", which has no float16 CPU kernels); use bfloat16");
+      }
       return at::kHalf;
   }
   throw Error("unknown precision");

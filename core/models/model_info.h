@@ -108,6 +108,7 @@ struct ModelInfo {
   bool schedule_selectable = false;  // any schedule may be chosen (the oracle)
   PreviewMethod preview = PreviewMethod::Exact;
   std::string preview_note;  // for the step line; empty when previews are exact
+  std::string compute_note;  // a part computing in another type than the rest ("VAE in float32"), for the status line
   ModelOptions options;
   PrecisionSupport precisions;
   // So small that a second CPU thread gains little beside a busy UI thread.

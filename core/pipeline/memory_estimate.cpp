@@ -33,12 +33,12 @@ MemoryEstimate estimate_run_memory(const Request& request, const ModelInfo& info
   return e;
 }
 
-void check_memory(const MemoryEstimate& estimate, uint64_t available) {
+void check_memory(const MemoryEstimate& estimate, uint64_t available, const std::string& what) {
   // Leave a quarter of what is free to the rest of the system and to the
   // allocator's slack.
   const uint64_t usable = available / 4 * 3;
   if (estimate.total() <= usable) return;
-  throw Error("this run needs about " + format_bytes(estimate.total()) + " of memory (model " +
+  throw Error("this run needs about " + format_bytes(estimate.total()) + " of " + what + " (model " +
               format_bytes(estimate.weights) + ", working memory " + format_bytes(estimate.activations) +
               ", step history " + format_bytes(estimate.history) + ") but only " + format_bytes(available) +
               " is free: lower the batch size, the image size or the number of steps");

@@ -4,6 +4,7 @@
 #include <c10/core/ScalarType.h>
 
 #include <cstdint>
+#include <string>
 
 #include "core/models/model_info.h"
 #include "core/pipeline/request.h"
@@ -23,7 +24,8 @@ MemoryEstimate estimate_run_memory(const Request& request, const ModelInfo& info
                                    bool keep_history);
 
 // Error with the numbers and what to lower when `estimate` exceeds `available`
-// (less a safety margin for the rest of the system).
-void check_memory(const MemoryEstimate& estimate, uint64_t available);
+// (less a safety margin for the rest of the system). `what`: "memory", or
+// "GPU memory" where the run's tensors live on a GPU.
+void check_memory(const MemoryEstimate& estimate, uint64_t available, const std::string& what = "memory");
 
 }  // namespace diffscope

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <optional>
 
+#include "core/common/cuda_device.h"
 #include "core/common/errors.h"
 #include "core/common/image_range.h"
 #include "core/common/runtime.h"
@@ -220,11 +221,33 @@ Result Pipeline::run(const Request& request, const StepCallback& on_step, const 
 
 Result Pipeline::run(const Request& request, const RunHooks& hooks, const CancelToken& cancel) {
   Plan plan = Pipeline::plan(request, hooks.keep_history);
+  try {
+    return run_planned(plan, request, hooks, cancel);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (!cuda::is_out_of_memory(e)) throw;
+    // The estimate let it start, but the allocator said no (fragmentation,
+    // another program on the GPU): the app's message, not LibTorch's.
+    const std::string what = e.what();
+    throw Error(std::string(plan.device.is_cuda() ? "the GPU ran out of memory" : "out of memory") + " on " +
+                describe_device(plan.device) + " during the run: lower the image size or the batch size" +
+                (plan.device.is_cuda() ? ", choose float16, or run on the CPU (device cpu)" : "") + " (" +
+                what.substr(0, what.find('\n')) + ")");
+  }
+}
+
+Result Pipeline::run_planned(Plan& plan, const Request& request, const RunHooks& hooks, const CancelToken& cancel) {
   // Before loading: a multi-GB checkpoint that cannot run is not read at all.
-  if (const auto available = available_memory_bytes()) {
+  // On a GPU the model and the working memory go to the device; the step
+  // history stays in the computer's memory.
+  std::optional<uint64_t> available =
+      plan.device.is_cuda() ? std::optional<uint64_t>(cuda::device_memory(plan.device).free) : available_memory_bytes();
+  if (available) {
     // A model already loaded for this plan needs no memory again; one that
     // this plan replaces will be freed before the next is read.
     MemoryEstimate needed = plan.memory;
+    if (plan.device.is_cuda()) needed.history = 0;
     uint64_t freed = 0;
     // `wanted`: the request that model would serve now (nullptr: none).
     auto account = [&](bool held, const std::string& held_key, uint64_t held_bytes, const Request* wanted) {
@@ -238,7 +261,10 @@ Result Pipeline::run(const Request& request, const RunHooks& hooks, const Cancel
     account(bundle_ != nullptr, bundle_key_, bundle_bytes_, &plan.request);
     const Request refiner = refiner_request(plan.request);
     account(refiner_ != nullptr, refiner_key_, refiner_bytes_, plan.request.refiner.empty() ? nullptr : &refiner);
-    check_memory(needed, *available + freed);
+    check_memory(needed, *available + freed, plan.device.is_cuda() ? "GPU memory" : "memory");
+  }
+  if (plan.device.is_cuda() && plan.memory.history > 0) {
+    if (const auto host = available_memory_bytes()) check_memory({0, 0, plan.memory.history}, *host, "memory");
   }
   ModelBundle& bundle = load(plan, request, cancel, hooks.load_progress);
   if (plan.request.refiner.empty()) refiner_.reset();  // its gigabytes are not kept for later

@@ -85,6 +85,9 @@ class Pipeline {
   ModelBundle& load(const Plan& plan, const Request& asked, const CancelToken& cancel,
                     const std::function<void(uint64_t, uint64_t)>& progress);
 
+  // run() after planning: memory check, load, sample.
+  Result run_planned(Plan& plan, const Request& request, const RunHooks& hooks, const CancelToken& cancel);
+
   // The refiner a request names, loaded beside the model (or reused).
   ModelBundle& load_refiner(const Plan& plan, const CancelToken& cancel,
                             const std::function<void(uint64_t, uint64_t)>& progress);

@@ -146,7 +146,10 @@ std::string html_unescape(const std::string& s) {
           found = true;
         }
       }
-      if (!found) out += "&" + std::string(whole);
+      if (!found) {
+        out += '&';
+        out += whole;
+      }
     }
     i = ends.back();
   }

@@ -1,14 +1,19 @@
 // bench_sd CHECKPOINT TOKENIZER [--size 256] [--precision float32|bfloat16|float16]
-//          [--steps 4] [--device cpu|cuda] [--threads N]
+//          [--steps 4] [--batch 1] [--device cpu|cuda] [--threads N]
+//          [--reference PNG] [--out PNG]
 // How fast a Stable Diffusion checkpoint runs here: load time, resident memory
 // after loading, seconds per sampling step with CFG 7 (two U-Net passes per
-// step, Euler; the first step is warm-up and left out of the median), one
-// full VAE decode, and the process's peak resident memory. Numbers go to
-// docs/PERFORMANCE.md with the command.
+// step, Euler; the first step is warm-up and left out of the median; on CUDA
+// timed by CUDA events), the first step's latency from the run's start, one
+// full VAE decode, and the process's (and the GPU's) peak memory. The prompt,
+// seed and sampler are the SD 1.5 conformance case's: --reference compares the
+// image with stable-diffusion.cpp's (PSNR; scripts/gpu-check.sh uses it on
+// CUDA). Numbers go to docs/PERFORMANCE.md with the command.
 #include <ATen/ATen.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,8 +21,10 @@
 #include <vector>
 
 #include "core/common/blas_kernels.h"
+#include "core/common/cuda_device.h"
 #include "core/common/runtime.h"
 #include "core/common/system_memory.h"
+#include "core/io/png_image.h"
 #include "core/pipeline/pipeline.h"
 
 using namespace diffscope;
@@ -28,7 +35,8 @@ int main(int argc, char** argv) {
   if (argc < 3) {
     std::fprintf(
         stderr,
-        "usage: bench_sd CHECKPOINT TOKENIZER [--size N] [--precision P] [--steps N] [--device D] [--threads N]\n");
+        "usage: bench_sd CHECKPOINT TOKENIZER [--size N] [--precision P] [--steps N] [--batch N] [--device D]\n"
+        "                [--threads N] [--reference PNG] [--out PNG]\n");
     return 2;
   }
   Request request;
@@ -41,6 +49,7 @@ int main(int argc, char** argv) {
   request.sampler = SamplerId::Euler;
   request.precision = Precision::Float32;
   int size = 256, threads = 0;
+  std::string reference, out;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--size")
@@ -53,6 +62,12 @@ int main(int argc, char** argv) {
       request.device = parse_device(argv[i + 1]);
     else if (flag == "--threads")
       threads = std::atoi(argv[i + 1]);
+    else if (flag == "--batch")
+      request.batch = std::atoi(argv[i + 1]);
+    else if (flag == "--reference")
+      reference = argv[i + 1];
+    else if (flag == "--out")
+      out = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
@@ -69,30 +84,44 @@ int main(int argc, char** argv) {
     const double load_s = std::chrono::duration<double>(Clock::now() - start).count();
     const uint64_t loaded_rss = resident_bytes();
 
+    const c10::Device device = Pipeline::plan(request).device;
+    cuda::reset_peak(device);
     std::vector<double> step_s;
-    auto last = Clock::now();
+    double first_step_latency = 0;
+    const auto run_start = Clock::now();
+    cuda::StepClock clock(device);
     const Result result = pipeline.run(request, [&](const StepEvent&) {
-      const auto now = Clock::now();
-      step_s.push_back(std::chrono::duration<double>(now - last).count());
+      step_s.push_back(clock.seconds());  // waits for the step's GPU work
+      if (step_s.size() == 1) first_step_latency = std::chrono::duration<double>(Clock::now() - run_start).count();
       if (std::getenv("BENCH_RSS"))
         std::printf("  step: rss %s peak %s\n", format_bytes(resident_bytes()).c_str(),
                     format_bytes(peak_resident_bytes()).c_str());
-      last = now;
     });
     std::vector<double> steady(step_s.begin() + (step_s.size() > 1 ? 1 : 0), step_s.end());
     std::sort(steady.begin(), steady.end());
-    start = Clock::now();
+    cuda::StepClock decode_clock(device);
     bundle.decode(result.samples);
-    const double decode_s = std::chrono::duration<double>(Clock::now() - start).count();
+    const double decode_s = decode_clock.seconds();
 
     std::printf("checkpoint  %s\n", request.model.c_str());
     std::printf("device      %s, %s\n", result.device.c_str(), precision_name(request.precision).c_str());
-    std::printf("size        %d×%d, CFG 7, %d Euler steps\n", size, size, request.steps);
+    std::printf("size        %d×%d, batch %d, CFG 7, %d Euler steps\n", size, size, request.batch, request.steps);
     std::printf("load        %.2f s, resident %s after loading\n", load_s, format_bytes(loaded_rss).c_str());
-    std::printf("step        %.3f s median (%.3f–%.3f), %.2f steps/s\n", steady[steady.size() / 2], steady.front(),
+    std::printf("step        %.4f s median (%.4f–%.4f), %.2f steps/s\n", steady[steady.size() / 2], steady.front(),
                 steady.back(), 1.0 / steady[steady.size() / 2]);
+    std::printf("first step  %.3f s after the run started (text encoding included)\n", first_step_latency);
     std::printf("VAE decode  %.3f s\n", decode_s);
     std::printf("peak RSS    %s (%.2f GB)\n", format_bytes(peak_resident_bytes()).c_str(), peak_resident_bytes() / 1e9);
+    if (device.is_cuda()) std::printf("peak GPU    %.2f GB allocated\n", cuda::peak_allocated(device) / 1e9);
+    if (!out.empty()) write_png(out, result.images[0], {});
+    if (!reference.empty()) {
+      const at::Tensor expected = read_png_rgb(reference).to(at::kDouble);
+      const at::Tensor got = result.images[0].to(at::kDouble);
+      if (expected.sizes() != got.sizes()) throw std::runtime_error("the reference image has another size");
+      const double mse = (expected - got).pow(2).mean().item<double>();
+      std::printf("PSNR        %.2f dB against %s\n", mse == 0 ? 99.0 : 10 * std::log10(255.0 * 255.0 / mse),
+                  reference.c_str());
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_sd: %s\n", e.what());
     return 1;

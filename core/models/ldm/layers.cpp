@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "core/common/torch_compat.h"
+
 namespace diffscope::ldm {
 namespace {
 
@@ -91,16 +93,21 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
   auto split = [&](const torch::Tensor& t) {
     return t.view({batch, -1, heads_, head_dim}).transpose(1, 2).reshape({batch * heads_, -1, head_dim});
   };
-  // 1/√d is applied to q (N·d numbers) rather than to the N·M scores.
-  const torch::Tensor q = split(rows_linear(x, to_q_) * (1.0 / std::sqrt(double(head_dim))));
   torch::Tensor k, v;
   if (x.is_same(context)) {
     k = rows_linear(x, to_k_), v = rows_linear(x, to_v_);
   } else {
     std::tie(k, v) = keys_values(context);
   }
-  const torch::Tensor weights = at::softmax(at::bmm(q, split(k).transpose(1, 2)), -1);
-  const torch::Tensor out = at::bmm(weights, split(v)).view({batch, heads_, n, head_dim}).transpose(1, 2);
+  torch::Tensor out;
+  if (torch_compat::use_fused_attention()) {
+    out = torch_compat::fused_attention(split(rows_linear(x, to_q_)), split(k), split(v), {});
+  } else {
+    // 1/√d is applied to q (N·d numbers) rather than to the N·M scores.
+    const torch::Tensor q = split(rows_linear(x, to_q_) * (1.0 / std::sqrt(double(head_dim))));
+    out = at::bmm(at::softmax(at::bmm(q, split(k).transpose(1, 2)), -1), split(v));
+  }
+  out = out.view({batch, heads_, n, head_dim}).transpose(1, 2);
   return rows_linear(out.reshape({batch, n, width}), to_out_);
 }
 

@@ -1,17 +1,29 @@
 #include "core/models/sd/sd_layers.h"
 
 #include <ATen/ATen.h>
-#include <torch/version.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <string>
+
+#include "core/common/torch_compat.h"
 
 namespace diffscope::sd {
+
+bool use_channels_last() {
+  static const bool on = [] {
+    const char* asked = std::getenv("DIFFSCOPE_CHANNELS_LAST");
+    return asked != nullptr && std::string(asked) == "1";
+  }();
+  return on;
+}
 
 Conv2d Conv2d::load(WeightStore& store, const std::string& prefix, int64_t in, int64_t out, int64_t kernel,
                     int64_t stride) {
   Conv2d conv;
   conv.weight = store.take(prefix + ".weight", {out, in, kernel, kernel});
+  if (use_channels_last()) conv.weight = conv.weight.contiguous(at::MemoryFormat::ChannelsLast);
   conv.bias = store.take(prefix + ".bias", {out});
   conv.stride = stride;
   conv.padding = kernel / 2;
@@ -82,11 +94,9 @@ at::Tensor merge_heads(const at::Tensor& x) {
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
                      bool upcast) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-#if TORCH_VERSION_MAJOR >= 2
-  if (!upcast || q.scalar_type() == at::kFloat) {
-    return at::scaled_dot_product_attention(q, k, v, mask.defined() ? c10::optional<at::Tensor>(mask) : c10::nullopt);
+  if (torch_compat::use_fused_attention() && (!upcast || q.scalar_type() == at::kFloat)) {
+    return torch_compat::fused_attention(q, k, v, mask);
   }
-#endif
   const int64_t batch = q.size(0), heads = q.size(1), n = q.size(2), m = k.size(2), d = q.size(3);
   at::Tensor q3 = q.reshape({batch * heads, n, d}), k3 = k.reshape({batch * heads, m, d}),
              v3 = v.reshape({batch * heads, m, v.size(3)});

@@ -11,6 +11,11 @@
 
 namespace diffscope::sd {
 
+// DIFFSCOPE_CHANNELS_LAST=1: convolution weights and the U-Net's activations
+// in channels-last (NHWC) layout, for measuring it against the default
+// (docs/PERFORMANCE.md).
+bool use_channels_last();
+
 struct Conv2d {
   at::Tensor weight, bias;
   int64_t stride = 1, padding = 0;

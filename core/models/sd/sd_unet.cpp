@@ -248,7 +248,7 @@ at::Tensor SdUnet::forward(const at::Tensor& x, double t, const at::Tensor& cont
   const at::Tensor emb_silu = at::silu(emb);
   const at::Tensor ctx = context.to(type);
 
-  at::Tensor h = conv_in_(x.to(type));
+  at::Tensor h = conv_in_(use_channels_last() ? x.to(type).contiguous(at::MemoryFormat::ChannelsLast) : x.to(type));
   std::vector<at::Tensor> skips = {h};
   for (size_t n = 1; n < input_blocks_.size(); ++n) {
     cancel.throw_if_cancelled();
@@ -262,7 +262,7 @@ at::Tensor SdUnet::forward(const at::Tensor& x, double t, const at::Tensor& cont
     h = run_block(block, at::cat({h, skips.back()}, 1), emb_silu, ctx);
     skips.pop_back();
   }
-  return conv_out_(at::silu(out_norm_(h))).to(x.scalar_type());
+  return conv_out_(at::silu(out_norm_(h))).to(x.scalar_type()).contiguous();
 }
 
 }  // namespace diffscope::sd

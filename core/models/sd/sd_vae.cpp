@@ -135,8 +135,27 @@ struct SdVae::Coder {
 SdVae::~SdVae() = default;
 SdVae::SdVae(SdVae&&) noexcept = default;
 
-SdVae::SdVae(WeightStore& store, const std::string& prefix, double scale_factor)
-    : scale_factor_(scale_factor), prefix_(prefix) {
+namespace {
+
+// The store hands out tensors in `type` while this lives.
+class StoreComputeType {
+ public:
+  StoreComputeType(WeightStore& store, at::ScalarType type) : store_(store), saved_(store.compute_type()) {
+    store_.set_compute_type(type);
+  }
+  ~StoreComputeType() { store_.set_compute_type(saved_); }
+
+ private:
+  WeightStore& store_;
+  at::ScalarType saved_;
+};
+
+}  // namespace
+
+SdVae::SdVae(WeightStore& store, const std::string& prefix, double scale_factor,
+             std::optional<at::ScalarType> compute_type)
+    : scale_factor_(scale_factor), prefix_(prefix), compute_type_(compute_type.value_or(store.compute_type())) {
+  StoreComputeType as(store, compute_type_);
   const auto post = store.shape(prefix + "post_quant_conv.weight");
   latent_channels_ = post.at(1);
   z_channels_ = store.shape(prefix + "decoder.conv_in.weight").at(1);
@@ -147,6 +166,7 @@ SdVae::SdVae(WeightStore& store, const std::string& prefix, double scale_factor)
 }
 
 void SdVae::load_encoder(WeightStore& store) {
+  StoreComputeType as(store, compute_type_);
   quant_conv_ = Conv2d::load(store, prefix_ + "quant_conv", 2 * z_channels_, 2 * latent_channels_, 1);
   encoder_ = std::make_unique<Coder>(store, prefix_ + "encoder.", false, 3, 2 * z_channels_);
 }

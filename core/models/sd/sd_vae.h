@@ -6,6 +6,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,10 @@ namespace diffscope::sd {
 class SdVae {
  public:
   // prefix: "first_stage_model." in a full checkpoint, "" in a VAE file;
-  // scale_factor: latent = scale_factor · encoder mean (SD 1.x/2.x 0.18215, SDXL 0.13025).
-  SdVae(WeightStore& store, const std::string& prefix, double scale_factor = 0.18215);
+  // scale_factor: latent = scale_factor · encoder mean (SD 1.x/2.x 0.18215, SDXL 0.13025);
+  // compute_type: the VAE's own (SDXL's overflows in float16), else the store's.
+  SdVae(WeightStore& store, const std::string& prefix, double scale_factor = 0.18215,
+        std::optional<at::ScalarType> compute_type = std::nullopt);
   ~SdVae();
   SdVae(SdVae&&) noexcept;
 
@@ -50,6 +53,7 @@ class SdVae {
   double scale_factor_ = 0.18215;
   std::string prefix_;
   int64_t z_channels_ = 4;
+  at::ScalarType compute_type_;
 };
 
 }  // namespace diffscope::sd

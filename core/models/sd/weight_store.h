@@ -58,6 +58,8 @@ class WeightStore {
   size_t taken_count() const { return taken_.size(); }
   size_t skipped_count() const { return skipped_.size(); }
   at::ScalarType compute_type() const { return compute_type_; }
+  // Tensors taken from now on come in `type` (a part that computes in its own).
+  void set_compute_type(at::ScalarType type) { compute_type_ = type; }
   const c10::Device& device() const { return device_; }
 
  private:

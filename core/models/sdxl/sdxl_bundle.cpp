@@ -16,6 +16,10 @@ namespace fs = std::filesystem;
 
 constexpr int64_t kChunkLength = kChunkTokens + 2;
 
+// float32 where the model computes in float16; otherwise the model's type
+// (compute_note says so).
+at::ScalarType vae_compute_type(at::ScalarType model) { return model == at::kHalf ? at::kFloat : model; }
+
 }  // namespace
 
 at::Tensor SdxlNetwork::forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) {
@@ -67,6 +71,9 @@ ModelInfo SdxlBundle::info() const {
   ModelInfo info = describe(checkpoint_, parameters_, int(vae_->downsampling() * unet_->downsampling()));
   info.prediction = network_->prediction();
   info.prediction_source = prediction_source_;
+  if (vae_compute_type(compute_type_) != compute_type_) {
+    info.compute_note = "VAE in float32 (SDXL's overflows in float16)";
+  }
   return info;
 }
 
@@ -129,7 +136,10 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
   if (bundle->unet_->adm_channels() != checkpoint.adm_channels) {
     throw Error(options.checkpoint.string() + ": the U-Net has no label embedding (model.diffusion_model.label_emb)");
   }
-  bundle->vae_ = std::make_unique<sd::SdVae>(store, sdxl::kVaePrefix, sdxl::kVaeScale);
+  // SDXL's VAE overflows in float16 (NaN, black images; the reason for
+  // A1111's --no-half-vae): where the rest computes in float16, it does not.
+  bundle->vae_ =
+      std::make_unique<sd::SdVae>(store, sdxl::kVaePrefix, sdxl::kVaeScale, vae_compute_type(options.compute_type));
 
   if (const auto unused = store.unused(); !unused.empty()) {
     std::string list;
