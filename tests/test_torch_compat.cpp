@@ -34,7 +34,7 @@ TEST(TorchCompat, FusedAttentionMatchesTheFormulaOrIsRefused) {
   const at::Tensor square = at::randn({2, 5, 33, 40});
   const at::Tensor causal = at::full({33, 33}, -INFINITY).triu(1);
   if (!torch_compat::kHasFusedAttention) {
-    EXPECT_FALSE(torch_compat::use_fused_attention());
+    EXPECT_FALSE(torch_compat::use_fused_attention(4096, 4096));
     EXPECT_THROW(torch_compat::fused_attention(q, k, v, {}), Error);
     return;
   }
@@ -47,10 +47,12 @@ TEST(TorchCompat, FusedAttentionMatchesTheFormulaOrIsRefused) {
   EXPECT_LT((fused16.to(at::kFloat) - plain_attention(q, k, v, {})).abs().max().item<double>(), 0.05);
 }
 
-TEST(TorchCompat, FusedAttentionIsUsedExactlyWhereLibTorchHasIt) {
-  // DIFFSCOPE_ATTENTION=unfused is a benchmark switch; ctest does not set it.
+TEST(TorchCompat, FusedAttentionIsUsedWhereLibTorchHasItAndTheScoresAreMany) {
+  // DIFFSCOPE_ATTENTION forces a path for benchmarks; ctest does not set it.
   if (std::getenv("DIFFSCOPE_ATTENTION") == nullptr) {
-    EXPECT_EQ(torch_compat::use_fused_attention(), torch_compat::kHasFusedAttention);
+    EXPECT_EQ(torch_compat::use_fused_attention(4096, 4096), torch_compat::kHasFusedAttention);  // SD at 512²
+    EXPECT_FALSE(torch_compat::use_fused_attention(256, 256));                                   // the built-in model
+    EXPECT_FALSE(torch_compat::use_fused_attention(77, 77));                                     // CLIP
   }
   EXPECT_EQ(torch_compat::kHasFusedAttention, TORCH_VERSION_MAJOR >= 2);
   EXPECT_EQ(torch_compat::kHasCpuFloat16, TORCH_VERSION_MAJOR >= 2);

@@ -6,6 +6,7 @@
 #include <ATen/core/Tensor.h>
 #include <torch/version.h>
 
+#include <cstdint>
 #include <string>
 
 namespace diffscope::torch_compat {
@@ -17,10 +18,13 @@ std::string version();
 // on the CPU and CUDA that never hold the whole score matrix.
 constexpr bool kHasFusedAttention = TORCH_VERSION_MAJOR >= 2;
 
-// Whether attention goes through fused_attention: where LibTorch has it,
-// unless DIFFSCOPE_ATTENTION=unfused asks for DiffScope's own path (the
-// benchmarks compare the two in one binary).
-bool use_fused_attention();
+// Whether an attention of `queries` × `keys` scores per head goes through
+// fused_attention: where LibTorch has it and the scores are many. On the CPU
+// the fused kernel wins for SD's large attentions (512²: 9.6–11.7 against
+// 15.5–17.2 s/step) and loses for small ones (the built-in model's ≤ 256 × 256:
+// 240–270 against 159–214 ms per run; docs/PERFORMANCE.md).
+// DIFFSCOPE_ATTENTION=fused or unfused forces one path (for benchmarks).
+bool use_fused_attention(int64_t queries, int64_t keys);
 
 // softmax(q·kᵀ/√d + mask)·v over the last two dimensions, through the fused
 // kernel; q, k, v: (..., tokens, head_dim). Throws where !kHasFusedAttention.

@@ -100,7 +100,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
     std::tie(k, v) = keys_values(context);
   }
   torch::Tensor out;
-  if (torch_compat::use_fused_attention()) {
+  if (torch_compat::use_fused_attention(n, k.size(1))) {
     out = torch_compat::fused_attention(split(rows_linear(x, to_q_)), split(k), split(v), {});
   } else {
     // 1/√d is applied to q (N·d numbers) rather than to the N·M scores.

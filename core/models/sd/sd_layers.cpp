@@ -94,7 +94,7 @@ at::Tensor merge_heads(const at::Tensor& x) {
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
                      bool upcast) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  if (torch_compat::use_fused_attention() && (!upcast || q.scalar_type() == at::kFloat)) {
+  if (torch_compat::use_fused_attention(q.size(2), k.size(2)) && (!upcast || q.scalar_type() == at::kFloat)) {
     return torch_compat::fused_attention(q, k, v, mask);
   }
   const int64_t batch = q.size(0), heads = q.size(1), n = q.size(2), m = k.size(2), d = q.size(3);
