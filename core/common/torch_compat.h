@@ -21,8 +21,10 @@ constexpr bool kHasFusedAttention = TORCH_VERSION_MAJOR >= 2;
 // Whether an attention of `queries` × `keys` scores per head goes through
 // fused_attention: where LibTorch has it and the scores are many. On the CPU
 // the fused kernel wins for SD's large attentions (512²: 9.6–11.7 against
-// 15.5–17.2 s/step) and loses for small ones (the built-in model's ≤ 256 × 256:
-// 240–270 against 159–214 ms per run; docs/PERFORMANCE.md).
+// 15.5–17.2 s/step) and gains nothing measurable for small ones (the built-in
+// model's ≤ 256 × 256, whose run times vary more between runs than between
+// the paths), which keep the path both LibTorch lines share
+// (docs/PERFORMANCE.md).
 // DIFFSCOPE_ATTENTION=fused or unfused forces one path (for benchmarks).
 bool use_fused_attention(int64_t queries, int64_t keys);
 
