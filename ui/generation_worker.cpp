@@ -153,8 +153,8 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
     // One preview call for both (a latent model's decoder is the cost here;
     // Stable Diffusion's is a cheap projection, its VAE runs on demand).
     const int64_t batch = event.x_t.size(0);
-    // Everything the frame shows comes back from a GPU together: one wait
-    // per step, while the sampler has already queued nothing new.
+    // Everything the frame shows comes back from a GPU together, through
+    // pinned memory: the worker waits for the GPU once per step.
     const std::vector<at::Tensor> host =
         cuda::to_host({model->preview(at::cat({event.x_t, event.x0})), event.eps, event.x_t, event.x0});
     const at::Tensor &decoded = host[0], &eps = host[1], &x_t = host[2], &x0 = host[3];

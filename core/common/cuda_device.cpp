@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 
+#include <algorithm>
 #include <string>
 
 #include "core/common/errors.h"
@@ -17,23 +18,23 @@
 
 namespace diffscope::cuda {
 
-#if DIFFSCOPE_TORCH_CUDA
 namespace {
 
+void require_cuda(const c10::Device& device) {
+  if (!device.is_cuda()) throw Error("'" + device.str() + "' is not a CUDA device");
+  if (!torch_compat::kBuiltWithCuda) throw Error("this LibTorch (" + torch_compat::version() + ") has no CUDA");
+}
+
+#if DIFFSCOPE_TORCH_CUDA
 void check(cudaError_t status, const char* what) {
   if (status != cudaSuccess) throw Error(std::string(what) + ": " + cudaGetErrorString(status));
 }
 
 // Index 0 of LibTorch's statistics arrays is the aggregate over pool kinds.
 constexpr size_t kAggregate = 0;
-
-}  // namespace
 #endif
 
-static void require_cuda(const c10::Device& device) {
-  if (!device.is_cuda()) throw Error("'" + device.str() + "' is not a CUDA device");
-  if (!torch_compat::kBuiltWithCuda) throw Error("this LibTorch (" + torch_compat::version() + ") has no CUDA");
-}
+}  // namespace
 
 DeviceMemory device_memory(const c10::Device& device) {
   require_cuda(device);
