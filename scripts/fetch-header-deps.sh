@@ -17,5 +17,8 @@ for deb in .deps/debs/*.deb; do dpkg -x "$deb" .deps; done
 rm -rf .deps/debs .deps/usr/share/doc .deps/usr/share/man
 find .deps/usr/lib -name 'libicu*.a' -delete  # CMake's configs name the others
 rm -f .deps/usr/lib/x86_64-linux-gnu/libicu{io,test,tu}.*
+# zlib1g-dev links libz.so to Debian 12's exact file name; every glibc system
+# has the SONAME (another distribution's zlib version would break the link).
+ln -sf /lib/x86_64-linux-gnu/libz.so.1 .deps/usr/lib/x86_64-linux-gnu/libz.so
 # CMake finds libpng through the unpacked headers and library.
 echo "unpacked into $(pwd)/.deps/usr"
