@@ -5,9 +5,12 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <QCheckBox>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSlider>
 
 #include "core/models/sd/sd_bundle.h"
 #include "core/models/sdxl/sdxl_bundle.h"
@@ -15,6 +18,7 @@
 #include "tests/support/test_support.h"
 #include "ui/checkpoint_options.h"
 #include "ui/controls_panel.h"
+#include "ui/lora_list.h"
 #include "ui/main_window.h"
 #include "ui/preview_panel.h"
 #include "ui/run_controller.h"
@@ -142,6 +146,44 @@ TEST_F(CheckpointUi, CheckpointRunsWithCheapPreviewsAndDecodesAStepOnDemand) {
   EXPECT_TRUE(preview->frames()[1].x0_decoded);
   EXPECT_FALSE(preview->shownIsApproximate());
   EXPECT_TRUE(window.records().back().frames[1].x0_decoded);  // kept with the run
+}
+
+TEST_F(CheckpointUi, LoraRowsWriteThePromptsTagsAndTheRunMergesThem) {
+  // A LoRA in the Lora/ folder beside the checkpoint is listed; ticking it
+  // and moving its slider write A1111's tag, typing a tag ticks its row.
+  const auto folder = *dir_ / "Lora";
+  std::filesystem::create_directories(folder);
+  std::string why;
+  ASSERT_TRUE(support::make_tiny_lora(folder / "detail.safetensors", "--family sd1 --alpha 2", &why)) << why;
+  MainWindow window;
+  choose_checkpoint(window, true);
+  LoraList* list = window.controls()->loraList();
+  ASSERT_FALSE(list->isHidden());
+  ASSERT_EQ(list->rowCount(), 1);  // the checkpoint beside it is not a LoRA
+  QPlainTextEdit* prompt = window.controls()->promptEdit();
+  list->checkBox("detail")->click();
+  EXPECT_EQ(prompt->toPlainText(), "a lovely cat <lora:detail:1>");
+  list->slider("detail")->setValue(-55);
+  EXPECT_EQ(prompt->toPlainText(), "a lovely cat <lora:detail:-0.55>");
+  prompt->document()->undo();  // the list's edits are ordinary edits
+  EXPECT_EQ(prompt->toPlainText(), "a lovely cat <lora:detail:1>");
+  list->checkBox("detail")->click();
+  EXPECT_EQ(prompt->toPlainText(), "a lovely cat");
+  prompt->setPlainText("a lovely cat <lora:detail:0.25>");
+  EXPECT_TRUE(list->checkBox("detail")->isChecked());
+  EXPECT_EQ(list->slider("detail")->value(), 25);
+
+  ASSERT_TRUE(run(window));
+  ASSERT_TRUE(window.lastMessage().isEmpty()) << window.lastMessage().toStdString();
+  const auto& loras = window.records().back().outcome.info.loras;
+  ASSERT_EQ(loras.size(), 1u);
+  EXPECT_DOUBLE_EQ(loras[0].use.unet_weight, 0.25);
+  // The built-in model takes none: the list goes away.
+  Request builtin = window.controls()->request();
+  builtin.model = kBuiltinModel;
+  window.controls()->apply(builtin);
+  EXPECT_TRUE(list->isHidden());
+  std::filesystem::remove_all(folder);
 }
 
 TEST_F(CheckpointUi, MissingTokenizerOffersToLocateIt) {

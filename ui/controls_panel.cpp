@@ -27,6 +27,7 @@
 #include "core/schedule/spacing.h"
 #include "ui/checkpoint_options.h"
 #include "ui/combo_select.h"
+#include "ui/lora_list.h"
 
 namespace diffscope::ui {
 namespace {
@@ -75,6 +76,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
          "model does\n"
          "Stable Diffusion 1.x / 2.x: a .safetensors checkpoint or a diffusers folder of yours"));
   sd_options_ = new CheckpointOptions(this);
+  loras_ = new LoraList(prompt_, this);
   sampler_ = new QComboBox(this);
   for (const SamplerInfo& s : all_samplers()) {
     sampler_->addItem(QString::fromStdString(s.a1111_name), QString::fromStdString(s.name));
@@ -187,6 +189,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(negative_, 1);
   layout->addLayout(form);
   layout->addWidget(sd_options_);
+  layout->addWidget(loras_);
   layout->addLayout(buttons);
   layout->addStretch();
 
@@ -200,6 +203,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   }
   connect(cfg_, &QDoubleSpinBox::valueChanged, this, &ControlsPanel::settingsChanged);
   connect(sd_options_, &CheckpointOptions::changed, this, &ControlsPanel::settingsChanged);
+  connect(loras_, &LoraList::changed, this, &ControlsPanel::settingsChanged);
   samplerChanged();
   modelChanged();
 }
@@ -242,6 +246,8 @@ void ControlsPanel::modelChanged() {
   if (!model_info_.schedule_selectable) select_data(schedule_, "auto");
   sd_options_->setVisible(CheckpointOptions::appliesTo(model_info_));
   sd_options_->setModel(model_info_);
+  loras_->setVisible(model_info_.options.lora);
+  loras_->setModel(model_info_.options.lora ? model : QString());
   cfg_->setValue(model_info_.default_cfg);
 }
 
@@ -292,6 +298,7 @@ Request ControlsPanel::request() const {
   r.height = height_->value();
   r.device = parse_device(device_->currentData().toString().toStdString());
   if (CheckpointOptions::appliesTo(model_info_)) sd_options_->fill(r, model_info_);
+  if (model_info_.options.lora && !loras_->folder().isEmpty()) r.lora_dirs = {loras_->folder().toStdString()};
   return r;
 }
 
@@ -338,6 +345,7 @@ void ControlsPanel::load(QSettings& s) {
   const QStringList recent = s.value("sd/recent").toStringList();
   for (auto it = recent.rbegin(); it != recent.rend(); ++it) addCheckpoint(*it);
   sd_options_->load(s);
+  loras_->load(s);
   select_data(model_, s.value("model", kBuiltinModel).toString());
   select_data(sampler_, s.value("sampler", "euler").toString());
   select_data(spacing_, s.value("spacing", "auto").toString());
@@ -350,6 +358,7 @@ void ControlsPanel::load(QSettings& s) {
 
 void ControlsPanel::save(QSettings& s) const {
   s.setValue("prompt", prompt_->toPlainText());
+  loras_->save(s);
   s.setValue("negative_prompt", negative_->toPlainText());
   s.setValue("model", model_->currentData());
   s.setValue("sampler", sampler_->currentData());

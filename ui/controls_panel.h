@@ -21,6 +21,8 @@ class QSpinBox;
 
 namespace diffscope::ui {
 
+class LoraList;
+
 class CheckpointOptions;
 
 class ControlsPanel : public QWidget {
@@ -44,6 +46,7 @@ class ControlsPanel : public QWidget {
 
   QPlainTextEdit* promptEdit() const { return prompt_; }
   CheckpointOptions* checkpointOptions() const { return sd_options_; }
+  LoraList* loraList() const { return loras_; }
   // What the chosen model is and can do (its description, before loading).
   const diffscope::ModelInfo& modelInfo() const { return model_info_; }
   // Adds a Stable Diffusion checkpoint (file or diffusers folder) to the
@@ -80,6 +83,7 @@ class ControlsPanel : public QWidget {
   QSpinBox* batch_;
   QComboBox* device_;
   CheckpointOptions* sd_options_;
+  LoraList* loras_;
   QStringList recent_checkpoints_;
   int installed_models_ = 0;  // model list entries before the checkpoints
   int last_model_index_ = 0;

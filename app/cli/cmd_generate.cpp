@@ -14,6 +14,7 @@
 #include "core/common/errors.h"
 #include "core/common/system_memory.h"
 #include "core/io/png_image.h"
+#include "core/models/adapters/lora_prompt.h"
 #include "core/pipeline/parameters_text.h"
 #include "core/pipeline/pipeline.h"
 #include "core/pipeline/request_limits.h"
@@ -21,6 +22,12 @@
 
 namespace diffscope::cli {
 namespace {
+
+std::string format_number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
 
 struct GenerateOptions {
   Request request;
@@ -110,7 +117,20 @@ void run_generate(GenerateOptions& o) {
                  at::toString(plan.compute_type), info.compute_note.empty() ? "" : (", " + info.compute_note).c_str());
     std::fprintf(stderr, "model %s on %s, sampler %s, %d steps, seed %lld\n", request.model.c_str(), device.c_str(),
                  sampler_info(request.sampler).name.c_str(), request.steps, static_cast<long long>(request.seed));
-    for (const std::string& warning : bundle.prompt_warnings(request.prompt)) {
+    for (const AppliedLora& lora : info.loras) {
+      std::fprintf(stderr, "LoRA %s (%s), weight %g%s: %zu modules merged in %.2f s\n", lora.use.name.c_str(),
+                   lora.hash.c_str(), lora.use.unet_weight,
+                   lora.use.text_weight != lora.use.unet_weight
+                       ? (" (text encoder " + format_number(lora.use.text_weight) + ")").c_str()
+                       : "",
+                   lora.modules - lora.unmatched.size(), lora.merge_seconds);
+      if (!lora.unmatched.empty()) {
+        std::fprintf(stderr, "note: %zu of its modules change nothing in this model:", lora.unmatched.size());
+        for (const std::string& key : lora.unmatched) std::fprintf(stderr, " %s", key.c_str());
+        std::fprintf(stderr, "\n");
+      }
+    }
+    for (const std::string& warning : bundle.prompt_warnings(without_lora_tags(request.prompt))) {
       std::fprintf(stderr, "note: %s\n", warning.c_str());
     }
   };
@@ -173,6 +193,9 @@ void add_generate_command(CLI::App& app) {
       ->check(CLI::Range(limits::kMinBatch, limits::kMaxBatch))
       ->capture_default_str();
   cmd->add_option("-o,--output", o.output, "Output PNG (batch: name-<i>.png)")->capture_default_str();
+  cmd->add_option("--lora-dir", o.request.lora_dirs,
+                  "A folder of LoRAs for <lora:NAME:WEIGHT> in the prompt (repeatable; searched before the "
+                  "checkpoint's folder and the user's data folder)");
   cmd->add_option("--vae", o.request.vae, "Stable Diffusion: a VAE file in place of the checkpoint's own");
   cmd->add_option("--tokenizer", o.request.tokenizer,
                   "Stable Diffusion: CLIP tokenizer folder (vocab.json + merges.txt) or bpe_simple_vocab_16e6.txt.gz");

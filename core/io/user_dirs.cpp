@@ -23,4 +23,13 @@ std::filesystem::path user_cache_dir() {
   return dir;
 }
 
+std::filesystem::path user_data_dir() {
+  if (const char* own = std::getenv("DIFFSCOPE_DATA_DIR"); own && *own) return own;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "diffscope";
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return std::filesystem::path(home) / ".local" / "share" / "diffscope";
+  }
+  return {};
+}
+
 }  // namespace diffscope

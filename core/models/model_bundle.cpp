@@ -13,6 +13,10 @@ at::Tensor ModelBundle::pad_conditioning(const at::Tensor& conditioning, int64_t
   throw Error("the model '" + name() + "' cannot batch conditionings of different lengths");
 }
 
+void ModelBundle::set_loras(const std::vector<LoraUse>& loras, const CancelToken&) {
+  if (!loras.empty()) throw Error("the model '" + name() + "' takes no LoRA (they are for Stable Diffusion checkpoints)");
+}
+
 at::Tensor ModelBundle::training_image(int) {
   throw Error("the model '" + name() + "' has no training images to show");
 }

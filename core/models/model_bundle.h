@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/common/cancel_token.h"
+#include "core/models/adapters/lora_use.h"
 #include "core/models/model_info.h"
 #include "core/models/size_conditioning.h"
 #include "core/sampling/network.h"
@@ -53,6 +55,10 @@ class ModelBundle {
   virtual at::Tensor pad_conditioning(const at::Tensor& conditioning, int64_t tokens);
   // A1111's "Clip skip", where info().text.clip_skip; ignored elsewhere.
   virtual void set_clip_skip(int clip_skip) {}
+  // Where info().options.lora: merges these LoRAs into the weights in place
+  // of those merged before (none: the checkpoint's own weights, bit for bit).
+  // Error naming a LoRA that does not fit; the model is then left as before.
+  virtual void set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel);
   // SDXL's size and crop conditioning, where info().options.size_conditioning.
   virtual void set_size_conditioning(const SizeConditioning& sizes) {}
   // Where info().weighs_training_images: the `count` training images its

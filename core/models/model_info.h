@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/common/precision.h"
+#include "core/models/adapters/lora_use.h"
 #include "core/sampling/network.h"
 #include "core/sampling/sampler.h"
 #include "core/schedule/spacing.h"
@@ -62,6 +64,7 @@ struct ModelOptions {
   bool image_to_image = false;
   bool size_conditioning = false;  // SDXL's original size / crop / target size
   bool refiner = false;            // another SDXL checkpoint can finish its runs
+  bool lora = false;               // LoRAs merge into it (<lora:NAME:WEIGHT> in the prompt)
 };
 
 // Which compute types a model runs in. `prefers_16bit`: `auto` picks float16
@@ -116,6 +119,7 @@ struct ModelInfo {
   // Shows which training images its posterior weighs at each step (the oracle).
   bool weighs_training_images = false;
   MemoryNeeds memory;
+  std::vector<AppliedLora> loras;  // merged into the loaded weights (for "Lora hashes")
 };
 
 // The compute type a run uses: `asked` where the model and device can run it

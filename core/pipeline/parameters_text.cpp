@@ -61,6 +61,11 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   if (model.options.vae_override && !request.vae.empty()) {
     fields.emplace_back("VAE", std::filesystem::path(request.vae).filename().string());
   }
+  if (!model.loras.empty()) {  // A1111's "name: short hash, …"
+    std::string hashes;
+    for (const AppliedLora& lora : model.loras) hashes += (hashes.empty() ? "" : ", ") + lora.use.name + ": " + lora.hash;
+    fields.emplace_back("Lora hashes", hashes);
+  }
   if (from_file) fields.emplace_back("DiffScope checkpoint", request.model);
   if (model.options.refiner && !request.refiner.empty()) {
     fields.emplace_back("Refiner", std::filesystem::path(request.refiner).stem().string());

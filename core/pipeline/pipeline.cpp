@@ -14,6 +14,8 @@
 #include "core/common/runtime.h"
 #include "core/common/system_memory.h"
 #include "core/io/png_image.h"
+#include "core/models/adapters/lora_file.h"
+#include "core/models/adapters/lora_prompt.h"
 #include "core/pipeline/model_registry.h"
 #include "core/pipeline/request_limits.h"
 #include "core/sampling/network_denoiser.h"
@@ -87,6 +89,20 @@ void validate_for_model(const Request& request, const ModelInfo& info) {
   if (!request.size_conditioning.is_default() && !info.options.size_conditioning) {
     throw Error(model + " takes no size or crop conditioning (SDXL does)");
   }
+  if (!lora_tags(request.negative_prompt).empty()) {
+    throw Error("LoRA tags (<lora:…>) belong in the prompt; the negative prompt has one");
+  }
+  if (!lora_tags(request.prompt).empty() && !info.options.lora) {
+    throw Error(model + " takes no LoRA (<lora:…> tags are for Stable Diffusion checkpoints)");
+  }
+}
+
+// The prompt's LoRAs, found in their folders and read far enough to know
+// that they are LoRAs (a LoHa or a pickle is refused before the model loads).
+std::vector<LoraUse> plan_loras(const Request& request) {
+  std::vector<LoraUse> loras = resolve_loras(request.prompt, lora_search_dirs(request.lora_dirs, request.model));
+  for (const LoraUse& use : loras) LoraFile::open(use.file);
+  return loras;
 }
 
 // The σ list, timesteps and ᾱ_t of a plan on `schedule`.
@@ -104,7 +120,8 @@ void plan_schedule(Plan& plan, const NoiseSchedule& schedule) {
 // padded to one length.
 Guidance guidance_for(ModelBundle& bundle, const Request& request, double cfg_scale, const c10::Device& device) {
   Guidance guidance;
-  guidance.cond = bundle.encode_prompt(request.prompt).to(device);
+  // <lora:…> tags change the weights, not the text.
+  guidance.cond = bundle.encode_prompt(without_lora_tags(request.prompt)).to(device);
   guidance.scale = cfg_scale;
   if (guidance.scale != 1.0) {
     guidance.uncond = bundle.encode_negative_prompt(request.negative_prompt).to(device);
@@ -175,6 +192,7 @@ Plan Pipeline::plan(const Request& request, bool keep_history) {
   const bool chosen = plan.info.schedule_selectable && !is_auto(request.schedule);
   plan_schedule(plan, NoiseSchedule::by_name(chosen ? request.schedule : plan.info.schedule));
   plan.memory = estimate_run_memory(plan.request, plan.info, plan.compute_type, keep_history);
+  plan.loras = plan_loras(request);
   if (!request.refiner.empty()) {
     const ModelInfo refiner = model_registry::describe(request.refiner);
     if (!refiner.options.refiner) {
@@ -201,6 +219,7 @@ ModelBundle& Pipeline::load(const Plan& plan, const Request& asked, const Cancel
   }
   bundle_->set_clip_skip(plan.request.clip_skip);
   bundle_->set_size_conditioning(plan.request.size_conditioning);
+  bundle_->set_loras(plan.loras, cancel);
   // A checkpoint's own schedule buffer is known only now.
   if (!plan.info.schedule_selectable && !is_auto(asked.schedule) && asked.schedule != bundle_->schedule().name()) {
     throw Error("the model '" + plan.info.name + "' runs the " + bundle_->schedule().name() +

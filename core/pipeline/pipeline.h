@@ -28,6 +28,7 @@ struct Plan {
   std::vector<double> timesteps;   // t of each step
   std::vector<double> alpha_bars;  // ᾱ_t of the schedule, t = 0..T−1
   int model_calls = 0;             // network evaluations (CFG runs both halves in one)
+  std::vector<LoraUse> loras;      // the prompt's <lora:…> tags, found and checked
   MemoryEstimate memory;
 };
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/common/device_choice.h"
 #include "core/common/precision.h"
@@ -41,6 +42,10 @@ struct Request {
   // of the run on (A1111's "Refiner switch at"); empty: none.
   std::string refiner;
   double refiner_switch_at = 0.8;
+  // LoRA folders searched first for <lora:NAME:…> (--lora-dir, the app's
+  // setting); then next to the checkpoint and in the user's data folder.
+  // Where to look, not what ran: not written to the PNG.
+  std::vector<std::string> lora_dirs;
   Precision precision = Precision::Auto;  // resolve_precision (model_info.h) picks the type
   // img2img: start from this image, noised to `strength` (1: pure noise).
   std::string init_image;

@@ -25,6 +25,22 @@ bool make_tiny_sd(const std::filesystem::path& out, const std::string& args, std
   return true;
 }
 
+bool make_tiny_lora(const std::filesystem::path& out, const std::string& args, std::string* why) {
+  if (shared_dir().empty()) {
+    *why = "../shared (the key tables of tools/make_random_sd15.py) is not here";
+    return false;
+  }
+  const std::string command = "DIFFSCOPE_SHARED_DIR='" + shared_dir().string() + "' /usr/bin/python3 '" +
+                              std::string(DIFFSCOPE_SOURCE_DIR) + "/tests/tools/make_tiny_lora.py' '" + out.string() +
+                              "' " + args;
+  std::string output;
+  if (run_command(command, &output) != 0) {
+    *why = "make_tiny_lora.py failed: " + output;
+    return false;
+  }
+  return true;
+}
+
 std::filesystem::path random_checkpoint(const std::string& script, const std::string& file_name, uintmax_t bytes,
                                         std::string* why) {
   namespace fs = std::filesystem;

@@ -13,6 +13,10 @@ namespace diffscope::support {
 // the script or ../shared cannot run here.
 bool make_tiny_sd(const std::filesystem::path& out, const std::string& args, std::string* why);
 
+// Runs make_tiny_lora.py OUT ARGS (a random LoRA and OUT.json, the tensor
+// each of its modules must change); false with *why when it cannot run.
+bool make_tiny_lora(const std::filesystem::path& out, const std::string& args, std::string* why);
+
 // A full-size random-weight checkpoint written by ../shared/tools/<script>
 // (Debian's python3-torch) into the test cache ($DIFFSCOPE_CACHE_DIR) as
 // `file_name`, made when it is absent or not `bytes` long; empty with *why

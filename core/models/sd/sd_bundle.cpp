@@ -71,6 +71,7 @@ ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t para
   info.preview = PreviewMethod::LatentProjection;
   info.preview_note = "latent preview: approximate colours";
   info.options = {true, true, true, true};
+  info.options.lora = true;
   info.precisions = {true, true, true};
   info.memory = sd_memory_needs(parameters);
   return info;
@@ -82,6 +83,7 @@ ModelInfo SdBundle::info() const {
   info.prediction_source = prediction_source_;
   info.prediction_known = true;
   info.schedule = schedule_.name();
+  info.loras = loras_->applied();
   return info;
 }
 
@@ -127,6 +129,9 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
     if (options.progress) options.progress(done, total);
   });
 
+  // LoRAs change the U-Net and the text encoder in place.
+  const std::string text_tower = info.open_clip ? "cond_stage_model.model." : "cond_stage_model.transformer.";
+  store.keep_taken({"model.diffusion_model.", text_tower});
   sd::ClipOptions clip;
   clip.kind = info.open_clip ? sd::ClipKind::OpenClip : sd::ClipKind::OpenAi;
   clip.prefix = info.open_clip ? "cond_stage_model.model." : "cond_stage_model.transformer.text_model.";
@@ -161,6 +166,9 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   }
 
   bundle->load_report_ = {store.taken_count(), store.skipped_count()};
+  bundle->loras_ = std::make_unique<LoraMerger>(
+      store, "model.diffusion_model.", std::vector<LoraTextTower>{{LoraPart::TextEncoder, text_tower, info.open_clip}},
+      sd::model_name(options.checkpoint));
   store.set_progress({});
   if (options.device.is_cpu()) bundle->vae_->drop_encoder(store);  // img2img only: rebuilt when needed
 
@@ -215,6 +223,11 @@ void SdBundle::set_clip_skip(int clip_skip) {
     clip_skip_ = previous;  // more layers than the text encoder has: keep the old setting
     throw;
   }
+}
+
+void SdBundle::set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel) {
+  c10::InferenceMode guard;
+  if (loras_->apply(loras, cancel) && loras_->text_changed()) empty_chunk_ = encode_prompt("");
 }
 
 at::Tensor SdBundle::pad_conditioning(const at::Tensor& conditioning, int64_t tokens) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/common/cancel_token.h"
+#include "core/models/adapters/lora_merger.h"
 #include "core/models/model_bundle.h"
 #include "core/models/sd/clip_text_encoder.h"
 #include "core/models/sd/sd_checkpoint.h"
@@ -80,6 +81,7 @@ class SdBundle : public ModelBundle {
 
   // Also re-encodes the empty chunk that pads shorter prompts.
   void set_clip_skip(int clip_skip) override;
+  void set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel) override;
   const sd::CheckpointInfo& checkpoint() const { return info_; }
   Prediction prediction() const { return network_->prediction(); }
   // Where the prediction type came from: "setting", "scheduler_config.json",
@@ -110,6 +112,7 @@ class SdBundle : public ModelBundle {
   int clip_skip_ = 1;
   at::ScalarType compute_type_ = at::kFloat;
   c10::Device device_{c10::kCPU};
+  std::unique_ptr<LoraMerger> loras_;
 };
 
 // What an SD-family U-Net and VAE need besides `parameters` weights (SD 1.x,

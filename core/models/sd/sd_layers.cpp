@@ -23,7 +23,10 @@ Conv2d Conv2d::load(WeightStore& store, const std::string& prefix, int64_t in, i
                     int64_t stride) {
   Conv2d conv;
   conv.weight = store.take(prefix + ".weight", {out, in, kernel, kernel});
-  if (use_channels_last()) conv.weight = conv.weight.contiguous(at::MemoryFormat::ChannelsLast);
+  if (use_channels_last()) {
+    conv.weight = conv.weight.contiguous(at::MemoryFormat::ChannelsLast);
+    store.replace_taken(prefix + ".weight", conv.weight);
+  }
   conv.bias = store.take(prefix + ".bias", {out});
   conv.stride = stride;
   conv.padding = kernel / 2;

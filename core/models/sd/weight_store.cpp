@@ -84,6 +84,12 @@ at::Tensor WeightStore::take(const std::string& name, std::vector<int64_t> expec
   if (!at::isfinite(out).all().item<bool>()) {
     throw Error("tensor '" + name + "' holds NaN or infinite values (in " + at::toString(compute_type_) + ")");
   }
+  for (const std::string& prefix : kept_prefixes_) {
+    if (name.rfind(prefix, 0) == 0) {
+      kept_[name] = out;
+      break;
+    }
+  }
   return out;
 }
 
@@ -94,6 +100,31 @@ at::Tensor WeightStore::take_stored(const std::string& name, std::vector<int64_t
   const Source& s = source(name);
   s.file->release_pages(s.name_in_file);
   return stored;
+}
+
+at::Tensor WeightStore::taken(const std::string& name) const {
+  auto it = kept_.find(name);
+  if (it == kept_.end()) throw Error("internal: tensor '" + name + "' was not kept after loading");
+  return it->second;
+}
+
+void WeightStore::replace_taken(const std::string& name, const at::Tensor& tensor) {
+  auto it = kept_.find(name);
+  if (it != kept_.end()) it->second = tensor;
+}
+
+void WeightStore::restore_taken(const std::vector<std::string>& names) {
+  std::map<std::filesystem::path, SafetensorsFile> fresh;  // one mapping per file
+  for (const std::string& name : names) {
+    at::Tensor loaded = taken(name);
+    const Source& s = source(name);
+    auto it = fresh.find(s.file->path());
+    if (it == fresh.end()) it = fresh.emplace(s.file->path(), SafetensorsFile::open(s.file->path())).first;
+    if (!it->second.contains(s.name_in_file) || it->second.entry(s.name_in_file).shape != s.file->entry(s.name_in_file).shape) {
+      throw Error(s.file->path().string() + " changed on disk since it was loaded: load the model again");
+    }
+    loaded.copy_(it->second.tensor(s.name_in_file).to(loaded.device(), loaded.scalar_type()));
+  }
 }
 
 void WeightStore::allow_retake(const std::string& prefix) {

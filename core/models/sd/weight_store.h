@@ -52,6 +52,22 @@ class WeightStore {
   // Marks a known tensor that no network needs (EMA counters, position ids).
   void skip(const std::string& name);
 
+  // Tensors taken from now on under one of `prefixes` stay reachable by name
+  // (the U-Net and text encoders, which LoRAs change in place); the rest is
+  // held only by the networks, so parts freed after loading are freed.
+  void keep_taken(std::vector<std::string> prefixes) { kept_prefixes_ = std::move(prefixes); }
+  // A kept tensor: the very storage its network computes with. Error when it
+  // was not kept.
+  at::Tensor taken(const std::string& name) const;
+  const std::map<std::string, at::Tensor>& kept() const { return kept_; }
+  // A layer that stores a kept tensor in another layout (channels-last) hands
+  // the one it uses back.
+  void replace_taken(const std::string& name, const at::Tensor& tensor);
+  // Writes into kept tensors, in place, the values loading gave them, read
+  // again from their files through fresh mappings (the loaded mapping's
+  // pages are private and may hold merged values). Bit-identical to loading.
+  void restore_taken(const std::vector<std::string>& names);
+
   // Names of the store that were neither taken nor skipped.
   std::vector<std::string> unused() const;
   std::vector<std::string> names_with_prefix(const std::string& prefix) const;
@@ -77,6 +93,8 @@ class WeightStore {
   std::vector<std::string> not_model_;  // file tensors `rename` refused
   uint64_t bytes_total_ = 0, bytes_done_ = 0;
   Progress progress_;
+  std::vector<std::string> kept_prefixes_;
+  std::map<std::string, at::Tensor> kept_;
 };
 
 // "[320, 4, 3, 3]"

@@ -62,6 +62,7 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   info.preview = PreviewMethod::LatentProjection;
   info.preview_note = "latent preview: approximate colours";
   info.options = {true, true, true, true, true, true};
+  info.options.lora = !checkpoint.refiner;
   info.precisions = {true, true, true};
   info.memory = sd_memory_needs(parameters);
   return info;
@@ -74,6 +75,7 @@ ModelInfo SdxlBundle::info() const {
   if (vae_compute_type(compute_type_) != compute_type_) {
     info.compute_note = "VAE in float32 (SDXL's overflows in float16)";
   }
+  info.loras = loras_->applied();
   return info;
 }
 
@@ -99,6 +101,12 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
     cancel.throw_if_cancelled();
     if (options.progress) options.progress(done, total);
   });
+
+  // LoRAs change the U-Net and the text towers in place: CLIP-L by Hugging
+  // Face names, bigG by OpenCLIP's (Hugging Face's in a diffusers folder).
+  const std::string clip_l_tower = "conditioner.embedders.0.transformer.";
+  const std::string clip_g_tower = checkpoint.diffusers ? "conditioner.embedders.1.hf." : checkpoint.clip_g_prefix;
+  store.keep_taken({sdxl::kUnetPrefix, clip_l_tower, clip_g_tower});
 
   // sgm: CLIP-L's hidden_states[11] and bigG's penultimate layer, neither
   // through its final norm; bigG's last layer, normed, gives the pooled text.
@@ -149,6 +157,11 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
                 " (a merged, LoRA or unsupported file?)");
   }
   bundle->load_report_ = {store.taken_count(), store.skipped_count()};
+  bundle->loras_ = std::make_unique<LoraMerger>(
+      store, sdxl::kUnetPrefix,
+      std::vector<LoraTextTower>{{LoraPart::TextEncoder, clip_l_tower, false},
+                                 {LoraPart::TextEncoder2, clip_g_tower, !checkpoint.diffusers}},
+      sd::model_name(options.checkpoint));
   store.set_progress({});
   if (options.device.is_cpu()) bundle->vae_->drop_encoder(store);  // img2img only: rebuilt when needed
 
@@ -235,6 +248,13 @@ void SdxlBundle::set_clip_skip(int clip_skip) {
   } catch (...) {
     clip_skip_ = previous;  // more layers than a text encoder has: keep the old setting
     throw;
+  }
+}
+
+void SdxlBundle::set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel) {
+  c10::InferenceMode guard;
+  if (loras_->apply(loras, cancel) && loras_->text_changed()) {
+    empty_chunk_ = encode_prompt("").narrow(1, 0, kChunkLength);
   }
 }
 

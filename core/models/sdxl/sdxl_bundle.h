@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/models/adapters/lora_merger.h"
 #include "core/models/model_bundle.h"
 #include "core/models/sd/clip_text_encoder.h"
 #include "core/models/sd/sd_bundle.h"
@@ -71,6 +72,7 @@ class SdxlBundle : public ModelBundle {
   at::Tensor preview(const at::Tensor& latents) override;
   at::Tensor encode_image(const at::Tensor& images) override;
   void set_clip_skip(int clip_skip) override;
+  void set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel) override;
   void set_size_conditioning(const SizeConditioning& sizes) override { network_->set_size_conditioning(sizes); }
 
   const SdBundle::LoadReport& load_report() const { return load_report_; }
@@ -106,6 +108,7 @@ class SdxlBundle : public ModelBundle {
   int clip_skip_ = 1;
   at::ScalarType compute_type_ = at::kFloat;
   c10::Device device_{c10::kCPU};
+  std::unique_ptr<LoraMerger> loras_;
 };
 
 // A1111's aesthetic scores for the refiner (sdxl_refiner_high/low_aesthetic_score).
