@@ -93,7 +93,7 @@ INSTANTIATE_TEST_SUITE_P(All, EverySampler, ::testing::ValuesIn(all_samplers()),
 TEST(SamplerRegistry, FindsByNameAndA1111Label) {
   EXPECT_EQ(sampler_by_name("Euler a").name, "euler_a");
   EXPECT_EQ(sampler_by_name("DPM++ 2M").name, "dpmpp_2m");
-  EXPECT_EQ(all_samplers().size(), 6u);
+  EXPECT_EQ(all_samplers().size(), 7u);
   EXPECT_THROW(sampler_by_name("plms"), Error);
 }
 
@@ -105,4 +105,48 @@ TEST(SamplerRegistry, RejectsBadNoiseLevels) {
   EXPECT_THROW(run_sampler(sampler_by_name("euler"), at::zeros({1, 1}), run), Error);
   run.sigmas = {2.0, 1.0, 0.0};
   EXPECT_THROW(run_sampler(sampler_by_name("ddpm"), at::zeros({1, 1}), run), Error);  // needs noise
+}
+
+namespace {
+// A fixed x̂0 whatever the input, and t = 100·σ (LCM's scalings depend on t).
+struct FixedDenoiser : Denoiser {
+  at::Tensor x0;
+  at::Tensor denoise(const at::Tensor& x, double) override { return x0.expand_as(x).clone(); }
+  double timestep(double sigma) const override { return 100.0 * sigma; }
+};
+}  // namespace
+
+TEST(Lcm, EachStepIsTheBoundaryConditionedEstimateNoisedAfresh) {
+  FixedDenoiser denoiser;
+  denoiser.x0 = support::random_images(1, 3, 4, 5);
+  const std::vector<double> sigmas = {2.0, 0.0005, 0.0};
+  NoiseSource noise(7, 1), reference(7, 1);
+  SampleRun run{denoiser, sigmas, &noise, nullptr, {}, {}};
+  at::Tensor x = noise.draw({3, 4, 5}) * sigmas[0];
+  at::Tensor expected = reference.draw({3, 4, 5}) * sigmas[0];
+  for (size_t i = 0; i + 1 < sigmas.size(); ++i) {
+    const double t = 100.0 * sigmas[i], s = 10.0 * t;
+    const double c_skip = 0.25 / (s * s + 0.25), c_out = s / std::sqrt(s * s + 0.25);
+    expected = expected / std::sqrt(1 + sigmas[i] * sigmas[i]) * c_skip + denoiser.x0 * c_out;
+    if (sigmas[i + 1] > 0) expected = expected + reference.draw({3, 4, 5}) * sigmas[i + 1];
+  }
+  const at::Tensor out = run_sampler(sampler_by_name("lcm"), x, run);
+  EXPECT_TRUE(at::allclose(out, expected, 1e-6, 1e-6));
+  // At t = 0.05 the boundary condition is felt (c_skip = 0.5, c_out ≈ 0.71): not x̂0.
+  EXPECT_GT((out - denoiser.x0).abs().max().item<double>(), 0.1);
+}
+
+TEST(Lcm, FewStepsOnTheOracleLandOnASetImage) {
+  Fixture f;
+  const auto sigmas = make_sigmas(f.schedule, 4, Spacing::Lcm);
+  // diffusers' LCMScheduler for 4 steps: 999, 759, 499, 259.
+  const std::vector<double> expected_t = {999, 759, 499, 259};
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(f.schedule.t_at(sigmas[i]), expected_t[i], 1e-6);
+  // The exact denoiser's x̂0 is a set image once σ is well below the images'
+  // distances; 8 steps end at t = 139 (σ ≈ 0.48 here; 4 steps end at σ ≈ 1,
+  // where an x_t between two images can still weigh both).
+  for (int64_t seed = 0; seed < 10; ++seed) {
+    const at::Tensor out = run(sampler_by_name("lcm"), f, 8, seed, nullptr);
+    EXPECT_LT(support::rms_to_nearest(out, f.images).max().item<double>(), 1e-2) << "seed " << seed;
+  }
 }

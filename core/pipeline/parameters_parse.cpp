@@ -43,6 +43,7 @@ std::optional<Spacing> spacing_from_label(const std::string& label) {
   if (label == "Uniform") return Spacing::Linspace;
   if (label == "Karras") return Spacing::Karras;
   if (label == "Exponential") return Spacing::Exponential;
+  if (label == "LCM") return Spacing::Lcm;
   if (label == "Leading") return Spacing::Leading;
   if (label == "Trailing") return Spacing::Trailing;
   return std::nullopt;

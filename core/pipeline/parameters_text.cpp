@@ -23,6 +23,7 @@ std::string schedule_type_label(Spacing spacing) {
     case Spacing::Linspace: return "Uniform";
     case Spacing::Karras: return "Karras";
     case Spacing::Exponential: return "Exponential";
+    case Spacing::Lcm: return "LCM";
     case Spacing::Leading: return "Leading";
     case Spacing::Trailing: return "Trailing";
   }

@@ -16,7 +16,7 @@
 namespace diffscope {
 
 // The samplers a request can name (parsed from their names at the edge).
-enum class SamplerId { Euler, EulerAncestral, Heun, Dpmpp2m, Ddim, Ddpm };
+enum class SamplerId { Euler, EulerAncestral, Heun, Dpmpp2m, Ddim, Ddpm, Lcm };
 
 // DDPM's posterior standard deviation: σ̃² = β (upper bound) or β̃ (posterior).
 enum class DdpmVariance { Beta, BetaTilde };
@@ -43,6 +43,7 @@ at::Tensor sample_euler(at::Tensor x, SampleRun& run);
 at::Tensor sample_euler_ancestral(at::Tensor x, SampleRun& run);
 at::Tensor sample_heun(at::Tensor x, SampleRun& run);
 at::Tensor sample_dpmpp_2m(at::Tensor x, SampleRun& run);
+at::Tensor sample_lcm(at::Tensor x, SampleRun& run);
 
 struct SamplerInfo {
   SamplerId id;

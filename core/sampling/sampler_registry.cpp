@@ -19,6 +19,10 @@ const std::vector<SamplerInfo>& all_samplers() {
        &sample_ddim},
       {SamplerId::Ddpm, "ddpm", "DDPM", "the original ancestral sampler with its posterior variance", true, false, 0.0,
        1, "trailing", &sample_ddpm},
+      {SamplerId::Lcm, "lcm", "LCM",
+       "latent consistency: each step jumps to the boundary-conditioned x̂0, then re-noises (for LCM models and "
+       "LCM-LoRA, 2–8 steps, CFG 1)",
+       true, false, 0.0, 1, "lcm", &sample_lcm},
   };
   return samplers;
 }

@@ -1,5 +1,6 @@
 #include "core/schedule/spacing.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/common/errors.h"
@@ -9,7 +10,7 @@ namespace {
 
 const std::pair<Spacing, const char*> kSpacingNames[] = {
     {Spacing::Leading, "leading"}, {Spacing::Trailing, "trailing"},       {Spacing::Linspace, "linspace"},
-    {Spacing::Karras, "karras"},   {Spacing::Exponential, "exponential"},
+    {Spacing::Karras, "karras"},   {Spacing::Exponential, "exponential"}, {Spacing::Lcm, "lcm"},
 };
 
 void check_step_count(int steps, int limit) {
@@ -25,7 +26,7 @@ Spacing spacing_by_name(const std::string& name) {
   for (const auto& [spacing, text] : kSpacingNames) {
     if (name == text) return spacing;
   }
-  throw Error("unknown spacing '" + name + "' (use leading, trailing, linspace, karras or exponential)");
+  throw Error("unknown spacing '" + name + "' (use leading, trailing, linspace, karras, exponential or lcm)");
 }
 
 std::string spacing_name(Spacing spacing) {
@@ -64,6 +65,17 @@ std::vector<double> spaced_timesteps(const NoiseSchedule& schedule, int steps, S
         t[i] = steps == 1 ? T - 1.0 : (T - 1.0) * (1.0 - static_cast<double>(i) / (steps - 1));
       }
       break;
+    case Spacing::Lcm: {
+      const int origin_steps = std::max(50, steps);
+      const int k = T / origin_steps;
+      if (k < 1) throw Error("LCM spacing needs at least " + std::to_string(origin_steps) + " schedule steps");
+      // origin[j] = k·(origin_steps − j) − 1, descending; indices ⌊j·origin_steps/steps⌋.
+      for (int i = 0; i < steps; ++i) {
+        const int j = static_cast<int>(std::floor(static_cast<double>(i) * origin_steps / steps));
+        t[i] = static_cast<double>(k) * (origin_steps - j) - 1.0;
+      }
+      break;
+    }
     default: throw Error("spacing '" + spacing_name(spacing) + "' chooses noise levels, not timesteps");
   }
   return t;

@@ -11,7 +11,10 @@
 
 namespace diffscope {
 
-enum class Spacing { Leading, Trailing, Linspace, Karras, Exponential };
+// Lcm: the latent consistency models' timesteps (diffusers' LCMScheduler):
+// n of the 50 "origin" timesteps k·i − 1 (k = T/50; more origin steps when
+// more than 50 steps are asked), evenly from the top.
+enum class Spacing { Leading, Trailing, Linspace, Karras, Exponential, Lcm };
 
 Spacing spacing_by_name(const std::string& name);  // Error on unknown names
 std::string spacing_name(Spacing spacing);
