@@ -196,6 +196,10 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--lora-dir", o.request.lora_dirs,
                   "A folder of LoRAs for <lora:NAME:WEIGHT> in the prompt (repeatable; searched before the "
                   "checkpoint's folder and the user's data folder)");
+  cmd->add_option("--preview-decoder", o.request.preview_decoder,
+                  "Stable Diffusion: a TAESD/TAESDXL decoder file for the per-step previews (default: "
+                  "taesd_decoder.safetensors or taesdxl_decoder.safetensors beside the checkpoint; none: the "
+                  "latent projection)");
   cmd->add_option("--vae", o.request.vae, "Stable Diffusion: a VAE file in place of the checkpoint's own");
   cmd->add_option("--tokenizer", o.request.tokenizer,
                   "Stable Diffusion: CLIP tokenizer folder (vocab.json + merges.txt) or bpe_simple_vocab_16e6.txt.gz");

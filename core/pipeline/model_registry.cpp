@@ -132,7 +132,7 @@ std::string load_key(const ModelSource& source, const Request& request, const Lo
     }
     case ModelKind::BuiltIn: return source.id + "|" + type + "|" + device;
     case ModelKind::StableDiffusion:
-      return source.id + "|" + request.vae + "|" + request.tokenizer + "|" +
+      return source.id + "|" + request.vae + "|" + request.tokenizer + "|" + request.preview_decoder + "|" +
              (request.prediction ? prediction_name(*request.prediction) : "auto") + "|" + type + "|" + device;
   }
   return {};
@@ -155,6 +155,7 @@ std::unique_ptr<ModelBundle> load(const ModelSource& source, const Request& requ
       options.checkpoint = source.path;
       options.vae = request.vae;
       options.tokenizer = request.tokenizer;
+      options.preview_decoder = request.preview_decoder;
       options.prediction = request.prediction;
       options.compute_type = context.compute_type;
       options.device = context.device;

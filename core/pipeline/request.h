@@ -35,6 +35,9 @@ struct Request {
   // Stable Diffusion checkpoints (model = a .safetensors path or diffusers folder):
   std::string vae;                       // a VAE override file; empty: the checkpoint's own
   std::string tokenizer;                 // CLIP tokenizer files, where the checkpoint has none
+  // TAESD for the per-step previews: "" finds taesd(xl)_decoder.safetensors
+  // beside the checkpoint, "none" uses the latent projection, else a file.
+  std::string preview_decoder;
   std::optional<Prediction> prediction;  // unset: the folder's config, or A1111's test
   int clip_skip = 1;                     // A1111's "Clip skip"
   SizeConditioning size_conditioning;    // SDXL: original size, crop, target size (default: the image's)

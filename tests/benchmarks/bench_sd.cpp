@@ -1,6 +1,6 @@
 // bench_sd CHECKPOINT TOKENIZER [--size 256] [--precision float32|bfloat16|float16]
 //          [--steps 4] [--batch 1] [--device cpu|cuda] [--threads N]
-//          [--reference PNG] [--out PNG]
+//          [--reference PNG] [--out PNG] [--lora FILE] [--preview-decoder FILE|none]
 // How fast a Stable Diffusion checkpoint runs here: load time, resident memory
 // after loading, seconds per sampling step with CFG 7 (two U-Net passes per
 // step, Euler; the first step is warm-up and left out of the median; on CUDA
@@ -8,7 +8,13 @@
 // full VAE decode, and the process's (and the GPU's) peak memory. The prompt,
 // seed and sampler are the SD 1.5 conformance case's: --reference compares the
 // image with stable-diffusion.cpp's (PSNR; scripts/gpu-check.sh uses it on
-// CUDA). Numbers go to docs/PERFORMANCE.md with the command.
+// CUDA). --lora: how long merging a LoRA into the loaded weights takes, taking
+// it out again (restoring the checkpoint's values) and merging it once more,
+// and the resident memory after each. "preview": one step's x_t and x̂0
+// previews as the app makes them (the latent projection, or TAESD with
+// --preview-decoder or a taesd_decoder.safetensors beside the checkpoint),
+// median of 5. Numbers go to docs/PERFORMANCE.md with
+// the command.
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -36,7 +42,8 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "usage: bench_sd CHECKPOINT TOKENIZER [--size N] [--precision P] [--steps N] [--batch N] [--device D]\n"
-        "                [--threads N] [--reference PNG] [--out PNG]\n");
+        "                [--threads N] [--reference PNG] [--out PNG] [--lora FILE]\n"
+        "                [--preview-decoder FILE|none]\n");
     return 2;
   }
   Request request;
@@ -49,7 +56,7 @@ int main(int argc, char** argv) {
   request.sampler = SamplerId::Euler;
   request.precision = Precision::Float32;
   int size = 256, threads = 0;
-  std::string reference, out;
+  std::string reference, out, lora;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--size")
@@ -68,6 +75,10 @@ int main(int argc, char** argv) {
       reference = argv[i + 1];
     else if (flag == "--out")
       out = argv[i + 1];
+    else if (flag == "--lora")
+      lora = argv[i + 1];
+    else if (flag == "--preview-decoder")
+      request.preview_decoder = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
@@ -83,6 +94,15 @@ int main(int argc, char** argv) {
     ModelBundle& bundle = pipeline.prepare(request);
     const double load_s = std::chrono::duration<double>(Clock::now() - start).count();
     const uint64_t loaded_rss = resident_bytes();
+    if (!lora.empty()) {
+      const std::vector<LoraUse> with{LoraUse{"bench", lora, 1.0, 1.0}};
+      for (const char* what : {"merge", "take out", "merge again"}) {
+        const auto t0 = Clock::now();
+        bundle.set_loras(std::string(what) == "take out" ? std::vector<LoraUse>{} : with, {});
+        std::printf("LoRA %-11s %.2f s, resident %s\n", what, std::chrono::duration<double>(Clock::now() - t0).count(),
+                    format_bytes(resident_bytes()).c_str());
+      }
+    }
 
     const c10::Device device = Pipeline::plan(request).device;
     cuda::reset_peak(device);
@@ -102,6 +122,13 @@ int main(int argc, char** argv) {
     cuda::StepClock decode_clock(device);
     bundle.decode(result.samples);
     const double decode_s = decode_clock.seconds();
+    std::vector<double> preview_s;
+    for (int i = 0; i < 5; ++i) {
+      cuda::StepClock preview_clock(device);
+      bundle.preview(at::cat({result.samples, result.samples}));
+      preview_s.push_back(preview_clock.seconds());
+    }
+    std::sort(preview_s.begin(), preview_s.end());
 
     std::printf("checkpoint  %s\n", request.model.c_str());
     std::printf("device      %s, %s\n", result.device.c_str(), precision_name(request.precision).c_str());
@@ -111,6 +138,8 @@ int main(int argc, char** argv) {
                 steady.back(), 1.0 / steady[steady.size() / 2]);
     std::printf("first step  %.3f s after the run started (text encoding included)\n", first_step_latency);
     std::printf("VAE decode  %.3f s\n", decode_s);
+    std::printf("preview     %.4f s median for one step's x_t and x̂0 (%s)\n", preview_s[2],
+                bundle.info().preview_note.c_str());
     std::printf("peak RSS    %s (%.2f GB)\n", format_bytes(peak_resident_bytes()).c_str(), peak_resident_bytes() / 1e9);
     if (device.is_cuda()) std::printf("peak GPU    %.2f GB allocated\n", cuda::peak_allocated(device) / 1e9);
     if (!out.empty()) write_png(out, result.images[0], {});

@@ -17,6 +17,11 @@ bool make_tiny_sd(const std::filesystem::path& out, const std::string& args, std
 // each of its modules must change); false with *why when it cannot run.
 bool make_tiny_lora(const std::filesystem::path& out, const std::string& args, std::string* why);
 
+// Runs make_tiny_taesd.py DECODER REFERENCE ARGS (a random TAESD decoder and
+// PyTorch's output for a random latent); false with *why when it cannot run.
+bool make_tiny_taesd(const std::filesystem::path& decoder, const std::filesystem::path& reference,
+                     const std::string& args, std::string* why);
+
 // A full-size random-weight checkpoint written by ../shared/tools/<script>
 // (Debian's python3-torch) into the test cache ($DIFFSCOPE_CACHE_DIR) as
 // `file_name`, made when it is absent or not `bytes` long; empty with *why

@@ -84,6 +84,10 @@ ModelInfo SdBundle::info() const {
   info.prediction_known = true;
   info.schedule = schedule_.name();
   info.loras = loras_->applied();
+  if (taesd_) {
+    info.preview = PreviewMethod::PreviewDecoder;
+    info.preview_note = "TAESD preview";
+  }
   return info;
 }
 
@@ -166,6 +170,9 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   }
 
   bundle->load_report_ = {store.taken_count(), store.skipped_count()};
+  if (const auto taesd = sd::find_taesd(options.checkpoint, options.preview_decoder, false)) {
+    bundle->taesd_ = sd::TaesdDecoder::load(*taesd, options.compute_type, options.device);
+  }
   bundle->loras_ = std::make_unique<LoraMerger>(
       store, "model.diffusion_model.", std::vector<LoraTextTower>{{LoraPart::TextEncoder, text_tower, info.open_clip}},
       sd::model_name(options.checkpoint));
@@ -286,6 +293,7 @@ at::Tensor latent_rgb_preview(const at::Tensor& latents) {
 }
 
 at::Tensor SdBundle::preview(const at::Tensor& latents) {
+  if (taesd_) return taesd_->preview(latents);
   if (latents.size(1) != 4) return decode(latents);
   // At the image's size (bilinear), so that it lines up with the decoded steps.
   const int64_t scale = vae_->downsampling();

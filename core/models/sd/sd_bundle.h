@@ -20,6 +20,7 @@
 #include "core/models/sd/sd_checkpoint.h"
 #include "core/models/sd/sd_unet.h"
 #include "core/models/sd/sd_vae.h"
+#include "core/models/sd/taesd_decoder.h"
 #include "core/text/clip_tokenizer.h"
 
 namespace diffscope {
@@ -28,6 +29,7 @@ struct SdLoadOptions {
   std::filesystem::path checkpoint;      // .safetensors file or diffusers folder
   std::filesystem::path vae;             // optional VAE override file
   std::string tokenizer;                 // optional tokenizer file or folder
+  std::string preview_decoder;           // TAESD: "" looks beside the checkpoint, "none", or a file
   std::optional<Prediction> prediction;  // unset: scheduler_config.json, SD 1.x's ε, or A1111's test
   at::ScalarType compute_type = at::kFloat;
   c10::Device device{c10::kCPU};
@@ -113,6 +115,7 @@ class SdBundle : public ModelBundle {
   at::ScalarType compute_type_ = at::kFloat;
   c10::Device device_{c10::kCPU};
   std::unique_ptr<LoraMerger> loras_;
+  std::unique_ptr<sd::TaesdDecoder> taesd_;  // per-step previews, when the user has TAESD
 };
 
 // What an SD-family U-Net and VAE need besides `parameters` weights (SD 1.x,

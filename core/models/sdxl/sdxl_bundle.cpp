@@ -76,6 +76,10 @@ ModelInfo SdxlBundle::info() const {
     info.compute_note = "VAE in float32 (SDXL's overflows in float16)";
   }
   info.loras = loras_->applied();
+  if (taesd_) {
+    info.preview = PreviewMethod::PreviewDecoder;
+    info.preview_note = "TAESDXL preview";
+  }
   return info;
 }
 
@@ -157,6 +161,10 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
                 " (a merged, LoRA or unsupported file?)");
   }
   bundle->load_report_ = {store.taken_count(), store.skipped_count()};
+  if (const auto taesd = sd::find_taesd(options.checkpoint, options.preview_decoder, true)) {
+    // SDXL's latents overflow float16 as its VAE does: TAESDXL computes where the VAE does.
+    bundle->taesd_ = sd::TaesdDecoder::load(*taesd, vae_compute_type(options.compute_type), options.device);
+  }
   bundle->loras_ = std::make_unique<LoraMerger>(
       store, sdxl::kUnetPrefix,
       std::vector<LoraTextTower>{{LoraPart::TextEncoder, clip_l_tower, false},
@@ -303,6 +311,7 @@ at::Tensor sdxl_latent_rgb_preview(const at::Tensor& latents) {
 }
 
 at::Tensor SdxlBundle::preview(const at::Tensor& latents) {
+  if (taesd_) return taesd_->preview(latents);
   const int64_t scale = vae_->downsampling();
   return at::upsample_bilinear2d(sdxl_latent_rgb_preview(latents), {latents.size(2) * scale, latents.size(3) * scale},
                                  false);

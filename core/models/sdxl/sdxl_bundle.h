@@ -18,6 +18,7 @@
 #include "core/models/sd/clip_text_encoder.h"
 #include "core/models/sd/sd_bundle.h"
 #include "core/models/sd/sd_unet.h"
+#include "core/models/sd/taesd_decoder.h"
 #include "core/models/sd/sd_vae.h"
 #include "core/models/sdxl/sdxl_checkpoint.h"
 #include "core/models/sdxl/sdxl_conditioning.h"
@@ -109,6 +110,7 @@ class SdxlBundle : public ModelBundle {
   at::ScalarType compute_type_ = at::kFloat;
   c10::Device device_{c10::kCPU};
   std::unique_ptr<LoraMerger> loras_;
+  std::unique_ptr<sd::TaesdDecoder> taesd_;  // TAESDXL per-step previews, when the user has it
 };
 
 // A1111's aesthetic scores for the refiner (sdxl_refiner_high/low_aesthetic_score).
