@@ -8,7 +8,8 @@ packages=(
   libtorch-dev            # LibTorch 1.13 (CPU)
   libopenblas0-openmp     # BLAS for LibTorch: the reference BLAS is ~20x slower
   nlohmann-json3-dev libcli11-dev libpng-dev zlib1g-dev
-  libssl-dev              # SHA-256 (OpenSSL libcrypto): LoRA hashes
+  libssl-dev              # SHA-256 (OpenSSL libcrypto): LoRA hashes, download checks
+  libcurl4-openssl-dev    # downloading models (Model → Get models…, diffscope-cli models)
   libicu-dev              # Unicode text cleaning for the CLIP tokenizer
   python3-torch python3-numpy  # ../shared/tools/make_random_sd15.py: the SD 1.5 conformance checkpoint
   python3-venv            # scripts/build.sh --torch pip: LibTorch 2 from PyPI's torch wheel

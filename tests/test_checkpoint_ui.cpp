@@ -76,6 +76,7 @@ TEST_F(CheckpointUi, OptionsTravelInTheRequest) {
   CheckpointOptions options;
   Request r;
   r.vae = "/models/vae.safetensors";
+  r.preview_decoder = "/models/taesd_decoder.safetensors";
   r.tokenizer = "/models/tokenizer";
   r.prediction = Prediction::V;
   r.clip_skip = 2;
@@ -88,6 +89,7 @@ TEST_F(CheckpointUi, OptionsTravelInTheRequest) {
   checkpoint.path = "/models/model.safetensors";
   options.fill(back, SdBundle::describe(checkpoint, 0));  // a model with all of these settings
   EXPECT_EQ(back.vae, r.vae);
+  EXPECT_EQ(back.preview_decoder, r.preview_decoder);
   EXPECT_EQ(back.tokenizer, r.tokenizer);
   EXPECT_EQ(back.prediction, Prediction::V);
   EXPECT_EQ(back.clip_skip, 2);

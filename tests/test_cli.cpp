@@ -59,7 +59,7 @@ TEST_F(Cli, BadArgumentsPrintUsageAndFail) {
 TEST_F(Cli, ListsSamplersAndInspectsFiles) {
   std::string out;
   ASSERT_EQ(run_command(cli("samplers"), &out), 0);
-  for (const char* name : {"euler", "euler_a", "heun", "dpmpp_2m", "ddim", "ddpm"}) {
+  for (const char* name : {"euler", "euler_a", "heun", "dpmpp_2m", "ddim", "ddpm", "lcm"}) {
     EXPECT_NE(out.find(name), std::string::npos) << name;
   }
   write_safetensors(dir / "t.safetensors", {{"weight", at::zeros({2, 3})}});
@@ -77,4 +77,20 @@ TEST_F(Cli, ForwardNoisesAnImage) {
   // At t = 999 almost nothing of the flat image is left: the result is noise.
   const at::Tensor noisy = read_png_rgb(dir / "out.png").to(at::kFloat);
   EXPECT_GT(noisy.std().item<float>(), 50.0f);
+}
+
+TEST_F(Cli, ModelsListsTheCatalogAndAsksForTheLicence) {
+  std::string out;
+  const std::string data = "--dir " + (dir / "data").string();
+  ASSERT_EQ(run_command(cli("models list " + data), &out), 0) << out;
+  for (const char* name : {"sd15", "sdxl-turbo", "lcm-lora-sd15", "taesd"}) {
+    EXPECT_NE(out.find(name), std::string::npos) << name;
+  }
+  EXPECT_NE(out.find("CreativeML OpenRAIL-M"), std::string::npos) << out;
+  // A licence with conditions is accepted explicitly; nothing is fetched before.
+  EXPECT_NE(run_command(cli("models get sd15 " + data), &out), 0);
+  EXPECT_NE(out.find("--accept-licence"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "data" / "models"));
+  EXPECT_NE(run_command(cli("models get nothing " + data), &out), 0);
+  EXPECT_NE(out.find("no model named 'nothing'"), std::string::npos) << out;
 }

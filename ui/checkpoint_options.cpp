@@ -19,6 +19,11 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   auto* form = new QFormLayout(this);
   vae_ = pathRow(tr("the checkpoint's own"), tr("VAE file"), tr("safetensors (*.safetensors)"), false, form, tr("VAE"));
   vae_->setToolTip(tr("A VAE file to decode with instead of the checkpoint's own (e.g. vae-ft-mse-840000)"));
+  preview_decoder_ = pathRow(tr("taesd_decoder.safetensors beside the checkpoint, if there"), tr("TAESD decoder file"),
+                             tr("safetensors (*.safetensors)"), false, form, tr("Preview decoder"));
+  preview_decoder_->setToolTip(
+      tr("A TAESD / TAESDXL decoder (madebyollin/taesd) for real decoded previews at every step; "
+         "\"none\" keeps the latent → RGB projection"));
   tokenizer_ = pathRow(tr("found automatically"), tr("CLIP tokenizer folder (vocab.json + merges.txt)"), {}, true, form,
                        tr("Tokenizer"));
   tokenizer_->setToolTip(
@@ -76,7 +81,7 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   target_size_ =
       pairRow(form, tr("Target size"), tr("image's"), tr("SDXL: the size (width × height) the model is told it draws"));
 
-  for (QLineEdit* edit : {vae_, tokenizer_, init_image_, refiner_})
+  for (QLineEdit* edit : {vae_, preview_decoder_, tokenizer_, init_image_, refiner_})
     connect(edit, &QLineEdit::textChanged, this, &CheckpointOptions::changed);
   for (QComboBox* combo : {prediction_, precision_}) {
     connect(combo, &QComboBox::currentIndexChanged, this, &CheckpointOptions::changed);
@@ -134,6 +139,7 @@ bool CheckpointOptions::appliesTo(const ModelInfo& model) {
 
 void CheckpointOptions::setModel(const ModelInfo& model) {
   vae_->setEnabled(model.options.vae_override);
+  preview_decoder_->setEnabled(model.options.vae_override);
   tokenizer_->setEnabled(model.options.tokenizer_files);
   prediction_->setEnabled(model.options.prediction_override);
   clip_skip_->setEnabled(model.text.clip_skip);
@@ -149,6 +155,7 @@ void CheckpointOptions::setModel(const ModelInfo& model) {
 
 void CheckpointOptions::fill(Request& r, const ModelInfo& model) const {
   if (model.options.vae_override) r.vae = vae_->text().toStdString();
+  if (model.options.vae_override) r.preview_decoder = preview_decoder_->text().trimmed().toStdString();
   if (model.options.tokenizer_files) r.tokenizer = tokenizer_->text().toStdString();
   if (model.options.prediction_override) {
     const QString prediction = prediction_->currentData().toString();
@@ -175,6 +182,7 @@ void CheckpointOptions::fill(Request& r, const ModelInfo& model) const {
 
 void CheckpointOptions::apply(const Request& r) {
   vae_->setText(QString::fromStdString(r.vae));
+  preview_decoder_->setText(QString::fromStdString(r.preview_decoder));
   if (!r.tokenizer.empty()) tokenizer_->setText(QString::fromStdString(r.tokenizer));
   select_data(prediction_, r.prediction ? QString::fromStdString(prediction_name(*r.prediction)) : "auto");
   clip_skip_->setValue(r.clip_skip);
@@ -193,6 +201,7 @@ void CheckpointOptions::setTokenizer(const QString& path) { tokenizer_->setText(
 
 void CheckpointOptions::load(QSettings& s) {
   vae_->setText(s.value("sd/vae").toString());
+  preview_decoder_->setText(s.value("sd/preview_decoder").toString());
   tokenizer_->setText(s.value("sd/tokenizer").toString());
   select_data(prediction_, s.value("sd/prediction", "auto").toString());
   clip_skip_->setValue(s.value("sd/clip_skip", 1).toInt());
@@ -204,6 +213,7 @@ void CheckpointOptions::load(QSettings& s) {
 
 void CheckpointOptions::save(QSettings& s) const {
   s.setValue("sd/vae", vae_->text());
+  s.setValue("sd/preview_decoder", preview_decoder_->text());
   s.setValue("sd/tokenizer", tokenizer_->text());
   s.setValue("sd/prediction", prediction_->currentData());
   s.setValue("sd/clip_skip", clip_skip_->value());

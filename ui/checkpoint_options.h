@@ -47,6 +47,7 @@ class CheckpointOptions : public QGroupBox {
                                           const QString& tooltip);
 
   QLineEdit* vae_;
+  QLineEdit* preview_decoder_;
   QLineEdit* tokenizer_;
   QComboBox* prediction_;
   QSpinBox* clip_skip_;

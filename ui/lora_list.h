@@ -26,6 +26,8 @@ class LoraList : public QGroupBox {
 
   // Lists the LoRAs for a checkpoint (a path, or empty for models without LoRAs).
   void setModel(const QString& checkpoint);
+  // Lists the folders again (a LoRA was downloaded or copied in).
+  void refresh() { rebuild(); }
   QString folder() const;  // the user's LoRA folder ("" when unset)
   void setFolder(const QString& folder);
   int rowCount() const { return static_cast<int>(rows_.size()); }

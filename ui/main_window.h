@@ -18,6 +18,7 @@ class QTabWidget;
 namespace diffscope::ui {
 
 class ControlsPanel;
+class GetModelsDialog;
 class ForwardExplorer;
 class HistoryPanel;
 class PreviewPanel;
@@ -42,6 +43,8 @@ class MainWindow : public QMainWindow {
   void restoreRun(int index);
   // The CLIP tokenizer files a checkpoint lacked: remember them and run again.
   void useTokenizer(const QString& path);
+  // Model → Get models…: the download dialog (deleted when closed).
+  GetModelsDialog* openGetModels();
 
   ControlsPanel* controls() const { return controls_; }
   PreviewPanel* preview() const { return preview_; }

@@ -17,15 +17,19 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <filesystem>
 
 #include "core/common/errors.h"
 #include "core/io/png_image.h"
+#include "core/io/user_dirs.h"
 #include "core/pipeline/parameters_parse.h"
 #include "core/pipeline/parameters_text.h"
 #include "ui/about.h"
 #include "ui/chain_export.h"
 #include "ui/controls_panel.h"
 #include "ui/forward_explorer.h"
+#include "ui/get_models_dialog.h"
+#include "ui/lora_list.h"
 #include "ui/main_window.h"
 #include "ui/preview_panel.h"
 #include "ui/tensor_image.h"
@@ -41,6 +45,22 @@ QString item_path(const QString& path, int index, int count) {
 }
 
 }  // namespace
+
+GetModelsDialog* MainWindow::openGetModels() {
+  const std::filesystem::path data = user_data_dir();
+  auto* dialog = new GetModelsDialog(QString::fromStdString(data.string()), this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  // A checkpoint joins the model list; a LoRA or TAESD file is found where it landed.
+  connect(dialog, &GetModelsDialog::downloaded, this, [this](const QString& path, const QString& kind) {
+    if (kind == "checkpoint") {
+      controls()->addCheckpoint(path);
+    } else {
+      controls()->loraList()->refresh();
+    }
+  });
+  dialog->show();
+  return dialog;
+}
 
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -78,6 +98,11 @@ void MainWindow::buildMenus() {
   });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* model = menuBar()->addMenu(tr("&Model"));
+  model->addAction(tr("Open Stable Diffusion &checkpoint…"), this, [this] { controls()->openCheckpointDialog(false); });
+  model->addAction(tr("Open diffusers &folder…"), this, [this] { controls()->openCheckpointDialog(true); });
+  model->addAction(tr("&Get models…"), this, [this] { openGetModels(); });
 
   QMenu* run = menuBar()->addMenu(tr("&Run"));
   QAction* generate = run->addAction(tr("&Generate"), this, &MainWindow::generate);

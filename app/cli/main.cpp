@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   diffscope::cli::add_distill_preview_command(app);
   diffscope::cli::add_evaluate_command(app);
   diffscope::cli::add_info_commands(app);
+#ifdef DIFFSCOPE_DOWNLOADS
+  diffscope::cli::add_models_command(app);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QFileInfo>
 #include <QStandardPaths>
 
 #include "core/common/blas_kernels.h"
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   QStandardPaths::setTestModeEnabled(true);
   QApplication app(argc, argv);
   QApplication::setOrganizationName("DiffScopeTests");
-  QApplication::setApplicationName("DiffScopeTests");
+  // One settings file per test program: programs that ctest runs side by
+  // side never read each other's saved windows.
+  QApplication::setApplicationName(QFileInfo(QString::fromLocal8Bit(argv[0])).fileName());
   return RUN_ALL_TESTS();
 }

@@ -1,7 +1,5 @@
 #include "core/models/adapters/lora_file.h"
 
-#include <openssl/evp.h>
-
 #include <array>
 #include <cstdio>
 #include <cmath>
@@ -10,6 +8,7 @@
 #include <map>
 
 #include "core/common/errors.h"
+#include "core/io/file_hash.h"
 #include "core/models/sd/sd_checkpoint.h"
 #include "core/models/sd/weight_store.h"
 
@@ -82,16 +81,6 @@ std::optional<std::pair<std::string, Half>> split_name(const std::string& name, 
     return std::make_pair(name.substr(0, at) + module, rest == ".down.weight" ? Half::Down : Half::Up);
   }
   return std::nullopt;
-}
-
-std::string hex(const unsigned char* bytes, size_t n) {
-  std::string out;
-  char buffer[3];
-  for (size_t i = 0; i < n; ++i) {
-    std::snprintf(buffer, sizeof buffer, "%02x", bytes[i]);
-    out += buffer;
-  }
-  return out;
 }
 
 }  // namespace
@@ -204,25 +193,12 @@ bool LoraFile::looks_like_lora(const std::filesystem::path& path) {
 
 std::string lora_short_hash(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read " + path.string());
   unsigned char length_bytes[8] = {};
-  if (!in.read(reinterpret_cast<char*>(length_bytes), 8)) throw Error(path.string() + " is too short");
+  if (!in || !in.read(reinterpret_cast<char*>(length_bytes), 8)) throw Error("cannot read " + path.string());
   uint64_t header = 0;
   for (int i = 7; i >= 0; --i) header = (header << 8) | length_bytes[i];
   if (header > kSafetensorsMaxHeader) throw Error(path.string() + ": safetensors header too long");
-  in.seekg(static_cast<std::streamoff>(8 + header));
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1) throw Error("SHA-256 unavailable");
-  std::vector<char> block(1 << 20);
-  while (in) {
-    in.read(block.data(), static_cast<std::streamsize>(block.size()));
-    if (in.gcount() > 0) EVP_DigestUpdate(context.get(), block.data(), static_cast<size_t>(in.gcount()));
-  }
-  if (in.bad()) throw Error("cannot read " + path.string());
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(context.get(), digest.data(), &length);
-  return hex(digest.data(), length).substr(0, 12);
+  return sha256_file(path, 8 + header).substr(0, 12);
 }
 
 }  // namespace diffscope
