@@ -16,6 +16,7 @@
 #include "core/models/sdxl/sdxl_bundle.h"
 #include "tests/support/sd_test_support.h"
 #include "tests/support/test_support.h"
+#include "tests/support/ui_test_support.h"
 #include "ui/checkpoint_options.h"
 #include "ui/controls_panel.h"
 #include "ui/lora_list.h"
@@ -180,6 +181,7 @@ TEST_F(CheckpointUi, LoraRowsWriteThePromptsTagsAndTheRunMergesThem) {
   const auto& loras = window.records().back().outcome.info.loras;
   ASSERT_EQ(loras.size(), 1u);
   EXPECT_DOUBLE_EQ(loras[0].use.unet_weight, 0.25);
+  support::save_screenshot(*window.controls(), "lora-list");
   // The built-in model takes none: the list goes away.
   Request builtin = window.controls()->request();
   builtin.model = kBuiltinModel;

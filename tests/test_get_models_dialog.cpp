@@ -18,6 +18,7 @@
 #include "tests/support/http_test_server.h"
 #include "tests/support/sd_test_support.h"
 #include "tests/support/test_support.h"
+#include "tests/support/ui_test_support.h"
 #include "ui/controls_panel.h"
 #include "ui/get_models_dialog.h"
 #include "ui/main_window.h"
@@ -89,11 +90,31 @@ TEST_F(GetModelsDialogTest, PauseKeepsThePartAndResumeFinishesIt) {
   dialog.pauseButton()->click();
   ASSERT_TRUE(ended.wait(30000));
   EXPECT_EQ(dialog.stateOf(1), "paused");
+  support::save_screenshot(dialog, "get-models-paused");
   EXPECT_EQ(dialog.downloadButton()->text(), "Resume");
   EXPECT_FALSE(fs::exists(data_ / "loras" / "slow.safetensors"));
-  ASSERT_TRUE(download(dialog));
+  ASSERT_TRUE(download(dialog));  // Resume
   EXPECT_EQ(dialog.stateOf(1), "installed");
   EXPECT_EQ(sha256_file(data_ / "loras" / "slow.safetensors"), sha256_file(files_ / "weights.safetensors"));
+}
+
+TEST_F(GetModelsDialogTest, CancelDeletesARunningOrPausedDownloadsPart) {
+  GetModelsDialog dialog(QString::fromStdString(data_.path().string()));
+  dialog.list()->setCurrentRow(1);
+  for (const bool pause_first : {false, true}) {
+    QSignalSpy ended(&dialog, &GetModelsDialog::downloadEnded);
+    dialog.downloadButton()->click();
+    QTest::qWait(200);
+    (pause_first ? dialog.pauseButton() : dialog.cancelButton())->click();
+    ASSERT_TRUE(ended.wait(30000));
+    if (pause_first) {
+      ASSERT_EQ(dialog.stateOf(1), "paused");
+      ASSERT_TRUE(dialog.cancelButton()->isEnabled());
+      dialog.cancelButton()->click();
+    }
+    EXPECT_EQ(dialog.stateOf(1), "");
+    EXPECT_FALSE(fs::exists(data_ / "loras" / "slow.safetensors.part"));
+  }
 }
 
 TEST_F(GetModelsDialogTest, AWrongChecksumIsAnErrorAndLeavesNothing) {

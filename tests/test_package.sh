@@ -22,7 +22,7 @@ done
 deb=$(ls "$work"/diffscope_*.deb)
 depends=$(dpkg-deb -f "$deb" Depends)
 echo "Depends: $depends"
-for package in libtorch libqt6widgets6 libqt6charts6 libopencv-videoio libopenblas0-openmp ruby-gemojione \
+for package in libtorch libqt6widgets6 libqt6charts6 libopencv-videoio libopenblas0-openmp ruby-gemojione libcurl4 \
                qt6-qpa-plugins libqt6svg6 libgif7 libpng16-16; do
   [[ ", $depends" == *", $package"* ]] || fail "Depends lacks $package"
 done

@@ -68,7 +68,17 @@ GetModelsDialog::GetModelsDialog(const QString& data_dir, QWidget* parent) : QDi
   connect(accept_, &QCheckBox::toggled, this, [this] { showEntry(list_->currentRow()); });
   connect(download_, &QPushButton::clicked, this, &GetModelsDialog::start);
   connect(pause_, &QPushButton::clicked, this, [this] { pause_token_.cancel(); });
-  connect(cancel_, &QPushButton::clicked, this, [this] { cancel_token_.cancel(); });
+  connect(cancel_, &QPushButton::clicked, this, [this] {
+    if (worker_ != nullptr) {
+      cancel_token_.cancel();  // the worker deletes the part
+    } else if (const CatalogEntry* e = selected()) {
+      std::error_code error;  // a paused download given up: its part goes
+      std::filesystem::remove(partial_path(catalog_destination(*e, data_dir_.toStdString())), error);
+      status_->setText(tr("Cancelled; the partial file was deleted."));
+      refreshStates();
+      showEntry(list_->currentRow());
+    }
+  });
   if (!catalog_.empty()) list_->setCurrentRow(0);
   showEntry(list_->currentRow());
 }
@@ -124,7 +134,7 @@ void GetModelsDialog::showEntry(int row) {
   download_->setText(state == "paused" ? tr("Resume") : tr("Download"));
   download_->setEnabled(!busy && state != "installed" && (!e->accept || accept_->isChecked()));
   pause_->setEnabled(busy);
-  cancel_->setEnabled(busy);
+  cancel_->setEnabled(busy || state == "paused");
   list_->setEnabled(!busy);
 }
 

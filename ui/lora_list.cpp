@@ -24,6 +24,7 @@ LoraList::LoraList(QPlainTextEdit* prompt, QWidget* parent) : QGroupBox(tr("LoRA
   folder_->setPlaceholderText(tr("LoRA folder (also searched: the checkpoint's folder and its Lora/)"));
   auto* browse = new QPushButton(tr("…"), this);
   browse->setToolTip(tr("Choose the folder your LoRA .safetensors files are in"));
+  browse->setMaximumWidth(browse->fontMetrics().horizontalAdvance("…") + 24);
   auto* folder_row = new QHBoxLayout;
   folder_row->addWidget(folder_, 1);
   folder_row->addWidget(browse);

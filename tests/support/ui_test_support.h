@@ -1,6 +1,9 @@
 #pragma once
 // Shared by the app's tests: a request small enough (16×16 oracle, CPU) that
 // each step takes a few milliseconds.
+#include <QString>
+#include <QWidget>
+#include <cstdlib>
 #include <string>
 
 #include "core/pipeline/request.h"
@@ -17,6 +20,13 @@ inline Request small_request(const std::string& prompt, int steps) {
   r.seed = 7;
   r.device = parse_device("cpu");
   return r;
+}
+
+// With $DIFFSCOPE_TEST_SCREENSHOTS set to a folder, saves what `widget`
+// shows there as NAME.png, so a person can look at what a test drove.
+inline void save_screenshot(QWidget& widget, const QString& name) {
+  const char* folder = std::getenv("DIFFSCOPE_TEST_SCREENSHOTS");
+  if (folder != nullptr && folder[0] != '\0') widget.grab().save(QString(folder) + "/" + name + ".png");
 }
 
 }  // namespace diffscope::support
