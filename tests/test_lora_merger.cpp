@@ -298,6 +298,14 @@ TEST_F(LoraMergerTest, ThroughThePipelineWeightZeroIsBitIdenticalAndTheParameter
   EXPECT_NE(parameters.find("<lora:detail:1.5>"), std::string::npos);  // the prompt keeps its tag, as A1111's
   request.prompt = "a red apple";
   EXPECT_TRUE(at::equal(pipeline.run(request).images, plain.images));  // taken out again
+  // A LoRA that fails half-way (SD 2.x's wider cross-attention) leaves the
+  // checkpoint's weights: the next plain run is the plain image again.
+  fs::copy_file(lora("sd2d-kohya", "--family sd2 --diffusers-model"), loras / "sd2.safetensors",
+                fs::copy_options::overwrite_existing);
+  request.prompt = "a red apple <lora:detail:1> <lora:sd2:1>";
+  EXPECT_THROW(pipeline.run(request), Error);
+  request.prompt = "a red apple";
+  EXPECT_TRUE(at::equal(pipeline.run(request).images, plain.images));
   request.prompt = "a red apple <lora:missing:1>";
   try {
     pipeline.run(request);

@@ -87,6 +87,7 @@ GetModelsDialog::~GetModelsDialog() {
   if (worker_ != nullptr) {
     pause_token_.cancel();  // closing keeps what was downloaded for next time
     worker_->wait();
+    delete worker_;
   }
 }
 

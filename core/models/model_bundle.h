@@ -57,7 +57,8 @@ class ModelBundle {
   virtual void set_clip_skip(int clip_skip) {}
   // Where info().options.lora: merges these LoRAs into the weights in place
   // of those merged before (none: the checkpoint's own weights, bit for bit).
-  // Error naming a LoRA that does not fit; the model is then left as before.
+  // Error naming a LoRA that does not fit; the model then holds the
+  // checkpoint's own weights (never a half-merged set).
   virtual void set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel);
   // SDXL's size and crop conditioning, where info().options.size_conditioning.
   virtual void set_size_conditioning(const SizeConditioning& sizes) {}

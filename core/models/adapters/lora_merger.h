@@ -27,7 +27,8 @@ class LoraMerger {
 
   // Makes the weights the checkpoint's plus `loras`. Returns whether any
   // weight changed (cached text conditioning is then stale). Error naming the
-  // LoRA for one that matches nothing here or whose shapes do not fit.
+  // LoRA for one that matches nothing here or whose shapes do not fit, and
+  // Cancelled: either way the weights are the checkpoint's again.
   bool apply(const std::vector<LoraUse>& loras, const CancelToken& cancel = {});
   const std::vector<AppliedLora>& applied() const { return applied_; }
   // Whether the last change touched a text encoder.

@@ -234,7 +234,14 @@ void SdBundle::set_clip_skip(int clip_skip) {
 
 void SdBundle::set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel) {
   c10::InferenceMode guard;
-  if (loras_->apply(loras, cancel) && loras_->text_changed()) empty_chunk_ = encode_prompt("");
+  bool changed = false;
+  try {
+    changed = loras_->apply(loras, cancel);
+  } catch (...) {
+    empty_chunk_ = encode_prompt("");  // the weights are the checkpoint's again
+    throw;
+  }
+  if (changed && loras_->text_changed()) empty_chunk_ = encode_prompt("");
 }
 
 at::Tensor SdBundle::pad_conditioning(const at::Tensor& conditioning, int64_t tokens) {

@@ -261,9 +261,14 @@ void SdxlBundle::set_clip_skip(int clip_skip) {
 
 void SdxlBundle::set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel) {
   c10::InferenceMode guard;
-  if (loras_->apply(loras, cancel) && loras_->text_changed()) {
-    empty_chunk_ = encode_prompt("").narrow(1, 0, kChunkLength);
+  bool changed = false;
+  try {
+    changed = loras_->apply(loras, cancel);
+  } catch (...) {
+    empty_chunk_ = encode_prompt("").narrow(1, 0, kChunkLength);  // the weights are the checkpoint's again
+    throw;
   }
+  if (changed && loras_->text_changed()) empty_chunk_ = encode_prompt("").narrow(1, 0, kChunkLength);
 }
 
 at::Tensor SdxlBundle::pad_conditioning(const at::Tensor& conditioning, int64_t tokens) {
