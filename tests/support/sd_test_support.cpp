@@ -9,36 +9,41 @@
 
 namespace diffscope::support {
 
-bool make_tiny_sd(const std::filesystem::path& out, const std::string& args, std::string* why) {
+namespace {
+
+// Runs tests/tools/SCRIPT with Debian's python3 and ../shared's tools at hand.
+bool run_tool(const std::string& script, const std::string& args, std::string* why) {
   if (shared_dir().empty()) {
     *why = "../shared (the key tables of tools/make_random_sd15.py) is not here";
     return false;
   }
   const std::string command = "DIFFSCOPE_SHARED_DIR='" + shared_dir().string() + "' /usr/bin/python3 '" +
-                              std::string(DIFFSCOPE_SOURCE_DIR) + "/tests/tools/make_tiny_sd.py' '" + out.string() +
-                              "' " + args;
+                              std::string(DIFFSCOPE_SOURCE_DIR) + "/tests/tools/" + script + "' " + args;
   std::string output;
   if (run_command(command, &output) != 0) {
-    *why = "make_tiny_sd.py failed (python3-torch and python3-numpy installed?): " + output;
+    *why = script + " failed (python3-torch and python3-numpy installed?): " + output;
     return false;
   }
   return true;
 }
 
+// 'OUT' ARGS (appended piece by piece: GCC 12 warns falsely on a chain of + here).
+std::string quoted_then(const std::filesystem::path& out, const std::string& args) {
+  std::string text = "'";
+  text += out.string();
+  text += "' ";
+  text += args;
+  return text;
+}
+
+}  // namespace
+
+bool make_tiny_sd(const std::filesystem::path& out, const std::string& args, std::string* why) {
+  return run_tool("make_tiny_sd.py", quoted_then(out, args), why);
+}
+
 bool make_tiny_lora(const std::filesystem::path& out, const std::string& args, std::string* why) {
-  if (shared_dir().empty()) {
-    *why = "../shared (the key tables of tools/make_random_sd15.py) is not here";
-    return false;
-  }
-  const std::string command = "DIFFSCOPE_SHARED_DIR='" + shared_dir().string() + "' /usr/bin/python3 '" +
-                              std::string(DIFFSCOPE_SOURCE_DIR) + "/tests/tools/make_tiny_lora.py' '" + out.string() +
-                              "' " + args;
-  std::string output;
-  if (run_command(command, &output) != 0) {
-    *why = "make_tiny_lora.py failed: " + output;
-    return false;
-  }
-  return true;
+  return run_tool("make_tiny_lora.py", quoted_then(out, args), why);
 }
 
 bool make_tiny_taesd(const std::filesystem::path& decoder, const std::filesystem::path& reference,
