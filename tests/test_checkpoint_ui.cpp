@@ -181,6 +181,8 @@ TEST_F(CheckpointUi, LoraRowsWriteThePromptsTagsAndTheRunMergesThem) {
   const auto& loras = window.records().back().outcome.info.loras;
   ASSERT_EQ(loras.size(), 1u);
   EXPECT_DOUBLE_EQ(loras[0].use.unet_weight, 0.25);
+  EXPECT_TRUE(window.records().back().plan.model_info.contains("LoRA detail ×0.25"))
+      << window.records().back().plan.model_info.toStdString();
   support::save_screenshot(*window.controls(), "lora-list");
   // The built-in model takes none: the list goes away.
   Request builtin = window.controls()->request();

@@ -24,9 +24,22 @@ QString describe_model(const Plan& plan) {
                                                                       : "x̂₀";
   QString compute = QString::fromStdString(at::toString(plan.compute_type));
   if (!info.compute_note.empty()) compute += " (" + QString::fromStdString(info.compute_note) + ")";
-  return QString("%1 · %2 · %3-prediction (%4) · %5")
-      .arg(QString::fromStdString(info.name), QString::fromStdString(info.family), prediction,
-           QString::fromStdString(info.prediction_source), compute);
+  QString line = QString("%1 · %2 · %3-prediction (%4) · %5")
+                     .arg(QString::fromStdString(info.name), QString::fromStdString(info.family), prediction,
+                          QString::fromStdString(info.prediction_source), compute);
+  // "· LoRA detail ×0.8 (3 of 264 modules change nothing here: lora_unet_…)"
+  for (const AppliedLora& lora : info.loras) {
+    line += QString(" · LoRA %1 ×%2").arg(QString::fromStdString(lora.use.name)).arg(lora.use.unet_weight);
+    if (lora.use.text_weight != lora.use.unet_weight) line += QString(" (text ×%1)").arg(lora.use.text_weight);
+    if (!lora.unmatched.empty()) {
+      line += QString(" (%1 of %2 modules change nothing here: %3%4)")
+                  .arg(lora.unmatched.size())
+                  .arg(lora.modules)
+                  .arg(QString::fromStdString(lora.unmatched.front()))
+                  .arg(lora.unmatched.size() > 1 ? ", …" : "");
+    }
+  }
+  return line;
 }
 
 RunPlan make_plan(const Plan& plan, ModelBundle& bundle) {
