@@ -55,7 +55,8 @@ std::string HttpDownload::base_, HttpDownload::sha256_;
 TEST_F(HttpDownload, AFullDownloadIsVerifiedAndGetsItsName) {
   uint64_t last = 0, total = 0;
   const DownloadJob j = job("files");
-  EXPECT_EQ(download_file(j, [&](const DownloadProgress& p) { last = p.done, total = p.total; }), DownloadEnd::Complete);
+  EXPECT_EQ(download_file(j, [&](const DownloadProgress& p) { last = p.done, total = p.total; }),
+            DownloadEnd::Complete);
   EXPECT_EQ(sha256_file(j.destination), sha256_);
   EXPECT_FALSE(fs::exists(partial_path(j.destination)));
   EXPECT_EQ(last, fs::file_size(j.destination));
@@ -117,7 +118,12 @@ TEST_F(HttpDownload, ServerErrorsAreReported) {
 TEST_F(HttpDownload, ACancelMidwayLeavesNothingBehind) {
   CancelToken cancel;
   const DownloadJob j = job("slow");
-  EXPECT_THROW(download_file(j, [&](const DownloadProgress& p) { if (p.done > 200000) cancel.cancel(); }, cancel),
+  EXPECT_THROW(download_file(
+                   j,
+                   [&](const DownloadProgress& p) {
+                     if (p.done > 200000) cancel.cancel();
+                   },
+                   cancel),
                Cancelled);
   EXPECT_FALSE(fs::exists(j.destination));
   EXPECT_FALSE(fs::exists(partial_path(j.destination)));
@@ -126,7 +132,12 @@ TEST_F(HttpDownload, ACancelMidwayLeavesNothingBehind) {
 TEST_F(HttpDownload, APauseKeepsThePartAndTheNextRunFinishesIt) {
   CancelToken pause;
   const DownloadJob j = job("slow");
-  EXPECT_EQ(download_file(j, [&](const DownloadProgress& p) { if (p.done > 200000) pause.cancel(); }, {}, pause),
+  EXPECT_EQ(download_file(
+                j,
+                [&](const DownloadProgress& p) {
+                  if (p.done > 200000) pause.cancel();
+                },
+                {}, pause),
             DownloadEnd::Paused);
   ASSERT_TRUE(fs::exists(partial_path(j.destination)));
   const uint64_t have = fs::file_size(partial_path(j.destination));

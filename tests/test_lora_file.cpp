@@ -47,7 +47,8 @@ class LoraFileTest : public ::testing::Test {
   static void TearDownTestSuite() { delete shared_; }
   void SetUp() override {
     if (!made_.empty()) GTEST_SKIP() << made_;
-    for (const char* name : {"kohya.safetensors", "kohya.safetensors.json", "peft.safetensors", "peft.safetensors.json"}) {
+    for (const char* name :
+         {"kohya.safetensors", "kohya.safetensors.json", "peft.safetensors", "peft.safetensors.json"}) {
       fs::copy_file(*shared_ / name, dir_ / name);
     }
   }
@@ -107,12 +108,10 @@ TEST_F(LoraFileTest, LoConKeepsItsConvolutionKernels) {
 TEST_F(LoraFileTest, OtherAdapterKindsAreRefusedByName) {
   ASSERT_TRUE(support::make_tiny_lora(dir_ / "loha.safetensors", "--family sd1 --format loha", &why_)) << why_;
   EXPECT_NE(error_of(dir_ / "loha.safetensors").find("is a LoHa file"), std::string::npos);
-  const std::map<std::string, std::string> kinds = {{"lora_unet_x.lokr_w1", "LoKr"},
-                                                    {"lora_unet_x.oft_blocks", "OFT"},
-                                                    {"lora_unet_x.dora_scale", "DoRA"},
-                                                    {"lora_unet_x.lora_mid.weight", "Tucker"},
-                                                    {"lora_unet_x.on_input", "(IA)³"},
-                                                    {"lora_unet_x.diff", "full-difference"}};
+  const std::map<std::string, std::string> kinds = {
+      {"lora_unet_x.lokr_w1", "LoKr"},    {"lora_unet_x.oft_blocks", "OFT"},
+      {"lora_unet_x.dora_scale", "DoRA"}, {"lora_unet_x.lora_mid.weight", "Tucker"},
+      {"lora_unet_x.on_input", "(IA)³"},  {"lora_unet_x.diff", "full-difference"}};
   for (const auto& [name, kind] : kinds) {
     const fs::path path = dir_ / "other.safetensors";
     write_safetensors(path, {{name, at::zeros({2, 2})}, {"lora_unet_y.lora_down.weight", at::zeros({1, 2})}});
@@ -128,12 +127,12 @@ TEST_F(LoraFileTest, BrokenFilesAreRefusedWithTheTensorNamed) {
   write_safetensors(half, {{"lora_unet_a.lora_down.weight", at::zeros({4, 8})}});
   EXPECT_NE(error_of(half).find("has no up weight"), std::string::npos) << error_of(half);
   const fs::path ranks = dir_ / "ranks.safetensors";
-  write_safetensors(ranks, {{"lora_unet_a.lora_down.weight", at::zeros({4, 8})},
-                            {"lora_unet_a.lora_up.weight", at::zeros({8, 2})}});
+  write_safetensors(
+      ranks, {{"lora_unet_a.lora_down.weight", at::zeros({4, 8})}, {"lora_unet_a.lora_up.weight", at::zeros({8, 2})}});
   EXPECT_NE(error_of(ranks).find("ranks differ"), std::string::npos) << error_of(ranks);
   const fs::path part = dir_ / "part.safetensors";
-  write_safetensors(part, {{"lora_vae_a.lora_down.weight", at::zeros({4, 8})},
-                           {"lora_vae_a.lora_up.weight", at::zeros({8, 4})}});
+  write_safetensors(
+      part, {{"lora_vae_a.lora_down.weight", at::zeros({4, 8})}, {"lora_vae_a.lora_up.weight", at::zeros({8, 4})}});
   EXPECT_NE(error_of(part).find("names no part"), std::string::npos) << error_of(part);
   const fs::path alpha = dir_ / "alpha.safetensors";
   write_safetensors(alpha, {{"lora_unet_a.lora_down.weight", at::zeros({4, 8})},
@@ -141,8 +140,8 @@ TEST_F(LoraFileTest, BrokenFilesAreRefusedWithTheTensorNamed) {
                             {"lora_unet_a.alpha", at::full({}, std::nan(""))}});
   EXPECT_NE(error_of(alpha).find("not finite"), std::string::npos) << error_of(alpha);
   const fs::path vector = dir_ / "vector.safetensors";
-  write_safetensors(vector, {{"lora_unet_a.lora_down.weight", at::zeros({4})},
-                             {"lora_unet_a.lora_up.weight", at::zeros({8, 4})}});
+  write_safetensors(
+      vector, {{"lora_unet_a.lora_down.weight", at::zeros({4})}, {"lora_unet_a.lora_up.weight", at::zeros({8, 4})}});
   EXPECT_NE(error_of(vector).find("a LoRA half is a matrix"), std::string::npos) << error_of(vector);
   // Truncated: the data section ends early.
   const fs::path whole = dir_ / "kohya.safetensors", cut = dir_ / "cut.safetensors";
@@ -161,9 +160,9 @@ TEST_F(LoraFileTest, ShortHashIsSha256OfTheDataAfterTheHeader) {
   in.read(reinterpret_cast<char*>(&header), 8);
   std::string output;
   // coreutils' sha256sum over the same bytes: an independent SHA-256.
-  ASSERT_EQ(support::run_command("tail -c +" + std::to_string(9 + header) + " '" + path.string() + "' | sha256sum",
-                                 &output),
-            0);
+  ASSERT_EQ(
+      support::run_command("tail -c +" + std::to_string(9 + header) + " '" + path.string() + "' | sha256sum", &output),
+      0);
   EXPECT_EQ(lora_short_hash(path), output.substr(0, 12));
 }
 

@@ -92,7 +92,8 @@ class LoraMergerTest : public ::testing::Test {
           if (entry.name.rfind(kUnet, 0) == 0) all[entry.name] = single.tensor(entry.name);
         }
         const SafetensorsFile text = SafetensorsFile::open(folder / "text_encoder" / "model.safetensors");
-        for (const auto& entry : text.entries()) all["cond_stage_model.transformer." + entry.name] = text.tensor(entry.name);
+        for (const auto& entry : text.entries())
+          all["cond_stage_model.transformer." + entry.name] = text.tensor(entry.name);
         write_safetensors(path, all);
       } else if (!support::make_tiny_sd(path, family(name).make_args, &why)) {
         ADD_FAILURE() << why;
@@ -221,7 +222,8 @@ TEST_F(LoraMergerTest, ALoraForAnotherFamilyIsAnErrorAndLeavesTheModelAsItWas) {
   const fs::path good = lora("sd1-kohya", "--family sd1 --alpha 2 --rank 4");
   // SDXL's names (sgm U-Net, te1/te2) match nothing in SD 1.x.
   try {
-    merger.apply({LoraUse{"good", good, 1, 1}, LoraUse{"xl", lora("xl-sgm", "--family sdxl --sgm --format locon"), 1, 1}});
+    merger.apply(
+        {LoraUse{"good", good, 1, 1}, LoraUse{"xl", lora("xl-sgm", "--family sdxl --sgm --format locon"), 1, 1}});
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("'xl'"), std::string::npos) << e.what();

@@ -87,8 +87,8 @@ TEST_F(LoraTargetsTest, EveryTargetedModuleOfSdxlInSgmAndDiffusersNames) {
 }
 
 TEST(LoraTargets, UnknownModulesAreNotFound) {
-  const LoraTargetMap map({{"model.diffusion_model.input_blocks.1.1.proj_in.weight", {8, 8}}},
-                          "model.diffusion_model.", {});
+  const LoraTargetMap map({{"model.diffusion_model.input_blocks.1.1.proj_in.weight", {8, 8}}}, "model.diffusion_model.",
+                          {});
   EXPECT_TRUE(map.find(LoraPart::Unet, "input_blocks_1_1_proj_in").has_value());
   EXPECT_TRUE(map.find(LoraPart::Unet, "input_blocks.1.1.proj_in").has_value());
   EXPECT_FALSE(map.find(LoraPart::Unet, "input_blocks_1_1_proj_out").has_value());

@@ -36,10 +36,9 @@ TEST(ModelCatalog, TheShippedCatalogIsCompleteAndPinned) {
 }
 
 TEST(ModelCatalog, BrokenEntriesAreRefusedByName) {
-  const std::string good =
-      R"({"name":"x","title":"X","family":"SD 1.x","kind":"lora","good_for":"g","licence":"MIT",)"
-      R"("licence_url":"https://l","size":"1 MB","file":"x.safetensors","url":"https://h/x",)"
-      R"("sha256":"0000000000000000000000000000000000000000000000000000000000000000"})";
+  const std::string good = R"({"name":"x","title":"X","family":"SD 1.x","kind":"lora","good_for":"g","licence":"MIT",)"
+                           R"("licence_url":"https://l","size":"1 MB","file":"x.safetensors","url":"https://h/x",)"
+                           R"("sha256":"0000000000000000000000000000000000000000000000000000000000000000"})";
   EXPECT_EQ(parse_model_catalog("{\"models\":[" + good + "]}").size(), 1u);
   auto broken = [&](const std::string& from, const std::string& to) {
     std::string entry = good;

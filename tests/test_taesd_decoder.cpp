@@ -122,7 +122,9 @@ TEST(TaesdDecoder, ACheckpointWithOneBesideItPreviewsEveryStepThroughIt) {
   ASSERT_EQ(previews.size(), 2u);
   EXPECT_TRUE(at::equal(previews.back(), decoder->decode(result.samples)));
   request.preview_decoder = "none";  // the latent projection again
-  hooks.on_ready = [&](const Plan& plan, ModelBundle&) { EXPECT_EQ(plan.info.preview, PreviewMethod::LatentProjection); };
+  hooks.on_ready = [&](const Plan& plan, ModelBundle&) {
+    EXPECT_EQ(plan.info.preview, PreviewMethod::LatentProjection);
+  };
   hooks.on_step = {};
   pipeline.run(request, hooks);
 }

@@ -124,11 +124,11 @@ void GetModelsDialog::showEntry(int row) {
     cancel_->setEnabled(false);
     return;
   }
-  details_->setText(QString("<b>%1</b><br>%2<br>Licence: <a href=\"%3\">%4</a>%5")
-                        .arg(html_escaped(e->title), html_escaped(e->good_for), html_escaped(e->licence_url),
-                             html_escaped(e->licence),
-                             e->accept ? tr(" — read it; it sets conditions on how the model may be used")
-                                       : QString()));
+  details_->setText(
+      QString("<b>%1</b><br>%2<br>Licence: <a href=\"%3\">%4</a>%5")
+          .arg(html_escaped(e->title), html_escaped(e->good_for), html_escaped(e->licence_url),
+               html_escaped(e->licence),
+               e->accept ? tr(" — read it; it sets conditions on how the model may be used") : QString()));
   const QString state = stateOf(row);
   accept_->setVisible(e->accept);
   accept_->setEnabled(!busy);
@@ -152,8 +152,8 @@ void GetModelsDialog::start() {
     bool error = false, complete = false;
     try {
       const auto progress = [this](const DownloadProgress& p) {
-        QMetaObject::invokeMethod(this, [this, p] { onProgress(p.done, p.total, p.bytes_per_second, p.eta_seconds); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, p] { onProgress(p.done, p.total, p.bytes_per_second, p.eta_seconds); }, Qt::QueuedConnection);
       };
       if (download_file(job, progress, cancel, pause) == DownloadEnd::Complete) {
         complete = true;
@@ -169,7 +169,8 @@ void GetModelsDialog::start() {
       error = true;
     }
     QMetaObject::invokeMethod(
-        this, [this, path, message, error, complete, kind] {
+        this,
+        [this, path, message, error, complete, kind] {
           onEnded(path, message, error, complete);
           if (complete) Q_EMIT downloaded(path, kind);
         },

@@ -37,8 +37,9 @@ LoraList::LoraList(QPlainTextEdit* prompt, QWidget* parent) : QGroupBox(tr("LoRA
   layout->addLayout(folder_row);
   layout->addWidget(rows_box_);
   layout->addWidget(empty_);
-  setToolTip(tr("Ticking a LoRA adds <lora:NAME:WEIGHT> to the prompt, as A1111 writes it; the slider sets "
-                "its weight. Tags typed into the prompt tick their rows."));
+  setToolTip(
+      tr("Ticking a LoRA adds <lora:NAME:WEIGHT> to the prompt, as A1111 writes it; the slider sets "
+         "its weight. Tags typed into the prompt tick their rows."));
 
   connect(browse, &QPushButton::clicked, this, [this] {
     const QString chosen = QFileDialog::getExistingDirectory(this, tr("LoRA folder"), folder_->text());

@@ -49,8 +49,8 @@ class LoraList : public QGroupBox {
   };
   void rebuild();
   const Row* rowOf(const QCheckBox* box) const;
-  void syncFromPrompt();           // tags → rows
-  void writeTag(const Row& row);   // row → tag
+  void syncFromPrompt();          // tags → rows
+  void writeTag(const Row& row);  // row → tag
 
   QPlainTextEdit* prompt_;
   QLineEdit* folder_;

@@ -12,7 +12,7 @@ void add_bench_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_distill_preview_command(CLI::App& app);
 void add_evaluate_command(CLI::App& app);
-void add_info_commands(CLI::App& app);  // samplers, inspect, dataset
+void add_info_commands(CLI::App& app);   // samplers, inspect, dataset
 void add_models_command(CLI::App& app);  // where libcurl is (DIFFSCOPE_DOWNLOADS)
 
 }  // namespace diffscope::cli

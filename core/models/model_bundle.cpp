@@ -14,7 +14,8 @@ at::Tensor ModelBundle::pad_conditioning(const at::Tensor& conditioning, int64_t
 }
 
 void ModelBundle::set_loras(const std::vector<LoraUse>& loras, const CancelToken&) {
-  if (!loras.empty()) throw Error("the model '" + name() + "' takes no LoRA (they are for Stable Diffusion checkpoints)");
+  if (!loras.empty())
+    throw Error("the model '" + name() + "' takes no LoRA (they are for Stable Diffusion checkpoints)");
 }
 
 at::Tensor ModelBundle::training_image(int) {

@@ -41,10 +41,10 @@ int report_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, cu
     DownloadProgress p;
     p.done = transfer->resumed_from + static_cast<uint64_t>(now);
     p.total = total > 0 ? transfer->resumed_from + static_cast<uint64_t>(total) : 0;
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - transfer->start).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - transfer->start).count();
     p.bytes_per_second = seconds > 0.2 ? static_cast<double>(now) / seconds : 0.0;
-    if (p.total > 0 && p.bytes_per_second > 0) p.eta_seconds = static_cast<double>(p.total - p.done) / p.bytes_per_second;
+    if (p.total > 0 && p.bytes_per_second > 0)
+      p.eta_seconds = static_cast<double>(p.total - p.done) / p.bytes_per_second;
     (*transfer->progress)(p);
   }
   return 0;

@@ -20,9 +20,9 @@ struct DownloadJob {
 };
 
 struct DownloadProgress {
-  uint64_t done = 0, total = 0;   // bytes; total 0 while unknown
-  double bytes_per_second = 0;    // over this transfer
-  double eta_seconds = -1;        // −1 while unknown
+  uint64_t done = 0, total = 0;  // bytes; total 0 while unknown
+  double bytes_per_second = 0;   // over this transfer
+  double eta_seconds = -1;       // −1 while unknown
 };
 
 enum class DownloadEnd { Complete, Paused };

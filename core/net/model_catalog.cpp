@@ -13,9 +13,7 @@ extern const char* const kBuiltinModelCatalog;  // model_catalog_data.cpp, made 
 
 namespace {
 
-bool is_lower_hex(const std::string& text) {
-  return text.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
+bool is_lower_hex(const std::string& text) { return text.find_first_not_of("0123456789abcdef") == std::string::npos; }
 
 bool allowed_url(const std::string& url) {
   if (url.rfind("https://", 0) == 0) return true;

@@ -16,10 +16,10 @@ struct CatalogEntry {
   std::string kind;      // "checkpoint", "lora" or "taesd"
   std::string good_for;  // one sentence
   std::string licence, licence_url;
-  bool accept = false;   // the licence must be accepted before downloading
-  std::string size;      // as shown: "2.13 GB"
-  std::string file;      // the file name it is saved as
-  std::string url;       // https (http only to this computer, for tests)
+  bool accept = false;  // the licence must be accepted before downloading
+  std::string size;     // as shown: "2.13 GB"
+  std::string file;     // the file name it is saved as
+  std::string url;      // https (http only to this computer, for tests)
   std::string sha256;
 };
 

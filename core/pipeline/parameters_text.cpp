@@ -64,7 +64,8 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   }
   if (!model.loras.empty()) {  // A1111's "name: short hash, …"
     std::string hashes;
-    for (const AppliedLora& lora : model.loras) hashes += (hashes.empty() ? "" : ", ") + lora.use.name + ": " + lora.hash;
+    for (const AppliedLora& lora : model.loras)
+      hashes += (hashes.empty() ? "" : ", ") + lora.use.name + ": " + lora.hash;
     fields.emplace_back("Lora hashes", hashes);
   }
   if (from_file) fields.emplace_back("DiffScope checkpoint", request.model);

@@ -33,8 +33,8 @@ struct Request {
   int width = 64, height = 64;
   DeviceChoice device;
   // Stable Diffusion checkpoints (model = a .safetensors path or diffusers folder):
-  std::string vae;                       // a VAE override file; empty: the checkpoint's own
-  std::string tokenizer;                 // CLIP tokenizer files, where the checkpoint has none
+  std::string vae;        // a VAE override file; empty: the checkpoint's own
+  std::string tokenizer;  // CLIP tokenizer files, where the checkpoint has none
   // TAESD for the per-step previews: "" finds taesd(xl)_decoder.safetensors
   // beside the checkpoint, "none" uses the latent projection, else a file.
   std::string preview_decoder;

@@ -49,10 +49,10 @@ bool make_tiny_lora(const std::filesystem::path& out, const std::string& args, s
 bool make_tiny_taesd(const std::filesystem::path& decoder, const std::filesystem::path& reference,
                      const std::string& args, std::string* why) {
   std::string output;
-  const int status = run_command("/usr/bin/python3 '" + std::string(DIFFSCOPE_SOURCE_DIR) +
-                                     "/tests/tools/make_tiny_taesd.py' '" + decoder.string() + "' '" +
-                                     reference.string() + "' " + args,
-                                 &output);
+  const int status =
+      run_command("/usr/bin/python3 '" + std::string(DIFFSCOPE_SOURCE_DIR) + "/tests/tools/make_tiny_taesd.py' '" +
+                      decoder.string() + "' '" + reference.string() + "' " + args,
+                  &output);
   if (status != 0) *why = "make_tiny_taesd.py failed (python3-torch installed?): " + output;
   return status == 0;
 }

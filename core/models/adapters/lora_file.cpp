@@ -1,11 +1,11 @@
 #include "core/models/adapters/lora_file.h"
 
 #include <array>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
-#include <tuple>
 #include <map>
+#include <tuple>
 
 #include "core/common/errors.h"
 #include "core/io/file_hash.h"
@@ -25,11 +25,12 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 // others), with the name users know them by.
 std::optional<std::string> other_adapter_kind(const std::string& name) {
   static const std::vector<std::pair<std::string, std::string>> kParts = {
-      {".hada_w1_", "LoHa"},      {".hada_w2_", "LoHa"},     {".lokr_w1", "LoKr"},
-      {".lokr_w2", "LoKr"},       {".oft_blocks", "OFT"},    {".oft_diag", "OFT"},
-      {".dora_scale", "DoRA"},    {".lora_mid.weight", "LoCon with a Tucker mid weight"}};
+      {".hada_w1_", "LoHa"},   {".hada_w2_", "LoHa"},
+      {".lokr_w1", "LoKr"},    {".lokr_w2", "LoKr"},
+      {".oft_blocks", "OFT"},  {".oft_diag", "OFT"},
+      {".dora_scale", "DoRA"}, {".lora_mid.weight", "LoCon with a Tucker mid weight"}};
   static const std::vector<std::pair<std::string, std::string>> kEndings = {
-      {".on_input", "(IA)³"},      {".a1.weight", "GLoRA"}, {".b1.weight", "GLoRA"},
+      {".on_input", "(IA)³"},       {".a1.weight", "GLoRA"},        {".b1.weight", "GLoRA"},
       {".diff", "full-difference"}, {".diff_b", "full-difference"}, {".w_norm", "norm-adapter"},
       {".b_norm", "norm-adapter"}};
   for (const auto& [mark, kind] : kParts) {
@@ -69,9 +70,10 @@ std::optional<std::pair<std::string, Half>> split_name(const std::string& name, 
     return std::make_pair(key, suffix.half);
   }
   // diffusers' attention processors: …attn1.processor.to_q_lora.down.weight
-  static const std::vector<std::pair<std::string, std::string>> kProcessor = {
-      {".processor.to_q_lora", ".to_q"}, {".processor.to_k_lora", ".to_k"},
-      {".processor.to_v_lora", ".to_v"}, {".processor.to_out_lora", ".to_out.0"}};
+  static const std::vector<std::pair<std::string, std::string>> kProcessor = {{".processor.to_q_lora", ".to_q"},
+                                                                              {".processor.to_k_lora", ".to_k"},
+                                                                              {".processor.to_v_lora", ".to_v"},
+                                                                              {".processor.to_out_lora", ".to_out.0"}};
   for (const auto& [mark, module] : kProcessor) {
     const auto at = name.find(mark);
     if (at == std::string::npos) continue;
@@ -163,11 +165,13 @@ LoraFile LoraFile::open(const std::filesystem::path& path) {
 }
 
 std::pair<LoraPart, std::string> lora_module_part(const std::string& key, const std::filesystem::path& path) {
-  static const std::vector<std::pair<std::string, LoraPart>> kPrefixes = {
-      {"lora_unet_", LoraPart::Unet},          {"lora_te1_", LoraPart::TextEncoder},
-      {"lora_te2_", LoraPart::TextEncoder2},   {"lora_te_", LoraPart::TextEncoder},
-      {"unet.", LoraPart::Unet},               {"text_encoder_2.", LoraPart::TextEncoder2},
-      {"text_encoder.", LoraPart::TextEncoder}};
+  static const std::vector<std::pair<std::string, LoraPart>> kPrefixes = {{"lora_unet_", LoraPart::Unet},
+                                                                          {"lora_te1_", LoraPart::TextEncoder},
+                                                                          {"lora_te2_", LoraPart::TextEncoder2},
+                                                                          {"lora_te_", LoraPart::TextEncoder},
+                                                                          {"unet.", LoraPart::Unet},
+                                                                          {"text_encoder_2.", LoraPart::TextEncoder2},
+                                                                          {"text_encoder.", LoraPart::TextEncoder}};
   std::string k = key;
   if (starts_with(k, "base_model.model.")) k = k.substr(17);  // PEFT's wrapper
   for (const auto& [prefix, part] : kPrefixes) {

@@ -28,11 +28,11 @@ enum class LoraFormat { Kohya, Diffusers };
 enum class LoraPart { Unet, TextEncoder, TextEncoder2 };
 
 struct LoraModule {
-  std::string key;        // as in the file, without the weight suffixes ("lora_unet_…_to_q")
+  std::string key;  // as in the file, without the weight suffixes ("lora_unet_…_to_q")
   LoraPart part = LoraPart::Unet;
-  std::string path;       // the module's name inside its part, in diffusers' or sgm's dotted or kohya's
-                          // underscored form ("down_blocks_0_attentions_0_…_to_q")
-  at::Tensor down, up;    // (r, in[, k, k]) and (out, r[, 1, 1]), as stored
+  std::string path;             // the module's name inside its part, in diffusers' or sgm's dotted or kohya's
+                                // underscored form ("down_blocks_0_attentions_0_…_to_q")
+  at::Tensor down, up;          // (r, in[, k, k]) and (out, r[, 1, 1]), as stored
   std::optional<double> alpha;  // none: α = r (scale 1)
   int64_t rank() const { return down.size(0); }
   double scale() const { return alpha ? *alpha / static_cast<double>(rank()) : 1.0; }

@@ -26,8 +26,8 @@ std::string part_name(LoraPart part) {
 
 }  // namespace
 
-LoraMerger::LoraMerger(sd::WeightStore& store, const std::string& unet_prefix,
-                       const std::vector<LoraTextTower>& towers, std::string model_name)
+LoraMerger::LoraMerger(sd::WeightStore& store, const std::string& unet_prefix, const std::vector<LoraTextTower>& towers,
+                       std::string model_name)
     : store_(store),
       targets_(kept_shapes(store), unet_prefix, towers),
       unet_prefix_(unet_prefix),
@@ -88,8 +88,8 @@ AppliedLora LoraMerger::merge(const LoraUse& use, const CancelToken& cancel) {
     }
   }
   if (matched.empty()) {
-    throw Error("the LoRA '" + use.name + "' (" + use.file.string() + ") changes nothing in the model '" +
-                model_name_ + "': none of its " + std::to_string(lora.modules.size()) +
+    throw Error("the LoRA '" + use.name + "' (" + use.file.string() + ") changes nothing in the model '" + model_name_ +
+                "': none of its " + std::to_string(lora.modules.size()) +
                 " modules is there (first: " + lora.modules.front().key + "); is it for another model family?");
   }
   for (const auto& [module, target] : matched) {

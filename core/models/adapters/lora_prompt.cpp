@@ -160,7 +160,7 @@ std::vector<std::pair<std::string, fs::path>> list_loras(const std::vector<fs::p
     std::error_code error;
     for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
       if (it->path().extension() != ".safetensors" || !it->is_regular_file(error)) continue;
-      if (!LoraFile::looks_like_lora(it->path())) continue;  // checkpoints share the folder
+      if (!LoraFile::looks_like_lora(it->path())) continue;   // checkpoints share the folder
       found.emplace(it->path().stem().string(), it->path());  // the first folder wins
     }
   }

@@ -33,8 +33,8 @@ std::string underscored(const std::string& name) {
   return out;
 }
 
-LoraTargetMap::LoraTargetMap(const std::map<std::string, std::vector<int64_t>>& weights,
-                             const std::string& unet_prefix, const std::vector<LoraTextTower>& towers) {
+LoraTargetMap::LoraTargetMap(const std::map<std::string, std::vector<int64_t>>& weights, const std::string& unet_prefix,
+                             const std::vector<LoraTextTower>& towers) {
   for (const auto& [name, shape] : weights) {
     if (shape.size() != 2 && shape.size() != 4) continue;
     if (starts_with(name, unet_prefix) && ends_with(name, ".weight")) {
@@ -116,11 +116,13 @@ std::string LoraTargetMap::unet_to_compvis(const std::string& flat) const {
     if (m[1] == "attentions") return "middle_block_1_" + std::string(m[3]);
     return "middle_block_" + std::string(std::stoi(m[2]) == 0 ? "0" : "2") + "_" + resnet_part(m[3]);
   }
-  static const std::map<std::string, std::string> kFixed = {
-      {"conv_in", "input_blocks_0_0"},           {"time_embedding_linear_1", "time_embed_0"},
-      {"time_embedding_linear_2", "time_embed_2"}, {"add_embedding_linear_1", "label_emb_0_0"},
-      {"add_embedding_linear_2", "label_emb_0_2"}, {"conv_norm_out", "out_0"},
-      {"conv_out", "out_2"}};
+  static const std::map<std::string, std::string> kFixed = {{"conv_in", "input_blocks_0_0"},
+                                                            {"time_embedding_linear_1", "time_embed_0"},
+                                                            {"time_embedding_linear_2", "time_embed_2"},
+                                                            {"add_embedding_linear_1", "label_emb_0_0"},
+                                                            {"add_embedding_linear_2", "label_emb_0_2"},
+                                                            {"conv_norm_out", "out_0"},
+                                                            {"conv_out", "out_2"}};
   auto it = kFixed.find(flat);
   return it == kFixed.end() ? flat : it->second;
 }

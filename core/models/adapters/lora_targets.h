@@ -21,15 +21,15 @@
 namespace diffscope {
 
 struct LoraTarget {
-  std::string tensor;                   // the model's tensor name
+  std::string tensor;                    // the model's tensor name
   int64_t row_begin = 0, row_count = 0;  // rows changed (0 rows: all of it)
 };
 
 // A text encoder of the model and the LoRA part that addresses it.
 struct LoraTextTower {
   LoraPart part = LoraPart::TextEncoder;
-  std::string prefix;     // "cond_stage_model.transformer." (Hugging Face names below it) or
-                          // "cond_stage_model.model." (OpenCLIP names)
+  std::string prefix;  // "cond_stage_model.transformer." (Hugging Face names below it) or
+                       // "cond_stage_model.model." (OpenCLIP names)
   bool open_clip = false;
 };
 
@@ -49,8 +49,8 @@ class LoraTargetMap {
   std::string unet_to_compvis(const std::string& flat) const;
 
   std::map<LoraPart, std::map<std::string, LoraTarget>> index_;  // underscored names → targets
-  int per_block_ = 2;                                           // U-Net: ResBlocks per level
-  std::set<int> attending_up_;                                  // diffusers up blocks with attention
+  int per_block_ = 2;                                            // U-Net: ResBlocks per level
+  std::set<int> attending_up_;                                   // diffusers up blocks with attention
 };
 
 // "a.b.c" → "a_b_c"

@@ -48,7 +48,8 @@ std::unique_ptr<TaesdDecoder> TaesdDecoder::load(const fs::path& path, at::Scala
   }
   const auto input_shape = store.shape(input);
   if (input_shape.size() != 4 || input_shape[0] != kWidth) {
-    throw Error(path.string() + ": tensor '" + input + "' has shape " + shape_text(input_shape) + ", expected [64, C, 3, 3]");
+    throw Error(path.string() + ": tensor '" + input + "' has shape " + shape_text(input_shape) +
+                ", expected [64, C, 3, 3]");
   }
   decoder->latent_channels_ = input_shape[1];
   auto take = [&](int place, const std::string& part, int64_t in, int64_t out, bool bias) {

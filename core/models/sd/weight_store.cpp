@@ -120,7 +120,8 @@ void WeightStore::restore_taken(const std::vector<std::string>& names) {
     const Source& s = source(name);
     auto it = fresh.find(s.file->path());
     if (it == fresh.end()) it = fresh.emplace(s.file->path(), SafetensorsFile::open(s.file->path())).first;
-    if (!it->second.contains(s.name_in_file) || it->second.entry(s.name_in_file).shape != s.file->entry(s.name_in_file).shape) {
+    if (!it->second.contains(s.name_in_file) ||
+        it->second.entry(s.name_in_file).shape != s.file->entry(s.name_in_file).shape) {
       throw Error(s.file->path().string() + " changed on disk since it was loaded: load the model again");
     }
     loaded.copy_(it->second.tensor(s.name_in_file).to(loaded.device(), loaded.scalar_type()));
