@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <QCheckBox>
+#include <QLabel>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSettings>
@@ -34,7 +35,9 @@ class CheckpointUi : public ::testing::Test {
     if (support::clip_vocabulary().empty()) {
       why_ = "../shared/data/clip is not here";
     } else {
-      support::make_tiny_sd(*dir_ / "tiny.safetensors", "--family sd1", &why_);
+      if (support::make_tiny_sd(*dir_ / "tiny.safetensors", "--family sd1", &why_)) {
+        support::make_tiny_sd(*dir_ / "tiny_sd_turbo.safetensors", "--family sd1", &why_);
+      }
     }
   }
   static void TearDownTestSuite() { delete dir_; }
@@ -218,4 +221,31 @@ TEST_F(CheckpointUi, RecentCheckpointsComeBackNextSession) {
   MainWindow again;
   EXPECT_EQ(again.controls()->request().model, checkpoint().toStdString());
   EXPECT_EQ(again.controls()->request().tokenizer, vocabulary().toStdString());
+}
+
+TEST_F(CheckpointUi, AFewStepModelIsSetUpAsItsAuthorsRunItAndBackAgain) {
+  MainWindow window;
+  ControlsPanel* controls = window.controls();
+  auto* note = controls->findChild<QLabel*>("fewStepNote");
+  ASSERT_NE(note, nullptr);
+  controls->addCheckpoint(QString::fromStdString((*dir_ / "tiny_sd_turbo.safetensors").string()));
+  Request r = controls->request();
+  EXPECT_EQ(r.steps, 1);
+  EXPECT_EQ(r.sampler, SamplerId::EulerAncestral);
+  EXPECT_EQ(r.spacing, Spacing::Trailing);
+  EXPECT_EQ(r.cfg_scale, 1.0);
+  EXPECT_EQ(r.width, 512);
+  EXPECT_FALSE(note->isHidden());
+  EXPECT_TRUE(note->text().contains("a few-step model (turbo, by its name): 1 step, Euler a"))
+      << note->text().toStdString();
+  support::save_screenshot(*controls, "few-step-model");
+
+  // An ordinary checkpoint gets the usual settings back.
+  controls->addCheckpoint(checkpoint());
+  r = controls->request();
+  EXPECT_EQ(r.steps, 20);
+  EXPECT_EQ(r.sampler, SamplerId::Euler);
+  EXPECT_FALSE(r.spacing.has_value());
+  EXPECT_EQ(r.cfg_scale, 7.0);
+  EXPECT_TRUE(note->isHidden());
 }

@@ -156,6 +156,11 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
 
   auto* form = new QFormLayout;
   form->addRow(tr("Model"), model_);
+  few_step_note_ = new QLabel(this);
+  few_step_note_->setObjectName("fewStepNote");
+  few_step_note_->setWordWrap(true);
+  few_step_note_->setVisible(false);
+  form->addRow(QString(), few_step_note_);
   form->addRow(tr("Sampler"), sampler_);
   form->addRow(tr("Spacing"), spacing_);
   form->addRow(tr("Noise schedule"), schedule_);
@@ -227,6 +232,7 @@ void ControlsPanel::modelChanged() {
     return;
   }
   last_model_index_ = model_->currentIndex();
+  const bool was_few_step = model_info_.few_step != FewStepKind::None;
   try {
     model_info_ = model_registry::describe(model.toStdString());
   } catch (const Error&) {
@@ -249,6 +255,26 @@ void ControlsPanel::modelChanged() {
   loras_->setVisible(model_info_.options.lora);
   loras_->setModel(model_info_.options.lora ? model : QString());
   cfg_->setValue(model_info_.default_cfg);
+  // A few-step model at 20 steps and CFG 7 burns its images: set it up as its
+  // authors run it (and back to the usual defaults when leaving it).
+  const bool few_step = model_info_.few_step != FewStepKind::None;
+  if (few_step || was_few_step) applyModelDefaults();
+  few_step_note_->setVisible(few_step);
+  few_step_note_->setText(few_step ? tr("Set up as %1.").arg(QString::fromStdString(few_step_summary(model_info_)))
+                                   : QString());
+}
+
+void ControlsPanel::applyModelDefaults() {
+  steps_->setValue(model_info_.default_steps);
+  select_data(sampler_, QString::fromStdString(sampler_info(model_info_.default_sampler).name));
+  select_data(spacing_, model_info_.default_spacing ? QString::fromStdString(spacing_name(*model_info_.default_spacing))
+                                                    : QString("auto"));
+  cfg_->setValue(model_info_.default_cfg);
+  const SizeRule& sizes = model_info_.sizes;
+  if (!sizes.fixed()) {
+    width_->setValue(sizes.default_side);
+    height_->setValue(sizes.default_side);
+  }
 }
 
 void ControlsPanel::addCheckpoint(const QString& path) {

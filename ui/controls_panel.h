@@ -63,10 +63,13 @@ class ControlsPanel : public QWidget {
  private:
   void samplerChanged();
   void modelChanged();
+  // Steps, sampler, spacing, CFG and size as the model proposes them.
+  void applyModelDefaults();
 
   QPlainTextEdit* prompt_;
   QPlainTextEdit* negative_;
   QComboBox* model_;
+  QLabel* few_step_note_;  // what a few-step model was set to, and why
   QComboBox* sampler_;
   QComboBox* spacing_;
   QComboBox* schedule_;

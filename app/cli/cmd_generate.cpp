@@ -15,6 +15,8 @@
 #include "core/common/system_memory.h"
 #include "core/io/png_image.h"
 #include "core/models/adapters/lora_prompt.h"
+#include "core/models/few_step.h"
+#include "core/pipeline/model_registry.h"
 #include "core/pipeline/parameters_text.h"
 #include "core/pipeline/pipeline.h"
 #include "core/pipeline/request_limits.h"
@@ -33,7 +35,10 @@ struct GenerateOptions {
   Request request;
   CommonOptions common;
   // Names as typed, checked by their parsers (parsed_by) and parsed in run_generate.
-  std::string sampler = "euler", spacing = "auto", prediction = "auto", precision = "auto";
+  std::string sampler = "auto", spacing = "auto", prediction = "auto", precision = "auto";
+  int steps = 0;                  // 0: the model's
+  int width = 0, height = 0;      // 0: 64, or a few-step model's own size
+  std::string few_step = "auto";  // "auto": as the checkpoint says; else run it as this kind
   double eta = -1, cfg = -1;
   std::string ddpm_variance = "beta-tilde";
   std::string output = "diffscope.png";
@@ -69,15 +74,40 @@ void write_step_images(const std::filesystem::path& dir, ModelBundle& bundle, co
   }
 }
 
+// What the options leave open comes from the model: its steps and sampler,
+// and for few-step models (few_step.h) their spacing and CFG as well.
+void apply_model_defaults(GenerateOptions& o) {
+  Request& request = o.request;
+  ModelInfo info = model_registry::describe(request.model);
+  const bool forced = o.few_step != "auto";
+  if (forced) apply_few_step(info, {few_step_by_name(o.few_step), 0, "--few-step"});
+  if (info.few_step != FewStepKind::None) {
+    std::fprintf(stderr, "%s is %s, where not set otherwise\n", info.name.c_str(), few_step_summary(info).c_str());
+  }
+  request.steps = o.steps > 0 ? o.steps : info.default_steps;
+  const int side = info.few_step != FewStepKind::None ? info.sizes.default_side : Request{}.width;
+  request.width = o.width > 0 ? o.width : side;
+  request.height = o.height > 0 ? o.height : side;
+  request.sampler = o.sampler != "auto" ? sampler_by_name(o.sampler).id : info.default_sampler;
+  if (o.spacing != "auto") {
+    request.spacing = spacing_by_name(o.spacing);
+  } else if (forced) {
+    request.spacing = info.default_spacing;  // the pipeline would take the file's own
+  }
+  if (o.cfg >= 0) {
+    request.cfg_scale = o.cfg;
+  } else if (forced) {
+    request.cfg_scale = info.default_cfg;
+  }
+}
+
 void run_generate(GenerateOptions& o) {
   Request& request = o.request;
   request.device = o.common.device_choice();
-  request.sampler = sampler_by_name(o.sampler).id;
-  if (o.spacing != "auto") request.spacing = spacing_by_name(o.spacing);
+  apply_model_defaults(o);
   if (o.prediction != "auto") request.prediction = prediction_by_name(o.prediction);
   request.precision = parse_precision(o.precision);
   if (o.eta >= 0) request.eta = o.eta;
-  if (o.cfg >= 0) request.cfg_scale = o.cfg;
   request.ddpm_variance = o.ddpm_variance == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
   SizeConditioning& sizes = request.size_conditioning;
   if (!o.original_size.empty()) {
@@ -160,11 +190,20 @@ void add_generate_command(CLI::App& app) {
       "What to draw, e.g. \"grinning face\" or \"red apple, noto\" (oracle: words matched against captions)");
   cmd->add_option("-n,--negative-prompt", o.request.negative_prompt, "What to steer away from (with --cfg)");
   cmd->add_option("-m,--model", o.request.model, "Model")->capture_default_str();
-  cmd->add_option("-s,--steps", o.request.steps, "Sampling steps")
-      ->check(CLI::Range(limits::kMinSteps, limits::kMaxSteps))
+  cmd->add_option("-s,--steps", o.steps, "Sampling steps (default: the model's — 20, a few-step model its own)")
+      ->check(CLI::Range(limits::kMinSteps, limits::kMaxSteps));
+  cmd->add_option("--sampler", o.sampler,
+                  "Sampler (see `samplers`; auto: the model's — Euler, a few-step model its own)")
+      ->check(parsed_by(
+          [](const std::string& name) {
+            if (name != "auto") sampler_by_name(name);
+          },
+          "SAMPLER"))
       ->capture_default_str();
-  cmd->add_option("--sampler", o.sampler, "Sampler (see `samplers`)")
-      ->check(parsed_by([](const std::string& name) { sampler_by_name(name); }, "SAMPLER"))
+  cmd->add_option("--few-step", o.few_step,
+                  "Run the checkpoint as a few-step model — turbo, lcm or lightning — with that kind's steps, "
+                  "sampler, spacing and CFG (auto: when its metadata or name says so)")
+      ->check(CLI::IsMember({"auto", "turbo", "lcm", "lightning"}))
       ->capture_default_str();
   cmd->add_option("--spacing", o.spacing, "auto, leading, trailing, linspace, karras or exponential")
       ->check(parsed_by(
@@ -183,12 +222,11 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--cfg", o.cfg, "Classifier-free guidance scale (default: the model's)")
       ->check(CLI::Range(limits::kMinCfg, limits::kMaxCfg));
   cmd->add_option("--seed", o.request.seed, "Seed; -1 picks one at random")->capture_default_str();
-  cmd->add_option("-W,--width", o.request.width, "Image width (the model says which sizes it draws)")
-      ->check(CLI::Range(1, limits::kMaxImageSide))
-      ->capture_default_str();
-  cmd->add_option("-H,--height", o.request.height, "Image height")
-      ->check(CLI::Range(1, limits::kMaxImageSide))
-      ->capture_default_str();
+  cmd->add_option("-W,--width", o.width,
+                  "Image width (the model says which sizes it draws; default 64, a few-step model its own)")
+      ->check(CLI::Range(1, limits::kMaxImageSide));
+  cmd->add_option("-H,--height", o.height, "Image height (default: as the width's)")
+      ->check(CLI::Range(1, limits::kMaxImageSide));
   cmd->add_option("-b,--batch", o.request.batch, "Images per run (image i uses seed + i)")
       ->check(CLI::Range(limits::kMinBatch, limits::kMaxBatch))
       ->capture_default_str();

@@ -15,6 +15,7 @@
 
 #include "core/common/precision.h"
 #include "core/models/adapters/lora_use.h"
+#include "core/models/few_step.h"
 #include "core/sampling/network.h"
 #include "core/sampling/sampler.h"
 #include "core/schedule/spacing.h"
@@ -107,6 +108,10 @@ struct ModelInfo {
   SamplerId default_sampler = SamplerId::Euler;
   std::optional<Spacing> default_spacing;  // unset: each sampler's own
   int default_steps = 20;
+  // A distilled few-step model (few_step.h) and what said so; the defaults
+  // above are then its proposed settings.
+  FewStepKind few_step = FewStepKind::None;
+  std::string few_step_source;
   std::string schedule;              // the noise schedule it runs by default
   bool schedule_selectable = false;  // any schedule may be chosen (the oracle)
   PreviewMethod preview = PreviewMethod::Exact;

@@ -110,8 +110,8 @@ def tensor(name, shape, kind, seed, sched):
     return np.asarray(rng.normal(0, 0.05 if kind != "wpos" else 0.01, shape), dtype=np.float32)
 
 
-def write(path, arrays):
-    header, blobs, off = {"__metadata__": {"format": "pt"}}, [], 0
+def write(path, arrays, metadata=None):
+    header, blobs, off = {"__metadata__": {"format": "pt", **(metadata or {})}}, [], 0
     for name in sorted(arrays):
         a = arrays[name]
         dt = "F32" if name in mk.SCHEDULE_KEYS else {"float32": "F16", "int64": "I64"}[str(a.dtype)]
@@ -288,7 +288,9 @@ def main():
     ap.add_argument("--drop")
     ap.add_argument("--reshape")
     ap.add_argument("--extra")
+    ap.add_argument("--metadata", action="append", default=[], help="KEY=VALUE for __metadata__ (single files)")
     args = ap.parse_args()
+    metadata = dict(item.split("=", 1) for item in args.metadata)
     keys = compvis_keys(args.family, args.diffusers)
     sched = mk.schedule_buffers()
     arrays = {k: tensor(k, s, kind, args.seed, sched) for k, (s, kind) in keys.items()}
@@ -303,7 +305,7 @@ def main():
     elif args.diffusers:
         write_diffusers(args.out, arrays, args.family)
     else:
-        write(args.out, arrays)
+        write(args.out, arrays, metadata)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t para
   info.options.lora = true;
   info.precisions = {true, true, true};
   info.memory = sd_memory_needs(parameters);
+  apply_few_step(info, checkpoint.few_step);
   return info;
 }
 

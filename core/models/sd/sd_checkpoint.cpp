@@ -114,8 +114,11 @@ CheckpointInfo open_checkpoint(const fs::path& path, WeightStore& store) {
       throw Error(path.string() + ": a folder, but not a diffusers model (no model_index.json)");
     }
     open_diffusers(path, store, info);
+    info.few_step = detect_few_step(path, {});
   } else if (fs::exists(path)) {
-    store.add_file(open_safetensors_file(path));
+    auto file = open_safetensors_file(path);
+    info.few_step = detect_few_step(path, file->metadata());
+    store.add_file(std::move(file));
   } else {
     throw Error(path.string() + ": no such file or folder");
   }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/models/few_step.h"
 #include "core/models/sd/weight_store.h"
 
 namespace diffscope::sd {
@@ -28,6 +29,7 @@ struct CheckpointInfo {
   std::optional<std::string> prediction;  // from scheduler_config.json, when the folder says
   bool diffusers = false;
   std::filesystem::path path;  // the file or folder
+  FewStepMatch few_step;       // a Turbo / LCM / Lightning model, by its metadata or name
 };
 
 // A .safetensors file, memory-mapped; a pickled PyTorch file (.ckpt, .pt,

@@ -65,6 +65,7 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   info.options.lora = !checkpoint.refiner;
   info.precisions = {true, true, true};
   info.memory = sd_memory_needs(parameters);
+  if (!checkpoint.refiner) apply_few_step(info, checkpoint.few_step);
   return info;
 }
 

@@ -86,8 +86,11 @@ SdxlCheckpoint open_sdxl_checkpoint(const fs::path& path, sd::WeightStore& store
   info.path = path;
   if (fs::is_directory(path)) {
     open_diffusers(path, store, info);
+    info.few_step = detect_few_step(path, {});
   } else {
-    store.add_file(sd::open_safetensors_file(path));
+    auto file = sd::open_safetensors_file(path);
+    info.few_step = detect_few_step(path, file->metadata());
+    store.add_file(std::move(file));
   }
   const std::string clip_l_probe = std::string(kClipLPrefix) + "embeddings.token_embedding.weight";
   info.refiner = info.diffusers ? !store.has(clip_l_probe)

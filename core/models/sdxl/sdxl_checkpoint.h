@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "core/models/few_step.h"
 #include "core/models/sd/weight_store.h"
 
 namespace diffscope::sdxl {
@@ -41,6 +42,7 @@ struct SdxlCheckpoint {
   bool diffusers = false;          // a diffusers folder: bigG under kClipGHfPrefix
   bool clip_g_quick_gelu = false;  // from text_encoder_2/config.json (OpenCLIP's bigG: exact GELU)
   std::optional<std::string> prediction;  // "v" / "epsilon" from scheduler_config.json, when the folder says
+  FewStepMatch few_step;                  // SDXL-Turbo / -Lightning / LCM, by its metadata or name
 };
 
 // Whether `path` is an SDXL base or refiner file or diffusers folder (headers only).
