@@ -14,6 +14,7 @@ packages=(
   python3-torch python3-numpy  # ../shared/tools/make_random_sd15.py: the SD 1.5 conformance checkpoint
   python3-venv            # scripts/build.sh --torch pip: LibTorch 2 from PyPI's torch wheel
   libgtest-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev  # libFuzzer + sanitizers: scripts/fuzz.sh
   ruby-gemojione          # EmojiOne art: the oracle model's image set
   fonts-noto-color-emoji  # Noto Color Emoji: the built-in model's second art style
   unicode-data            # emoji-test.txt: one CLDR name per emoji sequence

@@ -4,7 +4,11 @@
 #include <gtest/gtest.h>
 #include <png.h>
 
+#include <zlib.h>
+
 #include <cstdio>
+#include <fstream>
+#include <string>
 
 #include "core/common/errors.h"
 #include "tests/support/test_support.h"
@@ -35,6 +39,37 @@ void write_grey_alpha_with_ztxt(const std::filesystem::path& path) {
   png_destroy_write_struct(&png, &info);
   std::fclose(f);
 }
+
+// A PNG chunk: length, type, data, CRC.
+std::string chunk(const std::string& type, const std::string& data, uint32_t claimed_length = UINT32_MAX) {
+  auto be = [](uint32_t v) {
+    return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  };
+  const std::string body = type + data;
+  const auto crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size()));
+  return be(claimed_length == UINT32_MAX ? static_cast<uint32_t>(data.size()) : claimed_length) + body + be(crc);
+}
+
+std::string ihdr(uint32_t width, uint32_t height, char color_type) {
+  std::string data;
+  for (uint32_t v : {width, height}) data += std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+  data += std::string{8, color_type, 0, 0, 0};
+  return chunk("IHDR", data);
+}
+
+std::string compressed(const std::string& raw) {
+  uLongf size = compressBound(raw.size());
+  std::string out(size, '\0');
+  compress(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(raw.data()), raw.size());
+  out.resize(size);
+  return out;
+}
+
+void write_bytes(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+const std::string kSignature = "\x89PNG\r\n\x1a\n";
 
 }  // namespace
 
@@ -86,4 +121,38 @@ TEST(PngImage, BadFilesAndArgumentsAreErrors) {
   EXPECT_THROW(read_png_rgb(dir / "missing.png"), Error);
   EXPECT_THROW(write_png(dir / "x.png", at::zeros({2, 2}, at::kByte)), Error);
   EXPECT_THROW(write_png(dir / "no-such-dir" / "x.png", at::zeros({2, 2, 3}, at::kByte)), Error);
+}
+
+// Found by fuzz_png: a 2×2 PNG whose next chunk claims 1.7 GB made libpng
+// allocate it. Claims the file cannot hold are refused before any allocation.
+TEST(PngImage, ClaimsTheFileCannotHoldAreRefusedBeforeAllocating) {
+  support::TempDir dir;
+  const std::string row = std::string(1, '\0') + std::string(2 * 4, '\x7f');  // filter byte "none", 2 RGBA pixels
+  const std::string pixels = compressed(row + row);
+  write_bytes(dir / "long-chunk.png", kSignature + ihdr(2, 2, 6) + chunk("iTXt", std::string(100, 'x'), 0x67414d41));
+  for (auto read : {+[](const std::filesystem::path& p) { read_png_rgb(p); },
+                    +[](const std::filesystem::path& p) { read_png_text(p); }}) {
+    try {
+      read(dir / "long-chunk.png");
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("'iTXt' chunk claims 1732332865 bytes, but only"), std::string::npos)
+          << e.what();
+    }
+  }
+  // 12000×12000 RGBA (576 MB decoded) from a 100-byte file: refused by what deflate can expand to.
+  write_bytes(dir / "huge.png", kSignature + ihdr(12000, 12000, 6) + chunk("IDAT", pixels) + chunk("IEND", ""));
+  try {
+    read_png_rgb(dir / "huge.png");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("12000×12000 pixels, more than its"), std::string::npos) << e.what();
+  }
+  // Beyond 268 megapixels nothing is read, text included.
+  write_bytes(dir / "giant.png", kSignature + ihdr(30000, 30000, 2) + chunk("IDAT", pixels) + chunk("IEND", ""));
+  EXPECT_THROW(read_png_rgb(dir / "giant.png"), Error);
+  EXPECT_THROW(read_png_text(dir / "giant.png"), Error);
+  // The same structure at a real size reads.
+  write_bytes(dir / "fine.png", kSignature + ihdr(2, 2, 6) + chunk("IDAT", pixels) + chunk("IEND", ""));
+  EXPECT_EQ(read_png_rgb(dir / "fine.png").sizes(), (at::IntArrayRef{2, 2, 3}));
 }

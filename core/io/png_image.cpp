@@ -64,9 +64,68 @@ std::string latin1_to_utf8(const char* text, size_t length) {
   return out;
 }
 
+// DiffScope's images are at most 4096² (request_limits.h); a PNG ten times
+// that is not one to open.
+constexpr uint64_t kMaxPngPixels = uint64_t(16384) * 16384;
+// Deflate expands at most ~1032:1, so a file holds at most this many bytes of
+// pixel rows per byte (plus slack for tiny files).
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
+// Refuses, before any pixel memory is allocated, a PNG whose header claims
+// more pixels than its file could hold: a few hundred hostile bytes must not
+// cost gigabytes. The IHDR fields sit at fixed offsets (libpng has checked
+// that it is the first chunk).
+void check_plausible_size(const std::filesystem::path& path, uint64_t width, uint64_t height) {
+  if (width * height > kMaxPngPixels) {
+    fail(path, "the PNG claims " + std::to_string(width) + "×" + std::to_string(height) +
+                   " pixels; DiffScope reads images up to 268 megapixels");
+  }
+  std::error_code error;
+  const uint64_t file_size = std::filesystem::file_size(path, error);
+  unsigned char ihdr[26] = {};
+  FilePtr file(std::fopen(path.c_str(), "rb"));
+  if (error || !file || std::fread(ihdr, 1, sizeof ihdr, file.get()) != sizeof ihdr) return;  // libpng says why
+  const uint64_t bit_depth = ihdr[24], color_type = ihdr[25];
+  const uint64_t channels = color_type == 2 ? 3 : color_type == 4 ? 2 : color_type == 6 ? 4 : 1;
+  const uint64_t row_bytes = 1 + (width * channels * bit_depth + 7) / 8;  // with the filter byte
+  if (height * row_bytes > kMaxDeflateRatio * file_size + 4096) {
+    fail(path, "the PNG claims " + std::to_string(width) + "×" + std::to_string(height) + " pixels, more than its " +
+                   std::to_string(file_size) + " bytes can hold: truncated or corrupt");
+  }
+}
+
+uint32_t big_endian(const unsigned char* bytes) {
+  return uint32_t(bytes[0]) << 24 | uint32_t(bytes[1]) << 16 | uint32_t(bytes[2]) << 8 | bytes[3];
+}
+
+// Walks the chunk list before libpng does: a chunk that claims more bytes than
+// the file has left is refused here, since libpng would first allocate what
+// it claims (a 100-byte file asking for 1.7 GB).
+void check_chunk_lengths(const std::filesystem::path& path) {
+  FilePtr file(std::fopen(path.c_str(), "rb"));
+  std::error_code error;
+  const uint64_t file_size = std::filesystem::file_size(path, error);
+  if (!file || error || std::fseek(file.get(), 8, SEEK_SET) != 0) return;  // libpng says why
+  uint64_t at = 8;
+  unsigned char head[8];
+  while (at + sizeof head <= file_size && std::fread(head, 1, sizeof head, file.get()) == sizeof head) {
+    const uint64_t length = big_endian(head);
+    const std::string type(reinterpret_cast<const char*>(head + 4), 4);
+    const uint64_t left = file_size - at - sizeof head;
+    if (length > left) {
+      fail(path, "its '" + type + "' chunk claims " + std::to_string(length) + " bytes, but only " +
+                     std::to_string(left) + " follow: truncated or corrupt");
+    }
+    if (type == "IEND") return;
+    at += sizeof head + length + 4;  // data and CRC
+    if (std::fseek(file.get(), static_cast<long>(at), SEEK_SET) != 0) return;
+  }
+}
+
 }  // namespace
 
 at::Tensor read_png_rgb(const std::filesystem::path& path) {
+  check_chunk_lengths(path);
   png_image image;
   std::memset(&image, 0, sizeof image);
   image.version = PNG_IMAGE_VERSION;
@@ -74,6 +133,12 @@ at::Tensor read_png_rgb(const std::filesystem::path& path) {
     const std::string message = image.message;
     png_image_free(&image);
     fail(path, "cannot read PNG: " + message);
+  }
+  try {
+    check_plausible_size(path, image.width, image.height);
+  } catch (const Error&) {
+    png_image_free(&image);
+    throw;
   }
   image.format = PNG_FORMAT_RGBA;  // 8-bit sRGB, straight (not premultiplied) alpha
   std::vector<uint8_t> rgba(PNG_IMAGE_SIZE(image));
@@ -98,6 +163,7 @@ at::Tensor read_png_rgb(const std::filesystem::path& path) {
 std::map<std::string, std::string> read_png_text(const std::filesystem::path& path) {
   FilePtr file(std::fopen(path.c_str(), "rb"));
   if (!file) fail(path, "cannot open: " + std::string(std::strerror(errno)));
+  check_chunk_lengths(path);
   std::string error;
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
@@ -113,6 +179,8 @@ std::map<std::string, std::string> read_png_text(const std::filesystem::path& pa
   }
   png_init_io(png, file.get());
   png_read_info(png, info);  // text chunks before the image data
+  const uint64_t width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  if (width * height > kMaxPngPixels) png_error(png, "the image claims more than 268 megapixels");
   // Text after the image data: skip the pixels row by row and read the end.
   png_set_expand(png);
   png_set_strip_16(png);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (tests/fuzz/) with clang-14, AddressSanitizer
+# and UndefinedBehaviorSanitizer in build-fuzz/, and runs each for SECONDS
+# (default 60) from its committed seed corpus and dictionary. A crash, a
+# sanitizer report, a leak, a stray exception or a timeout fails the script;
+# the input is kept in build-fuzz/findings/<target>/ (turn it into a test:
+# docs/RELIABILITY.md). What a run discovers goes to build-fuzz/corpus/<target>/,
+# never into the committed seeds.
+#   bash scripts/fuzz.sh [SECONDS] [TARGET...]
+#   DIFFSCOPE_FUZZ_JOBS=N   build jobs (default: the CPUs)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+seconds="${1:-60}"
+shift || true
+build="$root/build-fuzz"
+mkdir -p "$build"
+export DIFFSCOPE_SHARED_DIR="${DIFFSCOPE_SHARED_DIR:-$root/../shared}"
+
+command -v clang++-14 > /dev/null || { echo "fuzz.sh: clang++-14 is missing (scripts/install-deps.sh)" >&2; exit 1; }
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DDIFFSCOPE_FUZZ=ON > "$build/configure.log" 2>&1 ||
+  { cat "$build/configure.log" >&2; exit 1; }
+cmake --build "$build" -j "${DIFFSCOPE_FUZZ_JOBS:-$(nproc)}"
+
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  for program in "$build"/tests/fuzz/fuzz_*; do targets+=("$(basename "$program" | sed 's/^fuzz_//')"); done
+fi
+# LibTorch is not instrumented: its allocations made by new[] and freed in our
+# code (or the reverse) are not ours to judge, and its globals are ODR-shared.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-alloc_dealloc_mismatch=0:detect_odr_violation=0:allocator_may_return_null=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+
+failed=()
+printf '%-18s %12s %8s %8s %8s\n' target executions exec/s coverage corpus
+for target in "${targets[@]}"; do
+  seeds="$root/tests/fuzz/corpus/$target"
+  corpus="$build/corpus/$target"
+  findings="$build/findings/$target"
+  mkdir -p "$corpus" "$findings"
+  dict=()
+  [ -f "$root/tests/fuzz/dict/$target.dict" ] && dict=(-dict="$root/tests/fuzz/dict/$target.dict")
+  log="$build/fuzz-$target.log"
+  # -rss_limit_mb: a few hundred bytes must never cost gigabytes to refuse.
+  if ! "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      -max_len=65536 -print_final_stats=1 -artifact_prefix="$findings/" "${dict[@]}" "$corpus" "$seeds" \
+      > "$log" 2>&1; then
+    failed+=("$target")
+    echo "fuzz.sh: $target FAILED — $log, input in $findings/" >&2
+    grep -m 5 -E "ERROR|fuzz:|runtime error|Test unit written" "$log" >&2 || tail -20 "$log" >&2
+  fi
+  executions=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
+  coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
+  printf '%-18s %12s %8s %8s %8s\n' "$target" "$executions" "$speed" "$coverage" "$(ls "$corpus" | wc -l)"
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "fuzz.sh: findings in: ${failed[*]}" >&2
+  exit 1
+fi

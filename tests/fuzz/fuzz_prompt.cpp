@@ -1,0 +1,43 @@
+// A prompt as typed: A1111's emphasis syntax ((word:1.2), [word], BREAK,
+// escapes), <lora:NAME:W> tags, CLIP's text cleaning (NFC, HTML entities,
+// whitespace) and BPE, chunked into 75-token pieces. The CLIP vocabulary comes
+// from ../shared ($DIFFSCOPE_SHARED_DIR); without it only the syntax is fuzzed.
+#include <cstdlib>
+#include <memory>
+
+#include "core/models/adapters/lora_prompt.h"
+#include "core/text/clip_tokenizer.h"
+#include "core/text/prompt_chunks.h"
+#include "tests/fuzz/fuzz_support.h"
+
+namespace {
+
+const diffscope::ClipTokenizer* tokenizer() {
+  static const std::unique_ptr<diffscope::ClipTokenizer> loaded = []() -> std::unique_ptr<diffscope::ClipTokenizer> {
+    const char* shared = std::getenv("DIFFSCOPE_SHARED_DIR");
+    const std::filesystem::path vocabulary =
+        std::filesystem::path(shared ? shared : "../shared") / "data/clip/bpe_simple_vocab_16e6.txt.gz";
+    if (!std::filesystem::exists(vocabulary)) return nullptr;
+    return std::make_unique<diffscope::ClipTokenizer>(diffscope::ClipTokenizer::from_openai_merges(vocabulary));
+  }();
+  return loaded.get();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace diffscope;
+  const std::string prompt(fuzz::as_text(data, size));
+  fuzz::expect_clean([&] {
+    (void)parse_prompt_emphasis(prompt);
+    (void)lora_tags(prompt);
+    const std::string plain = without_lora_tags(prompt);
+    (void)with_lora_weight(prompt, "detail", 0.5, true);
+    if (const ClipTokenizer* clip = tokenizer()) {
+      (void)ClipTokenizer::clean_text(plain);
+      for (int32_t id : clip->encode(plain)) (void)clip->token_string(id);
+      (void)chunk_prompt(plain, *clip);
+    }
+  });
+  return 0;
+}
