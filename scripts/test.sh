@@ -4,7 +4,9 @@
 # (packaging/install-test.sh; DIFFSCOPE_SKIP_INSTALL_TEST=1 skips that step),
 # then build and run the whole suite again against the second LibTorch line,
 # LibTorch 2.x from PyPI's torch wheel (scripts/build.sh --torch pip, in
-# build-torch2/; DIFFSCOPE_SKIP_TORCH2=1 skips it).
+# build-torch2/; DIFFSCOPE_SKIP_TORCH2=1 skips it), then every libFuzzer
+# target for DIFFSCOPE_FUZZ_SECONDS (default 30) from its seeds under ASan +
+# UBSan (scripts/fuzz.sh, build-fuzz/; DIFFSCOPE_SKIP_FUZZ=1 skips it).
 # Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,4 +38,7 @@ if [ "${DIFFSCOPE_SKIP_TORCH2:-0}" != 1 ]; then
     if [ -e "$f" ]; then ln -sf "$PWD/$f" build-torch2/test-cache/; fi
   done
   (cd build-torch2 && ctest --output-on-failure -j"$(nproc)")
+fi
+if [ "${DIFFSCOPE_SKIP_FUZZ:-0}" != 1 ]; then
+  bash scripts/fuzz.sh "${DIFFSCOPE_FUZZ_SECONDS:-30}"
 fi

@@ -145,8 +145,9 @@ void run_generate(GenerateOptions& o) {
     std::fprintf(stderr, "%s (%s), %s-prediction (%s), computing in %s%s\n", info.name.c_str(), info.family.c_str(),
                  prediction_name(info.prediction).c_str(), info.prediction_source.c_str(),
                  at::toString(plan.compute_type), info.compute_note.empty() ? "" : (", " + info.compute_note).c_str());
-    std::fprintf(stderr, "model %s on %s, sampler %s, %d steps, seed %lld\n", request.model.c_str(), device.c_str(),
-                 sampler_info(request.sampler).name.c_str(), request.steps, static_cast<long long>(request.seed));
+    std::fprintf(stderr, "model %s on %s, sampler %s, %d step%s, seed %lld\n", request.model.c_str(), device.c_str(),
+                 sampler_info(request.sampler).name.c_str(), request.steps, request.steps == 1 ? "" : "s",
+                 static_cast<long long>(request.seed));
     for (const AppliedLora& lora : info.loras) {
       std::fprintf(stderr, "LoRA %s (%s), weight %g%s: %zu modules merged in %.2f s\n", lora.use.name.c_str(),
                    lora.hash.c_str(), lora.use.unet_weight,
