@@ -42,9 +42,7 @@ void write_grey_alpha_with_ztxt(const std::filesystem::path& path) {
 
 // A PNG chunk: length, type, data, CRC.
 std::string chunk(const std::string& type, const std::string& data, uint32_t claimed_length = UINT32_MAX) {
-  auto be = [](uint32_t v) {
-    return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
-  };
+  auto be = [](uint32_t v) { return std::string{char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; };
   const std::string body = type + data;
   const auto crc = static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), body.size()));
   return be(claimed_length == UINT32_MAX ? static_cast<uint32_t>(data.size()) : claimed_length) + body + be(crc);

@@ -17,6 +17,7 @@
 #include "core/models/adapters/lora_file.h"
 #include "core/models/adapters/lora_prompt.h"
 #include "core/pipeline/model_registry.h"
+#include "core/pipeline/numeric_faults.h"
 #include "core/pipeline/request_limits.h"
 #include "core/sampling/network_denoiser.h"
 #include "core/sampling/switching_denoiser.h"
@@ -122,9 +123,11 @@ Guidance guidance_for(ModelBundle& bundle, const Request& request, double cfg_sc
   Guidance guidance;
   // <lora:…> tags change the weights, not the text.
   guidance.cond = bundle.encode_prompt(without_lora_tags(request.prompt)).to(device);
+  check_text_conditioning(guidance.cond, "prompt");
   guidance.scale = cfg_scale;
   if (guidance.scale != 1.0) {
     guidance.uncond = bundle.encode_negative_prompt(request.negative_prompt).to(device);
+    check_text_conditioning(guidance.uncond, "negative prompt");
     // Prompts of different chunk counts: the shorter one gets empty chunks.
     const int64_t tokens = std::max(guidance.cond.size(1), guidance.uncond.size(1));
     guidance.cond = bundle.pad_conditioning(guidance.cond, tokens);
@@ -355,7 +358,13 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   NoiseSource noise(request.seed, request.batch);
   std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
   Denoiser& active = switching ? static_cast<Denoiser&>(*switching) : denoiser;
-  SampleRun run{active, std::move(sigmas), &noise, on_step, cancel, {}};
+  // Every step is checked before anyone sees it: NaN stops the run (numeric_faults.h).
+  const std::string network = info.kind == ModelKind::Oracle ? "oracle" : "U-Net";
+  const StepCallback checked_step = [&](const StepEvent& event) {
+    check_step(event, network);
+    if (on_step) on_step(event);
+  };
+  SampleRun run{active, std::move(sigmas), &noise, checked_step, cancel, {}};
   run.options.eta = request.eta;
   run.options.ddpm_variance = request.ddpm_variance;
 
@@ -367,7 +376,9 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   cancel.throw_if_cancelled();
 
   result.samples = latents;
-  result.images = model_range_to_images(bundle.decode(latents).to(at::kCPU));
+  const at::Tensor decoded = bundle.decode(latents).to(at::kCPU);
+  check_decoded(decoded);
+  result.images = model_range_to_images(decoded);
   result.sigmas = run.sigmas;
   result.device = describe_device(device);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

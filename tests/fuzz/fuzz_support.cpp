@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <typeinfo>
 #include <fstream>
+#include <typeinfo>
 #include <vector>
 
 #include "core/common/errors.h"

@@ -110,11 +110,14 @@ def tensor(name, shape, kind, seed, sched):
     return np.asarray(rng.normal(0, 0.05 if kind != "wpos" else 0.01, shape), dtype=np.float32)
 
 
+FLOAT32_KEYS = set()  # written as F32 (not F16): --huge values
+
+
 def write(path, arrays, metadata=None):
     header, blobs, off = {"__metadata__": {"format": "pt", **(metadata or {})}}, [], 0
     for name in sorted(arrays):
         a = arrays[name]
-        dt = "F32" if name in mk.SCHEDULE_KEYS else {"float32": "F16", "int64": "I64"}[str(a.dtype)]
+        dt = "F32" if name in mk.SCHEDULE_KEYS or name in FLOAT32_KEYS else {"float32": "F16", "int64": "I64"}[str(a.dtype)]
         data = a.astype({"F16": "<f2", "F32": "<f4", "I64": "<i8"}[dt]).tobytes()
         header[name] = {"dtype": dt, "shape": list(a.shape), "data_offsets": [off, off + len(data)]}
         blobs.append(data)
@@ -288,6 +291,9 @@ def main():
     ap.add_argument("--drop")
     ap.add_argument("--reshape")
     ap.add_argument("--extra")
+    ap.add_argument("--nan", action="append", default=[], help="a tensor to fill with NaN (a poisoned checkpoint)")
+    ap.add_argument("--huge", action="append", default=[],
+                    help="a tensor to fill with 3e38, stored as F32: finite, but the network overflows")
     ap.add_argument("--metadata", action="append", default=[], help="KEY=VALUE for __metadata__ (single files)")
     args = ap.parse_args()
     metadata = dict(item.split("=", 1) for item in args.metadata)
@@ -298,6 +304,11 @@ def main():
         del arrays[args.drop]
     if args.reshape:
         arrays[args.reshape] = np.concatenate([arrays[args.reshape]] * 2)
+    for name in args.nan:
+        arrays[name] = np.full_like(arrays[name], np.nan)
+    for name in args.huge:
+        arrays[name] = np.full_like(arrays[name], 3e38)
+        FLOAT32_KEYS.add(name)
     if args.extra:
         arrays[args.extra] = np.zeros((3,), np.float32)
     if args.diffusers and args.family == "sdxl":
