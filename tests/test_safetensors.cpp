@@ -112,7 +112,20 @@ TEST(Safetensors, MalformedFilesGiveClearErrors) {
   write_raw(dir / "meta", R"({"__metadata__":{"a":1}})", 0);
   expect_error(dir / "meta", "not a string");
   write_raw(dir / "array", R"([1,2,3])", 0);
-  expect_error(dir / "array", "not a JSON object");
+  expect_error(dir / "array", "does not start with '{'");
+  write_raw(dir / "padded-json", R"(  {"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 8);
+  expect_error(dir / "padded-json", "does not start with '{'");
+  write_raw(dir / "empty-header", "", 0);
+  expect_error(dir / "empty-header", "does not start with '{'");
+  // The reference implementation's `validate`: the tensors tile the data section.
+  write_raw(dir / "gap", R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", 8);
+  expect_error(dir / "gap", "a gap of 4 bytes before tensor 'a'");
+  write_raw(dir / "trailing", ok, 12);
+  expect_error(dir / "trailing", "4 bytes follow them");
+  write_raw(dir / "scalar-and-empty",
+            R"({"s":{"dtype":"I64","shape":[],"data_offsets":[0,8]},"e":{"dtype":"F32","shape":[0,3],"data_offsets":[8,8]}})",
+            8);
+  EXPECT_NO_THROW(SafetensorsFile::open(dir / "scalar-and-empty"));
   expect_error(dir / "does-not-exist", "cannot open");
 }
 

@@ -102,6 +102,13 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
   file.data_start_ = 8 + header_size;
   const uint64_t data_size = file_size - file.data_start_;
 
+  // The rules below are those of the format's reference implementation
+  // (huggingface/safetensors, `read_metadata` and `validate`): the header is a
+  // JSON object starting at its first byte; the tensors, sorted by offset,
+  // tile the data section exactly — no gap, no overlap, nothing after.
+  if (header_size == 0 || mapping->bytes()[8] != '{') {
+    fail(path, "the header does not start with '{' (not a safetensors file?)");
+  }
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(mapping->bytes() + 8, mapping->bytes() + 8 + header_size);
@@ -162,10 +169,21 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
   std::sort(by_offset.begin(), by_offset.end(), [](const auto* a, const auto* b) {
     return a->begin < b->begin || (a->begin == b->begin && a->end < b->end);
   });
-  for (size_t i = 1; i < by_offset.size(); ++i) {
-    if (by_offset[i]->begin < by_offset[i - 1]->end) {
+  uint64_t covered = 0;
+  for (size_t i = 0; i < by_offset.size(); ++i) {
+    if (by_offset[i]->begin < covered) {
       fail(path, "tensors '" + by_offset[i - 1]->name + "' and '" + by_offset[i]->name + "' overlap");
     }
+    if (by_offset[i]->begin > covered) {
+      fail(path, "a gap of " + std::to_string(by_offset[i]->begin - covered) + " bytes before tensor '" +
+                     by_offset[i]->name + "' (the format allows none)");
+    }
+    covered = by_offset[i]->end;
+  }
+  if (covered != data_size) {
+    fail(path, "the tensors end at byte " + std::to_string(covered) + " of the " + std::to_string(data_size) +
+                   "-byte data section: " + std::to_string(data_size - covered) +
+                   " bytes follow them (a damaged or padded file)");
   }
   for (size_t i = 0; i < file.entries_.size(); ++i) file.index_[file.entries_[i].name] = i;
   return file;
