@@ -89,6 +89,15 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
   if (mapping->address == MAP_FAILED) fail(path, std::string("cannot map: ") + std::strerror(errno));
   file.mapping_ = mapping;
 
+  // torch.save's formats under any name: a zip archive, or a pickle (protocol
+  // 2–5 starts with PROTO). Say what it is rather than "header too large".
+  const uint8_t* start = mapping->bytes();
+  if (std::memcmp(start, "PK\x03\x04", 4) == 0 || (start[0] == 0x80 && start[1] >= 2 && start[1] <= 5)) {
+    fail(path,
+         "this is a pickled PyTorch checkpoint (torch.save's zip or pickle format), whatever its name says; "
+         "loading one runs the code inside it, so DiffScope reads only safetensors files: convert it once "
+         "(e.g. with the safetensors package) or download the model's .safetensors version");
+  }
   uint64_t header_size = 0;
   for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | mapping->bytes()[i];
   if (header_size > kSafetensorsMaxHeader) {
