@@ -151,6 +151,14 @@ TEST(MainWindow, BadFilesGiveMessagesNotCrashes) {
   std::ofstream(dir / "broken.png") << "\x89PNG\r\n\x1a\n truncated";
   EXPECT_FALSE(window.restoreFromPng(q(dir / "broken.png")));
   EXPECT_FALSE(window.lastMessage().isEmpty());
+  // Absurd restored settings reach the form clamped, each with a warning.
+  write_png(dir / "absurd.png", at::zeros({4, 4, 3}, at::kByte),
+            {{"parameters", "x\nSteps: 5000, Sampler: Euler, CFG scale: nan, Seed: 1, Size: 64x64"}});
+  EXPECT_TRUE(window.restoreFromPng(q(dir / "absurd.png")));
+  EXPECT_EQ(window.controls()->request().steps, 1000);
+  EXPECT_TRUE(window.lastMessage().contains("Steps 5000 is outside 1–1000: set to 1000"))
+      << window.lastMessage().toStdString();
+  EXPECT_TRUE(window.lastMessage().contains("CFG scale nan is not a number")) << window.lastMessage().toStdString();
   EXPECT_FALSE(window.saveImageTo(q(dir / "nothing.png")));  // nothing generated yet
   EXPECT_FALSE(std::filesystem::exists(dir / "nothing.png"));
 

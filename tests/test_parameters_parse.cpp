@@ -146,3 +146,31 @@ TEST(ParametersParse, RoundTripsStableDiffusionSettings) {
   EXPECT_DOUBLE_EQ(parsed.request.strength, 0.6);
   EXPECT_TRUE(parsed.request.init_image.empty());  // the start image is not in the text
 }
+
+// From the hostile-file corpus: a stranger's PNG may claim anything.
+TEST(ParametersParse, AbsurdValuesAreClampedOrDroppedWithAWarning) {
+  const ParsedParameters parsed = parse_parameters(
+      "x\nSteps: 5000, Sampler: Euler, CFG scale: nan, Eta: 1e300, Seed: -42, Size: 100000x0, "
+      "DiffScope original size: 999999x64, DiffScope checkpoint: ../../etc/shadow");
+  const Request& r = parsed.request;
+  EXPECT_EQ(r.steps, 1000);
+  EXPECT_FALSE(r.cfg_scale.has_value());
+  EXPECT_EQ(r.eta, 10.0);
+  EXPECT_EQ(r.seed, 0);
+  EXPECT_EQ(r.width, 4096);
+  EXPECT_EQ(r.height, 1);
+  EXPECT_EQ(r.size_conditioning.original_width, 16384);
+  std::string all;
+  for (const std::string& w : parsed.warnings) all += w + "\n";
+  for (const char* expected : {"Steps 5000 is outside 1–1000: set to 1000", "CFG scale nan is not a number",
+                               "Eta 1e+300 is outside 0–10: set to 10", "Seed -42 is negative",
+                               "Width 100000 is outside 1–4096", "Height 0 is outside 1–4096",
+                               "\"../../etc/shadow\" (with \"..\"): check it"}) {
+    EXPECT_NE(all.find(expected), std::string::npos) << expected << " in:\n" << all;
+  }
+  // Values too large to read at all are refused by name, the default kept.
+  const ParsedParameters overflow = parse_parameters("x\nSteps: 2147483648, Seed: 99999999999999999999999");
+  EXPECT_EQ(overflow.request.steps, Request{}.steps);
+  ASSERT_EQ(overflow.warnings.size(), 2u);
+  EXPECT_EQ(overflow.warnings[0], "could not read Steps: \"2147483648\"");
+}

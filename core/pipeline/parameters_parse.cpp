@@ -1,6 +1,9 @@
 #include "core/pipeline/parameters_parse.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -9,6 +12,7 @@
 
 #include "core/common/errors.h"
 #include "core/common/text.h"
+#include "core/pipeline/request_limits.h"
 #include "core/schedule/spacing.h"
 
 namespace diffscope {
@@ -64,6 +68,63 @@ bool parse_number(const std::string& text, Int& out) {
   const std::string t = trim(text);
   const auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), out);
   return !t.empty() && error == std::errc() && end == t.data() + t.size();
+}
+
+std::string format_value(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
+// A PNG from a stranger may say anything: values outside DiffScope's limits
+// (request_limits.h) are clamped, non-finite ones dropped, each with a warning
+// the app shows, rather than reaching the form or the engine.
+void keep_within_limits(ParsedParameters& parsed) {
+  Request& r = parsed.request;
+  auto clamp_int = [&](const char* name, int& value, int low, int high) {
+    if (value >= low && value <= high) return;
+    const int clamped = std::clamp(value, low, high);
+    parsed.warnings.push_back(std::string(name) + " " + std::to_string(value) + " is outside " + std::to_string(low) +
+                              "–" + std::to_string(high) + ": set to " + std::to_string(clamped));
+    value = clamped;
+  };
+  auto check_real = [&](const char* name, std::optional<double>& value, double low, double high) {
+    if (!value || (std::isfinite(*value) && *value >= low && *value <= high)) return;
+    if (!std::isfinite(*value)) {
+      parsed.warnings.push_back(std::string(name) + " " + format_value(*value) +
+                                " is not a number: left at the default");
+      value.reset();
+      return;
+    }
+    const double clamped = std::clamp(*value, low, high);
+    parsed.warnings.push_back(std::string(name) + " " + format_value(*value) + " is outside " + format_value(low) +
+                              "–" + format_value(high) + ": set to " + format_value(clamped));
+    value = clamped;
+  };
+  clamp_int("Steps", r.steps, limits::kMinSteps, limits::kMaxSteps);
+  check_real("CFG scale", r.cfg_scale, limits::kMinCfg, limits::kMaxCfg);
+  check_real("Eta", r.eta, limits::kMinEta, limits::kMaxEta);
+  clamp_int("Width", r.width, 1, limits::kMaxImageSide);
+  clamp_int("Height", r.height, 1, limits::kMaxImageSide);
+  SizeConditioning& sizes = r.size_conditioning;
+  for (int* side : {&sizes.original_width, &sizes.original_height, &sizes.target_width, &sizes.target_height,
+                    &sizes.crop_left, &sizes.crop_top}) {
+    if (*side > limits::kMaxConditioningSide)
+      clamp_int("A size conditioning value", *side, 0, limits::kMaxConditioningSide);
+  }
+  if (r.seed < 0) {
+    parsed.warnings.push_back("Seed " + std::to_string(r.seed) + " is negative: set to 0");
+    r.seed = 0;
+  }
+  // Files the parameters name are opened only when the run starts (and
+  // refused then if they are not what they claim); a path climbing out with
+  // ".." is worth a look before that.
+  for (const std::string* path : {&r.model, &r.vae, &r.refiner, &r.init_image}) {
+    if (path->find("..") != std::string::npos) {
+      parsed.warnings.push_back("the parameters name the file \"" + *path +
+                                "\" (with \"..\"): check it before running");
+    }
+  }
 }
 
 std::string join_lines(const std::vector<std::string>& lines) {
@@ -204,6 +265,7 @@ ParsedParameters parse_parameters(const std::string& text) {
     else
       warn("DDPM variance");
   }
+  keep_within_limits(parsed);
   return parsed;
 }
 

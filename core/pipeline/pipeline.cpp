@@ -118,16 +118,18 @@ void plan_schedule(Plan& plan, const NoiseSchedule& schedule) {
 }
 
 // The prompt's conditioning on `bundle` and, with CFG, the negative prompt's,
-// padded to one length.
+// padded to one length. A text encoder's output must be finite; the oracle's
+// "conditioning" is a log-mask over its images, where −∞ is meaningful.
 Guidance guidance_for(ModelBundle& bundle, const Request& request, double cfg_scale, const c10::Device& device) {
   Guidance guidance;
+  const bool text_encoder = bundle.info().kind != ModelKind::Oracle;
   // <lora:…> tags change the weights, not the text.
   guidance.cond = bundle.encode_prompt(without_lora_tags(request.prompt)).to(device);
-  check_text_conditioning(guidance.cond, "prompt");
+  if (text_encoder) check_text_conditioning(guidance.cond, "prompt");
   guidance.scale = cfg_scale;
   if (guidance.scale != 1.0) {
     guidance.uncond = bundle.encode_negative_prompt(request.negative_prompt).to(device);
-    check_text_conditioning(guidance.uncond, "negative prompt");
+    if (text_encoder) check_text_conditioning(guidance.uncond, "negative prompt");
     // Prompts of different chunk counts: the shorter one gets empty chunks.
     const int64_t tokens = std::max(guidance.cond.size(1), guidance.uncond.size(1));
     guidance.cond = bundle.pad_conditioning(guidance.cond, tokens);
