@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <png.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -213,11 +214,9 @@ void write_png(const std::filesystem::path& path, const at::Tensor& image,
   const at::Tensor pixels = image.to(at::kCPU).contiguous();
   const auto height = static_cast<png_uint_32>(pixels.size(0)), width = static_cast<png_uint_32>(pixels.size(1));
   const int channels = static_cast<int>(pixels.size(2));
-  const std::filesystem::path temporary = partial_path_for(path);
   std::string error;
+  AtomicFile file(path);  // declared before setjmp: a longjmp skips no destructor
   {
-    FilePtr file(std::fopen(temporary.c_str(), "wb"));
-    if (!file) fail(path, "cannot create: " + std::string(std::strerror(errno)));
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
     png_infop info = png ? png_create_info_struct(png) : nullptr;
     if (!info) {
@@ -228,12 +227,12 @@ void write_png(const std::filesystem::path& path, const at::Tensor& image,
     std::vector<std::string> keys, values;
     std::vector<png_text> chunks;
     if (setjmp(png_jmpbuf(png))) {
+      const int reason = errno;  // libpng's "Write Error" after a failed fwrite: say why
       png_destroy_write_struct(&png, &info);
-      file.reset();
-      std::filesystem::remove(temporary);
-      fail(path, "cannot write PNG: " + error);
+      fail(path, "cannot write PNG: " + error + (reason ? std::string(": ") + std::strerror(reason) : std::string()));
     }
-    png_init_io(png, file.get());
+    errno = 0;
+    png_init_io(png, file.stream());
     png_set_IHDR(png, info, width, height, 8, channels == 4 ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     keys.reserve(text.size());
@@ -264,13 +263,8 @@ void write_png(const std::filesystem::path& path, const at::Tensor& image,
     }
     png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
-    if (std::fflush(file.get()) != 0 || std::ferror(file.get())) {
-      file.reset();
-      std::filesystem::remove(temporary);
-      fail(path, "writing failed (disk full?)");
-    }
   }
-  commit_partial(temporary, path);
+  file.commit();
 }
 
 }  // namespace diffscope

@@ -251,26 +251,17 @@ void write_safetensors(const std::filesystem::path& path, const std::map<std::st
   std::string json = header.dump();
   json.append((8 - json.size() % 8) % 8, ' ');  // align the data section to 8 bytes
 
-  const std::filesystem::path temporary = partial_path_for(path);
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(path.string() + ": cannot create " + temporary.string());
-    uint8_t length[8];
-    for (int i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(static_cast<uint64_t>(json.size()) >> (8 * i));
-    out.write(reinterpret_cast<const char*>(length), 8);
-    out.write(json.data(), static_cast<std::streamsize>(json.size()));
-    for (const auto& tensor : contiguous) {
-      out.write(static_cast<const char*>(tensor.data_ptr()),
-                static_cast<std::streamsize>(tensor.numel() * tensor.element_size()));
-    }
-    out.flush();
-    if (!out) {
-      out.close();
-      std::filesystem::remove(temporary);
-      throw Error(path.string() + ": writing failed (disk full?)");
-    }
+  AtomicFile file(path);
+  uint8_t length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(static_cast<uint64_t>(json.size()) >> (8 * i));
+  bool written = std::fwrite(length, 1, 8, file.stream()) == 8 &&
+                 std::fwrite(json.data(), 1, json.size(), file.stream()) == json.size();
+  for (const auto& tensor : contiguous) {
+    const size_t bytes = static_cast<size_t>(tensor.numel() * tensor.element_size());
+    written = written && std::fwrite(tensor.data_ptr(), 1, bytes, file.stream()) == bytes;
   }
-  commit_partial(temporary, path);
+  if (!written) throw Error(path.string() + ": writing failed: " + std::strerror(errno));
+  file.commit();
 }
 
 }  // namespace diffscope
