@@ -226,7 +226,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("-W,--width", o.width,
                   "Image width (the model says which sizes it draws; default 64, a few-step model its own)")
       ->check(CLI::Range(1, limits::kMaxImageSide));
-  cmd->add_option("-H,--height", o.height, "Image height (default: as the width's)")
+  cmd->add_option("-H,--height", o.height, "Image height (default 64, a few-step model its own)")
       ->check(CLI::Range(1, limits::kMaxImageSide));
   cmd->add_option("-b,--batch", o.request.batch, "Images per run (image i uses seed + i)")
       ->check(CLI::Range(limits::kMinBatch, limits::kMaxBatch))
