@@ -10,6 +10,10 @@
 # Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each step's start, with the minutes since the command began, so that a CI
+# log shows where its time goes (the cold run must stay under ~60 minutes).
+phase() { echo "=== [$(date -u +%H:%M:%S), +$((SECONDS / 60)) min] $*"; }
+phase "dependencies"
 bash scripts/install-deps.sh
 # ../shared holds the reference data some tests compare against (the CLIP
 # vocabulary and stable-diffusion.cpp's SD 1.5 output). A clone elsewhere
@@ -25,20 +29,27 @@ if [ -z "${DIFFSCOPE_SHARED_DIR:-}" ]; then
   done
 fi
 echo "reference data: ${DIFFSCOPE_SHARED_DIR:-not found (the CLIP and Stable Diffusion conformance tests will skip)}"
+phase "build (Debian's LibTorch)"
 bash scripts/build.sh -DDIFFSCOPE_BUILD_TESTS=ON
+phase "tests (Debian's LibTorch)"
 (cd build && ctest --output-on-failure -j"$(nproc)")
 if [ "${DIFFSCOPE_SKIP_INSTALL_TEST:-0}" != 1 ]; then
+  phase "install test"
   bash packaging/install-test.sh build
 fi
 if [ "${DIFFSCOPE_SKIP_TORCH2:-0}" != 1 ]; then
+  phase "build (LibTorch 2 from PyPI)"
   bash scripts/build.sh --torch pip -DDIFFSCOPE_BUILD_TESTS=ON
   # The conformance checkpoints are the same files: share the first line's.
   mkdir -p build-torch2/test-cache
   for f in build/test-cache/*.safetensors; do
     if [ -e "$f" ]; then ln -sf "$PWD/$f" build-torch2/test-cache/; fi
   done
+  phase "tests (LibTorch 2)"
   (cd build-torch2 && ctest --output-on-failure -j"$(nproc)")
 fi
 if [ "${DIFFSCOPE_SKIP_FUZZ:-0}" != 1 ]; then
+  phase "fuzzing"
   bash scripts/fuzz.sh "${DIFFSCOPE_FUZZ_SECONDS:-30}"
 fi
+phase "done"
