@@ -109,10 +109,13 @@ void RunController::workerReturned() {
 }
 
 void RunController::cancel() {
+  // A run asked for while the old one was still returning is cancelled too:
+  // the view started it and waits for its end (found by test_run_stress).
+  const bool dropped_pending = pending_.has_value();
   pending_.reset();
   if (!worker_busy_) return;
   token_.cancel();
-  if (active_ != 0) {
+  if (active_ != 0 || dropped_pending) {
     active_ = 0;
     Q_EMIT cancelled();
   }

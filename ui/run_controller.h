@@ -3,6 +3,9 @@
 // the active run's. Generate while a run is going cancels it and starts the
 // new one as soon as the old call returns; Cancel and shutdown take effect at
 // the engine's next check (between steps and between network blocks).
+// Every start() ends in exactly one of finished(), failed() or cancelled(),
+// unless a later start() replaces it (no signal: the new run follows) or
+// shutdown() comes first. tests/test_run_stress.cpp holds it to that.
 #include <QObject>
 #include <QThread>
 
