@@ -198,7 +198,7 @@ class RunStress : public ::testing::Test {
   void start() {
     // Mostly the cheap kinds: 1,000 sequences must fit in CI's TSan step.
     const int roll = int(rng_() % 100);
-    Kind kind = roll < 45 ? Kind::Oracle : roll < 70 ? Kind::BuiltIn : roll < 85 ? Kind::Broken : Kind::StableDiffusion;
+    Kind kind = roll < 62 ? Kind::Oracle : roll < 80 ? Kind::BuiltIn : roll < 93 ? Kind::Broken : Kind::StableDiffusion;
     if (kind == Kind::StableDiffusion && !sd_missing_.empty()) kind = Kind::Oracle;
     ++kind_count_[kind];
     if (unused_steps_.empty()) {
@@ -303,13 +303,13 @@ TEST_F(RunStress, RandomGenerateCancelRestartCloseSequences) {
     }
     // Each sequence ends with the window closed, a cancel, or the run left to end.
     const int ending = int(rng_() % 100);
-    if (ending < 15) {
+    if (ending < 10) {
       ++closes;
       close();
       open();
       continue;
     }
-    if (ending < 50) {
+    if (ending < 45) {
       ++cancels;
       cancel();
     }

@@ -22,36 +22,58 @@ void lower_current_thread_priority() {
 
 }  // namespace
 
-RunController::RunController(QObject* parent) : QObject(parent), worker_(new GenerationWorker) {
+RunController::RunController(QObject* parent)
+    : QObject(parent), worker_(new GenerationWorker), to_worker_(new ThreadMailbox(worker_)), to_ui_(new ThreadMailbox(this)) {
   qRegisterMetaType<StepFrame>();
   qRegisterMetaType<RunPlan>();
   qRegisterMetaType<RunOutcome>();
   thread_.setObjectName("diffscope-worker");
   worker_->moveToThread(&thread_);
 
-  // Queued: these arrive on this (the UI) thread, in the order they were sent.
-  connect(worker_, &GenerationWorker::runStarted, this, [this](quint64 id, const RunPlan& plan) {
-    if (id == active_) Q_EMIT started(plan);
+  // The worker's signals are taken on its own thread and handed to this (the
+  // UI) thread through a mailbox, in the order they were sent.
+  auto on_worker = [this](auto signal, auto handler) {
+    connect(worker_, signal, this, handler, Qt::DirectConnection);
+  };
+  on_worker(&GenerationWorker::runStarted, [this](quint64 id, const RunPlan& plan) {
+    to_ui_->post([this, id, plan] {
+      if (id == active_) Q_EMIT started(plan);
+    });
   });
-  connect(worker_, &GenerationWorker::stepReady, this, [this](quint64 id, const StepFrame& frame) {
-    if (id == active_) Q_EMIT step(frame);
+  on_worker(&GenerationWorker::stepReady, [this](quint64 id, const StepFrame& frame) {
+    to_ui_->post([this, id, frame] {
+      if (id == active_) Q_EMIT step(frame);
+    });
   });
-  connect(worker_, &GenerationWorker::loadProgress, this, [this](quint64 id, double fraction) {
-    if (id == active_) Q_EMIT loadProgress(fraction);
+  on_worker(&GenerationWorker::loadProgress, [this](quint64 id, double fraction) {
+    to_ui_->post([this, id, fraction] {
+      if (id == active_) Q_EMIT loadProgress(fraction);
+    });
   });
-  connect(worker_, &GenerationWorker::decoded, this, &RunController::decoded);
-  connect(worker_, &GenerationWorker::runFinished, this, [this](quint64 id, const RunOutcome& outcome) {
-    if (endIfActive(id)) Q_EMIT finished(outcome);
-    workerReturned();
+  on_worker(&GenerationWorker::decoded, [this](quint64 tag, const QImage& image, const QString& error) {
+    to_ui_->post([this, tag, image, error] { Q_EMIT decoded(tag, image, error); });
   });
-  connect(worker_, &GenerationWorker::runFailed, this, [this](quint64 id, const QString& message) {
-    if (endIfActive(id)) Q_EMIT failed(message);
-    workerReturned();
+  on_worker(&GenerationWorker::runFinished, [this](quint64 id, const RunOutcome& outcome) {
+    to_ui_->post([this, id, outcome] {
+      if (endIfActive(id)) Q_EMIT finished(outcome);
+      workerReturned();
+    });
   });
-  connect(worker_, &GenerationWorker::runCancelled, this, [this](quint64 id) {
-    if (endIfActive(id)) Q_EMIT cancelled();
-    workerReturned();
+  on_worker(&GenerationWorker::runFailed, [this](quint64 id, const QString& message) {
+    to_ui_->post([this, id, message] {
+      if (endIfActive(id)) Q_EMIT failed(message);
+      workerReturned();
+    });
   });
+  on_worker(&GenerationWorker::runCancelled, [this](quint64 id) {
+    to_ui_->post([this, id] {
+      if (endIfActive(id)) Q_EMIT cancelled();
+      workerReturned();
+    });
+  });
+  // The thread's last act: what it did happens before shutdown() deletes the worker.
+  connect(
+      &thread_, &QThread::finished, this, [this] { std::lock_guard lock(thread_end_); }, Qt::DirectConnection);
   connect(&thread_, &QThread::started, worker_, &lower_current_thread_priority, Qt::DirectConnection);
   thread_.start();
 }
@@ -81,8 +103,7 @@ quint64 RunController::decode(const Request& request, const at::Tensor& latents)
   if (!worker_) return 0;
   const quint64 tag = ++next_decode_;
   GenerationWorker* worker = worker_;
-  QMetaObject::invokeMethod(
-      worker, [worker, tag, request, latents] { worker->decode(tag, request, latents); }, Qt::QueuedConnection);
+  to_worker_->post([worker, tag, request, latents] { worker->decode(tag, request, latents); });
   return tag;
 }
 
@@ -93,8 +114,7 @@ void RunController::launch(const Request& request) {
   token_ = CancelToken();
   GenerationWorker* worker = worker_;
   const CancelToken token = token_;
-  QMetaObject::invokeMethod(
-      worker, [worker, id, request, token] { worker->run(id, request, token); }, Qt::QueuedConnection);
+  to_worker_->post([worker, id, request, token] { worker->run(id, request, token); });
 }
 
 void RunController::workerReturned() {
@@ -128,8 +148,10 @@ void RunController::shutdown() {
   token_.cancel();
   thread_.quit();
   thread_.wait();
-  delete worker_;
+  { std::lock_guard lock(thread_end_); }  // the thread's end, as ThreadSanitizer can see it
+  delete worker_;  // and its mailbox
   worker_ = nullptr;
+  to_worker_ = nullptr;
 }
 
 }  // namespace diffscope::ui

@@ -9,10 +9,12 @@
 #include <QObject>
 #include <QThread>
 
+#include <mutex>
 #include <optional>
 
 #include "core/common/cancel_token.h"
 #include "ui/generation_worker.h"
+#include "ui/thread_mailbox.h"
 
 namespace diffscope::ui {
 
@@ -54,6 +56,9 @@ class RunController : public QObject {
 
   QThread thread_;
   GenerationWorker* worker_ = nullptr;  // lives on thread_
+  ThreadMailbox* to_worker_ = nullptr;  // a child of worker_: runs on thread_
+  ThreadMailbox* to_ui_ = nullptr;      // a child of this
+  std::mutex thread_end_;               // held by thread_ as it finishes
   quint64 next_id_ = 0;
   quint64 next_decode_ = 0;
   quint64 active_ = 0;  // 0: no run's events are wanted
