@@ -3,8 +3,11 @@
 # install the .deb into a clean Debian 12 root and run it there
 # (packaging/install-test.sh; DIFFSCOPE_SKIP_INSTALL_TEST=1 skips that step),
 # then build and run the whole suite again against the second LibTorch line,
-# LibTorch 2.x from PyPI's torch wheel (scripts/build.sh --torch pip, in
-# build-torch2/; DIFFSCOPE_SKIP_TORCH2=1 skips it), then every libFuzzer
+# LibTorch 2.x from PyPI's torch wheel, under ASan + UBSan
+# (scripts/sanitize.sh address --torch pip, in build-torch2/;
+# DIFFSCOPE_SKIP_TORCH2=1 skips it), then the worker and controller tests
+# under TSan with 1,000 stress sequences (scripts/sanitize.sh thread, in
+# build-tsan/; DIFFSCOPE_SKIP_TSAN=1 skips it), then every libFuzzer
 # target for DIFFSCOPE_FUZZ_SECONDS (default 30) from its seeds under ASan +
 # UBSan (scripts/fuzz.sh, build-fuzz/; DIFFSCOPE_SKIP_FUZZ=1 skips it).
 # Exits non-zero when anything fails.
@@ -32,21 +35,29 @@ echo "reference data: ${DIFFSCOPE_SHARED_DIR:-not found (the CLIP and Stable Dif
 phase "build (Debian's LibTorch)"
 bash scripts/build.sh -DDIFFSCOPE_BUILD_TESTS=ON
 phase "tests (Debian's LibTorch)"
+# One LibTorch thread per test program, as many programs as cores: two
+# programs with a thread per core each oversubscribe the cores, and OpenMP's
+# spinning barriers then cost far more than the second thread gains.
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 (cd build && ctest --output-on-failure -j"$(nproc)")
 if [ "${DIFFSCOPE_SKIP_INSTALL_TEST:-0}" != 1 ]; then
   phase "install test"
   bash packaging/install-test.sh build
 fi
 if [ "${DIFFSCOPE_SKIP_TORCH2:-0}" != 1 ]; then
-  phase "build (LibTorch 2 from PyPI)"
-  bash scripts/build.sh --torch pip -DDIFFSCOPE_BUILD_TESTS=ON
+  # The second LibTorch line is also the sanitizer build: the whole suite
+  # under AddressSanitizer + UndefinedBehaviorSanitizer against LibTorch 2.
   # The conformance checkpoints are the same files: share the first line's.
   mkdir -p build-torch2/test-cache
   for f in build/test-cache/*.safetensors; do
     if [ -e "$f" ]; then ln -sf "$PWD/$f" build-torch2/test-cache/; fi
   done
-  phase "tests (LibTorch 2)"
-  (cd build-torch2 && ctest --output-on-failure -j"$(nproc)")
+  phase "build and tests (LibTorch 2 from PyPI, ASan + UBSan)"
+  bash scripts/sanitize.sh address --torch pip
+fi
+if [ "${DIFFSCOPE_SKIP_TSAN:-0}" != 1 ]; then
+  phase "ThreadSanitizer (worker and controller tests, 1,000 stress sequences)"
+  bash scripts/sanitize.sh thread
 fi
 if [ "${DIFFSCOPE_SKIP_FUZZ:-0}" != 1 ]; then
   phase "fuzzing"

@@ -7,13 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
-#include <QDropEvent>
 #include <QLabel>
-#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QTest>
-#include <QUrl>
 
 #include <fstream>
 
@@ -54,15 +51,6 @@ void generate_and_wait(MainWindow& window) {
   QSignalSpy ended(&window, &MainWindow::runEnded);
   window.generate();
   ASSERT_TRUE(ended.wait(60000)) << "the run did not end";
-}
-
-void drop_file(QWidget* target, const QString& path) {
-  QMimeData mime;
-  mime.setUrls({QUrl::fromLocalFile(path)});
-  QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-  // Straight to the widget's event(): QApplication::notify routes drops only
-  // within a drag that the platform started.
-  static_cast<QObject*>(target)->event(&drop);
 }
 
 QString q(const std::filesystem::path& p) { return QString::fromStdString(p.string()); }
@@ -119,7 +107,7 @@ TEST(MainWindow, SavedPngParametersParseBackAndDroppingRestoresThem) {
   EXPECT_EQ(std::filesystem::file_size(path), size_before);
 
   window.controls()->apply(small_request("something else", 30));
-  drop_file(&window, q(path));
+  support::drop_file(&window, q(path));
   EXPECT_TRUE(window.lastMessage().contains("Restored")) << window.lastMessage().toStdString();
   const Request restored = window.controls()->request();
   expect_same_settings(restored, asked);

@@ -11,10 +11,7 @@
 #include <sys/mount.h>
 #include <nlohmann/json.hpp>
 
-#include <QDropEvent>
-#include <QMimeData>
 #include <QSignalSpy>
-#include <QUrl>
 
 #include <cerrno>
 #include <cstdio>
@@ -53,13 +50,6 @@ bool generate_and_wait(MainWindow& window) {
   QSignalSpy ended(&window, &MainWindow::runEnded);
   window.generate();
   return ended.wait(120000);
-}
-
-void drop_file(QWidget* target, const QString& path) {
-  QMimeData mime;
-  mime.setUrls({QUrl::fromLocalFile(path)});
-  QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
-  static_cast<QObject*>(target)->event(&drop);  // as test_main_window does
 }
 
 class WindowFaults : public ::testing::Test {
@@ -104,7 +94,7 @@ class WindowFaults : public ::testing::Test {
   // What a user does with a file of the case's kind; returns the window's message.
   static QString open_as_user(MainWindow& window, const std::string& kind, const fs::path& path) {
     if (kind == "png") {
-      drop_file(&window, q(path));
+      support::drop_file(&window, q(path));
       return window.lastMessage();
     }
     if (kind == "tokenizer") {

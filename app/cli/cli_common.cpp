@@ -28,7 +28,7 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command.add_option("--device", options.device, "auto (CUDA when present), cpu, cuda or cuda:N")
       ->check(parsed_by([](const std::string& name) { parse_device(name); }, "DEVICE"))
       ->capture_default_str();
-  command.add_option("--threads", options.threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  command.add_option("--threads", options.threads, "CPU threads (0: $OMP_NUM_THREADS if set, else all cores)")->check(CLI::NonNegativeNumber);
 }
 
 std::string apply_common_options(const CommonOptions& options) {

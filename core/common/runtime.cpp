@@ -18,6 +18,12 @@ namespace diffscope {
 void configure_runtime(const RuntimeOptions& options) {
   // LibTorch 1.13 as packaged by Debian starts with one intra-op thread.
   int threads = options.threads;
+  // OMP_NUM_THREADS, when set, as every OpenMP program honours it: two
+  // programs sharing the cores (ctest -j) each ask for a share — otherwise
+  // their spinning OpenMP barriers oversubscribe the cores (test_trainer under
+  // ASan: 38 s alone, 610 s beside another test).
+  const char* omp = std::getenv("OMP_NUM_THREADS");
+  if (threads <= 0 && omp != nullptr) threads = std::atoi(omp);
   if (threads <= 0) threads = static_cast<int>(std::thread::hardware_concurrency());
   if (threads > 0) at::set_num_threads(threads);
 

@@ -10,7 +10,7 @@
 namespace diffscope {
 
 struct RuntimeOptions {
-  int threads = 0;          // 0: the hardware's concurrency
+  int threads = 0;          // 0: $OMP_NUM_THREADS, else the hardware's concurrency
   bool tune_malloc = true;  // keep big buffers in the heap (see runtime.cpp)
 };
 

@@ -258,6 +258,7 @@ void write_safetensors(const std::filesystem::path& path, const std::map<std::st
                  std::fwrite(json.data(), 1, json.size(), file.stream()) == json.size();
   for (const auto& tensor : contiguous) {
     const size_t bytes = static_cast<size_t>(tensor.numel() * tensor.element_size());
+    if (bytes == 0) continue;  // an empty tensor's data pointer may be null, which fwrite must not get (UBSan)
     written = written && std::fwrite(tensor.data_ptr(), 1, bytes, file.stream()) == bytes;
   }
   if (!written) throw Error(path.string() + ": writing failed: " + std::strerror(errno));

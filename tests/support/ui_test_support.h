@@ -1,7 +1,10 @@
 #pragma once
 // Shared by the app's tests: a request small enough (16×16 oracle, CPU) that
 // each step takes a few milliseconds.
+#include <QDropEvent>
+#include <QMimeData>
 #include <QString>
+#include <QUrl>
 #include <QWidget>
 #include <cstdlib>
 #include <string>
@@ -20,6 +23,16 @@ inline Request small_request(const std::string& prompt, int steps) {
   r.seed = 7;
   r.device = parse_device("cpu");
   return r;
+}
+
+// Drops the file at `path` on `target`, as a drag from a file manager does.
+inline void drop_file(QWidget* target, const QString& path) {
+  QMimeData mime;
+  mime.setUrls({QUrl::fromLocalFile(path)});
+  QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+  // Straight to the widget's event(): QApplication::notify routes drops only
+  // within a drag that the platform started.
+  static_cast<QObject*>(target)->event(&drop);
 }
 
 // With $DIFFSCOPE_TEST_SCREENSHOTS set to a folder, saves what `widget`
