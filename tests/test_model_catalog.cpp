@@ -56,6 +56,8 @@ TEST(ModelCatalog, BrokenEntriesAreRefusedByName) {
   EXPECT_NE(broken("\"lora\"", "\"script\"").find("kind"), std::string::npos);
   EXPECT_NE(broken("0000000000", "ABC").find("sha256"), std::string::npos);
   EXPECT_NE(broken("\"MIT\"", "3").find("licence"), std::string::npos);
+  // Found by fuzz_model_catalog's long run: a text "accept" escaped as nlohmann's type_error.
+  EXPECT_NE(broken("\"title\":\"X\"", "\"accept\":\"yes\",\"title\":\"X\"").find("accept"), std::string::npos);
   EXPECT_THROW(parse_model_catalog("{\"models\":[" + good + "," + good + "]}"), Error);  // a name twice
   EXPECT_THROW(parse_model_catalog("not json"), Error);
 }

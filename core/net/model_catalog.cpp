@@ -54,6 +54,9 @@ std::vector<CatalogEntry> parse_model_catalog(const std::string& text) {
     e.file = text_of("file");
     e.url = text_of("url");
     e.sha256 = text_of("sha256");
+    if (item.contains("accept") && !item["accept"].is_boolean()) {
+      throw Error(where + " (" + e.name + "): \"accept\" must be true or false");  // found by fuzz_model_catalog
+    }
     e.accept = item.value("accept", true);  // unsaid: ask
     if (e.kind != "checkpoint" && e.kind != "lora" && e.kind != "taesd") {
       throw Error(where + " (" + e.name + "): kind must be checkpoint, lora or taesd");
