@@ -1,7 +1,11 @@
 #include "core/common/system_memory.h"
 
+#include <algorithm>
+
 #include <cstdio>
 #include <fstream>
+
+#include "core/common/cgroup_memory.h"
 
 namespace diffscope {
 namespace {
@@ -17,13 +21,20 @@ uint64_t status_kib(const char* field) {
 
 }  // namespace
 
-std::optional<uint64_t> available_memory_bytes() {
+std::optional<uint64_t> machine_available_bytes() {
   std::ifstream meminfo("/proc/meminfo");
   for (std::string line; std::getline(meminfo, line);) {
     unsigned long long kib = 0;
     if (std::sscanf(line.c_str(), "MemAvailable: %llu kB", &kib) == 1) return uint64_t(kib) * 1024;
   }
   return std::nullopt;
+}
+
+std::optional<uint64_t> available_memory_bytes() {
+  const auto machine = machine_available_bytes();
+  const auto group = cgroup_memory_headroom();
+  if (machine && group) return std::min(*machine, *group);
+  return machine ? machine : group;
 }
 
 uint64_t resident_bytes() { return status_kib("VmRSS"); }

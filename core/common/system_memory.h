@@ -7,8 +7,13 @@
 
 namespace diffscope {
 
-// MemAvailable from /proc/meminfo; nullopt where the system does not say.
+// What this process may still use: MemAvailable from /proc/meminfo, or less
+// where its control group (a container, a systemd slice) caps it lower;
+// nullopt where neither says.
 std::optional<uint64_t> available_memory_bytes();
+
+// MemAvailable alone (the whole machine); nullopt where the system does not say.
+std::optional<uint64_t> machine_available_bytes();
 
 // This process's resident memory now and at its peak (VmRSS, VmHWM), 0 where unknown.
 uint64_t resident_bytes();
