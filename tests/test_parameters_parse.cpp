@@ -82,6 +82,39 @@ TEST(ParametersParse, RoundTripsDdpmVarianceAndBatchSeed) {
   EXPECT_TRUE(parsed.request.negative_prompt.empty());
 }
 
+// Each image of a batch is regenerated alone from its own PNG: with a
+// variation seed they share the seed and differ in the variation seed.
+TEST(ParametersParse, RoundTripsVariationSeedsPerBatchImage) {
+  Request r;
+  r.prompt = "smile";
+  r.seed = 10;
+  r.variation.seed = 500;
+  r.variation.strength = 0.25;
+  r.variation.resize_from_width = 96;
+  r.variation.resize_from_height = 80;
+  const std::string text = format_parameters(r, model_for(r), 2);
+  EXPECT_NE(text.find("Seed: 10, Size: 64x64, Variation seed: 502, Variation seed strength: 0.25, "
+                      "Seed resize from: 96x80"),
+            std::string::npos)
+      << text;
+  const ParsedParameters parsed = parse_parameters(text);
+  EXPECT_TRUE(parsed.warnings.empty());
+  EXPECT_EQ(parsed.request.seed, 10);
+  EXPECT_EQ(parsed.request.variation.seed, 502);
+  EXPECT_EQ(parsed.request.variation.strength, 0.25);
+  EXPECT_EQ(parsed.request.variation.resize_from_width, 96);
+  EXPECT_EQ(parsed.request.variation.resize_from_height, 80);
+
+  Request plain = r;  // none of it written when off
+  plain.variation = {};
+  EXPECT_EQ(format_parameters(plain, model_for(plain)).find("Variation"), std::string::npos);
+  const ParsedParameters a1111 = parse_parameters(
+      "cat\nSteps: 20, Seed: 1, Variation seed: 2, Variation seed strength: 1.5, Seed resize from: -1x-1");
+  EXPECT_EQ(a1111.warnings.size(), 2u);  // a strength above 1, a negative size
+  EXPECT_EQ(a1111.request.variation.seed, 2);
+  EXPECT_EQ(a1111.request.variation.strength, 0.0);
+}
+
 TEST(ParametersParse, ReadsAutomatic1111Text) {
   const ParsedParameters parsed = parse_parameters(
       "a photo of a cat, (masterpiece:1.2)\nNegative prompt: ugly, blurry\n"

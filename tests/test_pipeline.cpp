@@ -96,6 +96,29 @@ TEST_F(PipelineTest, CancelStopsWithinAStep) {
   EXPECT_EQ(events, 3);
 }
 
+// A variation seed at strength 1 replaces x_T's noise with its own: for a
+// deterministic sampler the image is that seed's; at 0 it changes nothing.
+TEST_F(PipelineTest, VariationSeedMovesTheRunBetweenTwoSeeds) {
+  Request request;
+  request.model = "oracle";
+  request.steps = 6;
+  request.seed = 3;
+  const Result plain = pipeline.run(request);
+  request.variation.seed = 9;
+  request.variation.strength = 1.0;
+  const Result full = pipeline.run(request);
+  request.variation.strength = 0.5;
+  const Result half = pipeline.run(request);
+  Request other = request;
+  other.variation = {};
+  other.seed = 9;
+  const Result nine = pipeline.run(other);
+  EXPECT_TRUE(at::allclose(full.samples, nine.samples, 1e-4, 1e-4));
+  EXPECT_FALSE(at::allclose(half.samples, plain.samples, 1e-2, 1e-2));
+  EXPECT_FALSE(at::allclose(half.samples, nine.samples, 1e-2, 1e-2));
+  EXPECT_EQ(full.request.variation.seed, 9);  // the result says what ran
+}
+
 TEST_F(PipelineTest, BadRequestsAreErrors) {
   auto bad = [&](auto change) {
     Request request;
@@ -111,6 +134,9 @@ TEST_F(PipelineTest, BadRequestsAreErrors) {
   bad([](Request& r) { r.prompt = "qwzxv"; });
   bad([](Request& r) { r.schedule = "weird"; });
   bad([](Request& r) { r.seed = -5; });
+  bad([](Request& r) { r.variation.strength = 1.5; });
+  bad([](Request& r) { r.variation.seed = -1; });
+  bad([](Request& r) { r.variation.resize_from_width = r.variation.resize_from_height = 5000; });
   // Names are parsed where they enter (CLI, widgets, PNG text), with the choices in the message.
   EXPECT_THROW(sampler_by_name("nope"), Error);
   EXPECT_THROW(spacing_by_name("weird"), Error);

@@ -45,6 +45,7 @@ struct GenerateOptions {
   std::string steps_dir;
   bool overwrite = false;
   std::string original_size, crop, target_size;  // "WxH", "LEFTxTOP"; empty: the image's / none
+  std::string seed_resize_from;                  // "WxH"; empty: off
 };
 
 // "1024x768" → (1024, 768); Error naming the option otherwise.
@@ -118,6 +119,12 @@ void run_generate(GenerateOptions& o) {
     std::tie(sizes.target_width, sizes.target_height) = parse_pair(o.target_size, "--target-size");
   }
   if (request.seed < 0) request.seed = std::random_device{}() & 0x7fffffff;
+  VariationSeed& variation = request.variation;
+  if (variation.seed < 0) variation.seed = std::random_device{}() & 0x7fffffff;
+  if (!o.seed_resize_from.empty()) {
+    std::tie(variation.resize_from_width, variation.resize_from_height) =
+        parse_pair(o.seed_resize_from, "--seed-resize-from");
+  }
 
   const std::filesystem::path output = o.output;
   for (int i = 0; i < request.batch; ++i) check_writable(batch_path(output, i, request.batch), o.overwrite);
@@ -223,12 +230,24 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--cfg", o.cfg, "Classifier-free guidance scale (default: the model's)")
       ->check(CLI::Range(limits::kMinCfg, limits::kMaxCfg));
   cmd->add_option("--seed", o.request.seed, "Seed; -1 picks one at random")->capture_default_str();
+  cmd->add_option("--variation-seed", o.request.variation.seed,
+                  "A second seed whose noise is mixed in by --variation-strength (A1111's variation seed; image i "
+                  "of a batch uses it + i, all with --seed); -1 picks one at random")
+      ->capture_default_str();
+  cmd->add_option("--variation-strength", o.request.variation.strength,
+                  "How far x_T's noise moves from --seed's towards --variation-seed's (spherical "
+                  "interpolation; 0: off, 1: the variation seed alone)")
+      ->check(CLI::Range(limits::kMinVariationStrength, limits::kMaxVariationStrength))
+      ->capture_default_str();
+  cmd->add_option("--seed-resize-from", o.seed_resize_from,
+                  "WxH: draw the seed's noise as for this image size and keep it centred, so that a seed's "
+                  "composition survives a change of size (A1111's \"Seed resize from\")");
   cmd->add_option("-W,--width", o.width,
                   "Image width (the model says which sizes it draws; default 64, a few-step model its own)")
       ->check(CLI::Range(1, limits::kMaxImageSide));
   cmd->add_option("-H,--height", o.height, "Image height (default 64, a few-step model its own)")
       ->check(CLI::Range(1, limits::kMaxImageSide));
-  cmd->add_option("-b,--batch", o.request.batch, "Images per run (image i uses seed + i)")
+  cmd->add_option("-b,--batch", o.request.batch, "Images per run (image i uses seed + i; with a variation seed, that seed + i)")
       ->check(CLI::Range(limits::kMinBatch, limits::kMaxBatch))
       ->capture_default_str();
   cmd->add_option("-o,--output", o.output, "Output PNG (batch: name-<i>.png)")->capture_default_str();

@@ -201,6 +201,14 @@ ParsedParameters parse_parameters(const std::string& text) {
     }
   };
   read_pair("Size", r.width, r.height);
+  read_int("Variation seed", r.variation.seed);
+  if (f.count("Variation seed strength")) {
+    double strength = 0;
+    parse_number(f.at("Variation seed strength"), strength) && strength >= 0 && strength <= 1
+        ? void(r.variation.strength = strength)
+        : warn("Variation seed strength");
+  }
+  read_pair("Seed resize from", r.variation.resize_from_width, r.variation.resize_from_height);
   SizeConditioning& sizes = r.size_conditioning;
   read_pair("DiffScope original size", sizes.original_width, sizes.original_height);
   read_pair("DiffScope crop", sizes.crop_left, sizes.crop_top);

@@ -46,9 +46,20 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
       {"Sampler", sampler.a1111_name},
       {"Schedule type", schedule_type_label(spacing)},
       {"CFG scale", number(request.cfg_scale.value_or(1.0))},
-      {"Seed", std::to_string(request.seed + index)},
+      {"Seed", std::to_string(batch_seeds(request.seed, index + 1, request.variation).back())},
       {"Size", std::to_string(request.width) + "x" + std::to_string(request.height)},
   };
+  // As A1111 writes them: with a variation, every image has the seed and its
+  // own variation seed.
+  const VariationSeed& variation = request.variation;
+  if (variation.mixes()) {
+    fields.emplace_back("Variation seed", std::to_string(variation.seed + index));
+    fields.emplace_back("Variation seed strength", number(variation.strength));
+  }
+  if (variation.resizes()) {
+    fields.emplace_back("Seed resize from", std::to_string(variation.resize_from_width) + "x" +
+                                                std::to_string(variation.resize_from_height));
+  }
   // A model opened from a file is named by its file's stem, as A1111 does;
   // DiffScope keeps the path to find it again.
   const bool from_file = model.kind == ModelKind::StableDiffusion;

@@ -28,39 +28,6 @@ namespace {
 
 bool is_auto(const std::string& schedule) { return schedule.empty() || schedule == "auto"; }
 
-// What no model accepts (request_limits.h).
-void validate_limits(const Request& request) {
-  using namespace limits;
-  if (request.batch < kMinBatch || request.batch > kMaxBatch) {
-    throw Error("the batch size must be between " + std::to_string(kMinBatch) + " and " + std::to_string(kMaxBatch));
-  }
-  if (request.steps < kMinSteps || request.steps > kMaxSteps) {
-    throw Error("the number of steps must be between " + std::to_string(kMinSteps) + " and " +
-                std::to_string(kMaxSteps));
-  }
-  if (request.cfg_scale && !(*request.cfg_scale >= kMinCfg && *request.cfg_scale <= kMaxCfg)) {
-    throw Error("the CFG scale must be between 0 and 100");
-  }
-  if (request.eta && !(*request.eta >= kMinEta && *request.eta <= kMaxEta)) throw Error("η must be between 0 and 10");
-  if (request.seed < 0) throw Error("the seed must not be negative");
-  if (request.clip_skip < kMinClipSkip || request.clip_skip > kMaxClipSkip) {
-    throw Error("Clip skip must be between 1 and 12");
-  }
-  if (!(request.strength >= kMinStrength && request.strength <= kMaxStrength)) {
-    throw Error("the img2img strength must be between 0.01 and 1");
-  }
-  if (!(request.refiner_switch_at >= kMinRefinerSwitch && request.refiner_switch_at <= kMaxRefinerSwitch)) {
-    throw Error("the refiner's switch point must be between 0.01 and 1 (a fraction of the steps)");
-  }
-  const SizeConditioning& sizes = request.size_conditioning;
-  for (int side : {sizes.original_width, sizes.original_height, sizes.crop_left, sizes.crop_top, sizes.target_width,
-                   sizes.target_height}) {
-    if (side < 0 || side > kMaxConditioningSide) {
-      throw Error("size and crop conditioning values must be between 0 and " + std::to_string(kMaxConditioningSide));
-    }
-  }
-}
-
 // What this model does not accept, or settings it has no use for.
 void validate_for_model(const Request& request, const ModelInfo& info) {
   const std::string model = "the model '" + info.name + "'";
@@ -357,7 +324,8 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
     switching.emplace(denoiser, *refiner_denoiser, first < steps ? sigmas[first] : -1.0);
   }
 
-  NoiseSource noise(request.seed, request.batch);
+  const std::vector<int64_t> item_seeds = batch_seeds(request.seed, request.batch, request.variation);
+  NoiseSource noise(item_seeds);
   std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
   Denoiser& active = switching ? static_cast<Denoiser&>(*switching) : denoiser;
   // Every step is checked before anyone sees it: NaN stops the run (numeric_faults.h).
@@ -372,7 +340,9 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
 
   // x_T = σ_0·N(0, I), drawn on the CPU, then moved to the device; img2img
   // adds it to the encoded image.
-  at::Tensor x = noise.draw(item_shape).to(device) * run.sigmas.front();
+  const int pixels_per_latent = std::max<int>(1, request.height / static_cast<int>(item_shape.at(1)));
+  at::Tensor x =
+      initial_noise(noise, item_seeds, item_shape, request.variation, pixels_per_latent).to(device) * run.sigmas.front();
   if (!request.init_image.empty()) x = x + encode_init_image(bundle, request, device);
   at::Tensor latents = run_sampler(sampler, std::move(x), run);
   cancel.throw_if_cancelled();

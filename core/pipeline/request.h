@@ -13,6 +13,7 @@
 #include "core/models/size_conditioning.h"
 #include "core/sampling/network.h"
 #include "core/sampling/sampler.h"
+#include "core/sampling/variation_noise.h"
 #include "core/schedule/spacing.h"
 
 namespace diffscope {
@@ -22,7 +23,8 @@ struct Request {
   std::string prompt;
   std::string negative_prompt;
   int64_t seed = 0;
-  int batch = 1;  // image i uses seed + i
+  int batch = 1;  // image i uses seed + i (with a variation seed: seed, and variation.seed + i)
+  VariationSeed variation;  // A1111's "Variation seed", its strength, "Seed resize from"
   int steps = 20;
   SamplerId sampler = SamplerId::Euler;
   std::optional<Spacing> spacing;  // unset: the sampler's default

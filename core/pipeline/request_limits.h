@@ -20,5 +20,13 @@ inline constexpr int kMaxImageSide = 4096;
 inline constexpr int kMaxConditioningSide = 16384;
 // The fraction of the steps after which the SDXL refiner takes over (A1111's range).
 inline constexpr double kMinRefinerSwitch = 0.01, kMaxRefinerSwitch = 1.0;
+// A1111's variation seed strength (0: the seed alone, 1: the variation seed alone).
+inline constexpr double kMinVariationStrength = 0.0, kMaxVariationStrength = 1.0;
 
 }  // namespace diffscope::limits
+
+namespace diffscope {
+struct Request;
+// Error naming the first setting outside these limits (Pipeline::plan calls it).
+void validate_limits(const Request& request);
+}  // namespace diffscope

@@ -14,6 +14,13 @@ NoiseSource::NoiseSource(int64_t seed, int batch) {
   }
 }
 
+NoiseSource::NoiseSource(const std::vector<int64_t>& item_seeds) {
+  if (item_seeds.empty()) throw Error("the batch size must be at least 1");
+  for (const int64_t seed : item_seeds) {
+    generators_.push_back(at::make_generator<at::CPUGeneratorImpl>(static_cast<uint64_t>(seed)));
+  }
+}
+
 at::Tensor NoiseSource::draw(at::IntArrayRef item_shape) {
   std::vector<at::Tensor> items;
   items.reserve(generators_.size());

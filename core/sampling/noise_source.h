@@ -14,6 +14,9 @@ namespace diffscope {
 class NoiseSource {
  public:
   NoiseSource(int64_t seed, int batch);
+  // One generator per item, seeded as given (variation seeds give every item
+  // the same seed: variation_noise.h).
+  explicit NoiseSource(const std::vector<int64_t>& item_seeds);
 
   int batch() const { return static_cast<int>(generators_.size()); }
   // A standard normal tensor with like's shape (batch in dim 0), dtype and device.
