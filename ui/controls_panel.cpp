@@ -28,6 +28,7 @@
 #include "ui/checkpoint_options.h"
 #include "ui/combo_select.h"
 #include "ui/lora_list.h"
+#include "ui/variation_controls.h"
 
 namespace diffscope::ui {
 namespace {
@@ -127,6 +128,15 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     random_seed_->setChecked(false);
     seed_->setText(QString::number(last_seed_));
   });
+  variation_ = new VariationControls(this);
+  // The strength slider reruns with the seed the shown image had.
+  connect(variation_, &VariationControls::regenerateRequested, this, [this] {
+    if (random_seed_->isChecked() && last_seed_ >= 0) {
+      random_seed_->setChecked(false);
+      seed_->setText(QString::number(last_seed_));
+    }
+    Q_EMIT generateClicked();
+  });
   width_ = new QSpinBox(this);
   height_ = new QSpinBox(this);
   for (QSpinBox* side : {width_, height_}) {
@@ -193,6 +203,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(new QLabel(tr("Negative prompt"), this));
   layout->addWidget(negative_, 1);
   layout->addLayout(form);
+  layout->addWidget(variation_);
   layout->addWidget(sd_options_);
   layout->addWidget(loras_);
   layout->addLayout(buttons);
@@ -209,6 +220,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   connect(cfg_, &QDoubleSpinBox::valueChanged, this, &ControlsPanel::settingsChanged);
   connect(sd_options_, &CheckpointOptions::changed, this, &ControlsPanel::settingsChanged);
   connect(loras_, &LoraList::changed, this, &ControlsPanel::settingsChanged);
+  connect(variation_, &VariationControls::changed, this, &ControlsPanel::settingsChanged);
   samplerChanged();
   modelChanged();
 }
@@ -311,6 +323,7 @@ Request ControlsPanel::request() const {
   r.prompt = prompt_->toPlainText().toStdString();
   r.negative_prompt = negative_->toPlainText().toStdString();
   r.seed = seed_->text().toLongLong();
+  r.variation = variation_->variation();
   r.batch = batch_->value();
   r.steps = steps_->value();
   r.sampler = sampler_by_name(sampler_->currentData().toString().toStdString()).id;
@@ -342,6 +355,7 @@ void ControlsPanel::apply(const Request& r) {
   negative_->setPlainText(QString::fromStdString(r.negative_prompt));
   random_seed_->setChecked(false);
   seed_->setText(QString::number(r.seed));
+  variation_->apply(r.variation);
   batch_->setValue(r.batch);
   steps_->setValue(r.steps);
   select_data(sampler_, QString::fromStdString(sampler_info(r.sampler).name));
@@ -372,6 +386,7 @@ void ControlsPanel::load(QSettings& s) {
   for (auto it = recent.rbegin(); it != recent.rend(); ++it) addCheckpoint(*it);
   sd_options_->load(s);
   loras_->load(s);
+  variation_->load(s);
   select_data(model_, s.value("model", kBuiltinModel).toString());
   select_data(sampler_, s.value("sampler", "euler").toString());
   select_data(spacing_, s.value("spacing", "auto").toString());
@@ -385,6 +400,7 @@ void ControlsPanel::load(QSettings& s) {
 void ControlsPanel::save(QSettings& s) const {
   s.setValue("prompt", prompt_->toPlainText());
   loras_->save(s);
+  variation_->save(s);
   s.setValue("negative_prompt", negative_->toPlainText());
   s.setValue("model", model_->currentData());
   s.setValue("sampler", sampler_->currentData());

@@ -1,7 +1,7 @@
 #pragma once
 // The left-hand form: prompt, negative prompt, model, sampler, spacing,
-// schedule, η, DDPM variance, steps, CFG, seed, size, batch, device, and the
-// Generate / Cancel buttons. Converts to and from a Request.
+// schedule, η, DDPM variance, steps, CFG, seed (and a variation seed), size,
+// batch, device, and the Generate / Cancel buttons. Converts to and from a Request.
 #include <QStringList>
 #include <QWidget>
 
@@ -22,6 +22,7 @@ class QSpinBox;
 namespace diffscope::ui {
 
 class LoraList;
+class VariationControls;
 
 class CheckpointOptions;
 
@@ -47,6 +48,7 @@ class ControlsPanel : public QWidget {
   QPlainTextEdit* promptEdit() const { return prompt_; }
   CheckpointOptions* checkpointOptions() const { return sd_options_; }
   LoraList* loraList() const { return loras_; }
+  VariationControls* variationControls() const { return variation_; }
   // What the chosen model is and can do (its description, before loading).
   const diffscope::ModelInfo& modelInfo() const { return model_info_; }
   // Adds a Stable Diffusion checkpoint (file or diffusers folder) to the
@@ -81,6 +83,7 @@ class ControlsPanel : public QWidget {
   QLineEdit* seed_;  // 64-bit: A1111 seeds go past INT_MAX
   QCheckBox* random_seed_;
   QPushButton* reuse_seed_;
+  VariationControls* variation_;
   QSpinBox* width_;
   QSpinBox* height_;
   QSpinBox* batch_;

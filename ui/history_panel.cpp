@@ -13,15 +13,26 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QListWidget(parent) {
           [this](QListWidgetItem* item) { Q_EMIT runActivated(item->data(Qt::UserRole).toInt()); });
 }
 
+namespace {
+
+// " → 11 at 0.30": which variation seed the image moved towards, and how far.
+QString variation_label(const VariationSeed& variation) {
+  if (!variation.mixes()) return {};
+  return QString(" → %1 at %2").arg(variation.seed).arg(variation.strength, 0, 'f', 2);
+}
+
+}  // namespace
+
 void HistoryPanel::addRun(const RunRecord& record, int index, const QString& parameters) {
   const Request& r = record.outcome.request;
   auto* item = new QListWidgetItem(QIcon(QPixmap::fromImage(record.outcome.images.front().scaled(
                                        iconSize(), Qt::KeepAspectRatio, Qt::FastTransformation))),
-                                   QString("%1\n%2 · %3 steps · seed %4")
+                                   QString("%1\n%2 · %3 steps · seed %4%5")
                                        .arg(QString::fromStdString(r.prompt).section('\n', 0, 0).left(40))
                                        .arg(QString::fromStdString(sampler_info(r.sampler).a1111_name))
                                        .arg(r.steps)
-                                       .arg(r.seed));
+                                       .arg(r.seed)
+                                       .arg(variation_label(r.variation)));
   item->setData(Qt::UserRole, index);
   item->setToolTip(parameters);
   insertItem(0, item);
