@@ -2,6 +2,10 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
 #include "core/io/png_image.h"
 #include "core/io/safetensors.h"
 #include "tests/support/test_support.h"
@@ -35,6 +39,40 @@ TEST_F(Cli, GenerateWritesAPngWithParametersAndSteps) {
   EXPECT_NE(run_command(cli("generate -s 2 -o " + png.string()), &out), 0);
   EXPECT_NE(out.find("already exists"), std::string::npos) << out;
   EXPECT_EQ(run_command(cli("generate -s 2 --overwrite -o " + png.string()), &out), 0) << out;
+}
+
+// --trajectory: a row per step of each image; the oracle's rows carry its
+// posterior's entropy, falling to about 0.
+TEST_F(Cli, GenerateWritesEachImagesPathAsCsv) {
+  std::string out;
+  const auto csv = dir / "path.csv";
+  ASSERT_EQ(run_command(cli("generate -m oracle -p cat -W 16 -H 16 -s 8 --batch 2 --trajectory " + csv.string() +
+                            " -o " + (dir / "o.png").string()),
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("image 1: x̂0 made 90 % of its change by step"), std::string::npos) << out;
+  std::ifstream file(csv);
+  std::string line;
+  std::getline(file, line);
+  EXPECT_EQ(line, "item,step,t,sigma,x0_distance,change_done,eps_rms,pc1,pc2,posterior_entropy");
+  int rows = 0;
+  double last_entropy = -1, last_change = -1;
+  while (std::getline(file, line)) {
+    ++rows;
+    ASSERT_EQ(std::count(line.begin(), line.end(), ','), 9) << line;
+    last_entropy = std::stod(line.substr(line.rfind(',') + 1));
+    std::stringstream fields(line);
+    std::string field;
+    for (int i = 0; i <= 5; ++i) std::getline(fields, field, ',');
+    last_change = std::stod(field);
+  }
+  EXPECT_EQ(rows, 16);  // 8 steps × 2 images
+  EXPECT_LT(last_entropy, 0.05);
+  EXPECT_NEAR(last_change, 1.0, 1e-6);
+  // Like the images, an existing file is kept unless asked.
+  EXPECT_NE(run_command(cli("generate -s 2 --trajectory " + csv.string() + " -o " + (dir / "p.png").string()), &out), 0);
+  EXPECT_NE(out.find("already exists"), std::string::npos) << out;
 }
 
 TEST_F(Cli, BadArgumentsPrintUsageAndFail) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/analysis/chain_path.h"
 #include "core/common/cuda_device.h"
 #include "core/common/errors.h"
 #include "core/common/runtime.h"
@@ -60,11 +61,12 @@ RunPlan make_plan(const Plan& plan, ModelBundle& bundle) {
 // Set images already shown in this run, so that steps share one QImage each.
 using CandidateImages = std::unordered_map<int, QImage>;
 
-QVector<Candidate> top_candidates(ModelBundle& bundle, const StepEvent& event, const at::Tensor& context,
-                                  CandidateImages& images) {
-  QVector<Candidate> out;
-  for (const WeighedImage& weighed :
-       bundle.weighed_images(event.x_t.narrow(0, 0, 1), event.t, context, GenerationWorker::kCandidates)) {
+// The oracle's posterior for image 0: its top candidates and its entropy.
+std::optional<double> add_candidates(ModelBundle& bundle, const StepEvent& event, const at::Tensor& context,
+                                     CandidateImages& images, StepFrame& frame) {
+  const auto posterior = bundle.posterior(event.x_t.narrow(0, 0, 1), event.t, context, GenerationWorker::kCandidates);
+  if (!posterior) return std::nullopt;
+  for (const WeighedImage& weighed : posterior->top) {
     Candidate c;
     c.index = weighed.index;
     c.weight = weighed.weight;
@@ -74,9 +76,9 @@ QVector<Candidate> top_candidates(ModelBundle& bundle, const StepEvent& event, c
     }
     c.image = found->second;
     c.caption = QString::fromStdString(weighed.caption);
-    out.push_back(std::move(c));
+    frame.candidates.push_back(std::move(c));
   }
-  return out;
+  return posterior->entropy;
 }
 
 }  // namespace
@@ -154,6 +156,7 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
   };
 
   CandidateImages candidate_images;
+  ChainPathRecorder path;  // image 0's, for the path plot when the run ends
   hooks.on_step = [&](const StepEvent& event) {
     cancel.throw_if_cancelled();
     StepFrame frame;
@@ -181,7 +184,13 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
     frame.x0 = batch_image(decoded.narrow(0, batch, batch));
     frame.eps = noise_image(eps);
     frame.latents = channel_tiles(x_t);
-    if (context.defined()) frame.candidates = top_candidates(*model, event, context, candidate_images);
+    std::optional<double> entropy;
+    if (context.defined()) entropy = add_candidates(*model, event, context, candidate_images, frame);
+    StepEvent on_host = event;  // the copies made above, not another transfer from a GPU
+    on_host.x_t = x_t;
+    on_host.x0 = x0;
+    on_host.eps = eps;
+    path.add(on_host, entropy);
     Q_EMIT stepReady(id, frame);
   };
   // One call: plan (the memory check before any multi-GB load), load, run.
@@ -194,6 +203,7 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
   outcome.final_x0 = batch_image(result.images.permute({0, 3, 1, 2}).to(at::kFloat) / 127.5 - 1.0);
   outcome.device = QString::fromStdString(result.device);
   outcome.seconds = result.seconds;
+  outcome.path = path.finish(result.samples);
   Q_EMIT runFinished(id, outcome);
 }
 

@@ -23,6 +23,7 @@
 #include "ui/history_panel.h"
 #include "ui/preview_panel.h"
 #include "ui/run_controller.h"
+#include "ui/path_chart.h"
 #include "ui/schedule_chart.h"
 
 namespace diffscope::ui {
@@ -38,6 +39,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   controls_ = new ControlsPanel;
   preview_ = new PreviewPanel;
   schedule_ = new ScheduleChart;
+  path_ = new PathChart;
   explorer_ = new ForwardExplorer;
   history_panel_ = new HistoryPanel;
   runner_ = new RunController(this);
@@ -48,11 +50,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   banner_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   auto* chain_splitter = new QSplitter(Qt::Vertical);
   chain_splitter->addWidget(preview_);
-  chain_splitter->addWidget(schedule_);
+  // Under the chain: the schedule, or the path the shown image took.
+  chart_tabs_ = new QTabWidget;
+  chart_tabs_->setObjectName("chartTabs");
+  chart_tabs_->setTabPosition(QTabWidget::South);
+  chart_tabs_->addTab(schedule_, tr("Noise schedule"));
+  chart_tabs_->addTab(path_, tr("Path of the image"));
+  chain_splitter->addWidget(chart_tabs_);
   chain_splitter->setStretchFactor(0, 3);
   chain_splitter->setStretchFactor(1, 2);
-  schedule_->setMinimumHeight(240);
+  chart_tabs_->setMinimumHeight(260);
   tabs_ = new QTabWidget;
+  tabs_->setObjectName("mainTabs");
   tabs_->addTab(chain_splitter, tr("Reverse chain"));
   tabs_->addTab(explorer_, tr("Forward process"));
   auto* centre = new QWidget;
@@ -104,6 +113,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(controls_, &ControlsPanel::cancelClicked, this, &MainWindow::cancel);
   connect(controls_, &ControlsPanel::settingsChanged, this, &MainWindow::updateEstimate);
   connect(preview_, &PreviewPanel::stepShown, schedule_, &ScheduleChart::setCurrentStep);
+  connect(preview_, &PreviewPanel::stepShown, path_, &PathChart::setCurrentStep);
   connect(history_panel_, &HistoryPanel::runActivated, this, &MainWindow::restoreRun);
   connect(explorer_, &ForwardExplorer::message, this, [this](const QString& m) { showMessage(m, true); });
   connect(runner_, &RunController::started, this, &MainWindow::onStarted);
@@ -144,6 +154,7 @@ bool MainWindow::running() const { return runner_->running(); }
 void MainWindow::generate() {
   const Request request = controls_->requestForRun();
   dropLiveRecord();  // the run being replaced leaves no record
+  path_->clear();    // the new run's path is known when it ends
   showMessage({}, false);
   controls_->setRunning(true);
   progress_->setRange(0, 0);  // busy until the first step
@@ -213,6 +224,10 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
       last.x0 = outcome.final_x0;
       last.x0_decoded = true;
       if (shown_record_ == index) preview_->setDecoded(int(record.frames.size()) - 1, PreviewMode::X0, last.x0);
+    }
+    if (shown_record_ == index) {
+      path_->setPath(outcome.path);
+      path_->setCurrentStep(preview_->shownStep());
     }
     history_panel_->addRun(record, index, parametersFor(record, 0));
     controls_->setLastSeed(outcome.request.seed);
@@ -312,6 +327,8 @@ void MainWindow::restoreRun(int index) {
   preview_->setFrames(record.frames, record.plan.info.weighs_training_images);
   schedule_->setSchedule(record.plan.schedule_alpha_bar, record.plan.timesteps);
   schedule_->setCurrentStep(preview_->shownStep());
+  path_->setPath(record.outcome.path);
+  path_->setCurrentStep(preview_->shownStep());
   showMessage(tr("Restored the settings of run %1.").arg(index + 1), false);
 }
 

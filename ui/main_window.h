@@ -23,6 +23,7 @@ class ForwardExplorer;
 class HistoryPanel;
 class PreviewPanel;
 class RunController;
+class PathChart;
 class ScheduleChart;
 
 class MainWindow : public QMainWindow {
@@ -49,6 +50,7 @@ class MainWindow : public QMainWindow {
   ControlsPanel* controls() const { return controls_; }
   PreviewPanel* preview() const { return preview_; }
   ScheduleChart* scheduleChart() const { return schedule_; }
+  PathChart* pathChart() const { return path_; }
   ForwardExplorer* forwardExplorer() const { return explorer_; }
   HistoryPanel* history() const { return history_panel_; }
   RunController* runner() const { return runner_; }
@@ -83,6 +85,8 @@ class MainWindow : public QMainWindow {
   ControlsPanel* controls_;
   PreviewPanel* preview_;
   ScheduleChart* schedule_;
+  PathChart* path_;
+  QTabWidget* chart_tabs_;
   ForwardExplorer* explorer_;
   HistoryPanel* history_panel_;
   QTabWidget* tabs_;

@@ -11,6 +11,7 @@
 
 #include <vector>
 
+#include "core/analysis/chain_path.h"
 #include "core/models/model_info.h"
 #include "core/pipeline/request.h"
 
@@ -59,6 +60,7 @@ struct RunOutcome {
   diffscope::ModelInfo info;   // the model it ran on (the PNG parameters read it)
   QVector<QImage> images;      // one per batch item
   QImage final_x0;             // the images side by side, as StepFrame::x0 shows a batch
+  diffscope::ChainPath path;   // image 0's path through the run (PathChart)
   QString device;
   double seconds = 0;
 };

@@ -6,13 +6,16 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <sstream>
 #include <tuple>
 #include <utility>
 
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
+#include "core/analysis/chain_path.h"
 #include "core/common/errors.h"
 #include "core/common/system_memory.h"
+#include "core/io/atomic_file.h"
 #include "core/io/png_image.h"
 #include "core/models/adapters/lora_prompt.h"
 #include "core/models/few_step.h"
@@ -46,6 +49,7 @@ struct GenerateOptions {
   bool overwrite = false;
   std::string original_size, crop, target_size;  // "WxH", "LEFTxTOP"; empty: the image's / none
   std::string seed_resize_from;                  // "WxH"; empty: off
+  std::string trajectory;                        // a CSV of each image's path (chain_path.h); empty: none
 };
 
 // "1024x768" → (1024, 768); Error naming the option otherwise.
@@ -102,6 +106,21 @@ void apply_model_defaults(GenerateOptions& o) {
   }
 }
 
+// The CSV of --trajectory, and a line per image on where its change happened.
+void write_trajectory(const std::string& file, const std::vector<ChainPathRecorder>& recorders, const Result& result) {
+  std::vector<ChainPath> paths;
+  for (const ChainPathRecorder& recorder : recorders) paths.push_back(recorder.finish(result.samples));
+  std::ostringstream csv;
+  write_path_csv(csv, paths);
+  write_file_atomically(file, csv.str());
+  for (const ChainPath& path : paths) {
+    std::fprintf(stderr, "image %d: x̂0 made 90 %% of its change by step %d of %zu; x_t's two main directions hold "
+                 "%.0f %% and %.0f %% of its variance\n",
+                 path.item, path.step_90 + 1, path.steps.size(), 100 * path.pc1_share, 100 * path.pc2_share);
+  }
+  std::printf("%s\n", file.c_str());
+}
+
 void run_generate(GenerateOptions& o) {
   Request& request = o.request;
   request.device = o.common.device_choice();
@@ -129,6 +148,7 @@ void run_generate(GenerateOptions& o) {
   const std::filesystem::path output = o.output;
   for (int i = 0; i < request.batch; ++i) check_writable(batch_path(output, i, request.batch), o.overwrite);
   if (!o.steps_dir.empty()) std::filesystem::create_directories(o.steps_dir);
+  if (!o.trajectory.empty()) check_writable(o.trajectory, o.overwrite);
 
   const std::string device = apply_common_options(o.common);
   Pipeline pipeline;
@@ -173,11 +193,25 @@ void run_generate(GenerateOptions& o) {
     }
   };
   const StepCallback progress = progress_printer("generate");
+  std::vector<ChainPathRecorder> paths;
+  for (int i = 0; !o.trajectory.empty() && i < request.batch; ++i) paths.emplace_back(i);
+  at::Tensor context;  // the oracle's prompt, for its posterior's entropy
   hooks.on_step = [&](const StepEvent& event) {
     progress(event);
     if (!o.steps_dir.empty()) write_step_images(o.steps_dir, *loaded, event);
+    for (size_t item = 0; item < paths.size(); ++item) {
+      if (loaded->info().weighs_training_images && !context.defined()) context = loaded->encode_prompt(request.prompt);
+      std::optional<double> entropy;
+      if (context.defined()) {
+        const auto posterior =
+            loaded->posterior(event.x_t.narrow(0, int64_t(item), 1), event.t, context.to(event.x_t.device()), 1);
+        if (posterior) entropy = posterior->entropy;
+      }
+      paths[item].add(event, entropy);
+    }
   };
   const Result result = pipeline.run(request, hooks);
+  if (!paths.empty()) write_trajectory(o.trajectory, paths, result);
   for (int i = 0; i < request.batch; ++i) {
     const auto path = batch_path(output, i, request.batch);
     write_png(path, result.images[i], {{"parameters", format_parameters(result.request, result.info, i)}});
@@ -287,6 +321,10 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--strength", o.request.strength, "img2img: how much of the chain to run (1: all of it)")
       ->check(CLI::Range(limits::kMinStrength, limits::kMaxStrength))
       ->capture_default_str();
+  cmd->add_option("--trajectory", o.trajectory,
+                  "Write each image's path to this CSV: per step the RMS distance of x̂0 to the final sample, the "
+                  "share of the change done, ε̂'s RMS, x_t on the run's two principal components, and for the "
+                  "oracle its posterior's entropy");
   cmd->add_option("--save-steps", o.steps_dir, "Write every step's x_t and predicted x0 as PNGs into this folder");
   cmd->add_flag("--overwrite", o.overwrite, "Replace existing output files");
   add_common_options(*cmd, o.common);

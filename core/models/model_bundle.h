@@ -5,6 +5,7 @@
 // bundle is and can do is asked through info(), never guessed from its type.
 #include <ATen/core/Tensor.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,13 @@ struct WeighedImage {
   int index = 0;
   double weight = 0;
   std::string caption;
+};
+
+struct PosteriorView {
+  std::vector<WeighedImage> top;  // the images weighed most, heaviest first
+  // −Σ w·ln w over all the training images, in nats: 0 when one image has all
+  // the weight (the model has "decided"), ln N when all N weigh the same.
+  double entropy = 0;
 };
 
 class ModelBundle {
@@ -62,13 +70,14 @@ class ModelBundle {
   virtual void set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel);
   // SDXL's size and crop conditioning, where info().options.size_conditioning.
   virtual void set_size_conditioning(const SizeConditioning& sizes) {}
-  // Where info().weighs_training_images: the `count` training images its
-  // posterior weighs most for x_t (batch 1) at t, and one such image
-  // (3, H, W) in [−1, 1]. Empty / Error elsewhere.
-  virtual std::vector<WeighedImage> weighed_images(const at::Tensor& x_t, double t, const at::Tensor& context,
-                                                   int count) {
-    return {};
+  // Where info().weighs_training_images: its posterior over the training
+  // images for x_t (batch 1) at t — the `count` it weighs most and the
+  // entropy of all the weights. nullopt elsewhere.
+  virtual std::optional<PosteriorView> posterior(const at::Tensor& x_t, double t, const at::Tensor& context,
+                                                 int count) {
+    return std::nullopt;
   }
+  // One training image (3, H, W) in [−1, 1]; Error where there are none.
   virtual at::Tensor training_image(int index);
 };
 

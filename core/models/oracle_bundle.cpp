@@ -70,21 +70,24 @@ std::vector<int64_t> OracleBundle::latent_shape(int width, int height) const {
   return {3, height, width};
 }
 
-std::vector<WeighedImage> OracleBundle::weighed_images(const at::Tensor& x_t, double t, const at::Tensor& context,
-                                                       int count) {
-  const at::Tensor weights = network_->weights(x_t, t, context)[0];
+std::optional<PosteriorView> OracleBundle::posterior(const at::Tensor& x_t, double t, const at::Tensor& context,
+                                                     int count) {
+  const at::Tensor weights = network_->weights(x_t, t, context)[0].to(at::kDouble);
+  PosteriorView view;
+  // 0·ln 0 = 0: images the prompt excludes have no weight.
+  view.entropy =
+      std::max(0.0, -at::where(weights > 0, weights * weights.log(), at::zeros_like(weights)).sum().item<double>());
   const auto [values, indices] = weights.topk(std::min<int64_t>(count, weights.size(0)));
-  const at::Tensor v = values.to(at::kCPU, at::kDouble), ix = indices.to(at::kCPU);
-  std::vector<WeighedImage> out;
+  const at::Tensor v = values.to(at::kCPU), ix = indices.to(at::kCPU);
   for (int64_t k = 0; k < v.size(0); ++k) {
     WeighedImage image;
     image.index = int(ix[k].item<int64_t>());
     image.weight = v[k].item<double>();
     if (image.weight <= 0) break;  // excluded by the prompt
     image.caption = captions_.at(size_t(image.index));
-    out.push_back(std::move(image));
+    view.top.push_back(std::move(image));
   }
-  return out;
+  return view;
 }
 
 at::Tensor OracleBundle::training_image(int index) { return network_->image(index); }

@@ -2,10 +2,14 @@
 // real window (goal: under 16 ms, one frame at 60 Hz). A 1 ms precise timer
 // ticks on the UI thread; the longest gap between ticks, less the 1 ms, is the
 // longest time the event loop could not run.
-//   bench_ui_latency [steps] [size] [runs] [threads]   (defaults: 100 64 3, all cores)
+//   bench_ui_latency [steps] [size] [runs] [threads] [path]   (defaults: 100 64 3, all cores)
+// "path": the chart under the chain shows the path of the image (drawn when
+// each run ends) instead of the schedule, and after the runs every step is
+// scrubbed through once, timed.
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTimer>
 
 #include <algorithm>
@@ -18,6 +22,7 @@
 #include "core/common/runtime.h"
 #include "ui/controls_panel.h"
 #include "ui/main_window.h"
+#include "ui/path_chart.h"
 #include "ui/preview_panel.h"
 
 namespace {
@@ -32,14 +37,17 @@ class TimedApplication : public QApplication {
       --depth_;
       return result;
     }
+    // Read before dispatching: the event may delete its receiver (DeferredDelete).
+    const bool worker_event = receiver->thread() != thread();  // the worker's own events
+    const std::string name =
+        std::string(receiver->metaObject()->className()) + " event " + std::to_string(event->type());
     QElapsedTimer timer;
     timer.start();
     const bool result = QApplication::notify(receiver, event);
     --depth_;
     const double ms = timer.nsecsElapsed() / 1e6;
-    if (receiver->thread() != thread()) return result;  // the worker's own events
-    auto& slowest =
-        slowest_[std::string(receiver->metaObject()->className()) + " event " + std::to_string(event->type())];
+    if (worker_event) return result;
+    auto& slowest = slowest_[name];
     slowest = std::max(slowest, ms);
     return result;
   }
@@ -81,6 +89,8 @@ int main(int argc, char** argv) {
   request.width = request.height = size;
   request.cfg_scale = 1.0;
   window.controls()->apply(request);
+  const bool path = argc > 5 && std::string(argv[5]) == "path";
+  if (path) window.findChild<QTabWidget*>("chartTabs")->setCurrentWidget(window.pathChart());
 
   QElapsedTimer clock;
   std::vector<double> gaps;
@@ -123,6 +133,18 @@ int main(int argc, char** argv) {
   std::printf("  run times in the app (the first one loads nothing but warms up):");
   for (double seconds : run_seconds) std::printf(" %.3f s", seconds);
   std::printf("\n");
+  if (path) {  // scrubbing: the preview, the schedule's and the path's markers
+    double slowest = 0;
+    for (int step = 0; step < int(window.preview()->frames().size()); ++step) {
+      QElapsedTimer scrub;
+      scrub.start();
+      window.preview()->showStep(step);
+      QCoreApplication::processEvents();  // and paint
+      slowest = std::max(slowest, scrub.nsecsElapsed() / 1e6);
+    }
+    std::printf("  path chart: %zu steps drawn; slowest scrub step (show + paint) %.2f ms\n",
+                window.pathChart()->path().steps.size(), slowest);
+  }
   app.report();
   return 0;
 }

@@ -14,6 +14,7 @@
 #include "ui/controls_panel.h"
 #include "ui/forward_explorer.h"
 #include "ui/main_window.h"
+#include "ui/path_chart.h"
 #include "ui/preview_panel.h"
 
 namespace {
@@ -65,7 +66,11 @@ int main(int argc, char** argv) {
   window.preview()->setMode(diffscope::ui::PreviewMode::Candidates);
   window.preview()->showStep(12);
   ok = grab(window, out.filePath("screenshot-candidates.png")) && ok;
-  window.findChild<QTabWidget*>()->setCurrentWidget(window.forwardExplorer());
+  // The path the oracle's image took, with its posterior's entropy.
+  window.findChild<QTabWidget*>("chartTabs")->setCurrentWidget(window.pathChart());
+  ok = grab(window, out.filePath("screenshot-path.png")) && ok;
+  window.findChild<QTabWidget*>("chartTabs")->setCurrentIndex(0);
+  window.findChild<QTabWidget*>("mainTabs")->setCurrentWidget(window.forwardExplorer());
   window.forwardExplorer()->setTimestep(300);
   ok = grab(window, out.filePath("screenshot-forward.png")) && ok;
   return ok ? 0 : 1;
