@@ -1,5 +1,8 @@
 #include "ui/history_panel.h"
 
+#include <QAction>
+#include <algorithm>
+
 #include <QPixmap>
 
 namespace diffscope::ui {
@@ -9,8 +12,22 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QListWidget(parent) {
   setIconSize(QSize(64, 64));
   setWordWrap(true);
   setToolTip(tr("This session's generations: click one to restore its settings and steps"));
-  connect(this, &QListWidget::itemClicked, this,
-          [this](QListWidgetItem* item) { Q_EMIT runActivated(item->data(Qt::UserRole).toInt()); });
+  connect(this, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {
+    if (selectedItems().size() <= 1) Q_EMIT runActivated(item->data(Qt::UserRole).toInt());
+  });
+  setSelectionMode(QAbstractItemView::ExtendedSelection);
+  setContextMenuPolicy(Qt::ActionsContextMenu);
+  auto* compare = new QAction(tr("Compare side by side"), this);
+  compare->setObjectName("compareAction");
+  connect(compare, &QAction::triggered, this, [this] { Q_EMIT compareRequested(selectedRuns()); });
+  addAction(compare);
+}
+
+QList<int> HistoryPanel::selectedRuns() const {
+  QList<int> runs;
+  for (const QListWidgetItem* item : selectedItems()) runs.push_back(item->data(Qt::UserRole).toInt());
+  std::sort(runs.begin(), runs.end());
+  return runs;
 }
 
 namespace {

@@ -23,6 +23,7 @@
 #include "ui/history_panel.h"
 #include "ui/preview_panel.h"
 #include "ui/run_controller.h"
+#include "ui/compare_view.h"
 #include "ui/path_chart.h"
 #include "ui/schedule_chart.h"
 
@@ -40,6 +41,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   preview_ = new PreviewPanel;
   schedule_ = new ScheduleChart;
   path_ = new PathChart;
+  compare_ = new CompareView;
   explorer_ = new ForwardExplorer;
   history_panel_ = new HistoryPanel;
   runner_ = new RunController(this);
@@ -64,6 +66,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->setObjectName("mainTabs");
   tabs_->addTab(chain_splitter, tr("Reverse chain"));
   tabs_->addTab(explorer_, tr("Forward process"));
+  tabs_->addTab(compare_, tr("Compare"));
   auto* centre = new QWidget;
   auto* centre_layout = new QVBoxLayout(centre);
   centre_layout->setContentsMargins(0, 0, 0, 0);
@@ -115,6 +118,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(preview_, &PreviewPanel::stepShown, schedule_, &ScheduleChart::setCurrentStep);
   connect(preview_, &PreviewPanel::stepShown, path_, &PathChart::setCurrentStep);
   connect(history_panel_, &HistoryPanel::runActivated, this, &MainWindow::restoreRun);
+  connect(history_panel_, &HistoryPanel::compareRequested, this, &MainWindow::compareRuns);
   connect(explorer_, &ForwardExplorer::message, this, [this](const QString& m) { showMessage(m, true); });
   connect(runner_, &RunController::started, this, &MainWindow::onStarted);
   connect(runner_, &RunController::step, this, &MainWindow::onStep);
@@ -330,6 +334,32 @@ void MainWindow::restoreRun(int index) {
   path_->setPath(record.outcome.path);
   path_->setCurrentStep(preview_->shownStep());
   showMessage(tr("Restored the settings of run %1.").arg(index + 1), false);
+}
+
+void MainWindow::compareRuns(const QList<int>& indices) {
+  QVector<RunRecord> runs;
+  QStringList labels;
+  for (int index : indices) {
+    if (index < 0 || index >= records_.size() || !records_[index].finished() || records_[index].frames.isEmpty()) {
+      continue;
+    }
+    const Request& r = records_[index].outcome.request;
+    runs.push_back(records_[index]);
+    labels.push_back(tr("run %1: %2 · %3 · %4 steps · seed %5")
+                         .arg(index + 1)
+                         .arg(QString::fromStdString(r.prompt).section('\n', 0, 0).left(30))
+                         .arg(QString::fromStdString(sampler_info(r.sampler).a1111_name))
+                         .arg(r.steps)
+                         .arg(r.seed));
+  }
+  if (runs.size() < 2) {
+    showMessage(tr("Choose two to four runs in the history (Ctrl-click) whose steps are still kept, then "
+                   "Compare side by side."),
+                true);
+    return;
+  }
+  compare_->setRuns(runs, labels);
+  tabs_->setCurrentWidget(compare_);
 }
 
 const RunRecord* MainWindow::shownRecord() const {

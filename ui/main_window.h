@@ -23,6 +23,7 @@ class ForwardExplorer;
 class HistoryPanel;
 class PreviewPanel;
 class RunController;
+class CompareView;
 class PathChart;
 class ScheduleChart;
 
@@ -42,6 +43,9 @@ class MainWindow : public QMainWindow {
   bool exportChain(const QString& path);  // by extension: .gif, .mp4, or a folder for PNGs
   void copyImage();
   void restoreRun(int index);
+  // Up to four history entries side by side (the Compare tab); a message
+  // where fewer than two still have their steps.
+  void compareRuns(const QList<int>& indices);
   // The CLIP tokenizer files a checkpoint lacked: remember them and run again.
   void useTokenizer(const QString& path);
   // Model → Get models…: the download dialog (deleted when closed).
@@ -51,6 +55,7 @@ class MainWindow : public QMainWindow {
   PreviewPanel* preview() const { return preview_; }
   ScheduleChart* scheduleChart() const { return schedule_; }
   PathChart* pathChart() const { return path_; }
+  CompareView* compareView() const { return compare_; }
   ForwardExplorer* forwardExplorer() const { return explorer_; }
   HistoryPanel* history() const { return history_panel_; }
   RunController* runner() const { return runner_; }
@@ -86,6 +91,7 @@ class MainWindow : public QMainWindow {
   PreviewPanel* preview_;
   ScheduleChart* schedule_;
   PathChart* path_;
+  CompareView* compare_;
   QTabWidget* chart_tabs_;
   ForwardExplorer* explorer_;
   HistoryPanel* history_panel_;

@@ -29,6 +29,7 @@
 #include "ui/controls_panel.h"
 #include "ui/forward_explorer.h"
 #include "ui/get_models_dialog.h"
+#include "ui/history_panel.h"
 #include "ui/lora_list.h"
 #include "ui/main_window.h"
 #include "ui/preview_panel.h"
@@ -110,6 +111,8 @@ void MainWindow::buildMenus() {
   QAction* cancel = run->addAction(tr("&Cancel"), this, &MainWindow::cancel);
   cancel->setShortcut(QKeySequence(Qt::Key_Escape));
   for (QAction* a : {generate, cancel}) a->setShortcutContext(Qt::WindowShortcut);
+  run->addAction(tr("Compare chosen runs side by side"), this,
+                 [this] { compareRuns(history()->selectedRuns()); });
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About DiffScope"), this,

@@ -11,6 +11,8 @@
 #include <cstdio>
 
 #include "core/common/runtime.h"
+#include "core/models/model_paths.h"
+#include "ui/compare_view.h"
 #include "ui/controls_panel.h"
 #include "ui/forward_explorer.h"
 #include "ui/main_window.h"
@@ -73,5 +75,18 @@ int main(int argc, char** argv) {
   window.findChild<QTabWidget*>("mainTabs")->setCurrentWidget(window.forwardExplorer());
   window.forwardExplorer()->setTimestep(300);
   ok = grab(window, out.filePath("screenshot-forward.png")) && ok;
+
+  // The first run beside the same seed under DPM++ 2M in 15 steps, by σ.
+  request.model = diffscope::kBuiltinModel;
+  request.prompt = "grinning face";
+  request.sampler = diffscope::SamplerId::Dpmpp2m;
+  request.steps = 15;
+  request.cfg_scale.reset();
+  if (!run(request)) return 1;
+  window.compareRuns({0, 2});
+  window.compareView()->setAlignment(diffscope::ui::CompareAlignment::Sigma);
+  window.compareView()->setMode(diffscope::ui::PreviewMode::X0);
+  window.compareView()->setPosition(12);
+  ok = grab(window, out.filePath("screenshot-compare.png")) && ok;
   return ok ? 0 : 1;
 }
