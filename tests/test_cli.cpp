@@ -75,6 +75,39 @@ TEST_F(Cli, GenerateWritesEachImagesPathAsCsv) {
   EXPECT_NE(out.find("already exists"), std::string::npos) << out;
 }
 
+// --from PARENT.png --at-step K: the parent rebuilt from its PNG; unchanged,
+// the branch is the parent's image; with a new prompt, its PNG rebuilds it.
+TEST_F(Cli, GenerateBranchesFromAPng) {
+  std::string out;
+  const auto parent = dir / "parent.png", same = dir / "same.png", dog = dir / "dog.png", again = dir / "again.png";
+  ASSERT_EQ(run_command(cli("generate -m oracle -p cat -W 16 -H 16 -s 8 --sampler euler_a --seed 4 -o " +
+                            parent.string()),
+                        &out),
+            0)
+      << out;
+  ASSERT_EQ(run_command(cli("generate --from " + parent.string() + " --at-step 4 -o " + same.string()), &out), 0)
+      << out;
+  EXPECT_TRUE(at::equal(read_png_rgb(parent), read_png_rgb(same)));
+  ASSERT_EQ(run_command(cli("generate --from " + parent.string() + " --at-step 2 -p dog --seed 9 -o " + dog.string()),
+                        &out),
+            0)
+      << out;
+  const std::string text = read_png_text(dog).at("parameters");
+  EXPECT_EQ(text.rfind("dog\nSteps: 8, Sampler: Euler a", 0), 0u) << text;
+  EXPECT_NE(text.find("DiffScope branch: "), std::string::npos) << text;
+  EXPECT_FALSE(at::equal(read_png_rgb(parent), read_png_rgb(dog)));
+  // Its own PNG restores the branch (the app's drop, the CLI's parameters).
+  ASSERT_EQ(run_command(cli("generate --from " + dog.string() + " --at-step 8 -o " + again.string()), &out), 0)
+      << out;
+  EXPECT_TRUE(at::equal(read_png_rgb(dog), read_png_rgb(again)));
+  EXPECT_NE(run_command(cli("generate --from " + parent.string() + " --at-step 9 -o " + (dir / "x.png").string()),
+                        &out),
+            0);
+  EXPECT_NE(out.find("1 to 8"), std::string::npos) << out;
+  EXPECT_NE(run_command(cli("generate --from " + parent.string() + " -o " + (dir / "y.png").string()), &out), 0);
+  EXPECT_NE(out.find("--at-step"), std::string::npos) << out;
+}
+
 TEST_F(Cli, BadArgumentsPrintUsageAndFail) {
   std::string out;
   EXPECT_NE(run_command(cli("generate --steps 0"), &out), 0);

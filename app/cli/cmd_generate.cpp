@@ -20,6 +20,7 @@
 #include "core/models/adapters/lora_prompt.h"
 #include "core/models/few_step.h"
 #include "core/pipeline/model_registry.h"
+#include "core/pipeline/parameters_parse.h"
 #include "core/pipeline/parameters_text.h"
 #include "core/pipeline/pipeline.h"
 #include "core/pipeline/request_limits.h"
@@ -50,6 +51,8 @@ struct GenerateOptions {
   std::string original_size, crop, target_size;  // "WxH", "LEFTxTOP"; empty: the image's / none
   std::string seed_resize_from;                  // "WxH"; empty: off
   std::string trajectory;                        // a CSV of each image's path (chain_path.h); empty: none
+  std::string from;                              // a PNG whose run this one branches from (--from)
+  int at_step = 0;                               // 1-based: the step it branches at (--at-step)
 };
 
 // "1024x768" → (1024, 768); Error naming the option otherwise.
@@ -106,6 +109,35 @@ void apply_model_defaults(GenerateOptions& o) {
   }
 }
 
+// --from PARENT.png --at-step K: the parent's run from its PNG, continued
+// from its step K with the settings given here (prompt, negative prompt, CFG,
+// sampler, η, steps, seed of the noise still to come) and the parent's for
+// the rest (branch.h).
+void apply_branch(GenerateOptions& o, const CLI::App& cmd) {
+  const auto text = read_png_text(o.from);
+  if (!text.count("parameters")) throw Error(o.from + " holds no generation parameters to branch from");
+  const ParsedParameters parsed = parse_parameters(text.at("parameters"));
+  for (const std::string& warning : parsed.warnings) std::fprintf(stderr, "note: %s: %s\n", o.from.c_str(), warning.c_str());
+  if (o.at_step < 1) throw Error("--from needs --at-step K (the step to branch at, 1 to " +
+                                 std::to_string(parsed.request.steps) + ")");
+  const Request& given = o.request;
+  Request branch = parsed.request;
+  if (cmd.count("--prompt") > 0) branch.prompt = given.prompt;
+  if (cmd.count("--negative-prompt") > 0) branch.negative_prompt = given.negative_prompt;
+  if (o.cfg >= 0) branch.cfg_scale = o.cfg;
+  if (o.sampler != "auto") branch.sampler = sampler_by_name(o.sampler).id;
+  if (o.steps > 0) branch.steps = o.steps;
+  if (cmd.count("--seed") > 0) branch.seed = given.seed;
+  if (cmd.count("--ddpm-variance") > 0) {
+    branch.ddpm_variance = o.ddpm_variance == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
+  }
+  if (!given.tokenizer.empty()) branch.tokenizer = given.tokenizer;
+  branch.lora_dirs = given.lora_dirs;
+  branch.device = given.device;
+  branch.branch = BranchPoint{std::make_shared<const Request>(parsed.request), o.at_step - 1};
+  o.request = branch;
+}
+
 // The CSV of --trajectory, and a line per image on where its change happened.
 void write_trajectory(const std::string& file, const std::vector<ChainPathRecorder>& recorders, const Result& result) {
   std::vector<ChainPath> paths;
@@ -121,14 +153,18 @@ void write_trajectory(const std::string& file, const std::vector<ChainPathRecord
   std::printf("%s\n", file.c_str());
 }
 
-void run_generate(GenerateOptions& o) {
+void run_generate(GenerateOptions& o, const CLI::App& cmd) {
   Request& request = o.request;
   request.device = o.common.device_choice();
-  apply_model_defaults(o);
+  if (o.from.empty()) {
+    apply_model_defaults(o);
+  } else {
+    apply_branch(o, cmd);
+  }
   if (o.prediction != "auto") request.prediction = prediction_by_name(o.prediction);
   request.precision = parse_precision(o.precision);
   if (o.eta >= 0) request.eta = o.eta;
-  request.ddpm_variance = o.ddpm_variance == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
+  if (o.from.empty()) request.ddpm_variance = o.ddpm_variance == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
   SizeConditioning& sizes = request.size_conditioning;
   if (!o.original_size.empty()) {
     std::tie(sizes.original_width, sizes.original_height) = parse_pair(o.original_size, "--original-size");
@@ -328,7 +364,12 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--save-steps", o.steps_dir, "Write every step's x_t and predicted x0 as PNGs into this folder");
   cmd->add_flag("--overwrite", o.overwrite, "Replace existing output files");
   add_common_options(*cmd, o.common);
-  cmd->callback([options] { run_generate(*options); });
+  cmd->add_option("--from", o.from,
+                  "Branch from the run that made this PNG (its parameters rebuild it): its first steps, then this "
+                  "run's prompt, negative prompt, CFG, sampler, steps and seed where given here");
+  cmd->add_option("--at-step", o.at_step, "With --from: the step to branch at, as the app numbers them (1: the first)")
+      ->check(CLI::PositiveNumber);
+  cmd->callback([options, cmd] { run_generate(*options, *cmd); });
 }
 
 }  // namespace diffscope::cli

@@ -147,6 +147,33 @@ std::string unquote_parameter_value(const std::string& value) {
   return v;
 }
 
+namespace {
+
+// "DiffScope branch": {"at step": K, "parent": "<the parent's parameters>"}.
+// Branches nest (the parent's text may hold its own), at most this deep.
+constexpr int kMaxBranchDepth = 64;
+thread_local int branch_depth = 0;
+
+void read_branch(const std::string& value, Request& r, std::vector<std::string>& warnings) {
+  try {
+    if (branch_depth >= kMaxBranchDepth) throw Error("branches nested too deep");
+    const nlohmann::json branch = nlohmann::json::parse(value);
+    const int at_step = branch.at("at step").get<int>();
+    if (at_step < 1) throw Error("its step is below 1");
+    struct Deeper {
+      Deeper() { ++branch_depth; }
+      ~Deeper() { --branch_depth; }
+    } deeper;
+    const ParsedParameters parent = parse_parameters(branch.at("parent").get<std::string>());
+    for (const std::string& warning : parent.warnings) warnings.push_back("the parent run: " + warning);
+    r.branch = BranchPoint{std::make_shared<const Request>(parent.request), at_step - 1};
+  } catch (const std::exception& e) {
+    warnings.push_back("could not read DiffScope branch (" + std::string(e.what()) + "); restored as a run of its own");
+  }
+}
+
+}  // namespace
+
 ParsedParameters parse_parameters(const std::string& text) {
   std::vector<std::string> lines = split_lines(text);
   if (lines.empty() || parse_fields(lines.back()).count("Steps") == 0) {
@@ -209,6 +236,7 @@ ParsedParameters parse_parameters(const std::string& text) {
         : warn("Variation seed strength");
   }
   read_pair("Seed resize from", r.variation.resize_from_width, r.variation.resize_from_height);
+  if (f.count("DiffScope branch")) read_branch(f.at("DiffScope branch"), r, parsed.warnings);
   SizeConditioning& sizes = r.size_conditioning;
   read_pair("DiffScope original size", sizes.original_width, sizes.original_height);
   read_pair("DiffScope crop", sizes.crop_left, sizes.crop_top);

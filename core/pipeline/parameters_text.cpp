@@ -105,6 +105,13 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   if (sampler.id == SamplerId::Ddpm) {
     fields.emplace_back("DDPM variance", request.ddpm_variance == DdpmVariance::Beta ? "beta" : "beta-tilde");
   }
+  if (request.branch && request.branch->parent) {
+    // The parent's own parameters (recursively, for a branch of a branch) and
+    // the step the branch starts at, as shown (1-based): enough to rebuild both.
+    const nlohmann::json branch = {{"at step", request.branch->at_step + 1},
+                                   {"parent", format_parameters(*request.branch->parent, model, index, model_hash)}};
+    fields.emplace_back("DiffScope branch", branch.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
   fields.emplace_back("Version", "DiffScope 0.1");
 
   std::string text = request.prompt;

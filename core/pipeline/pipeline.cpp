@@ -18,6 +18,8 @@
 #include "core/models/adapters/lora_prompt.h"
 #include "core/pipeline/model_registry.h"
 #include "core/pipeline/numeric_faults.h"
+#include "core/pipeline/branch.h"
+#include "core/pipeline/branch_run.h"
 #include "core/pipeline/request_limits.h"
 #include "core/sampling/network_denoiser.h"
 #include "core/sampling/switching_denoiser.h"
@@ -132,12 +134,19 @@ Pipeline::Pipeline() = default;
 Pipeline::~Pipeline() = default;
 
 Spacing resolved_spacing(const Request& request, const ModelInfo& model) {
+  // A branch runs on its parent's σ list, whatever its own sampler would choose.
+  if (request.branch && request.branch->parent) return resolved_spacing(*request.branch->parent, model);
   if (request.spacing) return *request.spacing;
   if (model.default_spacing) return *model.default_spacing;
   return spacing_by_name(sampler_info(request.sampler).default_spacing);
 }
 
 std::vector<double> Pipeline::sigmas_for(const Request& request, const NoiseSchedule& schedule) {
+  if (request.branch && request.branch->parent) {  // the parent's list up to the branch point
+    Request parent = *request.branch->parent;
+    if (request.spacing) parent.spacing = request.spacing;  // resolved once for the whole chain
+    return branch_sigmas(sigmas_for(parent, schedule), request.branch->at_step, request.steps);
+  }
   // Without a spacing the sampler's own (plans and runs fill it in first).
   std::vector<double> sigmas = make_sigmas(schedule, request.steps, resolved_spacing(request, ModelInfo{}));
   if (request.init_image.empty()) return sigmas;
@@ -147,7 +156,8 @@ std::vector<double> Pipeline::sigmas_for(const Request& request, const NoiseSche
   return std::vector<double>(sigmas.end() - (keep + 1), sigmas.end());
 }
 
-Plan Pipeline::plan(const Request& request, bool keep_history) {
+Plan Pipeline::plan(const Request& asked, bool keep_history) {
+  const Request request = with_parent_settings(asked);
   validate_limits(request);
   Plan plan;
   plan.info = model_registry::describe(request.model);
@@ -210,7 +220,8 @@ Result Pipeline::run(const Request& request, const StepCallback& on_step, const 
   return run(request, hooks, cancel);
 }
 
-Result Pipeline::run(const Request& request, const RunHooks& hooks, const CancelToken& cancel) {
+Result Pipeline::run(const Request& asked, const RunHooks& hooks, const CancelToken& cancel) {
+  const Request request = with_parent_settings(asked);
   Plan plan = Pipeline::plan(request, hooks.keep_history);
   try {
     return run_planned(plan, request, hooks, cancel);
@@ -292,8 +303,9 @@ ModelBundle& Pipeline::load_refiner(const Plan& plan, const CancelToken& cancel,
   return *refiner_;
 }
 
-Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Request& request,
+Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Request& asked,
                         const StepCallback& on_step, const CancelToken& cancel, ModelBundle* refiner) {
+  const Request request = with_parent_settings(asked);  // a branch: its parent's model, size, noise…
   validate_limits(request);
   // Sampling never needs autograd; inference mode also skips its per-operator
   // bookkeeping (−11 % for the built-in model's whole run, docs/PERFORMANCE.md).
@@ -324,7 +336,9 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
     switching.emplace(denoiser, *refiner_denoiser, first < steps ? sigmas[first] : -1.0);
   }
 
-  const std::vector<int64_t> item_seeds = batch_seeds(request.seed, request.batch, request.variation);
+  // x_T's noise is the first run's of a chain of branches.
+  const Request& root = chain_root(request);
+  const std::vector<int64_t> item_seeds = batch_seeds(root.seed, root.batch, root.variation);
   NoiseSource noise(item_seeds);
   std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
   Denoiser& active = switching ? static_cast<Denoiser&>(*switching) : denoiser;
@@ -344,7 +358,18 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   at::Tensor x =
       initial_noise(noise, item_seeds, item_shape, request.variation, pixels_per_latent).to(device) * run.sigmas.front();
   if (!request.init_image.empty()) x = x + encode_init_image(bundle, request, device);
-  at::Tensor latents = run_sampler(sampler, std::move(x), run);
+  at::Tensor latents;
+  if (request.branch) {
+    const DenoiserFactory make_denoiser = [&](const Request& settings) -> std::unique_ptr<Denoiser> {
+      const double cfg = settings.cfg_scale.value_or(info.default_cfg);
+      return std::make_unique<NetworkDenoiser>(bundle.network(), bundle.schedule(),
+                                               guidance_for(bundle, settings, cfg, device), cancel);
+    };
+    latents = run_segments(std::move(x), chain_segments(request), run.sigmas, make_denoiser, noise, request.batch,
+                           checked_step, cancel);
+  } else {
+    latents = run_sampler(sampler, std::move(x), run);
+  }
   cancel.throw_if_cancelled();
 
   result.samples = latents;

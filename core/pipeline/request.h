@@ -11,6 +11,7 @@
 #include "core/common/precision.h"
 #include "core/models/model_paths.h"
 #include "core/models/size_conditioning.h"
+#include "core/pipeline/branch.h"
 #include "core/sampling/network.h"
 #include "core/sampling/sampler.h"
 #include "core/sampling/variation_noise.h"
@@ -55,6 +56,8 @@ struct Request {
   // img2img: start from this image, noised to `strength` (1: pure noise).
   std::string init_image;
   double strength = 0.75;
+  // Continues another run from one of its steps (branch.h); unset: a run of its own.
+  std::optional<BranchPoint> branch;
 };
 
 }  // namespace diffscope

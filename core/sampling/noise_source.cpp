@@ -21,6 +21,11 @@ NoiseSource::NoiseSource(const std::vector<int64_t>& item_seeds) {
   }
 }
 
+void NoiseSource::reseed(const std::vector<int64_t>& item_seeds) {
+  if (item_seeds.size() != generators_.size()) throw Error("noise: reseeding needs one seed per batch item");
+  *this = NoiseSource(item_seeds);
+}
+
 at::Tensor NoiseSource::draw(at::IntArrayRef item_shape) {
   std::vector<at::Tensor> items;
   items.reserve(generators_.size());

@@ -19,6 +19,8 @@ class NoiseSource {
   explicit NoiseSource(const std::vector<int64_t>& item_seeds);
 
   int batch() const { return static_cast<int>(generators_.size()); }
+  // From now on, draws come from fresh generators seeded as given (one per item).
+  void reseed(const std::vector<int64_t>& item_seeds);
   // A standard normal tensor with like's shape (batch in dim 0), dtype and device.
   at::Tensor draw_like(const at::Tensor& like);
   // A standard normal float32 CPU tensor of shape (batch, item_shape...).

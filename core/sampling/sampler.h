@@ -4,6 +4,7 @@
 // each step reports a StepEvent. One sampler per file; a registry by name.
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,9 @@ enum class DdpmVariance { Beta, BetaTilde };
 struct SamplerOptions {
   std::optional<double> eta;  // DDIM's η / the ancestral samplers' noise share; unset: the sampler's default
   DdpmVariance ddpm_variance = DdpmVariance::BetaTilde;
+  // Called at the start of step i, before its model call and its noise (a
+  // branched chain switches its conditioning and noise stream there).
+  std::function<void(int step)> before_step;
 };
 
 struct SampleRun {

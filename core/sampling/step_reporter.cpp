@@ -17,6 +17,7 @@ at::Tensor StepReporter::evaluate(const at::Tensor& x, double sigma) {
 }
 
 at::Tensor StepReporter::step(int i, const at::Tensor& x) {
+  if (run_.options.before_step) run_.options.before_step(i);
   const double s = run_.sigmas[i];
   at::Tensor x0 = evaluate(x, s);
   if (run_.on_step) {

@@ -1,0 +1,81 @@
+#include "core/pipeline/branch_run.h"
+
+#include "core/pipeline/branch.h"
+#include "core/sampling/sampler.h"
+#include "core/sampling/variation_noise.h"
+
+namespace diffscope {
+namespace {
+
+// The denoiser of whichever segment the pass is in.
+class SegmentDenoiser : public Denoiser {
+ public:
+  void use(Denoiser* denoiser) { current_ = denoiser; }
+  at::Tensor denoise(const at::Tensor& x, double sigma) override { return current_->denoise(x, sigma); }
+  double timestep(double sigma) const override { return current_->timestep(sigma); }
+
+ private:
+  Denoiser* current_ = nullptr;
+};
+
+bool same_sampling(const Request& a, const Request& b) {
+  return a.sampler == b.sampler && a.eta == b.eta && a.ddpm_variance == b.ddpm_variance;
+}
+
+}  // namespace
+
+std::vector<ChainSegment> chain_segments(const Request& request) {
+  if (!request.branch) return {{0, request}};
+  std::vector<ChainSegment> segments = chain_segments(*request.branch->parent);
+  const int at = request.branch->at_step;
+  while (!segments.empty() && segments.back().begin >= at) segments.pop_back();
+  segments.push_back({at, request});
+  return segments;
+}
+
+at::Tensor run_segments(at::Tensor x, const std::vector<ChainSegment>& segments, const std::vector<double>& sigmas,
+                        const DenoiserFactory& make_denoiser, NoiseSource& noise, int batch,
+                        const StepCallback& on_step, const CancelToken& cancel) {
+  const int total = static_cast<int>(sigmas.size()) - 1;
+  std::vector<std::unique_ptr<Denoiser>> denoisers;
+  for (const ChainSegment& segment : segments) denoisers.push_back(make_denoiser(segment.settings));
+  SegmentDenoiser active;
+  size_t pass_first = 0;
+  while (pass_first < segments.size()) {
+    size_t pass_last = pass_first;  // consecutive segments with one sampler: one pass
+    while (pass_last + 1 < segments.size() &&
+           same_sampling(segments[pass_last + 1].settings, segments[pass_first].settings)) {
+      ++pass_last;
+    }
+    const int begin = segments[pass_first].begin;
+    const int end = pass_last + 1 < segments.size() ? segments[pass_last + 1].begin : total;
+    const Request& settings = segments[pass_first].settings;
+    SampleRun run{active, std::vector<double>(sigmas.begin() + begin, sigmas.begin() + end + 1), &noise, {}, cancel,
+                  {}};
+    run.options.eta = settings.eta;
+    run.options.ddpm_variance = settings.ddpm_variance;
+    // At a segment's first step, before its model call and its noise: its
+    // conditioning, and its own noise stream where its seed differs.
+    run.options.before_step = [&, begin, pass_first, pass_last](int i) {
+      for (size_t s = pass_first; s <= pass_last; ++s) {
+        if (segments[s].begin != begin + i) continue;
+        active.use(denoisers[s].get());
+        if (s > 0 && segments[s].settings.seed != segments[s - 1].settings.seed) {
+          noise.reseed(batch_seeds(segments[s].settings.seed, batch, {}));
+        }
+      }
+    };
+    run.on_step = [&, begin](const StepEvent& event) {
+      if (!on_step) return;
+      StepEvent shifted = event;
+      shifted.index += begin;
+      shifted.total = total;
+      on_step(shifted);
+    };
+    x = run_sampler(sampler_info(settings.sampler), std::move(x), run);
+    pass_first = pass_last + 1;
+  }
+  return x;
+}
+
+}  // namespace diffscope
