@@ -21,6 +21,14 @@ HistoryPanel::HistoryPanel(QWidget* parent) : QListWidget(parent) {
   compare->setObjectName("compareAction");
   connect(compare, &QAction::triggered, this, [this] { Q_EMIT compareRequested(selectedRuns()); });
   addAction(compare);
+  auto* with_parent = new QAction(tr("Compare with its parent"), this);
+  with_parent->setObjectName("compareWithParentAction");
+  connect(with_parent, &QAction::triggered, this, [this] {
+    const QListWidgetItem* item = currentItem();
+    if (item == nullptr || item->data(Qt::UserRole + 1).toInt() < 0) return;
+    Q_EMIT compareRequested({item->data(Qt::UserRole + 1).toInt(), item->data(Qt::UserRole).toInt()});
+  });
+  addAction(with_parent);
 }
 
 QList<int> HistoryPanel::selectedRuns() const {
@@ -51,6 +59,13 @@ void HistoryPanel::addRun(const RunRecord& record, int index, const QString& par
                                        .arg(r.seed)
                                        .arg(variation_label(r.variation)));
   item->setData(Qt::UserRole, index);
+  item->setData(Qt::UserRole + 1, record.parent_record);
+  if (r.branch) {
+    const int step = r.branch->at_step + 1;
+    item->setText(item->text() + "\n" +
+                  (record.parent_record >= 0 ? tr("↳ branch of run %1 at step %2").arg(record.parent_record + 1).arg(step)
+                                             : tr("↳ a branch at step %1").arg(step)));
+  }
   item->setToolTip(parameters);
   insertItem(0, item);
 }

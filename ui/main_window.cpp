@@ -132,6 +132,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   connect(runner_, &RunController::decoded, this, &MainWindow::onDecoded);
   connect(preview_, &PreviewPanel::decodeRequested, this, &MainWindow::requestDecode);
+  connect(preview_, &PreviewPanel::branchRequested, this, &MainWindow::branchAt);
 
   QSettings settings;
   controls_->load(settings);
@@ -156,7 +157,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 bool MainWindow::running() const { return runner_->running(); }
 
 void MainWindow::generate() {
-  const Request request = controls_->requestForRun();
+  Request request = controls_->requestForRun();
+  if (pending_branch_) request.branch = *pending_branch_;
   dropLiveRecord();  // the run being replaced leaves no record
   path_->clear();    // the new run's path is known when it ends
   showMessage({}, false);
@@ -184,6 +186,11 @@ void MainWindow::onStarted(const RunPlan& plan) {
   live_ = true;
   shown_record_ = int(records_.size()) - 1;
   preview_->beginRun(plan.request.steps, plan.info.weighs_training_images);
+  if (plan.request.branch) {
+    records_.back().parent_record = branch_parent_;
+    preview_->setSharedPrefix(plan.request.branch->at_step,
+                              branch_parent_ >= 0 ? tr("run %1").arg(branch_parent_ + 1) : tr("the parent run"));
+  }
   schedule_->setSchedule(plan.schedule_alpha_bar, plan.timesteps);
   device_label_->setText(tr("Device: %1").arg(plan.device));
   device_label_->setToolTip(plan.model_info);
@@ -251,6 +258,8 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
 
 void MainWindow::endRun(const QString& message, bool error) {
   dropLiveRecord();  // a failed or cancelled run keeps its steps on screen but no record
+  pending_branch_.reset();  // a branch is made once; "Continue from this step…" again for another
+  branch_parent_ = -1;
   controls_->setRunning(false);
   progress_->setVisible(false);
   if (!message.isEmpty()) showMessage(message, error);
@@ -331,9 +340,27 @@ void MainWindow::restoreRun(int index) {
   preview_->setFrames(record.frames, record.plan.info.weighs_training_images);
   schedule_->setSchedule(record.plan.schedule_alpha_bar, record.plan.timesteps);
   schedule_->setCurrentStep(preview_->shownStep());
+  if (record.plan.request.branch) {
+    preview_->setSharedPrefix(record.plan.request.branch->at_step, record.parent_record >= 0
+                                                                       ? tr("run %1").arg(record.parent_record + 1)
+                                                                       : tr("the parent run"));
+  }
   path_->setPath(record.outcome.path);
   path_->setCurrentStep(preview_->shownStep());
   showMessage(tr("Restored the settings of run %1.").arg(index + 1), false);
+}
+
+void MainWindow::branchAt(int step) {
+  const RunRecord* record = shownRecord();
+  if (record == nullptr || !record->finished() || step < 0 || step >= record->frames.size() || running()) return;
+  controls_->apply(record->outcome.request);
+  pending_branch_ = BranchPoint{std::make_shared<const Request>(record->outcome.request), step};
+  branch_parent_ = shown_record_;
+  showMessage(tr("Branching run %1 at step %2: change the prompt, negative prompt, CFG, sampler, steps or seed, "
+                 "then Generate.")
+                  .arg(shown_record_ + 1)
+                  .arg(step + 1),
+              false);
 }
 
 void MainWindow::compareRuns(const QList<int>& indices) {

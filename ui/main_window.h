@@ -5,6 +5,8 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QMainWindow>
+
+#include <optional>
 #include <QVector>
 
 #include "ui/preview_panel.h"
@@ -43,6 +45,10 @@ class MainWindow : public QMainWindow {
   bool exportChain(const QString& path);  // by extension: .gif, .mp4, or a folder for PNGs
   void copyImage();
   void restoreRun(int index);
+  // "Continue from this step…": the next Generate branches the shown run at
+  // `step` with the settings then in the form.
+  void branchAt(int step);
+  bool branchPending() const { return pending_branch_.has_value(); }
   // Up to four history entries side by side (the Compare tab); a message
   // where fewer than two still have their steps.
   void compareRuns(const QList<int>& indices);
@@ -104,6 +110,8 @@ class MainWindow : public QMainWindow {
     at::Tensor latents;  // the step's own: a record index alone may name another run by then
   };
   QHash<quint64, PendingDecode> pending_decodes_;
+  std::optional<diffscope::BranchPoint> pending_branch_;  // set by branchAt or a branch's PNG
+  int branch_parent_ = -1;                                 // its parent's record, where known
   QLabel* device_label_;
   QLabel* speed_label_;
   QLabel* estimate_label_;

@@ -175,6 +175,11 @@ bool MainWindow::restoreFromPng(const QString& path) {
     const ParsedParameters parsed = parse_parameters(found->second);
     controls_->apply(parsed.request);
     QString note = tr("Restored the settings of %1.").arg(QFileInfo(path).fileName());
+    // A branch's PNG: Generate rebuilds its parent's first steps, then the branch.
+    pending_branch_ = parsed.request.branch;
+    branch_parent_ = -1;
+    if (pending_branch_) note += " " + tr("It is a branch at step %1 of another run; Generate rebuilds both.")
+                                       .arg(pending_branch_->at_step + 1);
     for (const auto& warning : parsed.warnings) note += " " + QString::fromStdString(warning) + ".";
     showMessage(note, !parsed.warnings.empty());
     return true;

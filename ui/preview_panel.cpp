@@ -34,6 +34,11 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
          "full VAE decoder on the shown step (D)"));
   decode_->setShortcut(QKeySequence(Qt::Key_D));
   decode_->setVisible(false);
+  branch_ = new QPushButton(tr("Continue from this step…"), this);
+  branch_->setObjectName("branchButton");
+  branch_->setToolTip(tr("Branch the shown run here: its steps so far, then the prompt, CFG, sampler, steps or seed "
+                         "you set before pressing Generate"));
+  branch_->setEnabled(false);
   image_ = new ImageView(this);
   image_->setPlaceholder(tr("Type a prompt and press Generate: every step of the reverse chain appears here."));
   candidates_ = new CandidatesView(this);
@@ -60,6 +65,7 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
   top->addWidget(new QLabel(tr("Show:"), this));
   top->addWidget(mode_, 1);
   top->addWidget(decode_);
+  top->addWidget(branch_);
   auto* timeline_row = new QHBoxLayout;
   timeline_row->addWidget(play_);
   timeline_row->addWidget(timeline_, 1);
@@ -75,12 +81,16 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
   connect(decode_, &QPushButton::clicked, this, [this] {
     if (shownIsApproximate()) Q_EMIT decodeRequested(shownStep(), mode());
   });
+  connect(branch_, &QPushButton::clicked, this, [this] {
+    if (shownStep() >= 0) Q_EMIT branchRequested(shownStep());
+  });
   connect(playback_, &QTimer::timeout, this, &PreviewPanel::advancePlayback);
   beginRun(0, false);
 }
 
 void PreviewPanel::beginRun(int total_steps, bool oracle) {
   frames_.clear();
+  setSharedPrefix(0, {});
   expected_total_ = total_steps;
   // Candidates exist only for the oracle model.
   mode_->setItemData(kCandidatesItem, oracle ? QVariant() : QVariant(0), Qt::UserRole - 1);
@@ -167,6 +177,12 @@ bool PreviewPanel::shownIsApproximate() const {
   return false;
 }
 
+void PreviewPanel::setSharedPrefix(int steps, const QString& parent) {
+  shared_prefix_ = steps;
+  shared_with_ = parent;
+  refresh();
+}
+
 void PreviewPanel::setDecoded(int index, PreviewMode mode, const QImage& image) {
   if (index < 0 || index >= frames_.size() || image.isNull()) return;
   StepFrame& f = frames_[index];
@@ -178,6 +194,8 @@ void PreviewPanel::setDecoded(int index, PreviewMode mode, const QImage& image) 
 void PreviewPanel::refresh() {
   const int k = shownStep();
   stack_->setCurrentWidget(mode() == PreviewMode::Candidates ? static_cast<QWidget*>(candidates_) : image_);
+  // Only a finished run can be branched: its steps are all there.
+  branch_->setEnabled(k >= 0 && frames_.size() == expected_total_);
   if (k < 0) {
     decode_->setVisible(false);
     image_->setImage({});
@@ -197,7 +215,8 @@ void PreviewPanel::refresh() {
                      .arg(f.sigma, 0, 'g', 4)
                      .arg(f.alpha_bar, 0, 'g', 4)
                      .arg(f.snr(), 0, 'g', 4)
-                     .arg(approximate ? tr("   (%1)").arg(f.approximation) : QString()));
+                     .arg(approximate ? tr("   (%1)").arg(f.approximation) : QString()) +
+                 (k < shared_prefix_ ? tr("   — shared with %1").arg(shared_with_) : QString()));
   Q_EMIT stepShown(k);
 }
 

@@ -54,11 +54,15 @@ class PreviewPanel : public QWidget {
   // The image the view shows now (the shown step in the current mode).
   QImage shownImage() const;
   QString stepInfo() const;
+  // The steps before `steps` are a parent run's (a branch): the step line says so.
+  void setSharedPrefix(int steps, const QString& parent);
 
  Q_SIGNALS:
   void stepShown(int index);
   // "Decode with the VAE" for the shown step in the shown mode (x_t or x̂0).
   void decodeRequested(int index, diffscope::ui::PreviewMode mode);
+  // "Continue from this step…": a branch of the shown run from the shown step.
+  void branchRequested(int index);
 
  private:
   void refresh();
@@ -73,7 +77,10 @@ class PreviewPanel : public QWidget {
   QSlider* timeline_;
   QToolButton* play_;
   QPushButton* decode_;
+  QPushButton* branch_;
   QLabel* info_;
+  int shared_prefix_ = 0;
+  QString shared_with_;
   QTimer* playback_;
 };
 

@@ -10,6 +10,7 @@ struct RunRecord {
   RunPlan plan;
   QVector<StepFrame> frames;
   RunOutcome outcome;  // empty images until the run finished
+  int parent_record = -1;  // a branch: the window's record it branched from (-1: none, or not in this session)
   bool finished() const { return !outcome.images.isEmpty(); }
 };
 

@@ -1,0 +1,87 @@
+// "Continue from this step…" in the real window: the branch shares the
+// parent's steps up to the branch point (and says so), the history shows the
+// tree, one click compares branch and parent, and a branch's PNG dropped on a
+// new window rebuilds the same image.
+#include <gtest/gtest.h>
+
+#include <QAction>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTest>
+
+#include "tests/support/test_support.h"
+#include "tests/support/ui_test_support.h"
+#include "ui/compare_view.h"
+#include "ui/controls_panel.h"
+#include "ui/history_panel.h"
+#include "ui/main_window.h"
+#include "ui/preview_panel.h"
+
+using namespace diffscope;
+using namespace diffscope::ui;
+
+namespace {
+
+void generate_and_wait(MainWindow& window) {
+  QSignalSpy ended(&window, &MainWindow::runEnded);
+  window.generate();
+  ASSERT_TRUE(ended.wait(60000)) << "the run did not end";
+}
+
+}  // namespace
+
+TEST(BranchInTheWindow, ContinueFromAStepSharesThePrefixAndRebuildsFromItsPng) {
+  support::TempDir dir;
+  MainWindow window;
+  Request parent = support::small_request("cat", 8);
+  parent.sampler = SamplerId::EulerAncestral;
+  window.controls()->apply(parent);
+  generate_and_wait(window);
+  ASSERT_EQ(window.records().size(), 1);
+
+  auto* branch = window.preview()->findChild<QPushButton*>("branchButton");
+  ASSERT_NE(branch, nullptr);
+  window.preview()->showStep(3);
+  ASSERT_TRUE(branch->isEnabled());
+  QTest::mouseClick(branch, Qt::LeftButton);
+  EXPECT_TRUE(window.branchPending());
+  EXPECT_TRUE(window.lastMessage().contains("Branching run 1 at step 4")) << window.lastMessage().toStdString();
+  window.controls()->promptEdit()->setPlainText("dog");
+  generate_and_wait(window);
+  EXPECT_TRUE(window.lastMessage().isEmpty() || !window.lastMessage().contains("rror"))
+      << window.lastMessage().toStdString();
+  EXPECT_FALSE(window.branchPending());
+  ASSERT_EQ(window.records().size(), 2);
+  const RunRecord& first = window.records()[0];
+  const RunRecord& second = window.records()[1];
+  EXPECT_EQ(second.parent_record, 0);
+  ASSERT_EQ(second.frames.size(), 8);
+  for (int i = 0; i <= 3; ++i) EXPECT_EQ(second.frames[i].xt, first.frames[i].xt) << i;
+  EXPECT_NE(second.frames[5].xt, first.frames[5].xt);
+  window.preview()->showStep(2);
+  EXPECT_TRUE(window.preview()->stepInfo().contains("shared with run 1")) << window.preview()->stepInfo().toStdString();
+  window.preview()->showStep(5);
+  EXPECT_FALSE(window.preview()->stepInfo().contains("shared"));
+  EXPECT_TRUE(window.history()->item(0)->text().contains("↳ branch of run 1 at step 4"))
+      << window.history()->item(0)->text().toStdString();
+
+  // One click compares the branch with its parent.
+  window.history()->setCurrentRow(0);
+  window.history()->findChild<QAction*>("compareWithParentAction")->trigger();
+  EXPECT_EQ(window.compareView()->runCount(), 2);
+  EXPECT_EQ(window.findChild<QTabWidget*>("mainTabs")->currentWidget(), window.compareView());
+
+  // Its PNG, dropped on a new window, rebuilds the parent's steps and the branch.
+  const auto png = dir / "branch.png";
+  ASSERT_TRUE(window.saveImageTo(QString::fromStdString(png.string())));
+  MainWindow fresh;
+  support::drop_file(&fresh, QString::fromStdString(png.string()));
+  EXPECT_TRUE(fresh.branchPending());
+  EXPECT_TRUE(fresh.lastMessage().contains("branch at step 4")) << fresh.lastMessage().toStdString();
+  generate_and_wait(fresh);
+  ASSERT_EQ(fresh.records().size(), 1);
+  EXPECT_EQ(fresh.records()[0].outcome.images.front(), second.outcome.images.front());
+  EXPECT_EQ(fresh.records()[0].outcome.request.prompt, "dog");
+}
