@@ -62,8 +62,10 @@ TEST(BranchInTheWindow, ContinueFromAStepSharesThePrefixAndRebuildsFromItsPng) {
   EXPECT_NE(second.frames[5].xt, first.frames[5].xt);
   window.preview()->showStep(2);
   EXPECT_TRUE(window.preview()->stepInfo().contains("shared with run 1")) << window.preview()->stepInfo().toStdString();
+  EXPECT_TRUE(window.preview()->stepInfo().contains("prompt: “cat”")) << window.preview()->stepInfo().toStdString();
   window.preview()->showStep(5);
   EXPECT_FALSE(window.preview()->stepInfo().contains("shared"));
+  EXPECT_TRUE(window.preview()->stepInfo().contains("prompt: “dog”")) << window.preview()->stepInfo().toStdString();
   EXPECT_TRUE(window.history()->item(0)->text().contains("↳ branch of run 1 at step 4"))
       << window.history()->item(0)->text().toStdString();
 
@@ -84,4 +86,19 @@ TEST(BranchInTheWindow, ContinueFromAStepSharesThePrefixAndRebuildsFromItsPng) {
   ASSERT_EQ(fresh.records().size(), 1);
   EXPECT_EQ(fresh.records()[0].outcome.images.front(), second.outcome.images.front());
   EXPECT_EQ(fresh.records()[0].outcome.request.prompt, "dog");
+}
+
+// Prompt editing: the step line says which prompt each step read.
+TEST(BranchInTheWindow, TheTimelineShowsTheActivePromptOfAnEditedPrompt) {
+  MainWindow window;
+  window.controls()->apply(support::small_request("[cat:dog:3]", 6));
+  generate_and_wait(window);
+  ASSERT_EQ(window.records().size(), 1);
+  window.preview()->showStep(2);
+  EXPECT_TRUE(window.preview()->stepInfo().contains("prompt: “cat”")) << window.preview()->stepInfo().toStdString();
+  window.preview()->showStep(3);
+  EXPECT_TRUE(window.preview()->stepInfo().contains("prompt: “dog”")) << window.preview()->stepInfo().toStdString();
+  window.controls()->apply(support::small_request("cat", 4));  // one prompt: no prompt in the line
+  generate_and_wait(window);
+  EXPECT_FALSE(window.preview()->stepInfo().contains("prompt:"));
 }

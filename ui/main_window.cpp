@@ -18,13 +18,13 @@
 #include "core/common/system_memory.h"
 #include "core/pipeline/pipeline.h"
 #include "ui/checkpoint_options.h"
+#include "ui/compare_view.h"
 #include "ui/controls_panel.h"
 #include "ui/forward_explorer.h"
 #include "ui/history_panel.h"
+#include "ui/path_chart.h"
 #include "ui/preview_panel.h"
 #include "ui/run_controller.h"
-#include "ui/compare_view.h"
-#include "ui/path_chart.h"
 #include "ui/schedule_chart.h"
 
 namespace diffscope::ui {
@@ -186,6 +186,7 @@ void MainWindow::onStarted(const RunPlan& plan) {
   live_ = true;
   shown_record_ = int(records_.size()) - 1;
   preview_->beginRun(plan.request.steps, plan.info.weighs_training_images);
+  preview_->setStepPrompts(step_prompts(plan.request));
   if (plan.request.branch) {
     records_.back().parent_record = branch_parent_;
     preview_->setSharedPrefix(plan.request.branch->at_step,
@@ -330,63 +331,6 @@ void MainWindow::updateEstimate() {
     estimate_label_->setText(tr("Memory: ? of %1 free").arg(free));
     estimate_label_->setToolTip(QString::fromUtf8(e.what()));
   }
-}
-
-void MainWindow::restoreRun(int index) {
-  if (index < 0 || index >= records_.size() || (live_ && index == records_.size() - 1)) return;
-  const RunRecord& record = records_[index];
-  controls_->apply(record.outcome.request);
-  shown_record_ = index;
-  preview_->setFrames(record.frames, record.plan.info.weighs_training_images);
-  schedule_->setSchedule(record.plan.schedule_alpha_bar, record.plan.timesteps);
-  schedule_->setCurrentStep(preview_->shownStep());
-  if (record.plan.request.branch) {
-    preview_->setSharedPrefix(record.plan.request.branch->at_step, record.parent_record >= 0
-                                                                       ? tr("run %1").arg(record.parent_record + 1)
-                                                                       : tr("the parent run"));
-  }
-  path_->setPath(record.outcome.path);
-  path_->setCurrentStep(preview_->shownStep());
-  showMessage(tr("Restored the settings of run %1.").arg(index + 1), false);
-}
-
-void MainWindow::branchAt(int step) {
-  const RunRecord* record = shownRecord();
-  if (record == nullptr || !record->finished() || step < 0 || step >= record->frames.size() || running()) return;
-  controls_->apply(record->outcome.request);
-  pending_branch_ = BranchPoint{std::make_shared<const Request>(record->outcome.request), step};
-  branch_parent_ = shown_record_;
-  showMessage(tr("Branching run %1 at step %2: change the prompt, negative prompt, CFG, sampler, steps or seed, "
-                 "then Generate.")
-                  .arg(shown_record_ + 1)
-                  .arg(step + 1),
-              false);
-}
-
-void MainWindow::compareRuns(const QList<int>& indices) {
-  QVector<RunRecord> runs;
-  QStringList labels;
-  for (int index : indices) {
-    if (index < 0 || index >= records_.size() || !records_[index].finished() || records_[index].frames.isEmpty()) {
-      continue;
-    }
-    const Request& r = records_[index].outcome.request;
-    runs.push_back(records_[index]);
-    labels.push_back(tr("run %1: %2 · %3 · %4 steps · seed %5")
-                         .arg(index + 1)
-                         .arg(QString::fromStdString(r.prompt).section('\n', 0, 0).left(30))
-                         .arg(QString::fromStdString(sampler_info(r.sampler).a1111_name))
-                         .arg(r.steps)
-                         .arg(r.seed));
-  }
-  if (runs.size() < 2) {
-    showMessage(tr("Choose two to four runs in the history (Ctrl-click) whose steps are still kept, then "
-                   "Compare side by side."),
-                true);
-    return;
-  }
-  compare_->setRuns(runs, labels);
-  tabs_->setCurrentWidget(compare_);
 }
 
 const RunRecord* MainWindow::shownRecord() const {

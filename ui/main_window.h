@@ -91,6 +91,8 @@ class MainWindow : public QMainWindow {
   QString outputFolder() const;
   QString suggestedPath(const QString& extension) const;
   QString parametersFor(const RunRecord& record, int image_index) const;
+  // The prompt of each step where it changes during the run; empty otherwise.
+  static QStringList step_prompts(const diffscope::Request& request);
   const RunRecord* shownRecord() const;
 
   ControlsPanel* controls_;

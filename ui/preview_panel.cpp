@@ -90,6 +90,7 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
 
 void PreviewPanel::beginRun(int total_steps, bool oracle) {
   frames_.clear();
+  step_prompts_.clear();
   setSharedPrefix(0, {});
   expected_total_ = total_steps;
   // Candidates exist only for the oracle model.
@@ -183,6 +184,11 @@ void PreviewPanel::setSharedPrefix(int steps, const QString& parent) {
   refresh();
 }
 
+void PreviewPanel::setStepPrompts(const QStringList& prompts) {
+  step_prompts_ = prompts;
+  refresh();
+}
+
 void PreviewPanel::setDecoded(int index, PreviewMode mode, const QImage& image) {
   if (index < 0 || index >= frames_.size() || image.isNull()) return;
   StepFrame& f = frames_[index];
@@ -216,7 +222,8 @@ void PreviewPanel::refresh() {
                      .arg(f.alpha_bar, 0, 'g', 4)
                      .arg(f.snr(), 0, 'g', 4)
                      .arg(approximate ? tr("   (%1)").arg(f.approximation) : QString()) +
-                 (k < shared_prefix_ ? tr("   — shared with %1").arg(shared_with_) : QString()));
+                 (k < shared_prefix_ ? tr("   — shared with %1").arg(shared_with_) : QString()) +
+                 (k < step_prompts_.size() ? tr("   prompt: “%1”").arg(step_prompts_[k]) : QString()));
   Q_EMIT stepShown(k);
 }
 

@@ -56,6 +56,9 @@ class PreviewPanel : public QWidget {
   QString stepInfo() const;
   // The steps before `steps` are a parent run's (a branch): the step line says so.
   void setSharedPrefix(int steps, const QString& parent);
+  // The prompt each step read, where it changed during the run (prompt editing,
+  // alternation, a branch): the step line shows it. Empty: one prompt throughout.
+  void setStepPrompts(const QStringList& prompts);
 
  Q_SIGNALS:
   void stepShown(int index);
@@ -80,6 +83,7 @@ class PreviewPanel : public QWidget {
   QPushButton* branch_;
   QLabel* info_;
   int shared_prefix_ = 0;
+  QStringList step_prompts_;
   QString shared_with_;
   QTimer* playback_;
 };

@@ -3,6 +3,7 @@
 #include "core/pipeline/branch.h"
 #include "core/sampling/sampler.h"
 #include "core/sampling/variation_noise.h"
+#include "core/text/prompt_schedule.h"
 
 namespace diffscope {
 namespace {
@@ -24,12 +25,42 @@ bool same_sampling(const Request& a, const Request& b) {
 
 }  // namespace
 
-std::vector<ChainSegment> chain_segments(const Request& request) {
+namespace {
+
+// Where each branch's settings start, before prompt editing is expanded.
+std::vector<ChainSegment> branch_segments(const Request& request) {
   if (!request.branch) return {{0, request}};
-  std::vector<ChainSegment> segments = chain_segments(*request.branch->parent);
+  std::vector<ChainSegment> segments = branch_segments(*request.branch->parent);
   const int at = request.branch->at_step;
   while (!segments.empty() && segments.back().begin >= at) segments.pop_back();
   segments.push_back({at, request});
+  return segments;
+}
+
+}  // namespace
+
+std::vector<ChainSegment> chain_segments(const Request& request) {
+  const std::vector<ChainSegment> by_branch = branch_segments(request);
+  std::vector<ChainSegment> segments;
+  for (size_t b = 0; b < by_branch.size(); ++b) {
+    const Request& settings = by_branch[b].settings;
+    if (!has_prompt_schedule(settings.prompt) && !has_prompt_schedule(settings.negative_prompt)) {
+      segments.push_back(by_branch[b]);
+      continue;
+    }
+    // A new segment wherever the prompt as read changes; "when" counts the
+    // steps of the run the prompt belongs to.
+    const int end = b + 1 < by_branch.size() ? by_branch[b + 1].begin : request.steps;
+    for (int step = by_branch[b].begin; step < end; ++step) {
+      Request at = settings;
+      at.prompt = prompt_at_step(settings.prompt, step + 1, settings.steps);
+      at.negative_prompt = prompt_at_step(settings.negative_prompt, step + 1, settings.steps);
+      const bool same = !segments.empty() && segments.back().begin >= by_branch[b].begin &&
+                        segments.back().settings.prompt == at.prompt &&
+                        segments.back().settings.negative_prompt == at.negative_prompt;
+      if (!same) segments.push_back({step, at});
+    }
+  }
   return segments;
 }
 
@@ -37,8 +68,26 @@ at::Tensor run_segments(at::Tensor x, const std::vector<ChainSegment>& segments,
                         const DenoiserFactory& make_denoiser, NoiseSource& noise, int batch,
                         const StepCallback& on_step, const CancelToken& cancel) {
   const int total = static_cast<int>(sigmas.size()) - 1;
-  std::vector<std::unique_ptr<Denoiser>> denoisers;
-  for (const ChainSegment& segment : segments) denoisers.push_back(make_denoiser(segment.settings));
+  // One denoiser (one text encoding) per distinct conditioning: alternation
+  // switches between a few every step.
+  std::vector<std::unique_ptr<Denoiser>> made;
+  std::vector<Denoiser*> denoisers;
+  for (size_t s = 0; s < segments.size(); ++s) {
+    const Request& settings = segments[s].settings;
+    Denoiser* found = nullptr;
+    for (size_t earlier = 0; earlier < s && found == nullptr; ++earlier) {
+      const Request& other = segments[earlier].settings;
+      if (other.prompt == settings.prompt && other.negative_prompt == settings.negative_prompt &&
+          other.cfg_scale == settings.cfg_scale) {
+        found = denoisers[earlier];
+      }
+    }
+    if (found == nullptr) {
+      made.push_back(make_denoiser(settings));
+      found = made.back().get();
+    }
+    denoisers.push_back(found);
+  }
   SegmentDenoiser active;
   size_t pass_first = 0;
   while (pass_first < segments.size()) {
@@ -59,7 +108,7 @@ at::Tensor run_segments(at::Tensor x, const std::vector<ChainSegment>& segments,
     run.options.before_step = [&, begin, pass_first, pass_last](int i) {
       for (size_t s = pass_first; s <= pass_last; ++s) {
         if (segments[s].begin != begin + i) continue;
-        active.use(denoisers[s].get());
+        active.use(denoisers[s]);
         if (s > 0 && segments[s].settings.seed != segments[s - 1].settings.seed) {
           noise.reseed(batch_seeds(segments[s].settings.seed, batch, {}));
         }

@@ -21,6 +21,7 @@
 #include "core/pipeline/branch.h"
 #include "core/pipeline/branch_run.h"
 #include "core/pipeline/request_limits.h"
+#include "core/text/prompt_schedule.h"
 #include "core/sampling/network_denoiser.h"
 #include "core/sampling/switching_denoiser.h"
 #include "core/schedule/spacing.h"
@@ -322,52 +323,56 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   result.request.cfg_scale = request.cfg_scale.value_or(info.default_cfg);
   if (sampler.uses_eta) result.request.eta = request.eta.value_or(sampler.default_eta);
 
-  NetworkDenoiser denoiser(bundle.network(), bundle.schedule(),
-                           guidance_for(bundle, request, *result.request.cfg_scale, device), cancel);
-  std::vector<double> sigmas = sigmas_for(result.request, bundle.schedule());
-  // The refiner finishes the run: the steps from refiner_switch_at of them on.
-  std::optional<NetworkDenoiser> refiner_denoiser;
-  std::optional<SwitchingDenoiser> switching;
-  if (refiner != nullptr) {
-    refiner_denoiser.emplace(refiner->network(), refiner->schedule(),
-                             guidance_for(*refiner, request, *result.request.cfg_scale, device), cancel);
-    const int steps = static_cast<int>(sigmas.size()) - 1;
-    const int first = std::min(steps, static_cast<int>(std::ceil(request.refiner_switch_at * steps - 1e-9)));
-    switching.emplace(denoiser, *refiner_denoiser, first < steps ? sigmas[first] : -1.0);
-  }
-
+  const std::vector<double> sigmas = sigmas_for(result.request, bundle.schedule());
   // x_T's noise is the first run's of a chain of branches.
   const Request& root = chain_root(request);
   const std::vector<int64_t> item_seeds = batch_seeds(root.seed, root.batch, root.variation);
   NoiseSource noise(item_seeds);
   std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
-  Denoiser& active = switching ? static_cast<Denoiser&>(*switching) : denoiser;
   // Every step is checked before anyone sees it: NaN stops the run (numeric_faults.h).
   const std::string network = info.kind == ModelKind::Oracle ? "oracle" : "U-Net";
   const StepCallback checked_step = [&](const StepEvent& event) {
     check_step(event, network);
     if (on_step) on_step(event);
   };
-  SampleRun run{active, std::move(sigmas), &noise, checked_step, cancel, {}};
-  run.options.eta = request.eta;
-  run.options.ddpm_variance = request.ddpm_variance;
-
   // x_T = σ_0·N(0, I), drawn on the CPU, then moved to the device; img2img
   // adds it to the encoded image.
   const int pixels_per_latent = std::max<int>(1, request.height / static_cast<int>(item_shape.at(1)));
   at::Tensor x =
-      initial_noise(noise, item_seeds, item_shape, request.variation, pixels_per_latent).to(device) * run.sigmas.front();
+      initial_noise(noise, item_seeds, item_shape, request.variation, pixels_per_latent).to(device) * sigmas.front();
   if (!request.init_image.empty()) x = x + encode_init_image(bundle, request, device);
+
   at::Tensor latents;
-  if (request.branch) {
+  // Branches and prompt editing change the conditioning (or the sampler)
+  // between steps: the chain runs in segments (branch_run.h).
+  const bool segmented = request.branch || has_prompt_schedule(request.prompt) ||
+                         has_prompt_schedule(request.negative_prompt);
+  if (segmented) {
+    if (refiner != nullptr) throw Error("prompt editing and branches do not run with an SDXL refiner yet");
     const DenoiserFactory make_denoiser = [&](const Request& settings) -> std::unique_ptr<Denoiser> {
       const double cfg = settings.cfg_scale.value_or(info.default_cfg);
       return std::make_unique<NetworkDenoiser>(bundle.network(), bundle.schedule(),
                                                guidance_for(bundle, settings, cfg, device), cancel);
     };
-    latents = run_segments(std::move(x), chain_segments(request), run.sigmas, make_denoiser, noise, request.batch,
+    latents = run_segments(std::move(x), chain_segments(request), sigmas, make_denoiser, noise, request.batch,
                            checked_step, cancel);
   } else {
+    NetworkDenoiser denoiser(bundle.network(), bundle.schedule(),
+                             guidance_for(bundle, request, *result.request.cfg_scale, device), cancel);
+    // The refiner finishes the run: the steps from refiner_switch_at of them on.
+    std::optional<NetworkDenoiser> refiner_denoiser;
+    std::optional<SwitchingDenoiser> switching;
+    if (refiner != nullptr) {
+      refiner_denoiser.emplace(refiner->network(), refiner->schedule(),
+                               guidance_for(*refiner, request, *result.request.cfg_scale, device), cancel);
+      const int steps = static_cast<int>(sigmas.size()) - 1;
+      const int first = std::min(steps, static_cast<int>(std::ceil(request.refiner_switch_at * steps - 1e-9)));
+      switching.emplace(denoiser, *refiner_denoiser, first < steps ? sigmas[first] : -1.0);
+    }
+    Denoiser& active = switching ? static_cast<Denoiser&>(*switching) : denoiser;
+    SampleRun run{active, sigmas, &noise, checked_step, cancel, {}};
+    run.options.eta = request.eta;
+    run.options.ddpm_variance = request.ddpm_variance;
     latents = run_sampler(sampler, std::move(x), run);
   }
   cancel.throw_if_cancelled();
@@ -376,7 +381,7 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   const at::Tensor decoded = bundle.decode(latents).to(at::kCPU);
   check_decoded(decoded);
   result.images = model_range_to_images(decoded);
-  result.sigmas = run.sigmas;
+  result.sigmas = sigmas;
   result.device = describe_device(device);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
