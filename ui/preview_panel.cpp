@@ -56,8 +56,12 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
   timeline_->setToolTip(tr("Scrub through the steps"));
   info_ = new QLabel(this);
   info_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  // A label whose size follows its text re-lays out the panel at every step.
+  // A label whose size follows its text re-lays out the panel at every step:
+  // a fixed two lines (the second for a branch's or an edited prompt's note).
   info_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+  info_->setWordWrap(true);
+  info_->setFixedHeight(info_->fontMetrics().lineSpacing() * 2 + 4);
+  info_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
   playback_ = new QTimer(this);
   playback_->setInterval(kPlaybackMs);
 
@@ -223,7 +227,7 @@ void PreviewPanel::refresh() {
                      .arg(f.snr(), 0, 'g', 4)
                      .arg(approximate ? tr("   (%1)").arg(f.approximation) : QString()) +
                  (k < shared_prefix_ ? tr("   — shared with %1").arg(shared_with_) : QString()) +
-                 (k < step_prompts_.size() ? tr("   prompt: “%1”").arg(step_prompts_[k]) : QString()));
+                 (k < step_prompts_.size() ? tr("\nprompt: “%1”").arg(step_prompts_[k]) : QString()));
   Q_EMIT stepShown(k);
 }
 

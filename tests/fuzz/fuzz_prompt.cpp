@@ -1,5 +1,5 @@
 // A prompt as typed: A1111's emphasis syntax ((word:1.2), [word], BREAK,
-// escapes), <lora:NAME:W> tags, CLIP's text cleaning (NFC, HTML entities,
+// escapes), prompt editing and alternation ([a:b:3], [a|b]), <lora:NAME:W> tags, CLIP's text cleaning (NFC, HTML entities,
 // whitespace) and BPE, chunked into 75-token pieces. The CLIP vocabulary comes
 // from ../shared ($DIFFSCOPE_SHARED_DIR); without it only the syntax is fuzzed.
 #include <cstdlib>
@@ -8,6 +8,7 @@
 #include "core/models/adapters/lora_prompt.h"
 #include "core/text/clip_tokenizer.h"
 #include "core/text/prompt_chunks.h"
+#include "core/text/prompt_schedule.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {
@@ -30,6 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string prompt(fuzz::as_text(data, size));
   fuzz::expect_clean([&] {
     (void)parse_prompt_emphasis(prompt);
+    if (has_prompt_schedule(prompt)) {
+      for (int step : {1, 2, 7}) (void)parse_prompt_emphasis(prompt_at_step(prompt, step, 7));
+    }
     (void)lora_tags(prompt);
     const std::string plain = without_lora_tags(prompt);
     (void)with_lora_weight(prompt, "detail", 0.5, true);

@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QScreen>
 #include <QSignalSpy>
+#include <QPlainTextEdit>
 #include <QTabWidget>
 #include <QTest>
 
@@ -88,5 +89,21 @@ int main(int argc, char** argv) {
   window.compareView()->setMode(diffscope::ui::PreviewMode::X0);
   window.compareView()->setPosition(12);
   ok = grab(window, out.filePath("screenshot-compare.png")) && ok;
+
+  // A branch: the first run continued from its step 12 with another prompt,
+  // the timeline on a shared step, the history showing the tree.
+  window.findChild<QTabWidget*>("mainTabs")->setCurrentIndex(0);
+  window.restoreRun(0);
+  window.preview()->showStep(11);
+  window.branchAt(11);
+  window.controls()->promptEdit()->setPlainText("smiling face with heart-eyes");
+  {
+    QSignalSpy ended(&window, &diffscope::ui::MainWindow::runEnded);
+    window.generate();
+    if (!ended.wait(120000)) return 1;
+  }
+  window.preview()->setMode(diffscope::ui::PreviewMode::X0);
+  window.preview()->showStep(20);
+  ok = grab(window, out.filePath("screenshot-branch.png")) && ok;
   return ok ? 0 : 1;
 }
