@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
 #include "core/pipeline/parameters_parse.h"
@@ -166,6 +167,14 @@ TEST_F(BranchTest, BranchPointsOutsideTheRunAndLoraChangesAreRefused) {
   Request orphan = p;
   orphan.branch = BranchPoint{nullptr, 1};
   EXPECT_THROW(run(orphan), Error);
+  Request img2img = p;  // refused before anything is read
+  img2img.init_image = "photo.png";
+  try {
+    run(branch_of(img2img, 2));
+    FAIL() << "expected a refusal";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("img2img"), std::string::npos) << e.what();
+  }
 }
 
 // The PNG of a branch carries its parent's parameters: read back, the request
@@ -192,6 +201,15 @@ TEST_F(BranchTest, ParametersRebuildTheBranch) {
   const ParsedParameters broken = parse_parameters("cat\nSteps: 8, DiffScope branch: \"{\\\"at step\\\": 0}\"");
   EXPECT_FALSE(broken.request.branch.has_value());
   EXPECT_EQ(broken.warnings.size(), 1u);
+  for (const std::string step : {"1e300", "2.5", R"("3")", "-4", "99999999999"}) {
+    // The key's value is JSON inside a JSON-quoted parameter value.
+    const nlohmann::json branch = nlohmann::json::parse(R"({"at step": )" + step + R"(, "parent": "x\nSteps: 2"})");
+    const ParsedParameters odd =
+        parse_parameters("cat\nSteps: 8, DiffScope branch: " + quote_parameter_value(branch.dump()));
+    EXPECT_FALSE(odd.request.branch.has_value()) << step;
+    ASSERT_EQ(odd.warnings.size(), 1u) << step;
+    EXPECT_NE(odd.warnings[0].find("whole number"), std::string::npos) << odd.warnings[0];
+  }
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ void MainWindow::restoreRun(int index) {
 
 QStringList MainWindow::step_prompts(const Request& request) {
   if (!request.branch && !has_prompt_schedule(request.prompt)) return {};
-  const std::vector<ChainSegment> segments = chain_segments(with_parent_settings(request));
+  const std::vector<ChainSegment> segments = chain_segments(with_parent_settings(request), request.steps);
   QStringList prompts;
   size_t segment = 0;
   for (int step = 0; step < request.steps; ++step) {

@@ -41,6 +41,9 @@ Request with_parent_settings(const Request& request) {
     throw Error("a branch keeps its parent's LoRAs (<lora:…> tags): its weights are the parent's");
   }
   if (!parent.refiner.empty()) throw Error("runs finished by an SDXL refiner cannot be branched yet");
+  // img2img runs only the last strength·n of their n steps: its step numbers
+  // are not the schedule's.
+  if (!parent.init_image.empty()) throw Error("img2img runs cannot be branched yet");
   Request r = parent;
   r.prompt = request.prompt;
   r.negative_prompt = request.negative_prompt;

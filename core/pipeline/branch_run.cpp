@@ -1,5 +1,6 @@
 #include "core/pipeline/branch_run.h"
 
+#include "core/common/errors.h"
 #include "core/pipeline/branch.h"
 #include "core/sampling/sampler.h"
 #include "core/sampling/variation_noise.h"
@@ -39,8 +40,9 @@ std::vector<ChainSegment> branch_segments(const Request& request) {
 
 }  // namespace
 
-std::vector<ChainSegment> chain_segments(const Request& request) {
-  const std::vector<ChainSegment> by_branch = branch_segments(request);
+std::vector<ChainSegment> chain_segments(const Request& request, int run_steps) {
+  std::vector<ChainSegment> by_branch = branch_segments(request);
+  while (by_branch.size() > 1 && by_branch.back().begin >= run_steps) by_branch.pop_back();
   std::vector<ChainSegment> segments;
   for (size_t b = 0; b < by_branch.size(); ++b) {
     const Request& settings = by_branch[b].settings;
@@ -50,11 +52,13 @@ std::vector<ChainSegment> chain_segments(const Request& request) {
     }
     // A new segment wherever the prompt as read changes; "when" counts the
     // steps of the run the prompt belongs to.
-    const int end = b + 1 < by_branch.size() ? by_branch[b + 1].begin : request.steps;
+    // (img2img runs fewer steps than it names: "when" counts the steps run.)
+    const int end = b + 1 < by_branch.size() ? by_branch[b + 1].begin : run_steps;
+    const int steps = settings.init_image.empty() ? settings.steps : run_steps;
     for (int step = by_branch[b].begin; step < end; ++step) {
       Request at = settings;
-      at.prompt = prompt_at_step(settings.prompt, step + 1, settings.steps);
-      at.negative_prompt = prompt_at_step(settings.negative_prompt, step + 1, settings.steps);
+      at.prompt = prompt_at_step(settings.prompt, step + 1, steps);
+      at.negative_prompt = prompt_at_step(settings.negative_prompt, step + 1, steps);
       const bool same = !segments.empty() && segments.back().begin >= by_branch[b].begin &&
                         segments.back().settings.prompt == at.prompt &&
                         segments.back().settings.negative_prompt == at.negative_prompt;
@@ -68,6 +72,12 @@ at::Tensor run_segments(at::Tensor x, const std::vector<ChainSegment>& segments,
                         const DenoiserFactory& make_denoiser, NoiseSource& noise, int batch,
                         const StepCallback& on_step, const CancelToken& cancel) {
   const int total = static_cast<int>(sigmas.size()) - 1;
+  if (segments.empty() || segments.front().begin != 0) throw Error("a chain's first segment starts at step 1");
+  for (size_t s = 1; s < segments.size(); ++s) {
+    if (segments[s].begin <= segments[s - 1].begin || segments[s].begin >= total) {
+      throw Error("a chain's segments must start at increasing steps within the run");
+    }
+  }
   // One denoiser (one text encoding) per distinct conditioning: alternation
   // switches between a few every step.
   std::vector<std::unique_ptr<Denoiser>> made;

@@ -26,8 +26,10 @@ struct ChainSegment {
   Request settings;
 };
 
-// A branched request's segments (with_parent_settings applied), oldest first.
-std::vector<ChainSegment> chain_segments(const Request& request);
+// A request's segments (with_parent_settings applied), oldest first, over
+// the `run_steps` steps its σ list has: one per branch, and within each one
+// per prompt where prompt editing or alternation changes it.
+std::vector<ChainSegment> chain_segments(const Request& request, int run_steps);
 
 using DenoiserFactory = std::function<std::unique_ptr<Denoiser>(const Request& settings)>;
 

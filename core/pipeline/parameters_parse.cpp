@@ -158,8 +158,11 @@ void read_branch(const std::string& value, Request& r, std::vector<std::string>&
   try {
     if (branch_depth >= kMaxBranchDepth) throw Error("branches nested too deep");
     const nlohmann::json branch = nlohmann::json::parse(value);
-    const int at_step = branch.at("at step").get<int>();
-    if (at_step < 1) throw Error("its step is below 1");
+    const auto& step = branch.at("at step");
+    if (!step.is_number_integer() || step.get<int64_t>() < 1 || step.get<int64_t>() > limits::kMaxSteps) {
+      throw Error("its step is not a whole number from 1 to " + std::to_string(limits::kMaxSteps));
+    }
+    const int at_step = static_cast<int>(step.get<int64_t>());
     struct Deeper {
       Deeper() { ++branch_depth; }
       ~Deeper() { --branch_depth; }

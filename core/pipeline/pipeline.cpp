@@ -354,8 +354,9 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
       return std::make_unique<NetworkDenoiser>(bundle.network(), bundle.schedule(),
                                                guidance_for(bundle, settings, cfg, device), cancel);
     };
-    latents = run_segments(std::move(x), chain_segments(request), sigmas, make_denoiser, noise, request.batch,
-                           checked_step, cancel);
+    const int run_steps = static_cast<int>(sigmas.size()) - 1;
+    latents = run_segments(std::move(x), chain_segments(request, run_steps), sigmas, make_denoiser, noise,
+                           request.batch, checked_step, cancel);
   } else {
     NetworkDenoiser denoiser(bundle.network(), bundle.schedule(),
                              guidance_for(bundle, request, *result.request.cfg_scale, device), cancel);
