@@ -22,15 +22,6 @@
 using namespace diffscope;
 using namespace diffscope::ui;
 
-namespace {
-
-void generate_and_wait(MainWindow& window) {
-  QSignalSpy ended(&window, &MainWindow::runEnded);
-  window.generate();
-  ASSERT_TRUE(ended.wait(60000)) << "the run did not end";
-}
-
-}  // namespace
 
 TEST(BranchInTheWindow, ContinueFromAStepSharesThePrefixAndRebuildsFromItsPng) {
   support::TempDir dir;
@@ -38,7 +29,7 @@ TEST(BranchInTheWindow, ContinueFromAStepSharesThePrefixAndRebuildsFromItsPng) {
   Request parent = support::small_request("cat", 8);
   parent.sampler = SamplerId::EulerAncestral;
   window.controls()->apply(parent);
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   ASSERT_EQ(window.records().size(), 1);
 
   auto* branch = window.preview()->findChild<QPushButton*>("branchButton");
@@ -49,7 +40,7 @@ TEST(BranchInTheWindow, ContinueFromAStepSharesThePrefixAndRebuildsFromItsPng) {
   EXPECT_TRUE(window.branchPending());
   EXPECT_TRUE(window.lastMessage().contains("Branching run 1 at step 4")) << window.lastMessage().toStdString();
   window.controls()->promptEdit()->setPlainText("dog");
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   EXPECT_TRUE(window.lastMessage().isEmpty() || !window.lastMessage().contains("rror"))
       << window.lastMessage().toStdString();
   EXPECT_FALSE(window.branchPending());
@@ -82,7 +73,7 @@ TEST(BranchInTheWindow, ContinueFromAStepSharesThePrefixAndRebuildsFromItsPng) {
   support::drop_file(&fresh, QString::fromStdString(png.string()));
   EXPECT_TRUE(fresh.branchPending());
   EXPECT_TRUE(fresh.lastMessage().contains("branch at step 4")) << fresh.lastMessage().toStdString();
-  generate_and_wait(fresh);
+  ASSERT_TRUE(support::generate_and_wait(fresh)) << "the run did not end";
   ASSERT_EQ(fresh.records().size(), 1);
   EXPECT_EQ(fresh.records()[0].outcome.images.front(), second.outcome.images.front());
   EXPECT_EQ(fresh.records()[0].outcome.request.prompt, "dog");
@@ -92,13 +83,13 @@ TEST(BranchInTheWindow, ContinueFromAStepSharesThePrefixAndRebuildsFromItsPng) {
 TEST(BranchInTheWindow, TheTimelineShowsTheActivePromptOfAnEditedPrompt) {
   MainWindow window;
   window.controls()->apply(support::small_request("[cat:dog:3]", 6));
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   ASSERT_EQ(window.records().size(), 1);
   window.preview()->showStep(2);
   EXPECT_TRUE(window.preview()->stepInfo().contains("prompt: “cat”")) << window.preview()->stepInfo().toStdString();
   window.preview()->showStep(3);
   EXPECT_TRUE(window.preview()->stepInfo().contains("prompt: “dog”")) << window.preview()->stepInfo().toStdString();
   window.controls()->apply(support::small_request("cat", 4));  // one prompt: no prompt in the line
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   EXPECT_FALSE(window.preview()->stepInfo().contains("prompt:"));
 }

@@ -47,11 +47,6 @@ void expect_same_settings(const Request& actual, const Request& asked) {
   EXPECT_EQ(actual.height, asked.height);
 }
 
-void generate_and_wait(MainWindow& window) {
-  QSignalSpy ended(&window, &MainWindow::runEnded);
-  window.generate();
-  ASSERT_TRUE(ended.wait(60000)) << "the run did not end";
-}
 
 QString q(const std::filesystem::path& p) { return QString::fromStdString(p.string()); }
 
@@ -60,7 +55,7 @@ QString q(const std::filesystem::path& p) { return QString::fromStdString(p.stri
 TEST(MainWindow, GenerationShowsEveryStepAndScrubbingShowsThatStep) {
   MainWindow window;
   window.controls()->apply(small_request("cat", 8));
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   EXPECT_TRUE(window.lastMessage().isEmpty()) << window.lastMessage().toStdString();
   const auto& frames = window.preview()->frames();
   ASSERT_EQ(frames.size(), 8);
@@ -90,7 +85,7 @@ TEST(MainWindow, SavedPngParametersParseBackAndDroppingRestoresThem) {
   asked.cfg_scale = 2.5;
   asked.eta = 0.7;
   window.controls()->apply(asked);
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   ASSERT_TRUE(window.lastMessage().isEmpty()) << window.lastMessage().toStdString();
 
   const auto path = dir / "saved.png";
@@ -117,7 +112,7 @@ TEST(MainWindow, ExportsTheChainWithOneFramePerStep) {
   support::TempDir dir;
   MainWindow window;
   window.controls()->apply(small_request("cat", 5));
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   ASSERT_TRUE(window.exportChain(q(dir / "chain.gif"))) << window.lastMessage().toStdString();
   int error = 0;
   GifFileType* gif = DGifOpenFileName((dir / "chain.gif").c_str(), &error);
@@ -151,7 +146,7 @@ TEST(MainWindow, BadFilesGiveMessagesNotCrashes) {
   EXPECT_FALSE(std::filesystem::exists(dir / "nothing.png"));
 
   window.controls()->apply(small_request("qqzxv", 4));
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   EXPECT_FALSE(window.lastMessage().isEmpty());
   EXPECT_FALSE(window.running());
 }
@@ -188,7 +183,7 @@ TEST(MainWindow, RestartReplacesTheRunAndHistoryRestores) {
   EXPECT_EQ(window.records().front().outcome.request.prompt, "dog");
 
   window.controls()->apply(small_request("cat", 3));
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   ASSERT_EQ(window.history()->count(), 2);
   window.restoreRun(0);
   EXPECT_EQ(window.controls()->request().prompt, "dog");
@@ -226,7 +221,7 @@ TEST(MainWindow, SettingsPersistAcrossSessions) {
 TEST(MainWindow, LookingAtHistoryDuringARunKeepsItsSteps) {
   MainWindow window;
   window.controls()->apply(small_request("cat", 3));
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   window.controls()->apply(small_request("dog", 1000));
   QSignalSpy steps(window.runner(), &RunController::step);
   QSignalSpy ended(&window, &MainWindow::runEnded);
@@ -248,7 +243,7 @@ TEST(MainWindow, TheBuiltInModelIsTheDefaultAndEveryPreviewModeWorksWithIt) {
   window.controls()->apply(r);
   EXPECT_EQ(window.controls()->request().model, "diffscope-emoji");
   EXPECT_EQ(window.controls()->request().cfg_scale, 4.0);  // the model's own default guidance
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   EXPECT_TRUE(window.lastMessage().isEmpty()) << window.lastMessage().toStdString();
   const auto& frames = window.preview()->frames();
   ASSERT_EQ(frames.size(), 5);

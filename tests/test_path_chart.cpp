@@ -15,22 +15,13 @@
 using namespace diffscope;
 using namespace diffscope::ui;
 
-namespace {
-
-void generate_and_wait(MainWindow& window) {
-  QSignalSpy ended(&window, &MainWindow::runEnded);
-  window.generate();
-  ASSERT_TRUE(ended.wait(60000)) << "the run did not end";
-}
-
-}  // namespace
 
 TEST(PathChart, ARunsPathIsDrawnWhenItEndsAndTheHistoryKeepsEach) {
   MainWindow window;
   PathChart* chart = window.pathChart();
   EXPECT_TRUE(chart->path().steps.empty());
   window.controls()->apply(support::small_request("cat", 8));
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   ASSERT_EQ(chart->path().steps.size(), 8u);
   EXPECT_TRUE(chart->path().steps.front().posterior_entropy.has_value());  // the oracle
   EXPECT_GE(chart->path().step_90, 0);

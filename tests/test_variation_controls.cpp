@@ -18,15 +18,6 @@
 using namespace diffscope;
 using namespace diffscope::ui;
 
-namespace {
-
-void generate_and_wait(MainWindow& window) {
-  QSignalSpy ended(&window, &MainWindow::runEnded);
-  window.generate();
-  ASSERT_TRUE(ended.wait(60000)) << "the run did not end";
-}
-
-}  // namespace
 
 TEST(VariationControls, OffUntilCheckedAndRestoresWhatItShows) {
   VariationControls box;
@@ -83,7 +74,7 @@ TEST(VariationControls, TheSliderRerunsTheShownSeedInTheWindow) {
   }
   ASSERT_NE(random, nullptr);
   random->setChecked(true);
-  generate_and_wait(window);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   ASSERT_EQ(window.records().size(), 1);
   const RunRecord first = window.records().back();
   const int64_t seed = first.outcome.request.seed;

@@ -1,8 +1,9 @@
 #pragma once
 // Shared by the app's tests: a request small enough (16×16 oracle, CPU) that
-// each step takes a few milliseconds.
+// each step takes a few milliseconds, a drop, and a run waited for.
 #include <QDropEvent>
 #include <QMimeData>
+#include <QSignalSpy>
 #include <QString>
 #include <QUrl>
 #include <QWidget>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "core/pipeline/request.h"
+#include "ui/main_window.h"
 
 namespace diffscope::support {
 
@@ -40,6 +42,13 @@ inline void drop_file(QWidget* target, const QString& path) {
 inline void save_screenshot(QWidget& widget, const QString& name) {
   const char* folder = std::getenv("DIFFSCOPE_TEST_SCREENSHOTS");
   if (folder != nullptr && folder[0] != '\0') widget.grab().save(QString(folder) + "/" + name + ".png");
+}
+
+// Presses Generate and waits (up to a minute) for the run to end, however it ends.
+inline bool generate_and_wait(ui::MainWindow& window) {
+  QSignalSpy ended(&window, &ui::MainWindow::runEnded);
+  window.generate();
+  return ended.wait(60000);
 }
 
 }  // namespace diffscope::support
