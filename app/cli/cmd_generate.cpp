@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "app/cli/cli_common.h"
+#include "app/cli/word_map_files.h"
 #include "app/cli/commands.h"
 #include "core/analysis/chain_path.h"
 #include "core/common/errors.h"
@@ -51,6 +52,8 @@ struct GenerateOptions {
   std::string original_size, crop, target_size;  // "WxH", "LEFTxTOP"; empty: the image's / none
   std::string seed_resize_from;                  // "WxH"; empty: off
   std::string trajectory;                        // a CSV of each image's path (chain_path.h); empty: none
+  std::string attention_maps;                    // a folder for word heat maps; empty: none
+  bool attention_steps = false;                  // … also one folder of maps per step
   std::string from;                              // a PNG whose run this one branches from (--from)
   int at_step = 0;                               // 1-based: the step it branches at (--at-step)
 };
@@ -185,6 +188,9 @@ void run_generate(GenerateOptions& o, const CLI::App& cmd) {
   for (int i = 0; i < request.batch; ++i) check_writable(batch_path(output, i, request.batch), o.overwrite);
   if (!o.steps_dir.empty()) std::filesystem::create_directories(o.steps_dir);
   if (!o.trajectory.empty()) check_writable(o.trajectory, o.overwrite);
+  if (o.attention_steps && o.attention_maps.empty()) throw Error("--attention-steps needs --attention-maps DIR");
+  if (!o.attention_maps.empty()) check_word_map_folder(o.attention_maps, o.overwrite);
+  request.word_maps = !o.attention_maps.empty();
 
   const std::string device = apply_common_options(o.common);
   Pipeline pipeline;
@@ -232,8 +238,10 @@ void run_generate(GenerateOptions& o, const CLI::App& cmd) {
   std::vector<ChainPathRecorder> paths;
   for (int i = 0; !o.trajectory.empty() && i < request.batch; ++i) paths.emplace_back(i);
   at::Tensor context;  // the oracle's prompt, for its posterior's entropy
+  WordMapHistory word_maps;
   hooks.on_step = [&](const StepEvent& event) {
     progress(event);
+    word_maps.add(event);
     if (!o.steps_dir.empty()) write_step_images(o.steps_dir, *loaded, event);
     for (size_t item = 0; item < paths.size(); ++item) {
       if (loaded->info().weighs_training_images && !context.defined()) context = loaded->encode_prompt(request.prompt);
@@ -248,6 +256,9 @@ void run_generate(GenerateOptions& o, const CLI::App& cmd) {
   };
   const Result result = pipeline.run(request, hooks);
   if (!paths.empty()) write_trajectory(o.trajectory, paths, result);
+  if (request.word_maps) {
+    write_word_maps(o.attention_maps, word_maps, result.request.width, result.request.height, o.attention_steps);
+  }
   for (int i = 0; i < request.batch; ++i) {
     const auto path = batch_path(output, i, request.batch);
     write_png(path, result.images[i], {{"parameters", format_parameters(result.request, result.info, i)}});
@@ -361,6 +372,11 @@ void add_generate_command(CLI::App& app) {
                   "Write each image's path to this CSV: per step the RMS distance of x̂0 to the final sample, the "
                   "share of the change done, ε̂'s RMS, x_t on the run's two principal components, and for the "
                   "oracle its posterior's entropy");
+  cmd->add_option("--attention-maps", o.attention_maps,
+                  "Write each prompt word's heat map (DAAM: the cross-attention it received, summed over heads, "
+                  "layers and steps) into this folder as a grayscale PNG at the image's size, e.g. 01-cat.png");
+  cmd->add_flag("--attention-steps", o.attention_steps,
+                "With --attention-maps: also each step's maps, in step-001/, step-002/, …");
   cmd->add_option("--save-steps", o.steps_dir, "Write every step's x_t and predicted x0 as PNGs into this folder");
   cmd->add_flag("--overwrite", o.overwrite, "Replace existing output files");
   add_common_options(*cmd, o.common);

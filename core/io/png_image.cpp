@@ -208,8 +208,9 @@ std::map<std::string, std::string> read_png_text(const std::filesystem::path& pa
 
 void write_png(const std::filesystem::path& path, const at::Tensor& image,
                const std::map<std::string, std::string>& text) {
-  if (image.dim() != 3 || (image.size(2) != 3 && image.size(2) != 4) || image.scalar_type() != at::kByte) {
-    fail(path, "write_png needs an (H, W, 3|4) uint8 image");
+  const int64_t depth = image.dim() == 3 ? image.size(2) : 0;
+  if (image.dim() != 3 || (depth != 1 && depth != 3 && depth != 4) || image.scalar_type() != at::kByte) {
+    fail(path, "write_png needs an (H, W, 1|3|4) uint8 image");
   }
   const at::Tensor pixels = image.to(at::kCPU).contiguous();
   const auto height = static_cast<png_uint_32>(pixels.size(0)), width = static_cast<png_uint_32>(pixels.size(1));
@@ -233,7 +234,8 @@ void write_png(const std::filesystem::path& path, const at::Tensor& image,
     }
     errno = 0;
     png_init_io(png, file.stream());
-    png_set_IHDR(png, info, width, height, 8, channels == 4 ? PNG_COLOR_TYPE_RGBA : PNG_COLOR_TYPE_RGB,
+    const int color_type = channels == 4 ? PNG_COLOR_TYPE_RGBA : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY;
+    png_set_IHDR(png, info, width, height, 8, color_type,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     keys.reserve(text.size());
     values.reserve(text.size());

@@ -18,7 +18,7 @@ at::Tensor read_png_rgb(const std::filesystem::path& path);
 // The text chunks of a PNG, keyword → UTF-8 text.
 std::map<std::string, std::string> read_png_text(const std::filesystem::path& path);
 
-// Writes an (H, W, 3) or (H, W, 4) uint8 tensor. The file appears complete or
+// Writes an (H, W, 3), (H, W, 4) or (H, W, 1) (grey) uint8 tensor. The file appears complete or
 // not at all (written beside it, then renamed).
 void write_png(const std::filesystem::path& path, const at::Tensor& image,
                const std::map<std::string, std::string>& text = {});

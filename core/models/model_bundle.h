@@ -15,6 +15,7 @@
 #include "core/models/size_conditioning.h"
 #include "core/sampling/network.h"
 #include "core/schedule/noise_schedule.h"
+#include "core/text/prompt_words.h"
 
 namespace diffscope {
 
@@ -49,6 +50,10 @@ class ModelBundle {
   // What the user should know about a prompt before it runs: words the model
   // does not know, text it will not read.
   virtual std::vector<std::string> prompt_warnings(const std::string& prompt) const { return {}; }
+  // Where info().options.word_maps: the prompt's words and their token
+  // positions in encode_prompt's conditioning (the start token's entry
+  // first). Empty elsewhere.
+  virtual std::vector<PromptWord> prompt_words(const std::string& prompt) const { return {}; }
   // The shape of one latent (C, H, W) for an image of the given size.
   virtual std::vector<int64_t> latent_shape(int width, int height) const = 0;
   // Latents (B, C, h, w) → images (B, 3, H, W) in [−1, 1].

@@ -66,6 +66,7 @@ struct ModelOptions {
   bool size_conditioning = false;  // SDXL's original size / crop / target size
   bool refiner = false;            // another SDXL checkpoint can finish its runs
   bool lora = false;               // LoRAs merge into it (<lora:NAME:WEIGHT> in the prompt)
+  bool word_maps = false;          // it cross-attends to the prompt's tokens: word heat maps can be recorded
 };
 
 // Which compute types a model runs in. `prefers_16bit`: `auto` picks float16

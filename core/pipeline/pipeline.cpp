@@ -20,6 +20,7 @@
 #include "core/pipeline/numeric_faults.h"
 #include "core/pipeline/branch.h"
 #include "core/pipeline/branch_run.h"
+#include "core/pipeline/word_map_recording.h"
 #include "core/pipeline/request_limits.h"
 #include "core/text/prompt_schedule.h"
 #include "core/sampling/network_denoiser.h"
@@ -59,6 +60,9 @@ void validate_for_model(const Request& request, const ModelInfo& info) {
   if (!request.refiner.empty() && !info.options.refiner) throw Error(model + " cannot be finished by a refiner");
   if (!request.size_conditioning.is_default() && !info.options.size_conditioning) {
     throw Error(model + " takes no size or crop conditioning (SDXL does)");
+  }
+  if (request.word_maps && !info.options.word_maps) {
+    throw Error(model + " does not read the prompt through attention: it has no word heat maps");
   }
   if (!lora_tags(request.negative_prompt).empty()) {
     throw Error("LoRA tags (<lora:…>) belong in the prompt; the negative prompt has one");
@@ -331,9 +335,31 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
   // Every step is checked before anyone sees it: NaN stops the run (numeric_faults.h).
   const std::string network = info.kind == ModelKind::Oracle ? "oracle" : "U-Net";
+  // Branches and prompt editing change the conditioning (or the sampler)
+  // between steps: the chain runs in segments (branch_run.h).
+  const bool segmented = request.branch || has_prompt_schedule(request.prompt) ||
+                         has_prompt_schedule(request.negative_prompt);
+  const int run_steps = static_cast<int>(sigmas.size()) - 1;
+  const std::vector<ChainSegment> segments = segmented ? chain_segments(request, run_steps) : std::vector<ChainSegment>{};
+  std::optional<WordMapRecording> word_maps;
+  if (request.word_maps && info.options.word_maps) {
+    word_maps.emplace(bundle, item_shape.at(1), item_shape.at(2), [&](int step) {
+      const Request* settings = &request;
+      for (const ChainSegment& segment : segments) {
+        if (segment.begin <= step) settings = &segment.settings;
+      }
+      return settings->prompt;
+    });
+  }
   const StepCallback checked_step = [&](const StepEvent& event) {
     check_step(event, network);
-    if (on_step) on_step(event);
+    if (!word_maps) {
+      if (on_step) on_step(event);
+      return;
+    }
+    StepEvent with_maps = event;
+    word_maps->attach(with_maps);
+    if (on_step) on_step(with_maps);
   };
   // x_T = σ_0·N(0, I), drawn on the CPU, then moved to the device; img2img
   // adds it to the encoded image.
@@ -343,10 +369,6 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   if (!request.init_image.empty()) x = x + encode_init_image(bundle, request, device);
 
   at::Tensor latents;
-  // Branches and prompt editing change the conditioning (or the sampler)
-  // between steps: the chain runs in segments (branch_run.h).
-  const bool segmented = request.branch || has_prompt_schedule(request.prompt) ||
-                         has_prompt_schedule(request.negative_prompt);
   if (segmented) {
     if (refiner != nullptr) throw Error("prompt editing and branches do not run with an SDXL refiner yet");
     const DenoiserFactory make_denoiser = [&](const Request& settings) -> std::unique_ptr<Denoiser> {
@@ -354,8 +376,7 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
       return std::make_unique<NetworkDenoiser>(bundle.network(), bundle.schedule(),
                                                guidance_for(bundle, settings, cfg, device), cancel);
     };
-    const int run_steps = static_cast<int>(sigmas.size()) - 1;
-    latents = run_segments(std::move(x), chain_segments(request, run_steps), sigmas, make_denoiser, noise,
+    latents = run_segments(std::move(x), segments, sigmas, make_denoiser, noise,
                            request.batch, checked_step, cancel);
   } else {
     NetworkDenoiser denoiser(bundle.network(), bundle.schedule(),

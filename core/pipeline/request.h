@@ -56,6 +56,9 @@ struct Request {
   // img2img: start from this image, noised to `strength` (1: pure noise).
   std::string init_image;
   double strength = 0.75;
+  // Record word heat maps at every step (StepEvent::word_maps); where
+  // info().options.word_maps. What to show, not what ran: not written to the PNG.
+  bool word_maps = false;
   // Continues another run from one of its steps (branch.h); unset: a run of its own.
   std::optional<BranchPoint> branch;
 };

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/common/errors.h"
+#include "core/sampling/attention_probe.h"
 
 namespace diffscope {
 namespace {
@@ -61,13 +62,16 @@ at::Tensor NetworkDenoiser::denoise(const at::Tensor& x, double sigma) {
   const double c_in = 1.0 / std::sqrt(sigma * sigma + 1.0);
   const at::Tensor cond = match_batch(guidance_.cond, batch, "the conditioning");
   const bool guided = guidance_.uncond.defined() && guidance_.scale != 1.0;
+  AttentionProbe* probe = active_attention_probe();
   if (!guided) {
+    if (probe != nullptr) probe->set_prompt_rows(0, batch);
     at::Tensor out = network_.forward(x * c_in, t, cond, cancel_);
     return x0_from_prediction(network_.prediction(), out, x, sigma);
   }
   // One batched call: [uncond; cond].
   const at::Tensor uncond = match_batch(guidance_.uncond, batch, "the negative conditioning");
   const at::Tensor x_in = at::cat({x, x}) * c_in;
+  if (probe != nullptr) probe->set_prompt_rows(batch, batch);
   at::Tensor out = network_.forward(x_in, t, at::cat({uncond, cond}), cancel_);
   at::Tensor x0 = x0_from_prediction(network_.prediction(), out, at::cat({x, x}), sigma);
   auto halves = x0.chunk(2);

@@ -146,6 +146,7 @@ void ClipTokenizer::finish(std::vector<std::pair<std::string, std::string>> merg
     merge_rank_.emplace(merges[rank].first + " " + merges[rank].second, static_cast<int32_t>(rank));
   }
   byte_symbol_ = byte_symbols();
+  for (int b = 0; b < 256; ++b) symbol_byte_.emplace(byte_symbol_[b], static_cast<unsigned char>(b));
   id_to_token_.assign(token_to_id_.size(), "");
   for (const auto& [token, id] : token_to_id_) {
     if (id < 0 || static_cast<size_t>(id) >= id_to_token_.size()) {
@@ -270,6 +271,33 @@ std::vector<int32_t> ClipTokenizer::encode(const std::string& text) const {
 std::string ClipTokenizer::token_string(int32_t id) const {
   if (id < 0 || static_cast<size_t>(id) >= id_to_token_.size()) return "";
   return id_to_token_[id];
+}
+
+bool ClipTokenizer::ends_word(int32_t id) const {
+  const std::string token = token_string(id);
+  return token.size() >= 4 && token.compare(token.size() - 4, 4, "</w>") == 0;
+}
+
+std::string ClipTokenizer::token_text(int32_t id) const {
+  std::string token = token_string(id);
+  if (ends_word(id)) token.resize(token.size() - 4);
+  if (id == start_id_ || id == end_id_) return token;
+  // Each stand-in is one or two UTF-8 bytes; anything else is kept as it is.
+  std::string text;
+  for (size_t i = 0; i < token.size();) {
+    bool matched = false;
+    for (size_t length : {size_t(2), size_t(1)}) {
+      if (i + length > token.size()) continue;
+      auto it = symbol_byte_.find(token.substr(i, length));
+      if (it == symbol_byte_.end()) continue;
+      text.push_back(static_cast<char>(it->second));
+      i += length;
+      matched = true;
+      break;
+    }
+    if (!matched) text.push_back(token[i++]);
+  }
+  return text;
 }
 
 std::vector<fs::path> clip_tokenizer_search_places(const fs::path& checkpoint, bool open_clip) {

@@ -31,6 +31,11 @@ class ClipTokenizer {
   std::vector<int32_t> encode(const std::string& text) const;
   // Vocabulary strings of the ids (for tests and the UI's token view).
   std::string token_string(int32_t id) const;
+  // The text a token stands for, as UTF-8: byte stand-ins turned back into
+  // bytes, the word-end mark "</w>" dropped (word labels of heat maps).
+  std::string token_text(int32_t id) const;
+  // Whether the token ends a word ("</w>").
+  bool ends_word(int32_t id) const;
 
   int32_t start_id() const { return start_id_; }
   int32_t end_id() const { return end_id_; }
@@ -49,6 +54,7 @@ class ClipTokenizer {
   std::vector<std::string> id_to_token_;
   std::unordered_map<std::string, int32_t> merge_rank_;  // "left right" → rank
   std::vector<std::string> byte_symbol_;                 // byte → its printable stand-in (UTF-8)
+  std::unordered_map<std::string, unsigned char> symbol_byte_;  // and back
   int32_t start_id_ = -1, end_id_ = -1;
   std::filesystem::path source_;
   mutable std::shared_ptr<std::unordered_map<std::string, std::vector<std::string>>> cache_;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/common/torch_compat.h"
+#include "core/sampling/attention_probe.h"
 
 namespace diffscope::ldm {
 namespace {
@@ -87,7 +88,8 @@ std::pair<torch::Tensor, torch::Tensor> AttentionImpl::keys_values(const torch::
   return {k, v};
 }
 
-torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
+torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& context, int64_t map_height,
+                                     int64_t map_width) {
   const int64_t batch = x.size(0), n = x.size(1), width = x.size(2), head_dim = width / heads_;
   // (B, T, width) → (B·heads, T, head_dim) for batched matrix products.
   auto split = [&](const torch::Tensor& t) {
@@ -98,6 +100,10 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
     k = rows_linear(x, to_k_), v = rows_linear(x, to_v_);
   } else {
     std::tie(k, v) = keys_values(context);
+  }
+  if (AttentionProbe* probe = active_attention_probe(); probe != nullptr && map_height > 0) {
+    auto heads_first = [&](const torch::Tensor& t) { return split(t).view({batch, heads_, -1, head_dim}); };
+    probe->add(heads_first(rows_linear(x, to_q_)), heads_first(k), map_height, map_width);
   }
   torch::Tensor out;
   if (torch_compat::use_fused_attention(n, k.size(1))) {
@@ -124,10 +130,11 @@ TransformerLayerImpl::TransformerLayerImpl(int64_t width, int64_t heads, int64_t
   ff_out_ = register_module("ff_out", torch::nn::Linear(4 * width, width));
 }
 
-torch::Tensor TransformerLayerImpl::forward(torch::Tensor x, const torch::Tensor& context) {
+torch::Tensor TransformerLayerImpl::forward(torch::Tensor x, const torch::Tensor& context, int64_t map_height,
+                                            int64_t map_width) {
   torch::Tensor h = norm1_(x);
   x = x + self_attn_(h, h);
-  if (cross_attn_) x = x + cross_attn_(norm2_(x), context);
+  if (cross_attn_) x = x + cross_attn_->forward(norm2_(x), context, map_height, map_width);
   return x + rows_linear(torch::gelu(rows_linear(norm3_(x), ff_in_)), ff_out_);
 }
 
@@ -141,7 +148,7 @@ SpatialTransformerImpl::SpatialTransformerImpl(int64_t channels, int64_t heads, 
 torch::Tensor SpatialTransformerImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
   const int64_t batch = x.size(0), channels = x.size(1), height = x.size(2), width = x.size(3);
   torch::Tensor tokens = rows_linear(norm_(x).flatten(2).transpose(1, 2), proj_in_);  // (B, HW, C)
-  tokens = rows_linear(layer_(tokens, context), proj_out_);
+  tokens = rows_linear(layer_->forward(tokens, context, height, width), proj_out_);
   return x + tokens.transpose(1, 2).reshape({batch, channels, height, width});
 }
 

@@ -29,8 +29,11 @@ TORCH_MODULE(ResBlock);
 class AttentionImpl : public torch::nn::Module {
  public:
   AttentionImpl(int64_t width, int64_t context_width, int64_t heads);
-  // x: (B, N, width); context: (B, M, context_width), or x itself.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context);
+  // x: (B, N, width); context: (B, M, context_width), or x itself. A
+  // cross-attention over an h × w feature map's tokens names its size
+  // (word heat maps; attention_probe.h).
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context, int64_t map_height = 0,
+                        int64_t map_width = 0);
 
  private:
   // The keys and values of the last context seen in inference mode, with what
@@ -54,7 +57,8 @@ TORCH_MODULE(Attention);
 class TransformerLayerImpl : public torch::nn::Module {
  public:
   TransformerLayerImpl(int64_t width, int64_t heads, int64_t context_width = 0);
-  torch::Tensor forward(torch::Tensor x, const torch::Tensor& context = {});
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& context = {}, int64_t map_height = 0,
+                        int64_t map_width = 0);
 
  private:
   torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr}, norm3_{nullptr};

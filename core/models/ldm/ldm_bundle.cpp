@@ -41,6 +41,15 @@ at::Tensor LdmBundle::encode_prompt(const std::string& prompt) {
   return model_->text_encoder->forward(model_->tokenize({prompt}));
 }
 
+std::vector<PromptWord> LdmBundle::prompt_words(const std::string& prompt) const {
+  // <start>, then one token per word, cut where the text encoder stops reading.
+  std::vector<PromptWord> words = {{kStartTokenWord, {0}}};
+  const std::vector<std::string> split = ldm::split_words(prompt);
+  const size_t read = std::min<size_t>(split.size(), static_cast<size_t>(model_->tokenizer.max_words()));
+  for (size_t i = 0; i < read; ++i) add_word_position(words, split[i], static_cast<int64_t>(i) + 1);
+  return words;
+}
+
 ModelInfo LdmBundle::describe(const ldm::LdmConfig& config) {
   ModelInfo info;
   info.kind = ModelKind::BuiltIn;
@@ -62,6 +71,7 @@ ModelInfo LdmBundle::describe(const ldm::LdmConfig& config) {
   // instructions (docs/PERFORMANCE.md): opt-in only.
   info.precisions.bfloat16 = true;
   info.small_operators = true;
+  info.options.word_maps = true;
   // Weights (a few million parameters, held with their working copies) and
   // activations of a few MB per image at 64×64, scaling with the pixels.
   info.memory.fixed_bytes = uint64_t(64) << 20;

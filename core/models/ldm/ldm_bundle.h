@@ -41,6 +41,7 @@ class LdmBundle : public ModelBundle {
   const NoiseSchedule& schedule() const override { return schedule_; }
   Network& network() override { return network_; }
   at::Tensor encode_prompt(const std::string& prompt) override;
+  std::vector<PromptWord> prompt_words(const std::string& prompt) const override;
   // Unknown words and text past what the text encoder reads.
   std::vector<std::string> prompt_warnings(const std::string& prompt) const override;
   std::vector<int64_t> latent_shape(int width, int height) const override;

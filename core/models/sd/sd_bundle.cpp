@@ -72,6 +72,7 @@ ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t para
   info.preview_note = "latent preview: approximate colours";
   info.options = {true, true, true, true};
   info.options.lora = true;
+  info.options.word_maps = true;
   info.precisions = {true, true, true};
   info.memory = sd_memory_needs(parameters);
   apply_few_step(info, checkpoint.few_step);
@@ -219,6 +220,12 @@ at::Tensor SdBundle::encode_prompt(const std::string& prompt) {
   at::Tensor z = text_encoder_->forward(ids.to(device_), clip_skip_).to(at::kFloat);
   if (weighted) z = sd::apply_emphasis(z, weights);
   return z.reshape({1, n * length, z.size(2)});
+}
+
+std::vector<PromptWord> SdBundle::prompt_words(const std::string& prompt) const {
+  ChunkOptions chunking;
+  if (info_.family == sd::Family::Sd2) chunking.pad_id = 0;
+  return clip_prompt_words(chunk_prompt(prompt, *tokenizer_, chunking), *tokenizer_);
 }
 
 void SdBundle::set_clip_skip(int clip_skip) {

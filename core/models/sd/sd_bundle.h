@@ -68,6 +68,7 @@ class SdBundle : public ModelBundle {
   const NoiseSchedule& schedule() const override { return schedule_; }
   Network& network() override { return *network_; }
   at::Tensor encode_prompt(const std::string& prompt) override;
+  std::vector<PromptWord> prompt_words(const std::string& prompt) const override;
   at::Tensor pad_conditioning(const at::Tensor& conditioning, int64_t tokens) override;
   std::vector<int64_t> latent_shape(int width, int height) const override;
   at::Tensor decode(const at::Tensor& latents) override;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/common/errors.h"
+#include "core/sampling/attention_probe.h"
 
 namespace diffscope::sd {
 
@@ -56,10 +57,14 @@ struct CrossAttention {
     to_v = Linear::load(store, p + ".to_v", context_width, width, false);
     to_out = Linear::load(store, p + ".to_out.0", width, width);
   }
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& context) const {
-    at::Tensor out = attention(split_heads(to_q(x), heads), split_heads(to_k(context), heads),
-                               split_heads(to_v(context), heads), {}, upcast);
-    return to_out(merge_heads(out));
+  // map_height × map_width: the feature map x's tokens come from (word heat maps).
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& context, int64_t map_height = 0,
+                     int64_t map_width = 0) const {
+    const at::Tensor q = split_heads(to_q(x), heads), k = split_heads(to_k(context), heads);
+    if (AttentionProbe* probe = active_attention_probe(); probe != nullptr && map_height > 0) {
+      probe->add(q, k, map_height, map_width);
+    }
+    return to_out(merge_heads(attention(q, k, split_heads(to_v(context), heads), {}, upcast)));
   }
 };
 
@@ -80,10 +85,10 @@ struct TransformerBlock {
     ff_in = Linear::load(store, p + ".ff.net.0.proj", width, 2 * inner);
     ff_out = Linear::load(store, p + ".ff.net.2", inner, width);
   }
-  at::Tensor forward(at::Tensor x, const at::Tensor& context) const {
+  at::Tensor forward(at::Tensor x, const at::Tensor& context, int64_t map_height, int64_t map_width) const {
     at::Tensor h = norm1(x);
     x = x + attn1.forward(h, h);
-    x = x + attn2.forward(norm2(x), context);
+    x = x + attn2.forward(norm2(x), context, map_height, map_width);
     auto parts = ff_in(norm3(x)).chunk(2, -1);
     return x + ff_out(parts[0] * at::gelu(parts[1]));
   }
@@ -115,7 +120,7 @@ struct SdUnet::SpatialTransformer {
   at::Tensor forward(const at::Tensor& x, const at::Tensor& context) const {
     const int64_t b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
     at::Tensor tokens = proj_in(norm(x).permute({0, 2, 3, 1}).reshape({b, h * w, c}));
-    for (const auto& block : blocks) tokens = block.forward(tokens, context);
+    for (const auto& block : blocks) tokens = block.forward(tokens, context, h, w);
     return x + proj_out(tokens).view({b, h, w, c}).permute({0, 3, 1, 2});
   }
 };

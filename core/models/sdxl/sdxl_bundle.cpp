@@ -63,6 +63,7 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   info.preview_note = "latent preview: approximate colours";
   info.options = {true, true, true, true, true, true};
   info.options.lora = !checkpoint.refiner;
+  info.options.word_maps = true;
   info.precisions = {true, true, true};
   info.memory = sd_memory_needs(parameters);
   if (!checkpoint.refiner) apply_few_step(info, checkpoint.few_step);
@@ -206,6 +207,11 @@ SdxlBundle::TowerIds SdxlBundle::tower_ids(const std::vector<std::vector<int32_t
   ids.clip_l = at::tensor(clip_l, at::kLong).view({rows, length});
   ids.clip_g = at::tensor(clip_g, at::kLong).view({rows, length});
   return ids;
+}
+
+// Both text encoders read the same tokens: one place per token in the context.
+std::vector<PromptWord> SdxlBundle::prompt_words(const std::string& prompt) const {
+  return clip_prompt_words(chunk_prompt(prompt, *tokenizer_), *tokenizer_);
 }
 
 at::Tensor SdxlBundle::encode_prompt(const std::string& prompt) { return encode(prompt, kRefinerPromptAesthetic); }

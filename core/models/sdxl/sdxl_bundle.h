@@ -64,6 +64,7 @@ class SdxlBundle : public ModelBundle {
   const NoiseSchedule& schedule() const override { return schedule_; }
   Network& network() override { return *network_; }
   at::Tensor encode_prompt(const std::string& prompt) override;
+  std::vector<PromptWord> prompt_words(const std::string& prompt) const override;
   // An empty negative prompt is all zeros, tokens and pooled alike (sgm's
   // force_zero_embeddings, which A1111 uses for it).
   at::Tensor encode_negative_prompt(const std::string& prompt) override;
