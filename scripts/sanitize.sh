@@ -33,7 +33,7 @@ case "$mode" in
   thread)
     build="$root/build-tsan"
     cmake -S "$root" -B "$build" -G Ninja "${build_options[@]}" -DDIFFSCOPE_SANITIZE=thread > /dev/null
-    cmake --build "$build" -j "$(nproc)" --target test_run_controller test_run_stress
+    cmake --build "$build" -j "$(nproc)" --target test_run_controller test_run_stress test_thread_mailbox
     # LibTorch's OpenMP threads synchronise inside libgomp, which TSan cannot
     # see: one intra-op thread keeps every tensor operation on the thread that
     # asked for it (the threads under test are the UI thread and the worker).
@@ -45,7 +45,7 @@ case "$mode" in
     export DIFFSCOPE_STRESS_SEQUENCES="${DIFFSCOPE_STRESS_SEQUENCES:-1000}"
     export DIFFSCOPE_CACHE_DIR="$build/test-cache"
     mkdir -p "$DIFFSCOPE_CACHE_DIR"
-    for test in test_run_controller test_run_stress; do
+    for test in test_thread_mailbox test_run_controller test_run_stress; do
       echo "== $test under ThreadSanitizer"
       "$build/tests/$test"
     done

@@ -9,6 +9,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTreeWidget>
 #include <QTest>
 
 #include "tests/support/test_support.h"
@@ -57,11 +58,16 @@ TEST(BranchInTheWindow, ContinueFromAStepSharesThePrefixAndRebuildsFromItsPng) {
   window.preview()->showStep(5);
   EXPECT_FALSE(window.preview()->stepInfo().contains("shared"));
   EXPECT_TRUE(window.preview()->stepInfo().contains("prompt: “dog”")) << window.preview()->stepInfo().toStdString();
-  EXPECT_TRUE(window.history()->item(0)->text().contains("↳ branch of run 1 at step 4"))
-      << window.history()->item(0)->text().toStdString();
+  // The history is a tree: the branch is listed under its parent.
+  QTreeWidgetItem* branch_item = window.history()->itemForRun(1);
+  ASSERT_NE(branch_item, nullptr);
+  EXPECT_EQ(branch_item->parent(), window.history()->itemForRun(0));
+  EXPECT_TRUE(branch_item->parent()->isExpanded());
+  EXPECT_EQ(window.history()->topLevelItemCount(), 1);
+  EXPECT_TRUE(branch_item->text(0).contains("↳ branch of run 1 at step 4")) << branch_item->text(0).toStdString();
 
   // One click compares the branch with its parent.
-  window.history()->setCurrentRow(0);
+  window.history()->setCurrentItem(branch_item);
   window.history()->findChild<QAction*>("compareWithParentAction")->trigger();
   EXPECT_EQ(window.compareView()->runCount(), 2);
   EXPECT_EQ(window.findChild<QTabWidget*>("mainTabs")->currentWidget(), window.compareView());

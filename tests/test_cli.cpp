@@ -75,6 +75,48 @@ TEST_F(Cli, GenerateWritesEachImagesPathAsCsv) {
   EXPECT_NE(out.find("already exists"), std::string::npos) << out;
 }
 
+// --attention-maps DIR: a grey PNG per word at the image's size (the start
+// token's too), per step with --attention-steps, per image for batches.
+TEST_F(Cli, GenerateWritesWordHeatMaps) {
+  std::string out;
+  const auto maps = dir / "maps";
+  ASSERT_EQ(run_command(cli("generate -p \"red apple\" -s 3 --seed 2 --attention-maps " + maps.string() +
+                            " --attention-steps -o " + (dir / "apple.png").string()),
+                        &out),
+            0)
+      << out;
+  for (const char* name : {"00-start-token.png", "01-red.png", "02-apple.png", "step-001/02-apple.png",
+                           "step-003/01-red.png"}) {
+    ASSERT_TRUE(std::filesystem::exists(maps / name)) << name << "\n" << out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(maps / "step-004"));
+  const at::Tensor apple = read_png_rgb(maps / "02-apple.png");
+  EXPECT_EQ(apple.sizes(), (at::IntArrayRef{64, 64, 3}));
+  EXPECT_TRUE(at::equal(apple.select(2, 0), apple.select(2, 2))) << "grey";
+  EXPECT_EQ(apple.max().item<int>(), 255);
+  EXPECT_EQ(apple.min().item<int>(), 0);
+  // A folder with maps in it is kept unless asked; the oracle has none; the
+  // per-step maps need the folder.
+  EXPECT_NE(run_command(cli("generate -p apple -s 2 --attention-maps " + maps.string() + " -o " +
+                            (dir / "b.png").string()),
+                        &out),
+            0);
+  EXPECT_NE(out.find("not empty"), std::string::npos) << out;
+  EXPECT_NE(run_command(cli("generate -m oracle -p cat -W 16 -H 16 -s 2 --attention-maps " + (dir / "o").string() +
+                            " -o " + (dir / "c.png").string()),
+                        &out),
+            0);
+  EXPECT_NE(out.find("no word heat maps"), std::string::npos) << out;
+  EXPECT_NE(run_command(cli("generate -s 2 --attention-steps -o " + (dir / "d.png").string()), &out), 0);
+  // Batches: one folder per image.
+  ASSERT_EQ(run_command(cli("generate -p apple -s 2 --batch 2 --attention-maps " + (dir / "two").string() + " -o " +
+                            (dir / "e.png").string()),
+                        &out),
+            0)
+      << out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "two/image-1/01-apple.png")) << out;
+}
+
 // --from PARENT.png --at-step K: the parent rebuilt from its PNG; unchanged,
 // the branch is the parent's image; with a new prompt, its PNG rebuilds it.
 TEST_F(Cli, GenerateBranchesFromAPng) {

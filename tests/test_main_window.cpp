@@ -61,7 +61,7 @@ TEST(MainWindow, GenerationShowsEveryStepAndScrubbingShowsThatStep) {
   ASSERT_EQ(frames.size(), 8);
   EXPECT_EQ(window.preview()->shownStep(), 7);  // followed the run live
   EXPECT_EQ(window.scheduleChart()->markedSteps(), 8);
-  EXPECT_EQ(window.history()->count(), 1);
+  EXPECT_EQ(window.history()->runCount(), 1);
 
   window.preview()->showStep(3);
   EXPECT_EQ(window.preview()->shownStep(), 3);
@@ -165,7 +165,7 @@ TEST(MainWindow, CtrlEnterGeneratesAndEscapeCancels) {
   QTest::keyClick(window.controls()->promptEdit(), Qt::Key_Escape);
   ASSERT_TRUE(ended.count() == 1 || ended.wait(5000)) << "Esc did not cancel";
   EXPECT_TRUE(window.lastMessage().contains("Cancelled"));
-  EXPECT_EQ(window.history()->count(), 0);
+  EXPECT_EQ(window.history()->runCount(), 0);
 }
 
 TEST(MainWindow, RestartReplacesTheRunAndHistoryRestores) {
@@ -184,7 +184,7 @@ TEST(MainWindow, RestartReplacesTheRunAndHistoryRestores) {
 
   window.controls()->apply(small_request("cat", 3));
   ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
-  ASSERT_EQ(window.history()->count(), 2);
+  ASSERT_EQ(window.history()->runCount(), 2);
   window.restoreRun(0);
   EXPECT_EQ(window.controls()->request().prompt, "dog");
   EXPECT_EQ(window.preview()->frames().size(), 4);
@@ -263,7 +263,7 @@ TEST(MainWindow, TheBuiltInModelIsTheDefaultAndEveryPreviewModeWorksWithIt) {
   }
   window.preview()->setMode(PreviewMode::Candidates);  // the oracle's only: refused
   EXPECT_NE(window.preview()->mode(), PreviewMode::Candidates);
-  EXPECT_EQ(window.history()->count(), 1);
+  EXPECT_EQ(window.history()->runCount(), 1);
 
   // Its small operators run on one intra-op thread, leaving a core to the UI.
   bool one_thread = false;

@@ -272,3 +272,32 @@ TEST_F(WordMapRuns, StableDiffusionFamiliesRecordWithoutChangingTheImage) {
     EXPECT_GT(map.sum().item<double>(), 0);
   }
 }
+
+TEST(WordMapHistoryTest, KeptRunningSumsEqualTheDirectSums) {
+  WordMapHistory history;
+  at::manual_seed(3);
+  auto step_maps = [](std::vector<std::string> words) {
+    auto maps = std::make_shared<WordMaps>();
+    maps->words = std::move(words);
+    maps->maps = at::rand({2, static_cast<int64_t>(maps->words.size()), 3, 3});
+    return maps;
+  };
+  for (int step = 0; step < 6; ++step) {
+    // Prompt editing: "dog" only from step 3 on.
+    history.add(step, step_maps(step < 3 ? std::vector<std::string>{"cat"} : std::vector<std::string>{"cat", "dog"}));
+  }
+  auto direct = [&](const std::string& word, int step) {
+    return at::stack({history.aggregate(word, 0, step), history.aggregate(word, 1, step)});
+  };
+  for (int step : {5, 2, 4, 0, 5}) {  // scrubbing back and forth
+    EXPECT_TRUE(at::allclose(history.batch_maps(step, "cat", true), direct("cat", step))) << step;
+  }
+  EXPECT_FALSE(history.batch_maps(2, "dog", true).defined()) << "no step so far had the word";
+  EXPECT_TRUE(at::allclose(history.batch_maps(5, "dog", true), direct("dog", 5)));
+  // A step recorded again (a live run's steps arrive anew) replaces its share of the sums.
+  history.add(4, step_maps({"cat", "dog"}));
+  EXPECT_TRUE(at::allclose(history.batch_maps(5, "dog", true), direct("dog", 5)));
+  const at::Tensor one_step = history.batch_maps(4, "dog", false);
+  ASSERT_EQ(one_step.sizes(), (at::IntArrayRef{2, 3, 3}));
+  EXPECT_TRUE(at::equal(one_step[1], history.step_map(4, "dog", 1)));
+}

@@ -184,6 +184,7 @@ void GenerationWorker::execute(quint64 id, const Request& request, const CancelT
     frame.x0 = batch_image(decoded.narrow(0, batch, batch));
     frame.eps = noise_image(eps);
     frame.latents = channel_tiles(x_t);
+    frame.word_maps = event.word_maps;
     std::optional<double> entropy;
     if (context.defined()) entropy = add_candidates(*model, event, context, candidate_images, frame);
     StepEvent on_host = event;  // the copies made above, not another transfer from a GPU

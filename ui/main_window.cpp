@@ -26,6 +26,7 @@
 #include "ui/preview_panel.h"
 #include "ui/run_controller.h"
 #include "ui/schedule_chart.h"
+#include "ui/word_map_overlay.h"
 
 namespace diffscope::ui {
 namespace {
@@ -159,6 +160,7 @@ bool MainWindow::running() const { return runner_->running(); }
 void MainWindow::generate() {
   Request request = controls_->requestForRun();
   if (pending_branch_) request.branch = *pending_branch_;
+  request.word_maps = preview_->wordMapPicker()->recording();
   dropLiveRecord();  // the run being replaced leaves no record
   path_->clear();    // the new run's path is known when it ends
   showMessage({}, false);
@@ -320,9 +322,12 @@ QString MainWindow::lastMessage() const { return banner_->isHidden() ? QString()
 void MainWindow::updateEstimate() {
   const auto available = available_memory_bytes();
   const QString free = available ? QString::fromStdString(format_bytes(*available)) : tr("?");
+  preview_->wordMapPicker()->setAvailable(controls_->modelInfo().options.word_maps);
   try {
     // The same plan (and memory check) the run will make, without loading anything.
-    const Plan plan = Pipeline::plan(controls_->request(), /*keep_history=*/true);
+    Request request = controls_->request();
+    request.word_maps = preview_->wordMapPicker()->recording();
+    const Plan plan = Pipeline::plan(request, /*keep_history=*/true);
     estimate_label_->setText(
         tr("Memory: ~%1 of %2 free").arg(QString::fromStdString(format_bytes(plan.memory.total())), free));
     estimate_label_->setToolTip({});

@@ -13,6 +13,7 @@
 
 #include "ui/candidates_view.h"
 #include "ui/image_view.h"
+#include "ui/word_map_overlay.h"
 
 namespace diffscope::ui {
 namespace {
@@ -64,6 +65,7 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
   info_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
   playback_ = new QTimer(this);
   playback_->setInterval(kPlaybackMs);
+  word_picker_ = new WordMapPicker(this);
 
   auto* top = new QHBoxLayout;
   top->addWidget(new QLabel(tr("Show:"), this));
@@ -75,6 +77,7 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
   timeline_row->addWidget(timeline_, 1);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(top);
+  layout->addWidget(word_picker_);
   layout->addWidget(stack_, 1);
   layout->addLayout(timeline_row);
   layout->addWidget(info_);
@@ -89,12 +92,15 @@ PreviewPanel::PreviewPanel(QWidget* parent) : QWidget(parent) {
     if (shownStep() >= 0) Q_EMIT branchRequested(shownStep());
   });
   connect(playback_, &QTimer::timeout, this, &PreviewPanel::advancePlayback);
+  connect(word_picker_, &WordMapPicker::changed, this, &PreviewPanel::refresh);
   beginRun(0, false);
 }
 
 void PreviewPanel::beginRun(int total_steps, bool oracle) {
   frames_.clear();
   step_prompts_.clear();
+  word_history_ = {};
+  word_picker_->setWords({});
   setSharedPrefix(0, {});
   expected_total_ = total_steps;
   // Candidates exist only for the oracle model.
@@ -109,6 +115,12 @@ void PreviewPanel::addFrame(const StepFrame& frame) {
   const bool follow = frames_.isEmpty() || timeline_->value() == frames_.size() - 1;
   frames_.push_back(frame);
   expected_total_ = frame.total;
+  if (frame.word_maps) {
+    word_history_.add(frame.index, frame.word_maps);
+    QStringList words;
+    for (const std::string& word : word_history_.words()) words << QString::fromStdString(word);
+    word_picker_->setWords(words);
+  }
   {
     const QSignalBlocker block(timeline_);
     timeline_->setRange(0, int(frames_.size()) - 1);
@@ -121,6 +133,10 @@ void PreviewPanel::addFrame(const StepFrame& frame) {
 void PreviewPanel::setFrames(const QVector<StepFrame>& frames, bool oracle) {
   beginRun(frames.isEmpty() ? 0 : frames.front().total, oracle);
   frames_ = frames;
+  for (const StepFrame& frame : frames_) word_history_.add(frame.index, frame.word_maps);
+  QStringList words;
+  for (const std::string& word : word_history_.words()) words << QString::fromStdString(word);
+  word_picker_->setWords(words);
   const QSignalBlocker block(timeline_);
   timeline_->setRange(0, std::max(0, int(frames_.size()) - 1));
   timeline_->setEnabled(!frames_.isEmpty());
@@ -169,7 +185,20 @@ QImage frame_image(const StepFrame& f, PreviewMode mode) {
 
 QImage PreviewPanel::shownImage() const {
   const int k = shownStep();
-  return k < 0 ? QImage() : frame_image(frames_[k], mode());
+  if (k < 0) return {};
+  const QImage image = frame_image(frames_[k], mode());
+  const at::Tensor maps = shownWordMaps();
+  return maps.defined() ? overlay_word_maps(image, maps) : image;
+}
+
+at::Tensor PreviewPanel::shownWordMaps() const {
+  const int k = shownStep();
+  const PreviewMode m = mode();
+  if (k < 0 || word_picker_->word().isEmpty() || !(m == PreviewMode::Xt || m == PreviewMode::X0 || m == PreviewMode::Eps)) {
+    return {};
+  }
+  // frames_[k] is step frames_[k].index of the chain (a branch's first steps may be missing).
+  return word_history_.batch_maps(frames_[k].index, word_picker_->word().toStdString(), word_picker_->allSteps());
 }
 
 QString PreviewPanel::stepInfo() const { return info_->text(); }

@@ -5,6 +5,7 @@
 #include <QVector>
 #include <QWidget>
 
+#include "core/analysis/word_maps.h"
 #include "ui/step_frame.h"
 
 class QComboBox;
@@ -19,6 +20,7 @@ namespace diffscope::ui {
 
 class CandidatesView;
 class ImageView;
+class WordMapPicker;
 
 enum class PreviewMode { Xt = 0, X0, Eps, Latents, Candidates };
 
@@ -51,8 +53,11 @@ class PreviewPanel : public QWidget {
   // Whether the shown step's image in this mode is an approximate preview.
   bool shownIsApproximate() const;
 
-  // The image the view shows now (the shown step in the current mode).
+  // The image the view shows now (the shown step in the current mode, with
+  // the chosen word's heat map over it).
   QImage shownImage() const;
+  // Word heat maps: whether to record them, which word to lay over x_t, x̂0, ε̂.
+  WordMapPicker* wordMapPicker() const { return word_picker_; }
   QString stepInfo() const;
   // The steps before `steps` are a parent run's (a branch): the step line says so.
   void setSharedPrefix(int steps, const QString& parent);
@@ -70,6 +75,8 @@ class PreviewPanel : public QWidget {
  private:
   void refresh();
   void advancePlayback();
+  // The chosen word's maps (batch, h, w) for the shown step, or undefined.
+  at::Tensor shownWordMaps() const;
 
   QVector<StepFrame> frames_;
   int expected_total_ = 0;
@@ -86,6 +93,8 @@ class PreviewPanel : public QWidget {
   QStringList step_prompts_;
   QString shared_with_;
   QTimer* playback_;
+  WordMapPicker* word_picker_;
+  diffscope::WordMapHistory word_history_;
 };
 
 }  // namespace diffscope::ui

@@ -9,11 +9,13 @@
 #include <QStringList>
 #include <QVector>
 
+#include <memory>
 #include <vector>
 
 #include "core/analysis/chain_path.h"
 #include "core/models/model_info.h"
 #include "core/pipeline/request.h"
+#include "core/sampling/step_event.h"
 
 namespace diffscope::ui {
 
@@ -40,6 +42,8 @@ struct StepFrame {
   QString approximation;
   bool xt_decoded = false, x0_decoded = false;  // replaced by the VAE's decode
   at::Tensor xt_latent, x0_latent;
+  // The step's word heat maps (CPU), where the run recorded them.
+  std::shared_ptr<const diffscope::WordMaps> word_maps;
   double snr() const { return alpha_bar / (1.0 - alpha_bar); }
 };
 

@@ -16,10 +16,11 @@ int word_index(const WordMaps& maps, const std::string& word) {
 
 }  // namespace
 
-void WordMapHistory::add(const StepEvent& event) {
-  if (!event.word_maps || event.index < 0) return;
-  if (static_cast<size_t>(event.index) >= steps_.size()) steps_.resize(static_cast<size_t>(event.index) + 1);
-  steps_[static_cast<size_t>(event.index)] = event.word_maps;
+void WordMapHistory::add(int step, std::shared_ptr<const WordMaps> maps) {
+  if (!maps || step < 0) return;
+  if (static_cast<size_t>(step) >= steps_.size()) steps_.resize(static_cast<size_t>(step) + 1);
+  steps_[static_cast<size_t>(step)] = std::move(maps);
+  if (static_cast<size_t>(step) < sums_.size()) sums_.resize(static_cast<size_t>(step));  // sums from here on change
 }
 
 bool WordMapHistory::empty() const {
@@ -52,15 +53,43 @@ at::Tensor WordMapHistory::step_map(int step, const std::string& word, int image
   return maps.maps[image][index];
 }
 
-at::Tensor WordMapHistory::aggregate(const std::string& word, int image) const {
+at::Tensor WordMapHistory::aggregate(const std::string& word, int image, int last_step) const {
   at::Tensor sum;
-  for (int step = 0; step < steps(); ++step) {
+  const int end = last_step >= 0 ? std::min(steps(), last_step + 1) : steps();
+  for (int step = 0; step < end; ++step) {
     const at::Tensor map = step_map(step, word, image);
     if (!map.defined()) continue;
     if (sum.defined() && sum.sizes() != map.sizes()) continue;
     sum = sum.defined() ? sum + map : map.clone();
   }
   return sum;
+}
+
+at::Tensor WordMapHistory::batch_step_maps(int step, const std::string& word) const {
+  if (step < 0 || step >= steps() || !steps_[static_cast<size_t>(step)]) return {};
+  const WordMaps& maps = *steps_[static_cast<size_t>(step)];
+  const int index = word_index(maps, word);
+  return index < 0 || !maps.maps.defined() ? at::Tensor() : maps.maps.select(1, index);
+}
+
+at::Tensor WordMapHistory::batch_maps(int step, const std::string& word, bool all_steps) const {
+  if (!all_steps) return batch_step_maps(step, word);
+  if (step < 0 || step >= steps()) return {};
+  if (word != summed_word_) {
+    summed_word_ = word;
+    sums_.clear();
+  }
+  // Extend the running sums up to `step`; steps without the word add nothing.
+  for (int s = static_cast<int>(sums_.size()); s <= step; ++s) {
+    const at::Tensor previous = s > 0 ? sums_[static_cast<size_t>(s - 1)] : at::Tensor();
+    const at::Tensor here = batch_step_maps(s, word);
+    if (!here.defined() || (previous.defined() && previous.sizes() != here.sizes())) {
+      sums_.push_back(previous);
+    } else {
+      sums_.push_back(previous.defined() ? previous + here : here.clone());
+    }
+  }
+  return sums_[static_cast<size_t>(step)];
 }
 
 at::Tensor heat_map_image(const at::Tensor& map, int width, int height) {

@@ -3,11 +3,29 @@
 #include <c10/core/ScalarType.h>
 
 #include <algorithm>
+#include <cctype>
+#include <string>
 
 #include "core/common/errors.h"
 #include "core/common/system_memory.h"
 
 namespace diffscope {
+namespace {
+
+// Runs of letters and digits (and any non-ASCII bytes): at least as many as
+// the word maps' words.
+size_t count_words(const std::string& text) {
+  size_t words = 0;
+  bool inside = false;
+  for (char c : text) {
+    const bool part = static_cast<unsigned char>(c) >= 0x80 || std::isalnum(static_cast<unsigned char>(c));
+    if (part && !inside) ++words;
+    inside = part;
+  }
+  return words;
+}
+
+}  // namespace
 
 MemoryEstimate estimate_run_memory(const Request& request, const ModelInfo& info, at::ScalarType compute_type,
                                    bool keep_history) {
@@ -29,6 +47,12 @@ MemoryEstimate estimate_run_memory(const Request& request, const ModelInfo& info
   if (keep_history) {
     e.history = uint64_t(double(std::max(request.steps, 1)) * double(batch) * double(pixels) *
                          needs.history_bytes_per_item_pixel);
+    // Word heat maps: a float per word and latent pixel each step (latents
+    // are 4× to 8× smaller than the image per side: 4× counted).
+    if (request.word_maps) {
+      e.history += uint64_t(std::max(request.steps, 1)) * batch * uint64_t(count_words(request.prompt) + 1) *
+                   (pixels / 16 + 1) * 4;
+    }
   }
   return e;
 }

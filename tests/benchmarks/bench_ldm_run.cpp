@@ -3,7 +3,8 @@
 // built-in model generates on this machine. Prints the median of repeated
 // U-Net calls (batch 2 = one CFG step), preview decodes and whole 30-step
 // Euler runs with CFG that decode every step's x_t and x̂0 previews, as the
-// app does (median, fastest and slowest of 15). Without a model it measures
+// app does (median, fastest and slowest of 15), alternating with the same
+// runs recording word heat maps. Without a model it measures
 // randomly initialised default weights.
 #include <ATen/ATen.h>
 #include <torch/torch.h>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/analysis/word_maps.h"
 #include "core/common/blas_kernels.h"
 #include "core/common/runtime.h"
 #include "core/models/ldm/ldm_bundle.h"
@@ -92,12 +94,29 @@ int main(int argc, char** argv) {
   request.steps = 30;
   request.cfg_scale = model->config.default_cfg_scale;
   // This VM's speed drifts by up to ~40 % over minutes (other guests on the
-  // host), so the whole run is repeated and its spread printed.
-  const auto runs = times_ms(15, [&] {
-    Pipeline::run_on(bundle, c10::Device(c10::kCPU), request, [&](const StepEvent& event) {
-      bundle.preview(at::cat({event.x_t, event.x0}));
-    });
-  });
+  // host), so the whole run is repeated and its spread printed; runs with
+  // word heat maps alternate with runs without, so both see the same drift.
+  std::vector<double> plain, mapped;
+  for (bool maps : {false, true}) {
+    request.word_maps = maps;
+    Pipeline::run_on(bundle, c10::Device(c10::kCPU), request, {});  // warm-up
+  }
+  for (int i = 0; i < 15; ++i) {
+    for (bool maps : {false, true}) {
+      request.word_maps = maps;
+      WordMapHistory history;
+      const auto start = std::chrono::steady_clock::now();
+      Pipeline::run_on(bundle, c10::Device(c10::kCPU), request, [&](const StepEvent& event) {
+        bundle.preview(at::cat({event.x_t, event.x0}));
+        history.add(event);
+      });
+      (maps ? mapped : plain)
+          .push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    }
+  }
+  std::sort(plain.begin(), plain.end());
+  std::sort(mapped.begin(), mapped.end());
+  const std::vector<double>& runs = plain;
   std::printf("model %s (%s), %s, %s, OpenBLAS core %s\n", model->config.name.c_str(),
               files.size() == 2 ? files[1].c_str() : "random weights", describe_device(c10::Device(c10::kCPU)).c_str(),
               bundle.compute_type() == at::kBFloat16 ? "bfloat16" : "float32", blas_core_name());
@@ -108,5 +127,8 @@ int main(int argc, char** argv) {
       "30 Euler steps, CFG %.1f, every step's x_t and x̂0 decoded, final decode: %.1f ms median of %zu "
       "(fastest %.1f, slowest %.1f)\n",
       *request.cfg_scale, runs[runs.size() / 2], runs.size(), runs.front(), runs.back());
+  std::printf("… recording word heat maps: %.1f ms median (fastest %.1f, slowest %.1f): %+.1f %%\n",
+              mapped[mapped.size() / 2], mapped.front(), mapped.back(),
+              100.0 * (mapped[mapped.size() / 2] / runs[runs.size() / 2] - 1.0));
   return 0;
 }

@@ -1,6 +1,7 @@
 // bench_sd CHECKPOINT TOKENIZER [--size 256] [--precision float32|bfloat16|float16]
 //          [--steps 4] [--batch 1] [--device cpu|cuda] [--threads N]
 //          [--reference PNG] [--out PNG] [--lora FILE] [--preview-decoder FILE|none]
+//          [--word-maps on|off]
 // How fast a Stable Diffusion checkpoint runs here: load time, resident memory
 // after loading, seconds per sampling step with CFG 7 (two U-Net passes per
 // step, Euler; the first step is warm-up and left out of the median; on CUDA
@@ -13,7 +14,8 @@
 // and the resident memory after each. "preview": one step's x_t and x̂0
 // previews as the app makes them (the latent projection, or TAESD with
 // --preview-decoder or a taesd_decoder.safetensors beside the checkpoint),
-// median of 5. Numbers go to docs/PERFORMANCE.md with
+// median of 5. --word-maps on: every step records word heat maps (their
+// cost is in the step time). Numbers go to docs/PERFORMANCE.md with
 // the command.
 #include <ATen/ATen.h>
 
@@ -43,7 +45,7 @@ int main(int argc, char** argv) {
         stderr,
         "usage: bench_sd CHECKPOINT TOKENIZER [--size N] [--precision P] [--steps N] [--batch N] [--device D]\n"
         "                [--threads N] [--reference PNG] [--out PNG] [--lora FILE]\n"
-        "                [--preview-decoder FILE|none]\n");
+        "                [--preview-decoder FILE|none] [--word-maps on|off]\n");
     return 2;
   }
   Request request;
@@ -79,6 +81,8 @@ int main(int argc, char** argv) {
       lora = argv[i + 1];
     else if (flag == "--preview-decoder")
       request.preview_decoder = argv[i + 1];
+    else if (flag == "--word-maps")
+      request.word_maps = std::string(argv[i + 1]) == "on";
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
@@ -132,7 +136,8 @@ int main(int argc, char** argv) {
 
     std::printf("checkpoint  %s\n", request.model.c_str());
     std::printf("device      %s, %s\n", result.device.c_str(), precision_name(request.precision).c_str());
-    std::printf("size        %d×%d, batch %d, CFG 7, %d Euler steps\n", size, size, request.batch, request.steps);
+    std::printf("size        %d×%d, batch %d, CFG 7, %d Euler steps%s\n", size, size, request.batch, request.steps,
+                request.word_maps ? ", recording word heat maps" : "");
     std::printf("load        %.2f s, resident %s after loading\n", load_s, format_bytes(loaded_rss).c_str());
     std::printf("step        %.4f s median (%.4f–%.4f), %.2f steps/s\n", steady[steady.size() / 2], steady.front(),
                 steady.back(), 1.0 / steady[steady.size() / 2]);

@@ -2,11 +2,17 @@
 // real window (goal: under 16 ms, one frame at 60 Hz). A 1 ms precise timer
 // ticks on the UI thread; the longest gap between ticks, less the 1 ms, is the
 // longest time the event loop could not run.
-//   bench_ui_latency [steps] [size] [runs] [threads] [path]   (defaults: 100 64 3, all cores)
+//   bench_ui_latency [steps] [size] [runs] [threads] [path|wordmaps]   (defaults: 100 64 3, all cores)
 // "path": the chart under the chain shows the path of the image (drawn when
 // each run ends) instead of the schedule, and after the runs every step is
-// scrubbed through once, timed.
+// scrubbed through once, timed. "wordmaps": the runs record word heat maps
+// and the word's map summed over the steps so far lies over x_t while they
+// stream; the scrub is timed too, and so is one overlay as SD 1.5 at 512²
+// would need it (a 64² map summed over 1,000 steps, laid over a 512² image).
+#include <ATen/ATen.h>
+
 #include <QApplication>
+#include <QCheckBox>
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -24,6 +30,7 @@
 #include "ui/main_window.h"
 #include "ui/path_chart.h"
 #include "ui/preview_panel.h"
+#include "ui/word_map_overlay.h"
 
 namespace {
 
@@ -91,6 +98,15 @@ int main(int argc, char** argv) {
   window.controls()->apply(request);
   const bool path = argc > 5 && std::string(argv[5]) == "path";
   if (path) window.findChild<QTabWidget*>("chartTabs")->setCurrentWidget(window.pathChart());
+  const bool word_maps = argc > 5 && std::string(argv[5]) == "wordmaps";
+  if (word_maps) {
+    window.preview()->wordMapPicker()->findChild<QCheckBox*>("recordWordMaps")->setChecked(true);
+    window.preview()->wordMapPicker()->setAllSteps(true);
+    // The word is chosen as soon as the first step has listed it.
+    QObject::connect(window.preview(), &diffscope::ui::PreviewPanel::stepShown, [&window] {
+      window.preview()->wordMapPicker()->setWord("face");
+    });
+  }
 
   QElapsedTimer clock;
   std::vector<double> gaps;
@@ -133,6 +149,39 @@ int main(int argc, char** argv) {
   std::printf("  run times in the app (the first one loads nothing but warms up):");
   for (double seconds : run_seconds) std::printf(" %.3f s", seconds);
   std::printf("\n");
+  if (word_maps) {
+    double slowest = 0;
+    for (int step = 0; step < int(window.preview()->frames().size()); ++step) {
+      QElapsedTimer scrub;
+      scrub.start();
+      window.preview()->showStep(step);
+      QCoreApplication::processEvents();
+      slowest = std::max(slowest, scrub.nsecsElapsed() / 1e6);
+    }
+    std::printf("  word map of '%s' over x_t, all steps so far: slowest scrub step (show + paint) %.2f ms\n",
+                qPrintable(window.preview()->wordMapPicker()->word()), slowest);
+    diffscope::WordMapHistory history;
+    for (int step = 0; step < 1000; ++step) {
+      auto maps = std::make_shared<diffscope::WordMaps>();
+      maps->words = {"<start>", "a", "lovely", "cat"};
+      maps->maps = at::rand({1, 4, 64, 64});
+      history.add(step, maps);
+    }
+    QImage image(512, 512, QImage::Format_RGB32);
+    image.fill(Qt::gray);
+    QElapsedTimer timer;
+    timer.start();
+    const at::Tensor first = history.batch_maps(999, "cat", true);
+    const double first_sum = timer.nsecsElapsed() / 1e6;
+    timer.restart();
+    const at::Tensor again = history.batch_maps(998, "cat", true);
+    const double kept_sum = timer.nsecsElapsed() / 1e6;
+    timer.restart();
+    const QImage out = diffscope::ui::overlay_word_maps(image, again);
+    std::printf("  SD 1.5-sized maps (64², 1,000 steps, 512² image): first sum over all steps %.2f ms, "
+                "a kept sum %.3f ms, overlay %.2f ms\n",
+                first_sum, kept_sum, timer.nsecsElapsed() / 1e6);
+  }
   if (path) {  // scrubbing: the preview, the schedule's and the path's markers
     double slowest = 0;
     for (int step = 0; step < int(window.preview()->frames().size()); ++step) {

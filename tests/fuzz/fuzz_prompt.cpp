@@ -1,7 +1,9 @@
 // A prompt as typed: A1111's emphasis syntax ((word:1.2), [word], BREAK,
-// escapes), prompt editing and alternation ([a:b:3], [a|b]), <lora:NAME:W> tags, CLIP's text cleaning (NFC, HTML entities,
-// whitespace) and BPE, chunked into 75-token pieces. The CLIP vocabulary comes
-// from ../shared ($DIFFSCOPE_SHARED_DIR); without it only the syntax is fuzzed.
+// escapes), prompt editing and alternation ([a:b:3], [a|b]), <lora:NAME:W>
+// tags, CLIP's text cleaning (NFC, HTML entities, whitespace) and BPE,
+// chunked into 75-token pieces, and the chunks' words (word heat maps). The
+// CLIP vocabulary comes from ../shared ($DIFFSCOPE_SHARED_DIR); without it
+// only the syntax is fuzzed.
 #include <cstdlib>
 #include <memory>
 
@@ -9,6 +11,7 @@
 #include "core/text/clip_tokenizer.h"
 #include "core/text/prompt_chunks.h"
 #include "core/text/prompt_schedule.h"
+#include "core/text/prompt_words.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace {
@@ -39,8 +42,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)with_lora_weight(prompt, "detail", 0.5, true);
     if (const ClipTokenizer* clip = tokenizer()) {
       (void)ClipTokenizer::clean_text(plain);
-      for (int32_t id : clip->encode(plain)) (void)clip->token_string(id);
-      (void)chunk_prompt(plain, *clip);
+      for (int32_t id : clip->encode(plain)) (void)clip->token_string(id), (void)clip->token_text(id);
+      // The words of word heat maps, read from the chunks.
+      (void)clip_prompt_words(chunk_prompt(plain, *clip), *clip);
     }
   });
   return 0;

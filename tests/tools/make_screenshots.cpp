@@ -2,6 +2,7 @@
 // screen after each (run it under Xvfb: scripts/screenshots.sh).
 //   make_screenshots OUTPUT_DIR
 #include <QApplication>
+#include <QCheckBox>
 #include <QDir>
 #include <QScreen>
 #include <QSignalSpy>
@@ -19,6 +20,7 @@
 #include "ui/main_window.h"
 #include "ui/path_chart.h"
 #include "ui/preview_panel.h"
+#include "ui/word_map_overlay.h"
 
 namespace {
 
@@ -55,6 +57,9 @@ int main(int argc, char** argv) {
   request.steps = 30;
   request.seed = 3;
   request.sampler = diffscope::SamplerId::EulerAncestral;
+  // The variation box in use: seed 3's noise moved a quarter of the way to seed 4's.
+  request.variation.seed = 4;
+  request.variation.strength = 0.25;
   if (!run(request)) return 1;
   window.preview()->showStep(9);
   bool ok = grab(window, out.filePath("screenshot-chain.png"));
@@ -62,6 +67,7 @@ int main(int argc, char** argv) {
   ok = grab(window, out.filePath("screenshot-latents.png")) && ok;
 
   // The oracle: which training images each step leans on.
+  request.variation = {};
   request.model = "oracle";
   request.prompt = "cat face";
   request.cfg_scale = 1.0;
@@ -82,6 +88,8 @@ int main(int argc, char** argv) {
   request.prompt = "grinning face";
   request.sampler = diffscope::SamplerId::Dpmpp2m;
   request.steps = 15;
+  request.variation.seed = 4;  // the first run's noise
+  request.variation.strength = 0.25;
   request.cfg_scale.reset();
   if (!run(request)) return 1;
   window.compareRuns({0, 2});
@@ -105,5 +113,18 @@ int main(int argc, char** argv) {
   window.preview()->setMode(diffscope::ui::PreviewMode::X0);
   window.preview()->showStep(20);
   ok = grab(window, out.filePath("screenshot-branch.png")) && ok;
+
+  // Word heat maps: where "apple" drew attention, summed over the steps so far.
+  window.preview()->wordMapPicker()->findChild<QCheckBox*>("recordWordMaps")->setChecked(true);
+  request.prompt = "red apple";
+  request.sampler = diffscope::SamplerId::Euler;
+  request.steps = 30;
+  request.seed = 11;
+  if (!run(request)) return 1;
+  window.preview()->setMode(diffscope::ui::PreviewMode::X0);
+  window.preview()->wordMapPicker()->setWord("apple");
+  window.preview()->wordMapPicker()->setAllSteps(true);
+  window.preview()->showStep(14);
+  ok = grab(window, out.filePath("screenshot-wordmap.png")) && ok;
   return ok ? 0 : 1;
 }
