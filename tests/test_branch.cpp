@@ -26,16 +26,8 @@ struct Recorded {
   std::vector<at::Tensor> x_t, x0;
 };
 
-class BranchTest : public ::testing::Test {
+class BranchTest : public support::FreshCacheTest {
  protected:
-  static void SetUpTestSuite() {
-    cache_ = new support::TempDir;
-    setenv("DIFFSCOPE_CACHE_DIR", cache_->path().c_str(), 1);
-  }
-  static void TearDownTestSuite() {
-    unsetenv("DIFFSCOPE_CACHE_DIR");
-    delete cache_;
-  }
   Recorded run(const Request& request) {
     Recorded out;
     out.result = pipeline_.run(request, [&](const StepEvent& e) {
@@ -59,10 +51,8 @@ class BranchTest : public ::testing::Test {
     b.branch = BranchPoint{std::make_shared<const Request>(parent), at_step};
     return b;
   }
-  static support::TempDir* cache_;
   Pipeline pipeline_;
 };
-support::TempDir* BranchTest::cache_ = nullptr;
 
 TEST_F(BranchTest, UnchangedSettingsReproduceTheParentBitForBit) {
   for (SamplerId sampler : {SamplerId::Euler, SamplerId::EulerAncestral, SamplerId::Dpmpp2m, SamplerId::Heun}) {

@@ -11,20 +11,10 @@
 
 using namespace diffscope;
 
-class PipelineTest : public ::testing::Test {
+class PipelineTest : public support::FreshCacheTest {
  protected:
-  static void SetUpTestSuite() {
-    cache_ = new support::TempDir;
-    setenv("DIFFSCOPE_CACHE_DIR", cache_->path().c_str(), 1);
-  }
-  static void TearDownTestSuite() {
-    unsetenv("DIFFSCOPE_CACHE_DIR");
-    delete cache_;
-  }
-  static support::TempDir* cache_;
   Pipeline pipeline;
 };
-support::TempDir* PipelineTest::cache_ = nullptr;
 
 TEST_F(PipelineTest, DeliversOneEventPerStepAndAnImage) {
   Request request;

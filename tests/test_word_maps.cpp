@@ -131,18 +131,8 @@ TEST(WordMapImages, StretchedToTheFullRangeAndNamedSafely) {
   EXPECT_EQ(word_file_stem(1, "café"), "01-café");
 }
 
-class WordMapRuns : public ::testing::Test {
+class WordMapRuns : public support::FreshCacheTest {
  protected:
-  static void SetUpTestSuite() {
-    cache_ = new support::TempDir;
-    setenv("DIFFSCOPE_CACHE_DIR", cache_->path().c_str(), 1);
-  }
-  static void TearDownTestSuite() {
-    unsetenv("DIFFSCOPE_CACHE_DIR");
-    delete cache_;
-  }
-  static support::TempDir* cache_;
-
   struct Run {
     Result result;
     WordMapHistory maps;
@@ -154,7 +144,6 @@ class WordMapRuns : public ::testing::Test {
   }
   Pipeline pipeline_;
 };
-support::TempDir* WordMapRuns::cache_ = nullptr;
 
 TEST_F(WordMapRuns, RecordingNeverChangesTheImageOfTheBuiltInModel) {
   Request request;

@@ -21,6 +21,19 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
+TempDir* FreshCacheTest::cache_ = nullptr;
+
+void FreshCacheTest::SetUpTestSuite() {
+  cache_ = new TempDir;
+  setenv("DIFFSCOPE_CACHE_DIR", cache_->path().c_str(), 1);
+}
+
+void FreshCacheTest::TearDownTestSuite() {
+  unsetenv("DIFFSCOPE_CACHE_DIR");
+  delete cache_;
+  cache_ = nullptr;
+}
+
 at::Tensor GaussianDenoiser::denoise(const at::Tensor& x, double sigma) {
   ++calls;
   const double s2 = std_ * std_;

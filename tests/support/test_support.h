@@ -2,6 +2,7 @@
 // Helpers shared by the tests: temporary folders, closed-form denoisers and
 // small synthetic image sets.
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <string>
@@ -22,6 +23,17 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// A fixture whose tests share one fresh cache folder ($DIFFSCOPE_CACHE_DIR
+// for the suite): what the runs build goes there, never into the user's.
+class FreshCacheTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+ private:
+  static TempDir* cache_;
 };
 
 // Data x_0 ~ N(μ, s²I): D(x, σ) = μ + s²/(s²+σ²)·(x − μ), exactly.
