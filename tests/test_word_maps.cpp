@@ -30,8 +30,9 @@ at::Tensor direct_map(const at::Tensor& q, const at::Tensor& k, int64_t row) {
 
 const ClipTokenizer* clip() {
   static const ClipTokenizer* tokenizer =
-      support::clip_vocabulary().empty() ? nullptr
-                                         : new ClipTokenizer(ClipTokenizer::from_openai_merges(support::clip_vocabulary()));
+      support::clip_vocabulary().empty()
+          ? nullptr
+          : new ClipTokenizer(ClipTokenizer::from_openai_merges(support::clip_vocabulary()));
   return tokenizer;
 }
 
@@ -48,7 +49,8 @@ TEST(AttentionProbe, SumsSoftmaxOverHeadsAndLayersForThePromptRowsOnly) {
   const at::Tensor sums = probe.take();
   ASSERT_EQ(sums.sizes(), (at::IntArrayRef{2, 5, 4, 6}));
   for (int64_t row : {0, 1}) {
-    const at::Tensor expected = (direct_map(q1, k1, row + 2) + direct_map(q2, k2, row + 2)).transpose(0, 1).reshape({5, 4, 6});
+    const at::Tensor expected =
+        (direct_map(q1, k1, row + 2) + direct_map(q2, k2, row + 2)).transpose(0, 1).reshape({5, 4, 6});
     EXPECT_LT((sums[row].to(at::kDouble) - expected).abs().max().item<double>(), 1e-5);
     // Every image position spreads each head's weight over the tokens: 3 heads × 2 layers.
     EXPECT_LT((sums[row].sum(0) - 6.0).abs().max().item<double>(), 1e-4);
@@ -195,8 +197,8 @@ TEST_F(WordMapRuns, ModelsWithoutCrossAttentionRefuse) {
 // what is asked is a majority, not every case (docs/PERFORMANCE.md).
 TEST_F(WordMapRuns, AWordsMapLiesOnItsObjectOnTheBuiltInModel) {
   const std::vector<std::pair<std::string, std::string>> prompts = {
-      {"banana", "banana"}, {"red apple", "apple"}, {"rocket", "rocket"}, {"sunflower", "sunflower"},
-      {"grinning face", "face"}, {"pizza", "pizza"}, {"red heart", "heart"}, {"snowman", "snowman"}};
+      {"banana", "banana"},      {"red apple", "apple"}, {"rocket", "rocket"},   {"sunflower", "sunflower"},
+      {"grinning face", "face"}, {"pizza", "pizza"},     {"red heart", "heart"}, {"snowman", "snowman"}};
   int wins = 0, cases = 0;
   for (const auto& [prompt, word] : prompts) {
     for (int64_t seed : {11, 12}) {

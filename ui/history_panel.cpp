@@ -77,8 +77,9 @@ void HistoryPanel::addRun(const RunRecord& record, int index, const QString& par
                      .arg(variation_label(r.variation));
   if (r.branch) {
     const int step = r.branch->at_step + 1;
-    text += "\n" + (record.parent_record >= 0 ? tr("↳ branch of run %1 at step %2").arg(record.parent_record + 1).arg(step)
-                                              : tr("↳ a branch at step %1").arg(step));
+    const int parent = record.parent_record;
+    text += "\n" + (parent >= 0 ? tr("↳ branch of run %1 at step %2").arg(parent + 1).arg(step)
+                                : tr("↳ a branch at step %1").arg(step));
   }
   item->setText(0, text);
   item->setData(0, Qt::UserRole, index);

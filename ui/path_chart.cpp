@@ -20,6 +20,8 @@
 namespace diffscope::ui {
 namespace {
 
+constexpr size_t kMaxPlotted = 250;
+
 // Fits an axis to the values with a little room, so the curve is never on the frame.
 void fit(QAbstractAxis* axis, double low, double high) {
   if (!(high > low)) high = low + 1;
@@ -137,7 +139,13 @@ void PathChart::setPath(const ChainPath& path) {
   QList<QPointF> distance, noise, components, entropy;
   double max_distance = 0, min_eps = 1e300, max_eps = 0, min_sigma = 1e300, max_sigma = 0, max_entropy = 0;
   double min_pc1 = 0, max_pc1 = 0, min_pc2 = 0, max_pc2 = 0;
-  for (const PathStep& s : path.steps) {
+  // A plot a few hundred pixels wide shows no more than ~kMaxPlotted points
+  // per curve; a 1,000-step run plots every few steps (the first and the last
+  // always), which keeps the end of a run under a frame on the UI thread.
+  const size_t stride = std::max<size_t>(1, (path.steps.size() + kMaxPlotted - 1) / kMaxPlotted);
+  for (size_t i = 0; i < path.steps.size(); ++i) {
+    if (i % stride != 0 && i + 1 != path.steps.size()) continue;
+    const PathStep& s = path.steps[i];
     distance.append({double(s.step + 1), s.x0_distance});
     max_distance = std::max(max_distance, s.x0_distance);
     if (s.sigma > 0) {  // a log axis: a σ of 0 (the end of some schedules) has no place on it

@@ -194,9 +194,8 @@ QImage PreviewPanel::shownImage() const {
 at::Tensor PreviewPanel::shownWordMaps() const {
   const int k = shownStep();
   const PreviewMode m = mode();
-  if (k < 0 || word_picker_->word().isEmpty() || !(m == PreviewMode::Xt || m == PreviewMode::X0 || m == PreviewMode::Eps)) {
-    return {};
-  }
+  const bool image_mode = m == PreviewMode::Xt || m == PreviewMode::X0 || m == PreviewMode::Eps;
+  if (k < 0 || word_picker_->word().isEmpty() || !image_mode) return {};
   // frames_[k] is step frames_[k].index of the chain (a branch's first steps may be missing).
   return word_history_.batch_maps(frames_[k].index, word_picker_->word().toStdString(), word_picker_->allSteps());
 }

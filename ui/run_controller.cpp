@@ -20,10 +20,17 @@ void lower_current_thread_priority() {
 #endif
 }
 
+// The worker's events reach the UI in slices of at most this long, so that a
+// backlog of steps never blocks the UI for more than a frame (60 Hz).
+constexpr qint64 kUiSliceMs = 8;
+
 }  // namespace
 
 RunController::RunController(QObject* parent)
-    : QObject(parent), worker_(new GenerationWorker), to_worker_(new ThreadMailbox(worker_)), to_ui_(new ThreadMailbox(this)) {
+    : QObject(parent),
+      worker_(new GenerationWorker),
+      to_worker_(new ThreadMailbox(worker_)),
+      to_ui_(new ThreadMailbox(this, kUiSliceMs)) {
   qRegisterMetaType<StepFrame>();
   qRegisterMetaType<RunPlan>();
   qRegisterMetaType<RunOutcome>();

@@ -19,7 +19,13 @@ class ThreadMailbox : public QObject {
   Q_OBJECT
 
  public:
-  explicit ThreadMailbox(QObject* parent = nullptr) : QObject(parent) {}
+  // slice_ms > 0: a backlog runs in slices of about that long, with the
+  // event loop running between them (the UI's mailbox: a receiver that fell
+  // behind a fast worker catches up without blocking the UI for the whole
+  // backlog). 0: everything due runs in one go (the worker's mailbox, whose
+  // closures are whole runs, and which must run all that was posted before
+  // its thread is asked to quit).
+  explicit ThreadMailbox(QObject* parent = nullptr, qint64 slice_ms = 0) : QObject(parent), slice_ms_(slice_ms) {}
 
   // Any thread: `work` runs on this object's thread, after what was posted before.
   void post(std::function<void()> work) {
@@ -36,11 +42,8 @@ class ThreadMailbox : public QObject {
   }
 
  private:
-  // Runs what is due for at most kBudgetMs, then lets the event loop breathe
-  // (paint, input, timers) before the rest: a receiver that fell behind a
-  // fast worker (1,000 steps of a small model) catches up in slices instead
-  // of blocking the UI for the whole backlog. Order is kept: the rest runs
-  // before anything posted later.
+  // Runs what is due (for about slice_ms_, then the event loop has its turn
+  // before the rest). Order is kept: the rest runs before anything posted later.
   Q_INVOKABLE void deliver() {
     QElapsedTimer clock;
     clock.start();
@@ -55,7 +58,7 @@ class ThreadMailbox : public QObject {
       }
       auto work = std::move(due_[next_++]);
       work();
-      if (clock.elapsed() >= kBudgetMs && next_ < due_.size()) {
+      if (slice_ms_ > 0 && clock.elapsed() >= slice_ms_ && next_ < due_.size()) {
         // The rest after the event loop's turn (what is posted meanwhile has its own wake-up).
         QMetaObject::invokeMethod(this, "deliver", Qt::QueuedConnection);
         return;
@@ -63,7 +66,7 @@ class ThreadMailbox : public QObject {
     }
   }
 
-  static constexpr qint64 kBudgetMs = 8;
+  const qint64 slice_ms_;
   std::mutex mutex_;
   std::vector<std::function<void()>> queue_;  // posted, not yet taken (any thread, under mutex_)
   bool wake_pending_ = false;                 // a delivery is queued for queue_ (under mutex_)

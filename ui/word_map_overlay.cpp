@@ -24,8 +24,8 @@ const std::array<QRgb, 256>& jet() {
     auto clamp = [](double x) { return static_cast<int>(255 * std::clamp(x, 0.0, 1.0) + 0.5); };
     for (int value = 0; value < 256; ++value) {
       const double v = value / 255.0;
-      colours[value] = qRgb(clamp(1.5 - std::abs(4 * v - 3)), clamp(1.5 - std::abs(4 * v - 2)),
-                            clamp(1.5 - std::abs(4 * v - 1)));
+      colours[value] =
+          qRgb(clamp(1.5 - std::abs(4 * v - 3)), clamp(1.5 - std::abs(4 * v - 2)), clamp(1.5 - std::abs(4 * v - 1)));
     }
     return colours;
   }();

@@ -234,9 +234,11 @@ void write_png(const std::filesystem::path& path, const at::Tensor& image,
     }
     errno = 0;
     png_init_io(png, file.stream());
-    const int color_type = channels == 4 ? PNG_COLOR_TYPE_RGBA : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_GRAY;
-    png_set_IHDR(png, info, width, height, 8, color_type,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    const int color_type = channels == 4   ? PNG_COLOR_TYPE_RGBA
+                           : channels == 3 ? PNG_COLOR_TYPE_RGB
+                                           : PNG_COLOR_TYPE_GRAY;
+    png_set_IHDR(png, info, width, height, 8, color_type, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
     keys.reserve(text.size());
     values.reserve(text.size());
     for (const auto& [key, value] : text) {

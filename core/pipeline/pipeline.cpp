@@ -340,7 +340,8 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   const bool segmented = request.branch || has_prompt_schedule(request.prompt) ||
                          has_prompt_schedule(request.negative_prompt);
   const int run_steps = static_cast<int>(sigmas.size()) - 1;
-  const std::vector<ChainSegment> segments = segmented ? chain_segments(request, run_steps) : std::vector<ChainSegment>{};
+  const std::vector<ChainSegment> segments =
+      segmented ? chain_segments(request, run_steps) : std::vector<ChainSegment>{};
   std::optional<WordMapRecording> word_maps;
   if (request.word_maps && info.options.word_maps) {
     word_maps.emplace(bundle, item_shape.at(1), item_shape.at(2), [&](int step) {
@@ -376,8 +377,7 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
       return std::make_unique<NetworkDenoiser>(bundle.network(), bundle.schedule(),
                                                guidance_for(bundle, settings, cfg, device), cancel);
     };
-    latents = run_segments(std::move(x), segments, sigmas, make_denoiser, noise,
-                           request.batch, checked_step, cancel);
+    latents = run_segments(std::move(x), segments, sigmas, make_denoiser, noise, request.batch, checked_step, cancel);
   } else {
     NetworkDenoiser denoiser(bundle.network(), bundle.schedule(),
                              guidance_for(bundle, request, *result.request.cfg_scale, device), cancel);

@@ -52,8 +52,8 @@ class ClipTokenizer {
 
   std::unordered_map<std::string, int32_t> token_to_id_;
   std::vector<std::string> id_to_token_;
-  std::unordered_map<std::string, int32_t> merge_rank_;  // "left right" → rank
-  std::vector<std::string> byte_symbol_;                 // byte → its printable stand-in (UTF-8)
+  std::unordered_map<std::string, int32_t> merge_rank_;         // "left right" → rank
+  std::vector<std::string> byte_symbol_;                        // byte → its printable stand-in (UTF-8)
   std::unordered_map<std::string, unsigned char> symbol_byte_;  // and back
   int32_t start_id_ = -1, end_id_ = -1;
   std::filesystem::path source_;

@@ -103,9 +103,8 @@ int main(int argc, char** argv) {
     window.preview()->wordMapPicker()->findChild<QCheckBox*>("recordWordMaps")->setChecked(true);
     window.preview()->wordMapPicker()->setAllSteps(true);
     // The word is chosen as soon as the first step has listed it.
-    QObject::connect(window.preview(), &diffscope::ui::PreviewPanel::stepShown, [&window] {
-      window.preview()->wordMapPicker()->setWord("face");
-    });
+    QObject::connect(window.preview(), &diffscope::ui::PreviewPanel::stepShown,
+                     [&window] { window.preview()->wordMapPicker()->setWord("face"); });
   }
 
   QElapsedTimer clock;
@@ -178,9 +177,10 @@ int main(int argc, char** argv) {
     const double kept_sum = timer.nsecsElapsed() / 1e6;
     timer.restart();
     const QImage out = diffscope::ui::overlay_word_maps(image, again);
-    std::printf("  SD 1.5-sized maps (64², 1,000 steps, 512² image): first sum over all steps %.2f ms, "
-                "a kept sum %.3f ms, overlay %.2f ms\n",
-                first_sum, kept_sum, timer.nsecsElapsed() / 1e6);
+    std::printf(
+        "  SD 1.5-sized maps (64², 1,000 steps, 512² image): first sum over all steps %.2f ms, "
+        "a kept sum %.3f ms, overlay %.2f ms\n",
+        first_sum, kept_sum, timer.nsecsElapsed() / 1e6);
   }
   if (path) {  // scrubbing: the preview, the schedule's and the path's markers
     double slowest = 0;
