@@ -30,11 +30,14 @@ std::optional<uint64_t> machine_available_bytes() {
   return std::nullopt;
 }
 
-std::optional<uint64_t> available_memory_bytes() {
-  const auto machine = machine_available_bytes();
-  const auto group = cgroup_memory_headroom();
+std::optional<uint64_t> tighter_memory_bound(std::optional<uint64_t> machine,
+                                             std::optional<uint64_t> group) {
   if (machine && group) return std::min(*machine, *group);
   return machine ? machine : group;
+}
+
+std::optional<uint64_t> available_memory_bytes() {
+  return tighter_memory_bound(machine_available_bytes(), cgroup_memory_headroom());
 }
 
 uint64_t resident_bytes() { return status_kib("VmRSS"); }
