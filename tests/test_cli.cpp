@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/grid/grid_record.h"
+#include "core/io/bitmap_font.h"
 #include "core/io/png_image.h"
 #include "core/io/safetensors.h"
 #include "tests/support/test_support.h"
@@ -115,6 +117,54 @@ TEST_F(Cli, GenerateWritesWordHeatMaps) {
             0)
       << out;
   EXPECT_TRUE(std::filesystem::exists(dir / "two/image-1/01-apple.png")) << out;
+}
+
+// grid: A1111's X/Y/Z plot. Each cell is the image `generate` makes with its
+// settings, pixel for pixel; the PNG's text restores any cell.
+TEST_F(Cli, GridDrawsEveryCellAsGenerateWouldAndRecordsThem) {
+  std::string out;
+  const auto grid = dir / "grid.png";
+  ASSERT_EQ(run_command(cli("grid --x sampler=euler,heun --y \"cfg=2,6\" -p \"red apple\" -s 3 --seed 4 "
+                            "--cells-dir " + (dir / "cells").string() + " -o " + grid.string()),
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("cell 4/4 (Heun, CFG Scale: 6)"), std::string::npos) << out;
+  const auto text = read_png_text(grid);
+  const GridRecord record = parse_grid_record(text.at(kGridTextKey));
+  EXPECT_EQ(record.x.labels, (std::vector<std::string>{"Euler", "Heun"}));
+  EXPECT_EQ(text.at("parameters"), grid_record_cell(record, 0, 0, 0).parameters);
+  const std::string heun_6 = grid_record_cell(record, 1, 1, 0).parameters;
+  EXPECT_NE(heun_6.find("Sampler: Heun"), std::string::npos) << heun_6;
+  EXPECT_NE(heun_6.find("CFG scale: 6"), std::string::npos) << heun_6;
+  EXPECT_EQ(read_png_text(dir / "cells" / "cell-2-2-1.png").at("parameters"), heun_6);
+
+  const auto single = dir / "heun6.png";
+  ASSERT_EQ(run_command(cli("generate --sampler heun --cfg 6 -p \"red apple\" -s 3 --seed 4 -o " + single.string()),
+                        &out),
+            0)
+      << out;
+  const at::Tensor image = read_png_rgb(single);
+  EXPECT_TRUE(at::equal(read_png_rgb(dir / "cells" / "cell-2-2-1.png"), image));
+  const at::Tensor picture = read_png_rgb(grid);
+  ASSERT_GE(picture.size(0), 128);
+  ASSERT_GE(picture.size(1), 128);
+  // The cells fill the bottom-right corner; labels, where a font is, lie above and left.
+  const int64_t h = picture.size(0), w = picture.size(1);
+  EXPECT_TRUE(at::equal(picture.narrow(0, h - 64, 64).narrow(1, w - 64, 64), image));
+  if (BitmapFont::find_installed()) {
+    EXPECT_GT(h, 128);
+    EXPECT_GT(w, 128);
+    EXPECT_TRUE((picture.narrow(0, 0, h - 128) < 128).any().item<bool>()) << "column labels";
+  }
+  // Bad axes are refused before anything runs; so is an existing file.
+  EXPECT_NE(run_command(cli("grid --x steps=2,0 -o " + (dir / "g2.png").string()), &out), 0);
+  EXPECT_NE(out.find("out of range"), std::string::npos) << out;
+  EXPECT_NE(run_command(cli("grid --x \"prompt=pear,fig\" -p apple -o " + (dir / "g3.png").string()), &out), 0);
+  EXPECT_NE(out.find("neither"), std::string::npos) << out;
+  EXPECT_NE(run_command(cli("grid --x steps=2,3 -o " + grid.string()), &out), 0);
+  EXPECT_NE(out.find("already exists"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "g2.png"));
 }
 
 // --from PARENT.png --at-step K: the parent rebuilt from its PNG; unchanged,

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "app/cli/cli_common.h"
+#include "app/cli/model_defaults.h"
 #include "app/cli/word_map_files.h"
 #include "app/cli/commands.h"
 #include "core/analysis/chain_path.h"
@@ -19,7 +20,6 @@
 #include "core/io/atomic_file.h"
 #include "core/io/png_image.h"
 #include "core/models/adapters/lora_prompt.h"
-#include "core/models/few_step.h"
 #include "core/pipeline/model_registry.h"
 #include "core/pipeline/parameters_parse.h"
 #include "core/pipeline/parameters_text.h"
@@ -39,12 +39,10 @@ std::string format_number(double value) {
 struct GenerateOptions {
   Request request;
   CommonOptions common;
+  ModelDefaultOptions defaults;
   // Names as typed, checked by their parsers (parsed_by) and parsed in run_generate.
-  std::string sampler = "auto", spacing = "auto", prediction = "auto", precision = "auto";
-  int steps = 0;                  // 0: the model's
-  int width = 0, height = 0;      // 0: 64, or a few-step model's own size
-  std::string few_step = "auto";  // "auto": as the checkpoint says; else run it as this kind
-  double eta = -1, cfg = -1;
+  std::string prediction = "auto", precision = "auto";
+  double eta = -1;
   std::string ddpm_variance = "beta-tilde";
   std::string output = "diffscope.png";
   std::string steps_dir;
@@ -85,33 +83,6 @@ void write_step_images(const std::filesystem::path& dir, ModelBundle& bundle, co
   }
 }
 
-// What the options leave open comes from the model: its steps and sampler,
-// and for few-step models (few_step.h) their spacing and CFG as well.
-void apply_model_defaults(GenerateOptions& o) {
-  Request& request = o.request;
-  ModelInfo info = model_registry::describe(request.model);
-  const bool forced = o.few_step != "auto";
-  if (forced) apply_few_step(info, {few_step_by_name(o.few_step), 0, "--few-step"});
-  if (info.few_step != FewStepKind::None) {
-    std::fprintf(stderr, "%s is %s, where not set otherwise\n", info.name.c_str(), few_step_summary(info).c_str());
-  }
-  request.steps = o.steps > 0 ? o.steps : info.default_steps;
-  const int side = info.few_step != FewStepKind::None ? info.sizes.default_side : Request{}.width;
-  request.width = o.width > 0 ? o.width : side;
-  request.height = o.height > 0 ? o.height : side;
-  request.sampler = o.sampler != "auto" ? sampler_by_name(o.sampler).id : info.default_sampler;
-  if (o.spacing != "auto") {
-    request.spacing = spacing_by_name(o.spacing);
-  } else if (forced) {
-    request.spacing = info.default_spacing;  // the pipeline would take the file's own
-  }
-  if (o.cfg >= 0) {
-    request.cfg_scale = o.cfg;
-  } else if (forced) {
-    request.cfg_scale = info.default_cfg;
-  }
-}
-
 // --from PARENT.png --at-step K: the parent's run from its PNG, continued
 // from its step K with the settings given here (prompt, negative prompt, CFG,
 // sampler, η, steps, seed of the noise still to come) and the parent's for
@@ -127,9 +98,9 @@ void apply_branch(GenerateOptions& o, const CLI::App& cmd) {
   Request branch = parsed.request;
   if (cmd.count("--prompt") > 0) branch.prompt = given.prompt;
   if (cmd.count("--negative-prompt") > 0) branch.negative_prompt = given.negative_prompt;
-  if (o.cfg >= 0) branch.cfg_scale = o.cfg;
-  if (o.sampler != "auto") branch.sampler = sampler_by_name(o.sampler).id;
-  if (o.steps > 0) branch.steps = o.steps;
+  if (o.defaults.cfg >= 0) branch.cfg_scale = o.defaults.cfg;
+  if (o.defaults.sampler != "auto") branch.sampler = sampler_by_name(o.defaults.sampler).id;
+  if (o.defaults.steps > 0) branch.steps = o.defaults.steps;
   if (cmd.count("--seed") > 0) branch.seed = given.seed;
   if (cmd.count("--ddpm-variance") > 0) {
     branch.ddpm_variance = o.ddpm_variance == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
@@ -160,7 +131,7 @@ void run_generate(GenerateOptions& o, const CLI::App& cmd) {
   Request& request = o.request;
   request.device = o.common.device_choice();
   if (o.from.empty()) {
-    apply_model_defaults(o);
+    apply_model_defaults(request, o.defaults);
   } else {
     apply_branch(o, cmd);
   }
@@ -279,28 +250,7 @@ void add_generate_command(CLI::App& app) {
       "What to draw, e.g. \"grinning face\" or \"red apple, noto\" (oracle: words matched against captions)");
   cmd->add_option("-n,--negative-prompt", o.request.negative_prompt, "What to steer away from (with --cfg)");
   cmd->add_option("-m,--model", o.request.model, "Model")->capture_default_str();
-  cmd->add_option("-s,--steps", o.steps, "Sampling steps (default: the model's — 20, a few-step model its own)")
-      ->check(CLI::Range(limits::kMinSteps, limits::kMaxSteps));
-  cmd->add_option("--sampler", o.sampler,
-                  "Sampler (see `samplers`; auto: the model's — Euler, a few-step model its own)")
-      ->check(parsed_by(
-          [](const std::string& name) {
-            if (name != "auto") sampler_by_name(name);
-          },
-          "SAMPLER"))
-      ->capture_default_str();
-  cmd->add_option("--few-step", o.few_step,
-                  "Run the checkpoint as a few-step model — turbo, lcm or lightning — with that kind's steps, "
-                  "sampler, spacing and CFG (auto: when its metadata or name says so)")
-      ->check(CLI::IsMember({"auto", "turbo", "lcm", "lightning"}))
-      ->capture_default_str();
-  cmd->add_option("--spacing", o.spacing, "auto, leading, trailing, linspace, karras or exponential")
-      ->check(parsed_by(
-          [](const std::string& name) {
-            if (name != "auto") spacing_by_name(name);
-          },
-          "SPACING"))
-      ->capture_default_str();
+  add_model_default_options(*cmd, o.defaults);
   cmd->add_option("--schedule", o.request.schedule, "Noise schedule: auto, linear, scaled-linear or cosine")
       ->capture_default_str();
   cmd->add_option("--eta", o.eta, "η for DDIM and ancestral samplers (default: the sampler's)")
@@ -308,8 +258,6 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--ddpm-variance", o.ddpm_variance, "DDPM posterior variance")
       ->check(CLI::IsMember({"beta", "beta-tilde"}))
       ->capture_default_str();
-  cmd->add_option("--cfg", o.cfg, "Classifier-free guidance scale (default: the model's)")
-      ->check(CLI::Range(limits::kMinCfg, limits::kMaxCfg));
   cmd->add_option("--seed", o.request.seed, "Seed; -1 picks one at random")->capture_default_str();
   cmd->add_option("--variation-seed", o.request.variation.seed,
                   "A second seed whose noise is mixed in by --variation-strength (A1111's variation seed; image i "
@@ -323,11 +271,6 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--seed-resize-from", o.seed_resize_from,
                   "WxH: draw the seed's noise as for this image size and keep it centred, so that a seed's "
                   "composition survives a change of size (A1111's \"Seed resize from\")");
-  cmd->add_option("-W,--width", o.width,
-                  "Image width (the model says which sizes it draws; default 64, a few-step model its own)")
-      ->check(CLI::Range(1, limits::kMaxImageSide));
-  cmd->add_option("-H,--height", o.height, "Image height (default 64, a few-step model its own)")
-      ->check(CLI::Range(1, limits::kMaxImageSide));
   cmd->add_option("-b,--batch", o.request.batch, "Images per run (image i uses seed + i; with a variation seed, that seed + i)")
       ->check(CLI::Range(limits::kMinBatch, limits::kMaxBatch))
       ->capture_default_str();

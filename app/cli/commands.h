@@ -7,6 +7,7 @@ class App;
 namespace diffscope::cli {
 
 void add_generate_command(CLI::App& app);
+void add_grid_command(CLI::App& app);  // A1111's X/Y/Z plot
 void add_forward_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_train_command(CLI::App& app);

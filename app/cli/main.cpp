@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.failure_message(CLI::FailureMessage::help);  // bad arguments print the usage
   diffscope::cli::add_generate_command(app);
+  diffscope::cli::add_grid_command(app);
   diffscope::cli::add_forward_command(app);
   diffscope::cli::add_bench_command(app);
   diffscope::cli::add_train_command(app);

@@ -1,0 +1,183 @@
+// diffscope-cli grid: A1111's X/Y/Z plot — one run per combination of the
+// axes' values, drawn as one labelled PNG whose text restores every cell.
+#include <ATen/core/Tensor.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <random>
+
+#include "app/cli/cli_common.h"
+#include "app/cli/commands.h"
+#include "app/cli/model_defaults.h"
+#include "core/common/errors.h"
+#include "core/common/precision.h"
+#include "core/grid/grid_axes.h"
+#include "core/grid/grid_image.h"
+#include "core/grid/grid_record.h"
+#include "core/io/png_image.h"
+#include "core/pipeline/parameters_text.h"
+#include "core/pipeline/pipeline.h"
+#include "core/pipeline/request_limits.h"
+
+namespace diffscope::cli {
+namespace {
+
+struct GridOptions {
+  Request request;
+  CommonOptions common;
+  ModelDefaultOptions defaults;
+  std::string precision = "auto";
+  std::string x, y, z;  // "SETTING=V1,V2,…"; empty: no such axis
+  std::string output = "grid.png";
+  std::string cells_dir;  // each cell's PNG too; empty: none
+  bool overwrite = false;
+};
+
+std::optional<GridAxis> axis_from(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return parse_grid_axis(text);
+}
+
+GridRecordAxis record_axis(const std::optional<GridAxis>& axis) {
+  GridRecordAxis record;
+  if (!axis) return record;
+  record.title = axis->title();
+  for (size_t i = 0; i < axis->values.size(); ++i) record.labels.push_back(axis->label(i));
+  return record;
+}
+
+std::vector<std::string> labels_of(const std::optional<GridAxis>& axis) { return record_axis(axis).labels; }
+
+std::string describe_cell(const GridCell& cell, const std::optional<GridAxis>& x, const std::optional<GridAxis>& y,
+                          const std::optional<GridAxis>& z) {
+  std::string text;
+  if (x) text += x->label(cell.x);
+  if (y) text += ", " + y->label(cell.y);
+  if (z) text += ", " + z->label(cell.z);
+  return text;
+}
+
+std::optional<BitmapFont> label_font() {
+  const auto path = BitmapFont::find_installed();
+  if (!path) {
+    std::fprintf(stderr,
+                 "note: no label font (GNU Unifont: Debian's package `unifont`, or DIFFSCOPE_LABEL_FONT=FILE.hex); "
+                 "the grid is drawn without labels, its axes are in its parameters\n");
+    return std::nullopt;
+  }
+  return BitmapFont::read_hex(*path);
+}
+
+void run_grid(GridOptions& o) {
+  if (o.x.empty()) throw Error("a grid needs at least --x SETTING=VALUE,… (settings: " + grid_setting_names() + ")");
+  const std::optional<GridAxis> x = axis_from(o.x), y = axis_from(o.y), z = axis_from(o.z);
+  Request& base = o.request;
+  base.device = o.common.device_choice();
+  base.precision = parse_precision(o.precision);
+  if (base.seed < 0) base.seed = std::random_device{}() & 0x7fffffff;  // one seed for every cell, as A1111
+  apply_model_defaults(base, o.defaults);
+  std::vector<GridCell> cells = grid_cells(base, x, y, z);
+
+  // Every cell is checked before the first runs: a typo in the last value
+  // should not cost the runs before it.
+  long total_calls = 0;
+  std::vector<int> calls;  // each cell's model calls, for the ETA
+  for (const GridCell& cell : cells) {
+    try {
+      calls.push_back(Pipeline::plan(cell.request).model_calls);
+      total_calls += calls.back();
+    } catch (const Error& error) {
+      throw Error("grid cell " + describe_cell(cell, x, y, z) + ": " + error.what());
+    }
+  }
+  check_writable(o.output, o.overwrite);
+  const auto cell_path = [&](const GridCell& cell) {
+    return std::filesystem::path(o.cells_dir) /
+           ("cell-" + std::to_string(cell.x + 1) + "-" + std::to_string(cell.y + 1) + "-" + std::to_string(cell.z + 1) +
+            ".png");
+  };
+  if (!o.cells_dir.empty()) {
+    std::filesystem::create_directories(o.cells_dir);
+    for (const GridCell& cell : cells) check_writable(cell_path(cell), o.overwrite);
+  }
+  const std::optional<BitmapFont> font = label_font();
+  const std::string device = apply_common_options(o.common);
+  std::fprintf(stderr, "grid of %zu cells (%zu × %zu × %zu) on %s, %ld model calls\n", cells.size(),
+               x ? x->values.size() : 1, y ? y->values.size() : 1, z ? z->values.size() : 1, device.c_str(),
+               total_calls);
+
+  Pipeline pipeline;
+  GridRecord record{record_axis(x), record_axis(y), record_axis(z), {}};
+  std::vector<at::Tensor> images;
+  const auto start = std::chrono::steady_clock::now();
+  long calls_done = 0;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const GridCell& cell = cells[i];
+    const Result result = pipeline.run(cell.request, StepCallback{});
+    const std::string parameters = format_parameters(result.request, result.info, 0);
+    images.push_back(result.images[0]);
+    record.cells.push_back({cell.x, cell.y, cell.z, parameters});
+    if (!o.cells_dir.empty()) write_png(cell_path(cell), result.images[0], {{"parameters", parameters}});
+    calls_done += calls[i];
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "cell %zu/%zu (%s) in %.2f s, ETA %.1f s\n", i + 1, cells.size(),
+                 describe_cell(cell, x, y, z).c_str(), result.seconds,
+                 elapsed / double(calls_done) * double(total_calls - calls_done));
+  }
+  GridLayout layout;
+  layout.columns = x ? x->values.size() : 1;
+  layout.rows = y ? y->values.size() : 1;
+  layout.pages = z ? z->values.size() : 1;
+  layout.column_labels = labels_of(x);
+  layout.row_labels = labels_of(y);
+  layout.page_titles = labels_of(z);
+  const at::Tensor grid = compose_grid(images, layout, font ? &*font : nullptr);
+  write_png(o.output, grid,
+            {{"parameters", record.cells.front().parameters}, {kGridTextKey, format_grid_record(record)}});
+  std::printf("%s\n", o.output.c_str());
+  std::fprintf(stderr, "done in %.1f s\n",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+}  // namespace
+
+void add_grid_command(CLI::App& app) {
+  auto options = std::make_shared<GridOptions>();
+  auto& o = *options;
+  CLI::App* cmd = app.add_subcommand(
+      "grid", "A1111's X/Y/Z plot: one image per combination of the axes' values, as one labelled grid PNG");
+  const std::string axis_help = "SETTING=VALUE,VALUE,… with SETTING one of " + grid_setting_names() +
+                                "; numbers take ranges: 1-5, 1-10 (+3), 1-10 [4]; prompt=A,B,C replaces A by "
+                                "B, then C (search/replace); a value with a comma in double quotes";
+  cmd->add_option("--x", o.x, "The columns' axis: " + axis_help)->required();
+  cmd->add_option("--y", o.y, "The rows' axis (optional)");
+  cmd->add_option("--z", o.z, "One grid per value of this axis, side by side (optional)");
+  cmd->add_option("-p,--prompt", o.request.prompt, "What to draw");
+  cmd->add_option("-n,--negative-prompt", o.request.negative_prompt, "What to steer away from (with --cfg)");
+  cmd->add_option("-m,--model", o.request.model, "Model")->capture_default_str();
+  add_model_default_options(*cmd, o.defaults);
+  cmd->add_option("--seed", o.request.seed, "Seed of every cell (unless an axis sets it); -1 picks one")
+      ->capture_default_str();
+  cmd->add_option("--lora-dir", o.request.lora_dirs, "A folder of LoRAs for <lora:NAME:WEIGHT> (repeatable)");
+  cmd->add_option("--vae", o.request.vae, "Stable Diffusion: a VAE file in place of the checkpoint's own");
+  cmd->add_option("--tokenizer", o.request.tokenizer,
+                  "Stable Diffusion: CLIP tokenizer folder or bpe_simple_vocab_16e6.txt.gz");
+  cmd->add_option("--clip-skip", o.request.clip_skip,
+                  "Stable Diffusion: condition on a text layer this many from the end")
+      ->check(CLI::Range(limits::kMinClipSkip, limits::kMaxClipSkip))
+      ->capture_default_str();
+  cmd->add_option("--precision", o.precision, "auto, float32, bfloat16 or float16")
+      ->check(parsed_by([](const std::string& name) { parse_precision(name); }, "PRECISION"))
+      ->capture_default_str();
+  cmd->add_option("-o,--output", o.output, "The grid PNG")->capture_default_str();
+  cmd->add_option("--cells-dir", o.cells_dir,
+                  "Also write each cell's PNG (with its own parameters) here, as cell-X-Y-Z.png");
+  cmd->add_flag("--overwrite", o.overwrite, "Replace existing output files");
+  add_common_options(*cmd, o.common);
+  cmd->callback([options] { run_grid(*options); });
+}
+
+}  // namespace diffscope::cli
