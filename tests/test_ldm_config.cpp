@@ -59,6 +59,12 @@ TEST(LdmConfig, RefusesBrokenOrHostileConfigs) {
   EXPECT_THROW(config_from_json(broken([](auto& j) { j["text"]["heads"] = 3; })), Error);
   EXPECT_THROW(config_from_json(broken([](auto& j) { j["text"]["vocabulary"] = {"a"}; })), Error);
   EXPECT_THROW(config_from_json(broken([](auto& j) { j["downsample"] = 8; })), Error);
+  // Found by fuzz_ldm_config's long run: a float too large for an integer
+  // field was cast (undefined behaviour); a boolean counted as 1.
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["downsample"] = 5.55e59; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["image_size"] = 64.0; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["autoencoder"]["encoder_channels"] = {48, true}; })), Error);
+  EXPECT_THROW(config_from_json(broken([](auto& j) { j["unet"]["heads"] = true; })), Error);
 }
 
 TEST(LdmConfig, FileErrorsNameTheFile) {

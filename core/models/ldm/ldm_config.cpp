@@ -1,6 +1,8 @@
 #include "core/models/ldm/ldm_config.h"
 
+#include <algorithm>
 #include <fstream>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -12,10 +14,28 @@ namespace {
 
 using nlohmann::json;
 
+// Whether `value` holds a T as written, not only one JSON would convert: a
+// float (5e59) cast to an integer is undefined behaviour, true is no count.
+template <typename T>
+bool holds(const json& value) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return value.is_boolean();
+  } else if constexpr (std::is_integral_v<T>) {
+    return value.is_number_integer();
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return value.is_number();
+  } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+    return value.is_array() && std::all_of(value.begin(), value.end(), [](const json& v) { return holds<int64_t>(v); });
+  } else {
+    return true;  // strings and lists of them: get<T> checks their type
+  }
+}
+
 template <typename T>
 T field(const json& object, const char* key, const std::string& where) {
   if (!object.contains(key)) throw Error(where + ": '" + key + "' is missing");
   try {
+    if (!holds<T>(object.at(key))) throw Error(where + ": '" + key + "' has the wrong type");
     return object.at(key).get<T>();
   } catch (const json::exception&) {
     throw Error(where + ": '" + key + "' has the wrong type");
