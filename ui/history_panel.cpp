@@ -81,6 +81,7 @@ void HistoryPanel::addRun(const RunRecord& record, int index, const QString& par
     text += "\n" + (parent >= 0 ? tr("↳ branch of run %1 at step %2").arg(parent + 1).arg(step)
                                 : tr("↳ a branch at step %1").arg(step));
   }
+  if (!record.grid_label.isEmpty()) text += "\n" + tr("▦ grid cell: %1").arg(record.grid_label);
   item->setText(0, text);
   item->setData(0, Qt::UserRole, index);
   item->setData(0, Qt::UserRole + 1, record.parent_record);

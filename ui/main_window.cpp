@@ -21,6 +21,7 @@
 #include "ui/compare_view.h"
 #include "ui/controls_panel.h"
 #include "ui/forward_explorer.h"
+#include "ui/grid_view.h"
 #include "ui/history_panel.h"
 #include "ui/path_chart.h"
 #include "ui/preview_panel.h"
@@ -43,6 +44,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   schedule_ = new ScheduleChart;
   path_ = new PathChart;
   compare_ = new CompareView;
+  grid_view_ = new GridView;
   explorer_ = new ForwardExplorer;
   history_panel_ = new HistoryPanel;
   runner_ = new RunController(this);
@@ -68,6 +70,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   tabs_->addTab(chain_splitter, tr("Reverse chain"));
   tabs_->addTab(explorer_, tr("Forward process"));
   tabs_->addTab(compare_, tr("Compare"));
+  tabs_->addTab(grid_view_, tr("Grid"));
   auto* centre = new QWidget;
   auto* centre_layout = new QVBoxLayout(centre);
   centre_layout->setContentsMargins(0, 0, 0, 0);
@@ -124,8 +127,23 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(runner_, &RunController::started, this, &MainWindow::onStarted);
   connect(runner_, &RunController::step, this, &MainWindow::onStep);
   connect(runner_, &RunController::finished, this, &MainWindow::onFinished);
-  connect(runner_, &RunController::failed, this, [this](const QString& m) { endRun(m, true); });
-  connect(runner_, &RunController::cancelled, this, [this] { endRun(tr("Cancelled."), false); });
+  connect(runner_, &RunController::failed, this, [this](const QString& m) {
+    stopGrid(m);
+    endRun(m, true);
+  });
+  connect(runner_, &RunController::cancelled, this, [this] {
+    stopGrid(tr("cancelled"));
+    endRun(tr("Cancelled."), false);
+  });
+  connect(grid_view_, &GridView::cancelRequested, this, &MainWindow::cancel);
+  connect(grid_view_, &GridView::cellActivated, this, [this](int record) {
+    restoreRun(record);
+    tabs_->setCurrentIndex(0);
+  });
+  connect(grid_view_, &GridView::saveRequested, this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save grid"), suggestedPath("png"), tr("PNG images (*.png)"));
+    if (!path.isEmpty()) saveGridTo(path);
+  });
   connect(runner_, &RunController::loadProgress, this, [this](double fraction) {
     progress_->setRange(0, 100);
     progress_->setValue(int(fraction * 100));
@@ -158,9 +176,14 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 bool MainWindow::running() const { return runner_->running(); }
 
 void MainWindow::generate() {
+  stopGrid(tr("a new run replaced it"));
   Request request = controls_->requestForRun();
   if (pending_branch_) request.branch = *pending_branch_;
   request.word_maps = preview_->wordMapPicker()->recording();
+  startRun(request);
+}
+
+void MainWindow::startRun(const Request& request) {
   dropLiveRecord();  // the run being replaced leaves no record
   path_->clear();    // the new run's path is known when it ends
   showMessage({}, false);
@@ -184,6 +207,15 @@ void MainWindow::dropLiveRecord() {
 void MainWindow::onStarted(const RunPlan& plan) {
   RunRecord record;
   record.plan = plan;
+  if (grid_) {
+    const GridCell& cell = grid_->cells[grid_->next];
+    QStringList parts;
+    for (const auto& [axis, index] : {std::pair{&grid_->record.x, cell.x}, {&grid_->record.y, cell.y},
+                                      {&grid_->record.z, cell.z}}) {
+      if (!axis->title.empty()) parts.push_back(QString::fromStdString(axis->labels[index]));
+    }
+    record.grid_label = parts.join(", ");
+  }
   records_.push_back(record);
   live_ = true;
   shown_record_ = int(records_.size()) - 1;
@@ -225,11 +257,13 @@ void MainWindow::onStep(const StepFrame& frame) {
 }
 
 void MainWindow::onFinished(const RunOutcome& outcome) {
+  int finished = -1;  // its record
   if (live_) {
     RunRecord& record = records_.back();
     record.outcome = outcome;
     live_ = false;
     const int index = int(records_.size()) - 1;
+    finished = index;
     // The last step's x̂0 is the result (every sampler's last step lands on
     // it): where its preview was approximate, show the real decode instead.
     if (!record.frames.isEmpty() && record.frames.back().approximate && !record.frames.back().x0_decoded &&
@@ -257,6 +291,7 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
                             .arg(outcome.seconds, 0, 'f', 2)
                             .arg(outcome.request.steps / std::max(outcome.seconds, 1e-9), 0, 'f', 1));
   endRun({}, false);
+  if (grid_ && finished >= 0) gridCellFinished(finished);
 }
 
 void MainWindow::endRun(const QString& message, bool error) {

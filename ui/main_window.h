@@ -9,6 +9,8 @@
 #include <optional>
 #include <QVector>
 
+#include "core/grid/grid_axes.h"
+#include "core/grid/grid_record.h"
 #include "ui/preview_panel.h"
 #include "ui/run_record.h"
 
@@ -26,6 +28,7 @@ class HistoryPanel;
 class PreviewPanel;
 class RunController;
 class CompareView;
+class GridView;
 class PathChart;
 class ScheduleChart;
 
@@ -52,6 +55,17 @@ class MainWindow : public QMainWindow {
   // Up to four history entries side by side (the Compare tab); a message
   // where fewer than two still have their steps.
   void compareRuns(const QList<int>& indices);
+  // Run → X/Y/Z plot…: one run per combination of the axes' values, one
+  // after another (each a history entry with its chain), shown in the Grid
+  // tab as they finish. False with a message where a cell would be refused.
+  void openGridDialog();
+  bool runGrid(const std::optional<diffscope::GridAxis>& x, const std::optional<diffscope::GridAxis>& y,
+               const std::optional<diffscope::GridAxis>& z);
+  bool gridRunning() const { return grid_.has_value(); }
+  // The finished grid as a labelled PNG whose text restores any cell.
+  bool saveGridTo(const QString& path);
+  // The settings of cell `cell` (Z, then Y, then X) of a saved grid.
+  bool restoreGridCell(const QString& path, int cell);
   // The CLIP tokenizer files a checkpoint lacked: remember them and run again.
   void useTokenizer(const QString& path);
   // Model → Get models…: the download dialog (deleted when closed).
@@ -62,6 +76,7 @@ class MainWindow : public QMainWindow {
   ScheduleChart* scheduleChart() const { return schedule_; }
   PathChart* pathChart() const { return path_; }
   CompareView* compareView() const { return compare_; }
+  GridView* gridView() const { return grid_view_; }
   ForwardExplorer* forwardExplorer() const { return explorer_; }
   HistoryPanel* history() const { return history_panel_; }
   RunController* runner() const { return runner_; }
@@ -70,7 +85,8 @@ class MainWindow : public QMainWindow {
   bool running() const;
 
  Q_SIGNALS:
-  void runEnded();  // finished, failed or cancelled: tests wait on it
+  void runEnded();   // finished, failed or cancelled: tests wait on it
+  void gridEnded();  // a grid's last cell finished, or the grid stopped
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -79,6 +95,11 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildMenus();
+  void startRun(const diffscope::Request& request);
+  void startGridCell();
+  void gridCellFinished(int record_index);
+  void stopGrid(const QString& why);
+  bool restoreGridFromPng(const QString& path, const std::string& record_text);
   void onStarted(const RunPlan& plan);
   void onStep(const StepFrame& frame);
   void onFinished(const RunOutcome& outcome);
@@ -100,6 +121,7 @@ class MainWindow : public QMainWindow {
   ScheduleChart* schedule_;
   PathChart* path_;
   CompareView* compare_;
+  GridView* grid_view_;
   QTabWidget* chart_tabs_;
   ForwardExplorer* explorer_;
   HistoryPanel* history_panel_;
@@ -123,6 +145,16 @@ class MainWindow : public QMainWindow {
   int shown_record_ = -1;  // index into records_ of what the preview shows
   bool live_ = false;      // records_.back() is the run in progress
   QElapsedTimer run_clock_;
+  struct GridRun {
+    std::vector<diffscope::GridCell> cells;
+    std::vector<int> calls;  // each cell's model calls, for the ETA
+    long total_calls = 0, done_calls = 0;
+    size_t next = 0;  // the cell running now
+    diffscope::GridRecord record;
+    QElapsedTimer clock;
+  };
+  std::optional<GridRun> grid_;                          // the grid being run
+  std::optional<diffscope::GridRecord> finished_grid_;  // the last finished one (Save grid)
 };
 
 }  // namespace diffscope::ui

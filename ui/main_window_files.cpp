@@ -111,6 +111,7 @@ void MainWindow::buildMenus() {
   QAction* cancel = run->addAction(tr("&Cancel"), this, &MainWindow::cancel);
   cancel->setShortcut(QKeySequence(Qt::Key_Escape));
   for (QAction* a : {generate, cancel}) a->setShortcutContext(Qt::WindowShortcut);
+  run->addAction(tr("&X/Y/Z plot…"), this, &MainWindow::openGridDialog);
   run->addAction(tr("Compare chosen runs side by side"), this,
                  [this] { compareRuns(history()->selectedRuns()); });
 
@@ -170,6 +171,7 @@ bool MainWindow::saveImageTo(const QString& path, bool overwrite_confirmed) {
 bool MainWindow::restoreFromPng(const QString& path) {
   try {
     const auto text = read_png_text(path.toStdString());
+    if (const auto grid = text.find(kGridTextKey); grid != text.end()) return restoreGridFromPng(path, grid->second);
     const auto found = text.find("parameters");
     if (found == text.end()) throw Error("it has no generation parameters");
     const ParsedParameters parsed = parse_parameters(found->second);
