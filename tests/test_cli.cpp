@@ -157,6 +157,16 @@ TEST_F(Cli, GridDrawsEveryCellAsGenerateWouldAndRecordsThem) {
     EXPECT_GT(w, 128);
     EXPECT_TRUE((picture.narrow(0, 0, h - 128) < 128).any().item<bool>()) << "column labels";
   }
+  // grid-cell: a cell's parameters, and its image made again from them.
+  ASSERT_EQ(run_command(cli("grid-cell " + grid.string() + " --x 2 --y 2"), &out), 0) << out;
+  EXPECT_NE(out.find(heun_6), std::string::npos) << out;
+  ASSERT_EQ(run_command(cli("grid-cell " + grid.string() + " --x 2 --y 2 -o " + (dir / "again.png").string()), &out), 0)
+      << out;
+  EXPECT_TRUE(at::equal(read_png_rgb(dir / "again.png"), image));
+  EXPECT_NE(run_command(cli("grid-cell " + grid.string() + " --x 3"), &out), 0);
+  EXPECT_NE(out.find("2 × 2 × 1"), std::string::npos) << out;
+  EXPECT_NE(run_command(cli("grid-cell " + single.string()), &out), 0);
+  EXPECT_NE(out.find("not a DiffScope grid"), std::string::npos) << out;
   // Bad axes are refused before anything runs; so is an existing file.
   EXPECT_NE(run_command(cli("grid --x steps=2,0 -o " + (dir / "g2.png").string()), &out), 0);
   EXPECT_NE(out.find("out of range"), std::string::npos) << out;

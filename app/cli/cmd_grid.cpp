@@ -18,6 +18,7 @@
 #include "core/grid/grid_image.h"
 #include "core/grid/grid_record.h"
 #include "core/io/png_image.h"
+#include "core/pipeline/parameters_parse.h"
 #include "core/pipeline/parameters_text.h"
 #include "core/pipeline/pipeline.h"
 #include "core/pipeline/request_limits.h"
@@ -142,9 +143,52 @@ void run_grid(GridOptions& o) {
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
 }
 
+struct GridCellOptions {
+  std::string grid;
+  size_t x = 1, y = 1, z = 1;  // 1-based, as the files of --cells-dir are named
+  std::string output;          // empty: print the cell's parameters only
+  bool overwrite = false;
+  CommonOptions common;
+};
+
+// The cell's parameters from the grid's own text; with -o, its image made again.
+void run_grid_cell(const GridCellOptions& o) {
+  const auto text = read_png_text(o.grid);
+  const auto found = text.find(kGridTextKey);
+  if (found == text.end()) throw Error(o.grid + " is not a DiffScope grid (it has no \"" + kGridTextKey + "\" text)");
+  const GridRecord record = parse_grid_record(found->second);
+  const GridRecordCell& cell = grid_record_cell(record, o.x - 1, o.y - 1, o.z - 1);
+  if (o.output.empty()) {
+    std::printf("%s\n", cell.parameters.c_str());
+    return;
+  }
+  check_writable(o.output, o.overwrite);
+  const ParsedParameters parsed = parse_parameters(cell.parameters);
+  for (const std::string& warning : parsed.warnings) std::fprintf(stderr, "note: %s\n", warning.c_str());
+  Request request = parsed.request;
+  request.device = o.common.device_choice();
+  apply_common_options(o.common);
+  Pipeline pipeline;
+  const Result result = pipeline.run(request, progress_printer("cell"));
+  write_png(o.output, result.images[0], {{"parameters", format_parameters(result.request, result.info, 0)}});
+  std::printf("%s\n", o.output.c_str());
+}
+
 }  // namespace
 
 void add_grid_command(CLI::App& app) {
+  auto cell_options = std::make_shared<GridCellOptions>();
+  CLI::App* cell = app.add_subcommand(
+      "grid-cell", "A cell of a grid PNG: print its parameters, or (-o) make its image again from them");
+  cell->add_option("grid", cell_options->grid, "The grid PNG")->required()->check(CLI::ExistingFile);
+  cell->add_option("--x", cell_options->x, "Its column (1: the first)")->check(CLI::PositiveNumber)->capture_default_str();
+  cell->add_option("--y", cell_options->y, "Its row")->check(CLI::PositiveNumber)->capture_default_str();
+  cell->add_option("--z", cell_options->z, "Its grid (Z value)")->check(CLI::PositiveNumber)->capture_default_str();
+  cell->add_option("-o,--output", cell_options->output, "Make the cell's image again into this PNG");
+  cell->add_flag("--overwrite", cell_options->overwrite, "Replace an existing file");
+  add_common_options(*cell, cell_options->common);
+  cell->callback([cell_options] { run_grid_cell(*cell_options); });
+
   auto options = std::make_shared<GridOptions>();
   auto& o = *options;
   CLI::App* cmd = app.add_subcommand(

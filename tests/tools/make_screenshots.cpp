@@ -126,5 +126,20 @@ int main(int argc, char** argv) {
   window.preview()->wordMapPicker()->setAllSteps(true);
   window.preview()->showStep(14);
   ok = grab(window, out.filePath("screenshot-wordmap.png")) && ok;
+
+  // An X/Y plot: three prompts (search/replace) by three CFG scales.
+  window.preview()->wordMapPicker()->findChild<QCheckBox*>("recordWordMaps")->setChecked(false);
+  request.steps = 20;
+  request.variation = {};
+  window.controls()->apply(request);
+  {
+    QSignalSpy ended(&window, &diffscope::ui::MainWindow::gridEnded);
+    if (!window.runGrid(diffscope::parse_grid_axis("prompt=red apple,grinning face,cat face"),
+                        diffscope::parse_grid_axis("cfg=1,3,6"), std::nullopt) ||
+        !ended.wait(120000)) {
+      return 1;
+    }
+  }
+  ok = grab(window, out.filePath("screenshot-grid.png")) && ok;
   return ok ? 0 : 1;
 }
