@@ -34,6 +34,19 @@ TEST(GridRecord, RoundTripsAxesAndEveryCellsParameters) {
   }
 }
 
+TEST(GridRecord, AxesAndCellsAreLabelledAsTheGridDrawsThem) {
+  const GridRecordAxis sampler = grid_record_axis(parse_grid_axis("sampler=euler,heun"));
+  EXPECT_EQ(sampler.title, "Sampler");
+  EXPECT_EQ(sampler.labels, (std::vector<std::string>{"Euler", "Heun"}));
+  EXPECT_TRUE(grid_record_axis(std::nullopt).title.empty());
+  GridRecord record;
+  record.x = sampler;
+  record.z = grid_record_axis(parse_grid_axis("cfg=3,7"));
+  EXPECT_EQ(grid_cell_label(record, 1, 0, 1), "Heun, CFG Scale: 7");
+  EXPECT_EQ(grid_cell_label(record, 0, 5, 0), "Euler, CFG Scale: 3");  // no Y axis: its index is not looked at
+  EXPECT_EQ(grid_cell_label(record, 9, 0, 0), "CFG Scale: 3");         // out of range: left out
+}
+
 TEST(GridRecord, StrangersTextIsRefused) {
   for (const std::string& bad : {
            std::string(""),

@@ -209,12 +209,7 @@ void MainWindow::onStarted(const RunPlan& plan) {
   record.plan = plan;
   if (grid_) {
     const GridCell& cell = grid_->cells[grid_->next];
-    QStringList parts;
-    for (const auto& [axis, index] : {std::pair{&grid_->record.x, cell.x}, {&grid_->record.y, cell.y},
-                                      {&grid_->record.z, cell.z}}) {
-      if (!axis->title.empty()) parts.push_back(QString::fromStdString(axis->labels[index]));
-    }
-    record.grid_label = parts.join(", ");
+    record.grid_label = QString::fromStdString(grid_cell_label(grid_->record, cell.x, cell.y, cell.z));
   }
   records_.push_back(record);
   live_ = true;

@@ -19,23 +19,8 @@
 namespace diffscope::ui {
 namespace {
 
-GridRecordAxis record_axis(const std::optional<GridAxis>& axis) {
-  GridRecordAxis record;
-  if (!axis) return record;
-  record.title = axis->title();
-  for (size_t i = 0; i < axis->values.size(); ++i) record.labels.push_back(axis->label(i));
-  return record;
-}
-
 QString cell_label(const GridRecord& record, const GridRecordCell& cell) {
-  QStringList parts;
-  const std::pair<const GridRecordAxis*, size_t> axes[] = {
-      {&record.x, cell.x}, {&record.y, cell.y}, {&record.z, cell.z}};
-  for (const auto& [axis, index] : axes) {
-    if (!axis->title.empty() && index < axis->labels.size())
-      parts.push_back(QString::fromStdString(axis->labels[index]));
-  }
-  return parts.join(", ");
+  return QString::fromStdString(grid_cell_label(record, cell.x, cell.y, cell.z));
 }
 
 }  // namespace
@@ -65,7 +50,7 @@ bool MainWindow::runGrid(const std::optional<GridAxis>& x, const std::optional<G
     showMessage(tr("Cannot make the grid: %1").arg(QString::fromUtf8(e.what())), true);
     return false;
   }
-  grid.record = GridRecord{record_axis(x), record_axis(y), record_axis(z), {}};
+  grid.record = GridRecord{grid_record_axis(x), grid_record_axis(y), grid_record_axis(z), {}};
   GridLayout layout;
   layout.columns = x->values.size();
   layout.rows = y ? y->values.size() : 1;

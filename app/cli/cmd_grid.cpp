@@ -42,24 +42,7 @@ std::optional<GridAxis> axis_from(const std::string& text) {
   return parse_grid_axis(text);
 }
 
-GridRecordAxis record_axis(const std::optional<GridAxis>& axis) {
-  GridRecordAxis record;
-  if (!axis) return record;
-  record.title = axis->title();
-  for (size_t i = 0; i < axis->values.size(); ++i) record.labels.push_back(axis->label(i));
-  return record;
-}
-
-std::vector<std::string> labels_of(const std::optional<GridAxis>& axis) { return record_axis(axis).labels; }
-
-std::string describe_cell(const GridCell& cell, const std::optional<GridAxis>& x, const std::optional<GridAxis>& y,
-                          const std::optional<GridAxis>& z) {
-  std::string text;
-  if (x) text += x->label(cell.x);
-  if (y) text += ", " + y->label(cell.y);
-  if (z) text += ", " + z->label(cell.z);
-  return text;
-}
+std::vector<std::string> labels_of(const std::optional<GridAxis>& axis) { return grid_record_axis(axis).labels; }
 
 std::optional<BitmapFont> label_font() {
   const auto path = BitmapFont::find_installed();
@@ -81,6 +64,7 @@ void run_grid(GridOptions& o) {
   if (base.seed < 0) base.seed = std::random_device{}() & 0x7fffffff;  // one seed for every cell, as A1111
   apply_model_defaults(base, o.defaults);
   std::vector<GridCell> cells = grid_cells(base, x, y, z);
+  GridRecord record{grid_record_axis(x), grid_record_axis(y), grid_record_axis(z), {}};
 
   // Every cell is checked before the first runs: a typo in the last value
   // should not cost the runs before it.
@@ -91,7 +75,7 @@ void run_grid(GridOptions& o) {
       calls.push_back(Pipeline::plan(cell.request).model_calls);
       total_calls += calls.back();
     } catch (const Error& error) {
-      throw Error("grid cell " + describe_cell(cell, x, y, z) + ": " + error.what());
+      throw Error("grid cell " + grid_cell_label(record, cell.x, cell.y, cell.z) + ": " + error.what());
     }
   }
   check_writable(o.output, o.overwrite);
@@ -111,7 +95,6 @@ void run_grid(GridOptions& o) {
                total_calls);
 
   Pipeline pipeline;
-  GridRecord record{record_axis(x), record_axis(y), record_axis(z), {}};
   std::vector<at::Tensor> images;
   const auto start = std::chrono::steady_clock::now();
   long calls_done = 0;
@@ -125,7 +108,7 @@ void run_grid(GridOptions& o) {
     calls_done += calls[i];
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(stderr, "cell %zu/%zu (%s) in %.2f s, ETA %.1f s\n", i + 1, cells.size(),
-                 describe_cell(cell, x, y, z).c_str(), result.seconds,
+                 grid_cell_label(record, cell.x, cell.y, cell.z).c_str(), result.seconds,
                  elapsed / double(calls_done) * double(total_calls - calls_done));
   }
   GridLayout layout;
@@ -181,7 +164,9 @@ void add_grid_command(CLI::App& app) {
   CLI::App* cell = app.add_subcommand(
       "grid-cell", "A cell of a grid PNG: print its parameters, or (-o) make its image again from them");
   cell->add_option("grid", cell_options->grid, "The grid PNG")->required()->check(CLI::ExistingFile);
-  cell->add_option("--x", cell_options->x, "Its column (1: the first)")->check(CLI::PositiveNumber)->capture_default_str();
+  cell->add_option("--x", cell_options->x, "Its column (1: the first)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cell->add_option("--y", cell_options->y, "Its row")->check(CLI::PositiveNumber)->capture_default_str();
   cell->add_option("--z", cell_options->z, "Its grid (Z value)")->check(CLI::PositiveNumber)->capture_default_str();
   cell->add_option("-o,--output", cell_options->output, "Make the cell's image again into this PNG");

@@ -36,6 +36,24 @@ size_t index_of(const json& cell, const char* name, size_t count) {
 
 }  // namespace
 
+GridRecordAxis grid_record_axis(const std::optional<GridAxis>& axis) {
+  GridRecordAxis record;
+  if (!axis) return record;
+  record.title = axis->title();
+  for (size_t i = 0; i < axis->values.size(); ++i) record.labels.push_back(axis->label(i));
+  return record;
+}
+
+std::string grid_cell_label(const GridRecord& record, size_t x, size_t y, size_t z) {
+  std::string label;
+  const std::pair<const GridRecordAxis*, size_t> axes[] = {{&record.x, x}, {&record.y, y}, {&record.z, z}};
+  for (const auto& [axis, index] : axes) {
+    if (axis->title.empty() || index >= axis->labels.size()) continue;
+    label += (label.empty() ? "" : ", ") + axis->labels[index];
+  }
+  return label;
+}
+
 std::string format_grid_record(const GridRecord& record) {
   json whole = json::object();
   const std::pair<const char*, const GridRecordAxis*> axes[] = {{"x", &record.x}, {"y", &record.y}, {"z", &record.z}};
