@@ -40,14 +40,24 @@ class GridCanvas : public QWidget {
   QSize cellSize() const {
     const QSize native = view_->nativeCellSize();
     if (native.isEmpty()) return {};
-    // The largest cell size (at most twice the images' or 256 pixels, so small images grow)
-    // that lets the whole grid fit the widget.
-    for (int side = std::max(std::min(native.width(), native.height()) * 2, 256); side > 8; side -= 4) {
-      const QSize cell = native.scaled(side, side, Qt::KeepAspectRatio);
-      const QSize total = view_->geometryFor(cell).total;
-      if (total.width() <= width() && total.height() <= height()) return cell;
+    // The largest cell size (at most twice the images' or 256 pixels, so
+    // small images grow) that lets the whole grid fit the widget; the grid's
+    // size grows with the cells', so a binary search finds it in ~8 layouts.
+    const auto fits = [&](int side) {
+      const QSize total = view_->geometryFor(native.scaled(side, side, Qt::KeepAspectRatio)).total;
+      return total.width() <= width() && total.height() <= height();
+    };
+    int low = 8, high = std::max(std::min(native.width(), native.height()) * 2, 256);
+    if (!fits(low)) return native.scaled(low, low, Qt::KeepAspectRatio);
+    while (low < high) {
+      const int middle = (low + high + 1) / 2;
+      if (fits(middle)) {
+        low = middle;
+      } else {
+        high = middle - 1;
+      }
     }
-    return native.scaled(8, 8, Qt::KeepAspectRatio);
+    return native.scaled(low, low, Qt::KeepAspectRatio);
   }
 
   void paintEvent(QPaintEvent*) override {
@@ -99,7 +109,8 @@ void GridView::setGrid(const GridLayout& layout) {
 
 void GridView::setCell(int index, const QImage& image, int record) {
   if (index < 0 || index >= cells_.size()) return;
-  cells_[index] = {image, record};
+  // RGB32, the format Qt scales and paints fastest (RGB888 is converted at every scaling).
+  cells_[index] = {image.convertToFormat(QImage::Format_RGB32), record, {}};
   save_->setEnabled(std::all_of(cells_.begin(), cells_.end(), [](const Cell& c) { return !c.image.isNull(); }));
   canvas_->update();
 }
@@ -175,11 +186,16 @@ QSize GridView::paintGrid(QPainter* painter, QSize cell) const {
       painter->fillRect(box.adjusted(1, 1, -1, -1), QColor(235, 235, 235));
       continue;
     }
-    const QSize shown = cells_[i].image.size().scaled(box.size(), Qt::KeepAspectRatio);
-    const QPoint corner =
-        box.topLeft() + QPoint((box.width() - shown.width()) / 2, (box.height() - shown.height()) / 2);
-    painter->setRenderHint(QPainter::SmoothPixmapTransform, shown.width() < cells_[i].image.width());
-    painter->drawImage(QRect(corner, shown), cells_[i].image);
+    const Cell& c = cells_[i];
+    const QSize shown = c.image.size().scaled(box.size(), Qt::KeepAspectRatio);
+    // Scaled once per size (smoothly when smaller, pixel for pixel when larger),
+    // not at every repaint.
+    if (c.shown.size() != shown) {
+      c.shown = c.image.scaled(shown, Qt::IgnoreAspectRatio,
+                               shown.width() < c.image.width() ? Qt::SmoothTransformation : Qt::FastTransformation);
+    }
+    painter->drawImage(box.topLeft() + QPoint((box.width() - shown.width()) / 2, (box.height() - shown.height()) / 2),
+                       c.shown);
   }
   return g.total;
 }

@@ -51,6 +51,7 @@ class GridView : public QWidget {
   struct Cell {
     QImage image;
     int record = -1;
+    mutable QImage shown;  // image at the size last painted: repaints reuse it
   };
   struct Geometry {  // where things go for one cell size
     QSize cell;

@@ -2,13 +2,16 @@
 // real window (goal: under 16 ms, one frame at 60 Hz). A 1 ms precise timer
 // ticks on the UI thread; the longest gap between ticks, less the 1 ms, is the
 // longest time the event loop could not run.
-//   bench_ui_latency [steps] [size] [runs] [threads] [path|wordmaps]   (defaults: 100 64 3, all cores)
+//   bench_ui_latency [steps] [size] [runs] [threads] [path|wordmaps|grid]   (defaults: 100 64 3, all cores)
 // "path": the chart under the chain shows the path of the image (drawn when
 // each run ends) instead of the schedule, and after the runs every step is
 // scrubbed through once, timed. "wordmaps": the runs record word heat maps
 // and the word's map summed over the steps so far lies over x_t while they
 // stream; the scrub is timed too, and so is one overlay as SD 1.5 at 512²
 // would need it (a 64² map summed over 1,000 steps, laid over a 512² image).
+// "grid": the runs are the cells of an X/Y/Z plot (seed = 1..runs) with the
+// Grid tab shown, filling as they finish; then a grid of 8 × 8 cells of 512²
+// images is painted on screen and rendered for saving, timed.
 #include <ATen/ATen.h>
 
 #include <QApplication>
@@ -26,7 +29,9 @@
 
 #include "core/common/blas_kernels.h"
 #include "core/common/runtime.h"
+#include "core/grid/grid_axes.h"
 #include "ui/controls_panel.h"
+#include "ui/grid_view.h"
 #include "ui/main_window.h"
 #include "ui/path_chart.h"
 #include "ui/preview_panel.h"
@@ -122,8 +127,29 @@ int main(int argc, char** argv) {
   clock.start();
   ticker.start();
 
-  std::vector<double> run_seconds;         // as the status bar reports them: sampling and decoding
-  for (int run = 0; run <= runs; ++run) {  // run 0 loads the model and is not measured
+  const bool grid = argc > 5 && std::string(argv[5]) == "grid";
+  std::vector<double> run_seconds;  // as the status bar reports them: sampling and decoding
+  if (grid) {
+    {  // loads the model, not measured
+      QSignalSpy ended(&window, &diffscope::ui::MainWindow::runEnded);
+      window.generate();
+      if (!ended.wait(600000)) return 1;
+    }
+    QSignalSpy ended(&window, &diffscope::ui::MainWindow::gridEnded);
+    measuring = true;
+    QElapsedTimer start;
+    start.start();
+    const bool started = window.runGrid(diffscope::parse_grid_axis("seed=1-" + std::to_string(runs)), std::nullopt,
+                                        std::nullopt);
+    std::printf("  starting the grid (every cell planned, the first queued): %.2f ms\n", start.nsecsElapsed() / 1e6);
+    if (!started || !ended.wait(600000)) {
+      std::fprintf(stderr, "the grid did not run: %s\n", qPrintable(window.lastMessage()));
+      return 1;
+    }
+    measuring = false;
+    for (int i = 0; i < runs; ++i) run_seconds.push_back(window.records()[1 + i].outcome.seconds);
+  }
+  for (int run = 0; !grid && run <= runs; ++run) {  // run 0 loads the model and is not measured
     QSignalSpy ended(&window, &diffscope::ui::MainWindow::runEnded);
     measuring = run > 0;
     window.generate();
@@ -181,6 +207,36 @@ int main(int argc, char** argv) {
         "  SD 1.5-sized maps (64², 1,000 steps, 512² image): first sum over all steps %.2f ms, "
         "a kept sum %.3f ms, overlay %.2f ms\n",
         first_sum, kept_sum, timer.nsecsElapsed() / 1e6);
+  }
+  if (grid) {
+    diffscope::ui::GridView view;
+    view.resize(900, 700);
+    view.show();
+    QCoreApplication::processEvents();  // lays the view out
+    diffscope::GridLayout layout{8, 8, 1, {}, {}, {}};
+    for (int i = 0; i < 8; ++i) {
+      layout.column_labels.push_back("Sampler: DPM++ 2M " + std::to_string(i));
+      layout.row_labels.push_back("CFG Scale: " + std::to_string(i));
+    }
+    view.setGrid(layout);
+    QImage cell(512, 512, QImage::Format_RGB888);
+    cell.fill(Qt::darkCyan);
+    QElapsedTimer timer;
+    timer.start();
+    (void)view.canvas()->grab();
+    const double empty = timer.nsecsElapsed() / 1e6;
+    double slowest_cell = 0;
+    for (int i = 0; i < 64; ++i) {  // each cell landing, with the repaint it causes
+      timer.restart();
+      view.setCell(i, cell, i);
+      (void)view.canvas()->grab();  // paints it, as the screen would
+      slowest_cell = std::max(slowest_cell, timer.nsecsElapsed() / 1e6);
+    }
+    timer.restart();
+    const QImage saved = view.render();
+    std::printf("  8 × 8 grid of 512² cells: painting it empty %.2f ms; slowest cell landing (set + paint) %.2f ms; "
+                "rendering the %dx%d PNG picture %.1f ms (on Save only)\n",
+                empty, slowest_cell, saved.width(), saved.height(), timer.nsecsElapsed() / 1e6);
   }
   if (path) {  // scrubbing: the preview, the schedule's and the path's markers
     double slowest = 0;
