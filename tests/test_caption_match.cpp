@@ -13,6 +13,12 @@ TEST(CaptionMatch, WordsAreLowerCasedAndSingular) {
             (std::vector<std::string>{"red", "apple", "car"}));
 }
 
+// std::regex recursed once per character and overflowed the stack on ~100 KB.
+TEST(CaptionMatch, HugePromptsSplitWithoutOverflow) {
+  const std::string word(1000000, 'a');
+  EXPECT_EQ(caption_words(word + " b\xc3\xa9" "c"), (std::vector<std::string>{word, "b", "c"}));
+}
+
 TEST(CaptionMatch, PicksCaptionsWithTheMostKeywords) {
   const std::vector<std::string> captions = {"red apple, fruit", "green apple, fruit", "red car, vehicle", "banana"};
   EXPECT_EQ(match_captions(captions, "red apple"), (std::vector<int64_t>{0}));

@@ -45,6 +45,16 @@ TEST(GridAxes, NumbersTakeA1111sRanges) {
   EXPECT_EQ(values("seed=5-3"), (std::vector<std::string>{"5", "4", "3"}));
 }
 
+// std::regex, which reads ranges, recursed once per character: a 100 KB value
+// overflowed the stack. Such text is no range (nor a number).
+TEST(GridAxes, HugeValuesAreRefusedNotOverflowed) {
+  for (const std::string& huge : {std::string(100000, '1'), "1 - 2 (+" + std::string(100000, '3') + ")"}) {
+    EXPECT_THROW(parse_grid_axis("steps=" + huge), Error);
+  }
+  // Spaces around a value are not part of it.
+  EXPECT_EQ(values("steps=" + std::string(100000, ' ') + "1-2"), (std::vector<std::string>{"1", "2"}));
+}
+
 TEST(GridAxes, ARandomSeedIsDrawnOnce) {
   const auto seeds = values("seed=-1,7");
   ASSERT_EQ(seeds.size(), 2u);

@@ -154,6 +154,40 @@ TEST(ParametersParse, UnquotesOnlyJsonQuotedValues) {
   EXPECT_EQ(unquote_parameter_value(quote_parameter_value("x: \"y\", z")), "x: \"y\", z");
 }
 
+// A1111's grammar: keys of word characters, spaces, '-' and '/'; a value is
+// JSON-quoted only where its closing quote ends the field.
+TEST(ParametersParse, SplitsFieldsAsA1111WritesThem) {
+  const auto fields = parse_parameters(
+                          "p\nSteps: 3,Sampler:Euler a, Lora hashes: \"a: 1, b: 2\", x.Schedule type: Karras, "
+                          "Not-quoted: \"a\" b, Hires upscaler/2:  x  , : lost, tail")
+                          .fields;
+  EXPECT_EQ(fields.at("Steps"), "3");
+  EXPECT_EQ(fields.at("Sampler"), "Euler a");
+  EXPECT_EQ(fields.at("Lora hashes"), "a: 1, b: 2");
+  EXPECT_EQ(fields.at("Schedule type"), "Karras");  // the key starts after the '.'
+  EXPECT_EQ(fields.at("Not-quoted"), "\"a\" b");
+  EXPECT_EQ(fields.at("Hires upscaler/2"), "x");
+  EXPECT_EQ(fields.size(), 6u);
+}
+
+// A value of any length reads in time linear in it. std::regex recursed once
+// per character and overflowed the stack on a 30 KB value without a comma (a
+// fuzzing finding: the CLI crashed on such a PNG).
+TEST(ParametersParse, HugeFieldsDoNotOverflowTheStack) {
+  for (const size_t length : {30000, 300000, 3000000}) {
+    const std::string value(length, 'P');
+    const ParsedParameters plain = parse_parameters("red apple\nSteps: 20, Sampler: " + value);
+    EXPECT_EQ(plain.fields.at("Sampler"), value);
+    EXPECT_EQ(plain.request.steps, 20);
+    const ParsedParameters quoted =
+        parse_parameters("red apple\nSteps: 20, Model: " + quote_parameter_value(value + "\"," + value) + ", Seed: 7");
+    EXPECT_EQ(quoted.fields.at("Model"), value + "\"," + value);
+    EXPECT_EQ(quoted.request.seed, 7);
+    const ParsedParameters keys = parse_parameters(std::string("x\nSteps: 2, ") + std::string(length, 'k'));
+    EXPECT_EQ(keys.fields.size(), 1u);
+  }
+}
+
 TEST(ParametersParse, RoundTripsStableDiffusionSettings) {
   Request r = tricky_request();
   r.model = "/models/my sd, v1.5.safetensors";

@@ -127,6 +127,17 @@ TEST(Safetensors, MalformedFilesGiveClearErrors) {
             8);
   EXPECT_NO_THROW(SafetensorsFile::open(dir / "scalar-and-empty"));
   expect_error(dir / "does-not-exist", "cannot open");
+  // A name long enough to overflow a std::regex matching it (names are matched
+  // against model layouts) is refused; the longest accepted one opens.
+  for (const size_t length : {kSafetensorsMaxName, kSafetensorsMaxName + 1, size_t{300000}}) {
+    const std::string name(length, 'a');
+    write_raw(dir / "long-name", R"({")" + name + R"(":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 8);
+    if (length <= kSafetensorsMaxName) {
+      EXPECT_NO_THROW(SafetensorsFile::open(dir / "long-name"));
+    } else {
+      expect_error(dir / "long-name", "the longest accepted is 1024");
+    }
+  }
 }
 
 TEST(Safetensors, UnalignedDataIsCopied) {

@@ -86,7 +86,8 @@ double parse_number(const std::string& text, const std::string& axis) {
     if (used == text.size() && std::isfinite(value)) return value;
   } catch (const std::exception&) {
   }
-  throw Error("grid axis " + axis + ": \"" + text + "\" is not a number");
+  const bool long_text = text.size() > 40;  // a pasted page is not repeated whole
+  throw Error("grid axis " + axis + ": \"" + (long_text ? text.substr(0, 40) + "…" : text) + "\" is not a number");
 }
 
 // "1-5", "1-10 (+3)", "10-1 (-3)", "1-10 [4]" → its values; nullopt where
@@ -94,6 +95,10 @@ double parse_number(const std::string& text, const std::string& axis) {
 std::optional<std::vector<double>> expand_range(const std::string& text, bool whole, const std::string& axis) {
   static const std::regex range(
       R"(\s*([+-]?\d+(?:\.\d*)?)\s*-\s*([+-]?\d+(?:\.\d*)?)\s*(?:\(\s*([+-]\s*\d+(?:\.\d*)?)\s*\)|\[\s*(\d+)\s*\])?\s*)");
+  // A range is a few characters; longer text (a pasted prompt) is not one, and
+  // std::regex recurses once per character it reads.
+  constexpr size_t kLongestRange = 80;
+  if (text.size() > kLongestRange) return std::nullopt;
   std::smatch match;
   if (!std::regex_match(text, match, range)) return std::nullopt;
   const double start = parse_number(match[1], axis), end = parse_number(match[2], axis);

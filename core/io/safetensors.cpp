@@ -135,6 +135,10 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
       }
       continue;
     }
+    if (name.size() > kSafetensorsMaxName) {
+      fail(path, "a tensor name of " + std::to_string(name.size()) + " bytes (\"" + name.substr(0, 40) +
+                     "…\"): the longest accepted is " + std::to_string(kSafetensorsMaxName));
+    }
     const std::string where = "tensor '" + name + "': ";
     if (!value.is_object() || !value.contains("dtype") || !value.contains("shape") || !value.contains("data_offsets")) {
       fail(path, where + "needs dtype, shape and data_offsets");

@@ -51,6 +51,10 @@ class SafetensorsFile {
 
 // Largest header accepted (the reference implementation's limit).
 constexpr uint64_t kSafetensorsMaxHeader = 100 * 1000 * 1000;
+// The longest tensor name accepted. Real ones are under 200 bytes; the name
+// mappers match names with std::regex, which recurses once per character and
+// would overflow the stack on a hostile name of ~100 KB.
+constexpr size_t kSafetensorsMaxName = 1024;
 
 // Bytes per element of a safetensors dtype name, or 0 when unknown.
 size_t safetensors_dtype_size(const std::string& dtype);

@@ -7,11 +7,11 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <sstream>
 
 #include "core/common/errors.h"
 #include "core/common/text.h"
+#include "core/pipeline/parameter_fields.h"
 #include "core/pipeline/request_limits.h"
 #include "core/schedule/spacing.h"
 
@@ -26,18 +26,9 @@ std::vector<std::string> split_lines(const std::string& text) {
   return lines;
 }
 
-// One "Key: value" pair as A1111 writes it; a value is either JSON-quoted or
-// runs to the next comma.
-const std::regex& field_pattern() {
-  static const std::regex pattern(R"(\s*([\w][\w \-/]*):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$))");
-  return pattern;
-}
-
 std::map<std::string, std::string> parse_fields(const std::string& line) {
   std::map<std::string, std::string> fields;
-  for (std::sregex_iterator it(line.begin(), line.end(), field_pattern()), end; it != end; ++it) {
-    fields[trim((*it)[1].str())] = unquote_parameter_value((*it)[2].str());
-  }
+  for (const auto& [key, value] : split_parameter_fields(line)) fields[key] = unquote_parameter_value(value);
   return fields;
 }
 
@@ -222,10 +213,14 @@ ParsedParameters parse_parameters(const std::string& text) {
   // "WxH" (or "left x top") into two ints.
   auto read_pair = [&](const std::string& key, int& x, int& y) {
     if (!f.count(key)) return;
-    std::smatch m;
-    if (std::regex_match(f.at(key), m, std::regex(R"((\d{1,6})x(\d{1,6}))"))) {
-      x = std::stoi(m[1].str());
-      y = std::stoi(m[2].str());
+    const std::string& text = f.at(key);
+    const size_t cross = text.find('x');
+    auto digits = [](const std::string& part) {
+      return !part.empty() && part.size() <= 6 && part.find_first_not_of("0123456789") == std::string::npos;
+    };
+    if (cross != std::string::npos && digits(text.substr(0, cross)) && digits(text.substr(cross + 1))) {
+      x = std::stoi(text.substr(0, cross));
+      y = std::stoi(text.substr(cross + 1));
     } else {
       warn(key);
     }

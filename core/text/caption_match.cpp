@@ -1,7 +1,6 @@
 #include "core/text/caption_match.h"
 
 #include <algorithm>
-#include <regex>
 #include <set>
 
 #include "core/common/errors.h"
@@ -23,10 +22,19 @@ std::string normalise(std::string word) {
 }  // namespace
 
 std::vector<std::string> caption_words(const std::string& text) {
-  static const std::regex word_pattern("[A-Za-z0-9]+");
+  // Runs of ASCII letters and digits. A plain loop: std::regex recursed once
+  // per character and overflowed the stack on a prompt of ~100 KB.
+  auto is_word = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
   std::vector<std::string> words;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), word_pattern); it != std::sregex_iterator(); ++it) {
-    words.push_back(normalise(it->str()));
+  for (size_t i = 0; i < text.size();) {
+    if (!is_word(text[i])) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < text.size() && is_word(text[end])) ++end;
+    words.push_back(normalise(text.substr(i, end - i)));
+    i = end;
   }
   return words;
 }

@@ -89,6 +89,9 @@ add("st/metadata-not-object.safetensors", st({"__metadata__": [1, 2]}), "safeten
 add("st/metadata-not-string.safetensors", st({"__metadata__": {"a": {"b": 1}}}), "safetensors")
 add("st/entry-without-dtype.safetensors", st({"w": {"shape": [4], "data_offsets": [0, 16]}}, b"\0" * 16),
     "safetensors")
+add("st/name-100k.safetensors",
+    st({"model.diffusion_model." + "a" * 100_000: {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}},
+       b"\0" * 16), "safetensors", note="a tensor name long enough to overflow a std::regex")
 add("st/not-a-model.safetensors", ok, "safetensors-valid", note="valid file, no model in it")
 
 # --- pickles: what torch.save writes; unpickling either would run `touch MARKER` ---
@@ -150,6 +153,11 @@ absurd = ("x\nSteps: 2147483648, Sampler: Euler, CFG scale: nan, Seed: 999999999
           "Denoising strength: -7, Clip skip: 1000000, Refiner switch at: inf, DiffScope init image: ../../../etc/shadow")
 add("png/absurd-parameters.png", png(8, 8, extra=chunk(b"tEXt", b"parameters\0" + absurd.encode())), "png",
     expect="any")
+# A field of 30 KB / 300 KB without a comma: std::regex overflowed the stack on it.
+for size in (30_000, 300_000):
+    long_field = "red apple\nSteps: 20, Sampler: " + "P" * size
+    add(f"png/parameters-{size // 1000}kb-field.png",
+        png(8, 8, extra=chunk(b"tEXt", b"parameters\0" + long_field.encode())), "png", expect="any")
 
 # --- CLIP tokenizer files (given with --tokenizer) ---
 write("tok/vocab-not-json/vocab.json", "this is not json")
