@@ -115,6 +115,8 @@ void GridView::setCell(int index, const QImage& image, int record) {
   canvas_->update();
 }
 
+QString GridView::status() const { return status_->text(); }
+
 void GridView::setStatus(const QString& text, bool running) {
   status_->setText(text);
   cancel_->setVisible(running);

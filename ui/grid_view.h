@@ -28,6 +28,7 @@ class GridView : public QWidget {
   void setCell(int index, const QImage& image, int record);
   // "cell 3 of 6 · ETA 12 s"; `running` shows Cancel instead of Save.
   void setStatus(const QString& text, bool running);
+  QString status() const;
 
   int cellCount() const { return int(cells_.size()); }
   int recordAt(int index) const { return cells_.value(index).record; }

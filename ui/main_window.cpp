@@ -22,6 +22,7 @@
 #include "ui/controls_panel.h"
 #include "ui/forward_explorer.h"
 #include "ui/grid_view.h"
+#include "ui/history_budget.h"
 #include "ui/history_panel.h"
 #include "ui/path_chart.h"
 #include "ui/preview_panel.h"
@@ -30,13 +31,7 @@
 #include "ui/word_map_overlay.h"
 
 namespace diffscope::ui {
-namespace {
-// Older runs keep their result but not every step once the history holds this
-// many steps (a 1000-step run at 64×64 keeps ~100 MB of previews).
-constexpr int kKeptSteps = 3000;
-}  // namespace
-
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), history_budget_(history_budget_bytes()) {
   setWindowTitle(tr("DiffScope"));
   setAcceptDrops(true);
   controls_ = new ControlsPanel;
@@ -275,11 +270,7 @@ void MainWindow::onFinished(const RunOutcome& outcome) {
     history_panel_->addRun(record, index, parametersFor(record, 0));
     controls_->setLastSeed(outcome.request.seed);
     // Bound the memory the history holds: the newest runs keep their steps.
-    int kept = 0;
-    for (int i = index; i >= 0; --i) {
-      kept += int(records_[i].frames.size());
-      if (kept > kKeptSteps && i != index) records_[i].frames.clear();
-    }
+    trim_history(records_, index, history_budget_);
   }
   speed_label_->setText(tr("%1 steps in %2 s (%3 steps/s)")
                             .arg(outcome.request.steps)

@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QMainWindow>
 
+#include <cstdint>
 #include <optional>
 #include <QVector>
 
@@ -81,6 +82,8 @@ class MainWindow : public QMainWindow {
   HistoryPanel* history() const { return history_panel_; }
   RunController* runner() const { return runner_; }
   const QVector<RunRecord>& records() const { return records_; }
+  // The bytes of steps the history keeps (history_budget.h); tests set less.
+  void setHistoryBudget(int64_t bytes) { history_budget_ = bytes; }
   QString lastMessage() const;
   bool running() const;
 
@@ -142,6 +145,7 @@ class MainWindow : public QMainWindow {
   QProgressBar* progress_;
   RunController* runner_;
   QVector<RunRecord> records_;
+  int64_t history_budget_;
   int shown_record_ = -1;  // index into records_ of what the preview shows
   bool live_ = false;      // records_.back() is the run in progress
   QElapsedTimer run_clock_;
@@ -150,6 +154,7 @@ class MainWindow : public QMainWindow {
     std::vector<int> calls;  // each cell's model calls, for the ETA
     long total_calls = 0, done_calls = 0;
     size_t next = 0;  // the cell running now
+    std::vector<int> cell_records;  // each finished cell's index in records_
     diffscope::GridRecord record;
     QElapsedTimer clock;
   };

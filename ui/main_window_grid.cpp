@@ -5,6 +5,7 @@
 #include <QTabWidget>
 #include <QTimer>
 
+#include "core/common/system_memory.h"
 #include "core/grid/grid_record.h"
 #include "core/io/png_image.h"
 #include "core/pipeline/parameters_parse.h"
@@ -12,6 +13,7 @@
 #include "ui/controls_panel.h"
 #include "ui/grid_dialog.h"
 #include "ui/grid_view.h"
+#include "ui/history_budget.h"
 #include "ui/main_window.h"
 #include "ui/tensor_image.h"
 #include "ui/word_map_overlay.h"
@@ -59,6 +61,7 @@ bool MainWindow::runGrid(const std::optional<GridAxis>& x, const std::optional<G
   layout.row_labels = grid.record.y.labels;
   layout.page_titles = grid.record.z.labels;
   grid_view_->setGrid(layout);
+  finished_grid_.reset();  // the Grid tab shows the new one: Save grid waits for it
   grid_ = std::move(grid);
   grid_->clock.start();
   tabs_->setCurrentWidget(grid_view_);
@@ -93,15 +96,36 @@ void MainWindow::gridCellFinished(int record_index) {
   grid_view_->setCell(int(index), record.outcome.images.front(), record_index);
   grid_->record.cells.push_back({cell.x, cell.y, cell.z, parametersFor(record, 0).toStdString()});
   grid_->done_calls += grid_->calls[index];
+  grid_->cell_records.push_back(record_index);
+  if (index == 0) {
+    // The history keeps steps within a memory budget, newest first: say now,
+    // not after an hour, when the first cells' chains will not all fit.
+    const int64_t needed = run_steps_bytes(record) * int64_t(grid_->cells.size());
+    if (needed > history_budget_) {
+      showMessage(tr("This grid's chains need about %1 and the history keeps %2 of steps: the first cells will keep "
+                     "their images and settings, the last ones their chains too.")
+                      .arg(QString::fromStdString(format_bytes(uint64_t(needed))))
+                      .arg(QString::fromStdString(format_bytes(uint64_t(history_budget_)))),
+                  false);
+    }
+  }
   if (++grid_->next < grid_->cells.size()) {
     // After this run's end has been handled everywhere (runEnded).
     QTimer::singleShot(0, this, [this] { startGridCell(); });
     return;
   }
   finished_grid_ = grid_->record;
-  grid_view_->setStatus(tr("Grid of %1 cells in %2 s. Click a cell to open its run.")
+  int without_chain = 0;
+  for (const int cell_record : grid_->cell_records) without_chain += records_[cell_record].steps_dropped ? 1 : 0;
+  const QString kept = without_chain == 0 ? QString()
+                                          : tr(" The first %1 cells' steps were let go to bound memory (the history "
+                                               "keeps %2); their images and settings are kept.")
+                                                .arg(without_chain)
+                                                .arg(QString::fromStdString(format_bytes(uint64_t(history_budget_))));
+  grid_view_->setStatus(tr("Grid of %1 cells in %2 s. Click a cell to open its run.%3")
                             .arg(grid_->cells.size())
-                            .arg(double(grid_->clock.elapsed()) / 1000.0, 0, 'f', 1),
+                            .arg(double(grid_->clock.elapsed()) / 1000.0, 0, 'f', 1)
+                            .arg(kept),
                         false);
   grid_.reset();
   Q_EMIT gridEnded();

@@ -2,6 +2,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 
+#include "core/common/system_memory.h"
 #include "core/pipeline/branch_run.h"
 #include "core/sampling/sampler.h"
 #include "core/text/prompt_schedule.h"
@@ -30,6 +31,14 @@ void MainWindow::restoreRun(int index) {
   }
   path_->setPath(record.outcome.path);
   path_->setCurrentStep(preview_->shownStep());
+  if (record.steps_dropped) {
+    showMessage(tr("Restored the settings of run %1. Its steps were let go to keep the history within %2 of memory "
+                   "(newest runs first); Generate runs it again, step by step.")
+                    .arg(index + 1)
+                    .arg(QString::fromStdString(format_bytes(uint64_t(history_budget_)))),
+                false);
+    return;
+  }
   showMessage(tr("Restored the settings of run %1.").arg(index + 1), false);
 }
 

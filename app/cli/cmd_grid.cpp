@@ -42,8 +42,6 @@ std::optional<GridAxis> axis_from(const std::string& text) {
   return parse_grid_axis(text);
 }
 
-std::vector<std::string> labels_of(const std::optional<GridAxis>& axis) { return grid_record_axis(axis).labels; }
-
 std::optional<BitmapFont> label_font() {
   const auto path = BitmapFont::find_installed();
   if (!path) {
@@ -115,9 +113,9 @@ void run_grid(GridOptions& o) {
   layout.columns = x ? x->values.size() : 1;
   layout.rows = y ? y->values.size() : 1;
   layout.pages = z ? z->values.size() : 1;
-  layout.column_labels = labels_of(x);
-  layout.row_labels = labels_of(y);
-  layout.page_titles = labels_of(z);
+  layout.column_labels = record.x.labels;
+  layout.row_labels = record.y.labels;
+  layout.page_titles = record.z.labels;
   const at::Tensor grid = compose_grid(images, layout, font ? &*font : nullptr);
   write_png(o.output, grid,
             {{"parameters", record.cells.front().parameters}, {kGridTextKey, format_grid_record(record)}});
