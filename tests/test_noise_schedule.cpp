@@ -69,3 +69,28 @@ TEST(NoiseSchedule, RejectsBadInput) {
   const auto own = NoiseSchedule::from_alphas_cumprod({0.99, 0.5, 0.1}, "own");
   EXPECT_NEAR(own.sigma(2), 3.0, 1e-12);
 }
+
+// Lin et al.'s Algorithm 1 on √ᾱ, with A1111's / ComfyUI's finite last ᾱ.
+TEST(NoiseSchedule, ZeroTerminalSnrRescalesRootAlphaBar) {
+  const NoiseSchedule base = NoiseSchedule::scaled_linear();
+  const NoiseSchedule zero = base.zero_terminal_snr();
+  EXPECT_EQ(zero.name(), "scaled-linear-ztsnr");
+  EXPECT_DOUBLE_EQ(zero.alpha_bar(0), base.alpha_bar(0));
+  EXPECT_EQ(zero.alpha_bar(999), 4.8973451890853435e-08);
+  EXPECT_NEAR(zero.sigma_max(), 4518.76, 0.01);
+  const double first = std::sqrt(base.alpha_bar(0)), last = std::sqrt(base.alpha_bar(999));
+  for (int t : {1, 250, 500, 998}) {
+    const double root = (std::sqrt(base.alpha_bar(t)) - last) * first / (first - last);
+    EXPECT_NEAR(zero.alpha_bar(t), root * root, 1e-15) << t;
+    EXPECT_LT(zero.alpha_bar(t), base.alpha_bar(t)) << t;  // more noise at every step
+  }
+  for (const char* name : {"linear", "scaled-linear", "cosine"}) {
+    const NoiseSchedule named = NoiseSchedule::by_name(std::string(name) + "-ztsnr");
+    EXPECT_EQ(named.name(), std::string(name) + "-ztsnr");
+    // DDPM's linear schedule is already below A1111's last ᾱ a step earlier.
+    const double last = std::string(name) == "linear" ? named.alpha_bar(998) / 2 : 4.8973451890853435e-08;
+    EXPECT_EQ(named.alpha_bar(999), last) << name;
+  }
+  EXPECT_THROW(NoiseSchedule::by_name("scaled-linear-ztsnr-ztsnr"), diffscope::Error);
+  EXPECT_THROW(NoiseSchedule::by_name("-ztsnr"), diffscope::Error);
+}

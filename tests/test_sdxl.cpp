@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "core/common/errors.h"
 #include "core/common/torch_compat.h"
@@ -302,6 +303,61 @@ TEST_F(SdxlTest, RefinerLoadsWithBigGAloneAndAestheticScores) {
   request.precision = Precision::Float32;
   Pipeline pipeline;
   EXPECT_EQ(pipeline.run(request).images.sizes(), (at::IntArrayRef{1, 16, 16, 3}));
+}
+
+// v-prediction fine-tunes (NoobAI-XL V-Pred…) mark themselves with `v_pred`
+// and `ztsnr` tensors, read as ComfyUI reads them; EDM-trained ones are
+// refused by name.
+TEST_F(SdxlTest, VPredictionAndZeroTerminalSnrMarkersAreRead) {
+  const fs::path marked = *dir_ / "tiny-xl-vpred.safetensors";
+  std::string why;
+  ASSERT_TRUE(support::make_tiny_sd(marked, "--family sdxl --extra v_pred --extra ztsnr", &why)) << why;
+  auto bundle = SdxlBundle::load(options(marked));
+  EXPECT_EQ(bundle->load_report().taken + bundle->load_report().skipped,
+            SafetensorsFile::open(marked).entries().size());
+  const ModelInfo info = bundle->info();
+  EXPECT_EQ(info.prediction, Prediction::V);
+  EXPECT_EQ(info.prediction_source, "its v_pred marker");
+  EXPECT_EQ(info.schedule, "scaled-linear-ztsnr");
+  EXPECT_EQ(bundle->schedule().alpha_bar(999), 4.8973451890853435e-08);
+  const ModelInfo described = model_registry::describe(marked.string());
+  EXPECT_EQ(described.prediction, Prediction::V);
+  EXPECT_EQ(described.schedule, "scaled-linear-ztsnr");
+
+  Request request;
+  request.model = marked.string();
+  request.tokenizer = support::clip_vocabulary().string();
+  request.prompt = "a lovely cat";
+  request.width = request.height = 16;
+  request.steps = 3;
+  request.precision = Precision::Float32;
+  Pipeline pipeline;
+  const Result result = pipeline.run(request);
+  EXPECT_TRUE(at::isfinite(result.images.to(at::kFloat)).all().item<bool>());
+  EXPECT_NEAR(result.sigmas.front(), 4518.76, 0.01);  // the chain starts from (almost) pure noise
+  EXPECT_EQ(result.request.schedule, "scaled-linear-ztsnr");
+  EXPECT_NE(format_parameters(result.request, result.info).find("Noise Schedule: Zero Terminal SNR"),
+            std::string::npos);
+  // The ordinary file runs the ordinary schedule and says nothing of it.
+  request.model = tiny().string();
+  const Result plain = pipeline.run(request);
+  EXPECT_NEAR(plain.sigmas.front(), 14.61, 0.01);
+  EXPECT_EQ(format_parameters(plain.request, plain.info).find("Noise Schedule"), std::string::npos);
+
+  EXPECT_NE(load_error("--extra edm_mean --extra edm_std").find("EDM"), std::string::npos);
+
+  // A diffusers folder says it in its scheduler's config.
+  const fs::path folder = *dir_ / "scheduler-only";
+  fs::create_directories(folder / "scheduler");
+  EXPECT_FALSE(sd::scheduler_zero_terminal_snr(folder));
+  for (const auto& [json, expected] :
+       std::vector<std::pair<std::string, bool>>{{R"({"rescale_betas_zero_snr": true})", true},
+                                                 {R"({"rescale_betas_zero_snr": false})", false},
+                                                 {R"({"rescale_betas_zero_snr": "yes"})", false},
+                                                 {R"({"prediction_type": "v_prediction"})", false}}) {
+    std::ofstream(folder / "scheduler" / "scheduler_config.json") << json;
+    EXPECT_EQ(sd::scheduler_zero_terminal_snr(folder), expected) << json;
+  }
 }
 
 TEST_F(SdxlTest, APipelineRunGivesAnImageAndTheSizeConditioningMatters) {

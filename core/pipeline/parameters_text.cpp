@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/pipeline/pipeline.h"
+#include "core/schedule/noise_schedule.h"
 
 namespace diffscope {
 namespace {
@@ -98,6 +99,8 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   }
   if (request.precision != Precision::Auto)
     fields.emplace_back("DiffScope precision", precision_name(request.precision));
+  // A1111's key for a zero-terminal-SNR schedule (its "Noise schedule" setting).
+  if (is_zero_terminal_snr(request.schedule)) fields.emplace_back("Noise Schedule", "Zero Terminal SNR");
   // DiffScope's own keys: whatever else regenerating the image needs.
   fields.emplace_back("DiffScope spacing", spacing_name(spacing));
   fields.emplace_back("DiffScope noise schedule", request.schedule);

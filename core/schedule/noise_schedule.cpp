@@ -83,11 +83,32 @@ NoiseSchedule NoiseSchedule::from_alphas_cumprod(std::vector<double> alphas_cump
   return NoiseSchedule(std::move(name), std::move(alphas_cumprod));
 }
 
+NoiseSchedule NoiseSchedule::zero_terminal_snr() const {
+  // A1111's and ComfyUI's last ᾱ: small enough to be pure noise to any
+  // network, large enough for σ to stay finite.
+  constexpr double kLastAlphaBar = 4.8973451890853435e-08;
+  const double first = std::sqrt(alphas_cumprod_.front()), last = std::sqrt(alphas_cumprod_.back());
+  std::vector<double> rescaled(alphas_cumprod_.size());
+  for (size_t t = 0; t < rescaled.size(); ++t) {
+    const double root = (std::sqrt(alphas_cumprod_[t]) - last) * first / (first - last);
+    rescaled[t] = root * root;
+  }
+  // DDPM's linear schedule falls below that value one step earlier: there the
+  // last is half the one before, so that ᾱ still decreases strictly.
+  rescaled.back() = std::min(kLastAlphaBar, rescaled[rescaled.size() - 2] / 2);
+  return NoiseSchedule(name_ + std::string(kZeroTerminalSnrSuffix), std::move(rescaled));
+}
+
 NoiseSchedule NoiseSchedule::by_name(const std::string& name) {
-  if (name == "linear") return linear();
-  if (name == "scaled-linear" || name == "scaled_linear") return scaled_linear();
-  if (name == "cosine" || name == "squaredcos_cap_v2") return cosine();
-  throw Error("unknown noise schedule '" + name + "' (use linear, scaled-linear or cosine)");
+  const bool rescaled = is_zero_terminal_snr(name);
+  const std::string base = rescaled ? name.substr(0, name.size() - kZeroTerminalSnrSuffix.size()) : name;
+  auto maybe_rescaled = [rescaled](NoiseSchedule schedule) {
+    return rescaled ? schedule.zero_terminal_snr() : schedule;
+  };
+  if (base == "linear") return maybe_rescaled(linear());
+  if (base == "scaled-linear" || base == "scaled_linear") return maybe_rescaled(scaled_linear());
+  if (base == "cosine" || base == "squaredcos_cap_v2") return maybe_rescaled(cosine());
+  throw Error("unknown noise schedule '" + name + "' (use linear, scaled-linear or cosine, each optionally -ztsnr)");
 }
 
 std::vector<std::string> NoiseSchedule::names() { return {"linear", "scaled-linear", "cosine"}; }

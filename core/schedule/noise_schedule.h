@@ -4,9 +4,17 @@
 // integer timesteps (as k-diffusion's DiscreteSchedule), so that fractional
 // timesteps and arbitrary σ map onto each other.
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace diffscope {
+
+// The name suffix of a schedule rescaled to zero terminal SNR.
+inline constexpr std::string_view kZeroTerminalSnrSuffix = "-ztsnr";
+// Whether a schedule's name says it is rescaled to zero terminal SNR.
+inline bool is_zero_terminal_snr(std::string_view name) {
+  return name.size() > kZeroTerminalSnrSuffix.size() && name.ends_with(kZeroTerminalSnrSuffix);
+}
 
 class NoiseSchedule {
  public:
@@ -18,7 +26,17 @@ class NoiseSchedule {
   static NoiseSchedule cosine(int steps = 1000, double s = 0.008, double max_beta = 0.999);
   // A checkpoint's own alphas_cumprod buffer.
   static NoiseSchedule from_alphas_cumprod(std::vector<double> alphas_cumprod, std::string name);
-  // "linear", "scaled-linear" or "cosine"; anything else is an Error.
+  // This schedule rescaled to zero terminal SNR (Lin et al. 2024, "Common
+  // Diffusion Noise Schedules and Sample Steps are Flawed", Algorithm 1):
+  // √ᾱ shifted so that its last value is 0 and scaled so that its first is
+  // unchanged; the last ᾱ is then set to 4.8973451890853435e-08 (σ ≈ 4519)
+  // instead of 0, as A1111 and ComfyUI do, so that samplers start from a
+  // finite σ (half the ᾱ before it where that is smaller: DDPM's linear).
+  // Named "<name>-ztsnr". What v-prediction SDXL fine-tunes trained this way
+  // (NoobAI-XL V-Pred…) need.
+  NoiseSchedule zero_terminal_snr() const;
+  // "linear", "scaled-linear" or "cosine", each optionally "-ztsnr"; anything
+  // else is an Error.
   static NoiseSchedule by_name(const std::string& name);
   static std::vector<std::string> names();
 

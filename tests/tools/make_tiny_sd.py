@@ -290,7 +290,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--drop")
     ap.add_argument("--reshape")
-    ap.add_argument("--extra")
+    ap.add_argument("--extra", action="append", default=[], help="an extra tensor (3 zeros), e.g. a v_pred marker")
     ap.add_argument("--nan", action="append", default=[], help="a tensor to fill with NaN (a poisoned checkpoint)")
     ap.add_argument("--huge", action="append", default=[],
                     help="a tensor to fill with 3e38, stored as F32: finite, but the network overflows")
@@ -309,8 +309,8 @@ def main():
     for name in args.huge:
         arrays[name] = np.full_like(arrays[name], 3e38)
         FLOAT32_KEYS.add(name)
-    if args.extra:
-        arrays[args.extra] = np.zeros((3,), np.float32)
+    for name in args.extra:
+        arrays[name] = np.zeros((3,), np.float32)
     if args.diffusers and args.family == "sdxl":
         write_sdxl_diffusers(args.out, arrays)
     elif args.diffusers:

@@ -78,6 +78,14 @@ std::optional<std::string> scheduler_prediction(const fs::path& folder) {
   return config["prediction_type"].get<std::string>() == "v_prediction" ? "v" : "epsilon";
 }
 
+bool scheduler_zero_terminal_snr(const fs::path& folder) {
+  const fs::path scheduler = folder / "scheduler" / "scheduler_config.json";
+  if (!fs::is_regular_file(scheduler)) return false;
+  const nlohmann::json config = read_json(scheduler);
+  return config.is_object() && config.contains("rescale_betas_zero_snr") &&
+         config["rescale_betas_zero_snr"].is_boolean() && config["rescale_betas_zero_snr"].get<bool>();
+}
+
 bool text_uses_quick_gelu(const fs::path& component) {
   if (!fs::is_regular_file(component / "config.json")) return true;
   const nlohmann::json config = read_json(component / "config.json");

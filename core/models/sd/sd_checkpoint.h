@@ -40,6 +40,9 @@ std::shared_ptr<const SafetensorsFile> open_safetensors_file(const std::filesyst
 std::filesystem::path component_weights(const std::filesystem::path& folder);
 // "v" or "epsilon" from a diffusers folder's scheduler/scheduler_config.json, if it says.
 std::optional<std::string> scheduler_prediction(const std::filesystem::path& folder);
+// Whether the folder's scheduler/scheduler_config.json asks for
+// `rescale_betas_zero_snr` (false where it is absent or says nothing).
+bool scheduler_zero_terminal_snr(const std::filesystem::path& folder);
 // Whether a diffusers text encoder's config.json names quick-GELU (OpenAI's CLIP) or another.
 bool text_uses_quick_gelu(const std::filesystem::path& component);
 

@@ -46,7 +46,7 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   info.name = sd::model_name(checkpoint.path);
   info.family = checkpoint.refiner ? "SDXL refiner" : "SDXL";
   info.prediction = checkpoint.prediction ? prediction_by_name(*checkpoint.prediction) : Prediction::Epsilon;
-  info.prediction_source = checkpoint.prediction ? "scheduler_config.json" : "SDXL default";
+  info.prediction_source = checkpoint.prediction ? checkpoint.prediction_source : "SDXL default";
   info.text.encoder = checkpoint.refiner ? "OpenCLIP ViT-bigG/14" : "CLIP ViT-L/14 + OpenCLIP ViT-bigG/14";
   info.text.context_dim = checkpoint.context_dim;
   info.text.max_tokens = kChunkTokens;
@@ -58,7 +58,7 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   info.sizes = {size_multiple, 2048, size_multiple, 1024};
   info.default_cfg = 7.0;
   info.default_steps = 20;
-  info.schedule = "scaled-linear";
+  info.schedule = "scaled-linear" + std::string(checkpoint.zero_terminal_snr ? kZeroTerminalSnrSuffix : "");
   info.preview = PreviewMethod::LatentProjection;
   info.preview_note = "latent preview: approximate colours";
   info.options = {true, true, true, true, true, true};
@@ -182,8 +182,9 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
     bundle->prediction_source_ = "setting";
   } else if (checkpoint.prediction) {
     prediction = prediction_by_name(*checkpoint.prediction);
-    bundle->prediction_source_ = "scheduler_config.json";
+    bundle->prediction_source_ = checkpoint.prediction_source;
   }
+  if (checkpoint.zero_terminal_snr) bundle->schedule_ = bundle->schedule_.zero_terminal_snr();
   bundle->network_ = std::make_unique<SdxlNetwork>(*bundle->unet_, prediction, bundle->text_width(), checkpoint.refiner,
                                                    bundle->vae_->downsampling());
   bundle->empty_chunk_ = bundle->encode_prompt("").narrow(1, 0, kChunkLength);

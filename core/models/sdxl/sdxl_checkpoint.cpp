@@ -58,7 +58,32 @@ void open_diffusers(const fs::path& folder, sd::WeightStore& store, SdxlCheckpoi
                  });
   info.diffusers = true;
   info.prediction = sd::scheduler_prediction(folder);
+  if (info.prediction) info.prediction_source = "scheduler_config.json";
+  info.zero_terminal_snr = sd::scheduler_zero_terminal_snr(folder);
   info.clip_g_quick_gelu = sd::text_uses_quick_gelu(folder / "text_encoder_2");
+}
+
+// The marker tensors the fine-tuners' trainers add to a single file (read as
+// ComfyUI reads them): `v_pred` (v-prediction), `ztsnr` (zero terminal SNR);
+// `edm_*` mark a model trained on EDM's continuous noise levels, which
+// DiffScope does not run.
+void read_markers(const fs::path& path, sd::WeightStore& store, SdxlCheckpoint& info) {
+  for (const char* edm : {"edm_mean", "edm_std", "edm_vpred.sigma_max", "edm_vpred.sigma_min"}) {
+    if (store.has(edm)) {
+      throw Error(path.string() + ": its tensor '" + edm +
+                  "' marks an SDXL trained on EDM's continuous noise levels (Playground v2.5, CosXL); DiffScope "
+                  "runs SDXL models trained on the 1,000 discrete timesteps only");
+    }
+  }
+  if (store.has("v_pred")) {
+    info.prediction = "v";
+    info.prediction_source = "its v_pred marker";
+    store.skip("v_pred");
+  }
+  if (store.has("ztsnr")) {
+    info.zero_terminal_snr = true;
+    store.skip("ztsnr");
+  }
 }
 
 }  // namespace
@@ -91,6 +116,7 @@ SdxlCheckpoint open_sdxl_checkpoint(const fs::path& path, sd::WeightStore& store
     auto file = sd::open_safetensors_file(path);
     info.few_step = detect_few_step(path, file->metadata());
     store.add_file(std::move(file));
+    read_markers(path, store, info);
   }
   const std::string clip_l_probe = std::string(kClipLPrefix) + "embeddings.token_embedding.weight";
   info.refiner = info.diffusers ? !store.has(clip_l_probe)

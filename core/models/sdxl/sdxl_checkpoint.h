@@ -41,7 +41,12 @@ struct SdxlCheckpoint {
   bool linear_projection = true;   // the transformers' proj_in/proj_out are Linear (1×1 convs in some fine-tunes)
   bool diffusers = false;          // a diffusers folder: bigG under kClipGHfPrefix
   bool clip_g_quick_gelu = false;  // from text_encoder_2/config.json (OpenCLIP's bigG: exact GELU)
-  std::optional<std::string> prediction;  // "v" / "epsilon" from scheduler_config.json, when the folder says
+  std::optional<std::string> prediction;  // "v" / "epsilon", when the folder or the file says
+  std::string prediction_source;          // where `prediction` came from
+  // Trained on a zero-terminal-SNR schedule (NoiseSchedule::zero_terminal_snr):
+  // a single file's `ztsnr` marker tensor, or the folder's
+  // scheduler_config.json `rescale_betas_zero_snr`.
+  bool zero_terminal_snr = false;
   FewStepMatch few_step;                  // SDXL-Turbo / -Lightning / LCM, by its metadata or name
 };
 
