@@ -104,12 +104,19 @@ TEST_F(CheckpointUi, OptionsTravelInTheRequest) {
 
   // SDXL's size conditioning: only for a model that takes it.
   r.size_conditioning.original_width = 2048, r.size_conditioning.crop_top = 64;
+  // And its refiner, with A1111's two ways of placing the switch.
+  r.refiner = "/models/refiner.safetensors";
+  r.refiner_switch_at = 0.65;
+  r.refiner_switch_by_steps = true;
   options.apply(r);
   sdxl::SdxlCheckpoint xl;
   xl.path = "/models/xl.safetensors";
   Request xl_back;
   options.fill(xl_back, SdxlBundle::describe(xl, 0, 32));
   EXPECT_EQ(xl_back.size_conditioning, r.size_conditioning);
+  EXPECT_EQ(xl_back.refiner, r.refiner);
+  EXPECT_DOUBLE_EQ(xl_back.refiner_switch_at, 0.65);
+  EXPECT_TRUE(xl_back.refiner_switch_by_steps);
   Request sd_back;
   options.fill(sd_back, SdBundle::describe(checkpoint, 0));
   EXPECT_TRUE(sd_back.size_conditioning.is_default());

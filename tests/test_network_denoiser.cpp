@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "core/common/errors.h"
-#include "core/sampling/switching_denoiser.h"
 
 using namespace diffscope;
 
@@ -81,32 +80,4 @@ TEST(NetworkDenoiser, RejectsMismatchedConditioningBatch) {
   NetworkDenoiser denoiser(network, schedule, Guidance{at::zeros({2, 1, 2, 2}), {}, 1.0});
   EXPECT_THROW(denoiser.denoise(at::zeros({3, 1, 2, 2}), 1.0), Error);
   EXPECT_THROW({ NetworkDenoiser bad(network, schedule, Guidance{}); }, Error);
-}
-
-namespace {
-// x̂0 = a constant, t = the constant too: which denoiser answered is visible.
-class ConstantDenoiser : public Denoiser {
- public:
-  explicit ConstantDenoiser(double value) : value_(value) {}
-  at::Tensor denoise(const at::Tensor& x, double) override { return at::full_like(x, value_); }
-  double timestep(double) const override { return value_; }
-
- private:
-  double value_;
-};
-}  // namespace
-
-TEST(SwitchingDenoiser, TheSecondAnswersAtAndBelowTheSwitchLevel) {
-  ConstantDenoiser base(1.0), refiner(2.0);
-  SwitchingDenoiser switching(base, refiner, 3.0);
-  const at::Tensor x = at::zeros({1, 2});
-  EXPECT_EQ(switching.denoise(x, 10.0).max().item<double>(), 1.0);
-  EXPECT_EQ(switching.denoise(x, 3.0001).max().item<double>(), 1.0);
-  EXPECT_EQ(switching.denoise(x, 3.0).max().item<double>(), 2.0);
-  EXPECT_EQ(switching.denoise(x, 0.5).max().item<double>(), 2.0);
-  EXPECT_EQ(switching.timestep(10.0), 1.0);
-  EXPECT_EQ(switching.timestep(1.0), 2.0);
-  // A switch level below every σ (−1: "never") leaves the run to the first.
-  SwitchingDenoiser never(base, refiner, -1.0);
-  EXPECT_EQ(never.denoise(x, 0.0).max().item<double>(), 1.0);
 }

@@ -415,6 +415,34 @@ TEST_F(SdxlTest, TheRefinerFinishesTheRunFromItsSwitchPoint) {
   // Switching at 1: the refiner never runs.
   request.refiner_switch_at = 1.0;
   EXPECT_TRUE(at::equal(run(pipeline, &late_steps).images, base.images));
+  // The first step the refiner runs, A1111's way (refiner_switch.h).
+  auto first_refined_step = [&]() {
+    std::vector<at::Tensor> alone, finished;
+    const std::string refiner_path = request.refiner;
+    request.refiner.clear();
+    run(pipeline, &alone);
+    request.refiner = refiner_path;
+    run(pipeline, &finished);
+    for (size_t i = 0; i < finished.size(); ++i) {
+      if (!at::equal(finished[i], alone[i])) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  // At 0.6 by noise level (the default): t = 999, 666, 333, 0 — the first
+  // with t ≤ 399 is step 2; by sampling steps, call ⌈0.6 × 4⌉ = step 3.
+  request.refiner_switch_at = 0.6;
+  EXPECT_EQ(first_refined_step(), 2);
+  request.refiner_switch_by_steps = true;
+  EXPECT_EQ(first_refined_step(), 3);
+  request.refiner_switch_by_steps = false;
+  // DPM++ 2M's Karras σ's, 10 steps at 0.8: t ≤ 199 from step 6 on, where
+  // "after 80 % of the steps" would have said 8.
+  request.sampler = SamplerId::Dpmpp2m;
+  request.steps = 10;
+  request.refiner_switch_at = 0.8;
+  EXPECT_EQ(first_refined_step(), 6);
+  request.sampler = SamplerId::Euler;
+  request.steps = 4;
 
   // The parameters name it as A1111 does, and keep its path.
   request.refiner_switch_at = 0.5;
@@ -424,6 +452,14 @@ TEST_F(SdxlTest, TheRefinerFinishesTheRunFromItsSwitchPoint) {
   const Request back = parse_parameters(text).request;
   EXPECT_EQ(back.refiner, request.refiner);
   EXPECT_DOUBLE_EQ(back.refiner_switch_at, 0.5);
+  EXPECT_FALSE(back.refiner_switch_by_steps);
+  EXPECT_EQ(text.find("Refiner switch by sampling steps"), std::string::npos);
+  Request by_steps = refined.request;
+  by_steps.refiner_switch_by_steps = true;
+  const std::string by_steps_text = format_parameters(by_steps, refined.info);
+  EXPECT_NE(by_steps_text.find("Refiner switch at: 0.5, Refiner switch by sampling steps: True"), std::string::npos)
+      << by_steps_text;
+  EXPECT_TRUE(parse_parameters(by_steps_text).request.refiner_switch_by_steps);
 
   // Only SDXL models take a refiner, and only an SDXL checkpoint is one.
   request.refiner = tiny().string();

@@ -1,6 +1,7 @@
 #include "ui/checkpoint_options.h"
 #include "ui/combo_select.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -70,9 +71,14 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   refiner_switch_->setSingleStep(0.05);
   refiner_switch_->setValue(0.8);
   refiner_switch_->setToolTip(
-      tr("The fraction of the steps after which the refiner takes over (A1111's "
-         "\"Refiner switch at\")"));
+      tr("When the refiner takes over, as A1111's \"Refiner switch at\": at the first step whose noise "
+         "level's timestep is at or below (1 − this) × 1000 (with a Karras schedule, well before this share "
+         "of the steps)"));
   form->addRow(tr("Switch at"), refiner_switch_);
+  refiner_by_steps_ = new QCheckBox(tr("by sampling steps"), this);
+  refiner_by_steps_->setToolTip(
+      tr("Switch after that share of the model calls instead (A1111's \"Refiner switch by sampling steps\")"));
+  form->addRow(QString(), refiner_by_steps_);
   original_size_ = pairRow(form, tr("Original size"), tr("image's"),
                            tr("SDXL: the size (width × height) the model is told the training image had; "
                               "larger values ask for detail as in big photos, small ones look upscaled"));
@@ -88,6 +94,7 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   }
   connect(clip_skip_, &QSpinBox::valueChanged, this, &CheckpointOptions::changed);
   connect(refiner_switch_, &QDoubleSpinBox::valueChanged, this, &CheckpointOptions::changed);
+  connect(refiner_by_steps_, &QCheckBox::toggled, this, &CheckpointOptions::changed);
   for (const auto& pair : {original_size_, crop_, target_size_}) {
     for (QSpinBox* box : {pair.first, pair.second}) {
       connect(box, &QSpinBox::valueChanged, this, &CheckpointOptions::changed);
@@ -147,6 +154,7 @@ void CheckpointOptions::setModel(const ModelInfo& model) {
   strength_->setEnabled(model.options.image_to_image);
   refiner_->setEnabled(model.options.refiner);
   refiner_switch_->setEnabled(model.options.refiner);
+  refiner_by_steps_->setEnabled(model.options.refiner);
   for (const auto& pair : {original_size_, crop_, target_size_}) {
     pair.first->setEnabled(model.options.size_conditioning);
     pair.second->setEnabled(model.options.size_conditioning);
@@ -171,6 +179,7 @@ void CheckpointOptions::fill(Request& r, const ModelInfo& model) const {
   if (model.options.refiner) {
     r.refiner = refiner_->text().toStdString();
     r.refiner_switch_at = refiner_switch_->value();
+    r.refiner_switch_by_steps = refiner_by_steps_->isChecked();
   }
   if (model.options.size_conditioning) {
     SizeConditioning& sizes = r.size_conditioning;
@@ -191,6 +200,7 @@ void CheckpointOptions::apply(const Request& r) {
   strength_->setValue(r.strength);
   refiner_->setText(QString::fromStdString(r.refiner));
   refiner_switch_->setValue(r.refiner_switch_at);
+  refiner_by_steps_->setChecked(r.refiner_switch_by_steps);
   const SizeConditioning& sizes = r.size_conditioning;
   original_size_.first->setValue(sizes.original_width), original_size_.second->setValue(sizes.original_height);
   crop_.first->setValue(sizes.crop_left), crop_.second->setValue(sizes.crop_top);
@@ -209,6 +219,7 @@ void CheckpointOptions::load(QSettings& s) {
   strength_->setValue(s.value("sd/strength", 0.75).toDouble());
   refiner_->setText(s.value("sdxl/refiner").toString());
   refiner_switch_->setValue(s.value("sdxl/refiner_switch_at", 0.8).toDouble());
+  refiner_by_steps_->setChecked(s.value("sdxl/refiner_switch_by_steps", false).toBool());
 }
 
 void CheckpointOptions::save(QSettings& s) const {
@@ -221,6 +232,7 @@ void CheckpointOptions::save(QSettings& s) const {
   s.setValue("sd/strength", strength_->value());
   s.setValue("sdxl/refiner", refiner_->text());
   s.setValue("sdxl/refiner_switch_at", refiner_switch_->value());
+  s.setValue("sdxl/refiner_switch_by_steps", refiner_by_steps_->isChecked());
 }
 
 }  // namespace diffscope::ui

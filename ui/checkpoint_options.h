@@ -10,6 +10,7 @@
 #include "core/models/model_info.h"
 #include "core/pipeline/request.h"
 
+class QCheckBox;
 class QComboBox;
 class QFormLayout;
 class QDoubleSpinBox;
@@ -57,6 +58,7 @@ class CheckpointOptions : public QGroupBox {
   std::pair<QSpinBox*, QSpinBox*> original_size_, crop_, target_size_;
   QLineEdit* refiner_;
   QDoubleSpinBox* refiner_switch_;
+  QCheckBox* refiner_by_steps_;
 };
 
 }  // namespace diffscope::ui

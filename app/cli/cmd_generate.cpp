@@ -294,9 +294,13 @@ void add_generate_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--refiner", o.request.refiner, "SDXL: a refiner checkpoint that finishes the run");
   cmd->add_option("--refiner-switch-at", o.request.refiner_switch_at,
-                  "SDXL: the fraction of the steps after which the refiner takes over")
+                  "SDXL: when the refiner takes over, as A1111: the first step whose noise level's timestep "
+                  "is at or below (1 - this) x 1000")
       ->check(CLI::Range(limits::kMinRefinerSwitch, limits::kMaxRefinerSwitch))
       ->capture_default_str();
+  cmd->add_flag("--refiner-switch-by-steps", o.request.refiner_switch_by_steps,
+                "SDXL: switch after that fraction of the model calls instead (A1111's \"Refiner switch by sampling "
+                "steps\")");
   cmd->add_option("--original-size", o.original_size,
                   "SDXL: the size (WxH) the model is told the training image had (default: the image's)");
   cmd->add_option("--crop", o.crop, "SDXL: the crop's top-left corner, LEFTxTOP (default: 0x0)");

@@ -285,6 +285,11 @@ ParsedParameters parse_parameters(const std::string& text) {
     parse_number(f.at("Refiner switch at"), at) && at > 0 && at <= 1 ? void(r.refiner_switch_at = at)
                                                                      : warn("Refiner switch at");
   }
+  if (f.count("Refiner switch by sampling steps")) {
+    const std::string& by_steps = f.at("Refiner switch by sampling steps");
+    by_steps == "True" || by_steps == "False" ? void(r.refiner_switch_by_steps = by_steps == "True")
+                                              : warn("Refiner switch by sampling steps");
+  }
   if (f.count("Denoising strength")) {
     double strength = 0;
     parse_number(f.at("Denoising strength"), strength) && strength > 0 && strength <= 1 ? void(r.strength = strength)

@@ -84,6 +84,7 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   if (model.options.refiner && !request.refiner.empty()) {
     fields.emplace_back("Refiner", std::filesystem::path(request.refiner).stem().string());
     fields.emplace_back("Refiner switch at", number(request.refiner_switch_at));
+    if (request.refiner_switch_by_steps) fields.emplace_back("Refiner switch by sampling steps", "True");
     fields.emplace_back("DiffScope refiner", request.refiner);
   }
   const SizeConditioning& sizes = request.size_conditioning;

@@ -24,7 +24,7 @@
 #include "core/pipeline/request_limits.h"
 #include "core/text/prompt_schedule.h"
 #include "core/sampling/network_denoiser.h"
-#include "core/sampling/switching_denoiser.h"
+#include "core/sampling/refiner_switch.h"
 #include "core/schedule/spacing.h"
 
 namespace diffscope {
@@ -381,15 +381,16 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   } else {
     NetworkDenoiser denoiser(bundle.network(), bundle.schedule(),
                              guidance_for(bundle, request, *result.request.cfg_scale, device), cancel);
-    // The refiner finishes the run: the steps from refiner_switch_at of them on.
+    // The refiner finishes the run from A1111's switch point (refiner_switch.h).
     std::optional<NetworkDenoiser> refiner_denoiser;
     std::optional<SwitchingDenoiser> switching;
     if (refiner != nullptr) {
       refiner_denoiser.emplace(refiner->network(), refiner->schedule(),
                                guidance_for(*refiner, request, *result.request.cfg_scale, device), cancel);
-      const int steps = static_cast<int>(sigmas.size()) - 1;
-      const int first = std::min(steps, static_cast<int>(std::ceil(request.refiner_switch_at * steps - 1e-9)));
-      switching.emplace(denoiser, *refiner_denoiser, first < steps ? sigmas[first] : -1.0);
+      const int calls = (static_cast<int>(sigmas.size()) - 1) * sampler.evaluations_per_step;
+      switching.emplace(
+          denoiser, *refiner_denoiser,
+          refiner_switch_rule(bundle.schedule(), request.refiner_switch_at, request.refiner_switch_by_steps, calls));
     }
     Denoiser& active = switching ? static_cast<Denoiser&>(*switching) : denoiser;
     SampleRun run{active, sigmas, &noise, checked_step, cancel, {}};

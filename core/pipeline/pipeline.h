@@ -68,8 +68,8 @@ class Pipeline {
   Result run(const Request& request, const StepCallback& on_step = {}, const CancelToken& cancel = {});
 
   // Runs on a bundle the caller holds (e.g. a model being trained) on `device`;
-  // request.model is not looked at. `refiner` (SDXL): runs the steps from
-  // request.refiner_switch_at of them on.
+  // request.model is not looked at. `refiner` (SDXL): finishes the run from
+  // request.refiner_switch_at on (core/sampling/refiner_switch.h).
   static Result run_on(ModelBundle& bundle, const c10::Device& device, const Request& request,
                        const StepCallback& on_step = {}, const CancelToken& cancel = {},
                        ModelBundle* refiner = nullptr);

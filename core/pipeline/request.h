@@ -44,10 +44,14 @@ struct Request {
   std::optional<Prediction> prediction;  // unset: the folder's config, or A1111's test
   int clip_skip = 1;                     // A1111's "Clip skip"
   SizeConditioning size_conditioning;    // SDXL: original size, crop, target size (default: the image's)
-  // SDXL: a checkpoint (the refiner) that runs the steps from this fraction
-  // of the run on (A1111's "Refiner switch at"); empty: none.
+  // SDXL: a checkpoint (the refiner) that finishes the run from A1111's
+  // "Refiner switch at": by default the first model call whose noise level's
+  // timestep is at or below (1 − switch_at)·T; with A1111's "Refiner switch
+  // by sampling steps", that share of the model calls
+  // (core/sampling/refiner_switch.h). Empty: none.
   std::string refiner;
   double refiner_switch_at = 0.8;
+  bool refiner_switch_by_steps = false;
   // LoRA folders searched first for <lora:NAME:…> (--lora-dir, the app's
   // setting); then next to the checkpoint and in the user's data folder.
   // Where to look, not what ran: not written to the PNG.
