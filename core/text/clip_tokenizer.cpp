@@ -1,7 +1,6 @@
 #include "core/text/clip_tokenizer.h"
 
 #include <unicode/locid.h>
-#include <unicode/normalizer2.h>
 #include <unicode/regex.h>
 #include <unicode/unistr.h>
 #include <zlib.h>
@@ -13,6 +12,7 @@
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/text/ftfy_fixes.h"
 #include "core/text/html_unescape.h"
 
 namespace diffscope {
@@ -124,12 +124,8 @@ const icu::RegexPattern& compiled(const char* pattern, uint32_t flags) {
 
 std::string ClipTokenizer::clean_text(const std::string& text) {
   UErrorCode status = U_ZERO_ERROR;
-  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
-  check(status, "loading NFC");
-  icu::UnicodeString unicode = nfc->normalize(icu::UnicodeString::fromUTF8(text), status);
-  check(status, "NFC normalisation");
-  // basic_clean: html.unescape twice, as CLIP does.
-  unicode = icu::UnicodeString::fromUTF8(html_unescape(html_unescape(to_utf8(unicode))));
+  // basic_clean: ftfy.fix_text (NFC included), then html.unescape twice.
+  icu::UnicodeString unicode = icu::UnicodeString::fromUTF8(html_unescape(html_unescape(ftfy_fix_text(text))));
   // whitespace_clean: runs of white space → one space, trimmed.
   static const icu::RegexPattern& spaces = compiled(R"(\s+)", 0);
   std::unique_ptr<icu::RegexMatcher> matcher(spaces.matcher(unicode, status));

@@ -19,7 +19,7 @@ struct InvalidCharref {
   unsigned code;
   const char* value;
 };
-#include "html_entities.inc"  // generated: kHtml5Entities, kInvalidCharrefs, kInvalidCodepoints
+#include "html_entities.inc"  // generated: kHtml5Entities, kInvalidCharrefs, kInvalidCodepoints, kCapitalisedEntities
 
 const std::unordered_map<std::string_view, std::string_view>& named() {
   static const auto* table = [] {
@@ -29,6 +29,17 @@ const std::unordered_map<std::string_view, std::string_view>& named() {
   }();
   return *table;
 }
+
+const std::unordered_map<std::string_view, std::string_view>& capitalised() {
+  static const auto* table = [] {
+    auto* map = new std::unordered_map<std::string_view, std::string_view>;
+    for (const HtmlEntity& entity : kCapitalisedEntities) map->emplace(entity.name, entity.value);
+    return map;
+  }();
+  return *table;
+}
+
+bool is_ascii_alnum(char c) { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 
 std::string utf8(uint32_t code) {
   std::string out;
@@ -152,6 +163,41 @@ std::string html_unescape(const std::string& s) {
       }
     }
     i = ends.back();
+  }
+  return out;
+}
+
+std::string ftfy_unescape_html(const std::string& s) {
+  if (s.find('&') == std::string::npos) return s;
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    // ftfy's pattern &#?[0-9A-Za-z]{1,24}; — the run of letters and digits
+    // cannot contain ';', so it matches only where the whole run is followed by one.
+    size_t end = i + 1;
+    if (s[i] == '&') {
+      if (end < s.size() && s[end] == '#') ++end;
+      const size_t run = end;
+      while (end < s.size() && is_ascii_alnum(s[end])) ++end;
+      const size_t length = end - run;
+      if (length >= 1 && length <= 24 && end < s.size() && s[end] == ';') {
+        const std::string reference = s.substr(i, end + 1 - i);
+        const std::string_view name(reference.data() + 1, reference.size() - 1);
+        if (const auto it = named().find(name); it != named().end()) {
+          out += it->second;
+        } else if (const auto cap = capitalised().find(name); cap != capitalised().end()) {
+          out += cap->second;
+        } else if (reference[1] == '#') {
+          const std::string read = html_unescape(reference);
+          out += read.find(';') == std::string::npos ? read : reference;
+        } else {
+          out += reference;
+        }
+        i = end + 1;
+        continue;
+      }
+    }
+    out += s[i++];
   }
   return out;
 }

@@ -13,4 +13,11 @@ namespace diffscope {
 
 std::string html_unescape(const std::string& text);
 
+// ftfy's unescape_html (ftfy.fix_text runs it before CLIP's two
+// html.unescape): only references of the form "&name;" / "&#…;" (at most 24
+// letters or digits) are read — a named one from the HTML5 table, or an
+// all-lowercase name written in capitals ("&EACUTE;" → "É") where the capitals
+// mean nothing else; a numeric one only where html.unescape reads all of it.
+std::string ftfy_unescape_html(const std::string& text);
+
 }  // namespace diffscope

@@ -73,6 +73,8 @@ int run_command(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::filesystem::path source_dir() { return DIFFSCOPE_SOURCE_DIR; }
+
 std::filesystem::path shared_dir() {
   const char* set = std::getenv("DIFFSCOPE_SHARED_DIR");
   std::filesystem::path dir = set != nullptr && set[0] != '\0'

@@ -56,6 +56,8 @@ at::Tensor random_images(int64_t n, int64_t c, int64_t h, int64_t w, uint64_t se
 // Per-item RMS distance from each sample (B, …) to its nearest image (N, …).
 at::Tensor rms_to_nearest(const at::Tensor& samples, const at::Tensor& images);
 
+// The source tree (tests/data/ …).
+std::filesystem::path source_dir();
 // ../shared (the project's reference data and tools), from $DIFFSCOPE_SHARED_DIR
 // or beside the source tree; empty when it is not there.
 std::filesystem::path shared_dir();
