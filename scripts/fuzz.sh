@@ -19,7 +19,10 @@ mkdir -p "$build"
 export DIFFSCOPE_SHARED_DIR="${DIFFSCOPE_SHARED_DIR:-$root/../shared}"
 
 command -v clang++-14 > /dev/null || { echo "fuzz.sh: clang++-14 is missing (scripts/install-deps.sh)" >&2; exit 1; }
+# -O1 -g1: the sanitizers' advice (stacks keep their lines), and most of this
+# build's time is compiling LibTorch's headers, which -O1 makes a third faster.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DDIFFSCOPE_FUZZ=ON > "$build/configure.log" 2>&1 ||
   { cat "$build/configure.log" >&2; exit 1; }
 cmake --build "$build" -j "${DIFFSCOPE_FUZZ_JOBS:-$(nproc)}"

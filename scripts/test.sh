@@ -8,7 +8,7 @@
 # DIFFSCOPE_SKIP_TORCH2=1 skips it), then the worker and controller tests
 # under TSan with 1,000 stress sequences (scripts/sanitize.sh thread, in
 # build-tsan/; DIFFSCOPE_SKIP_TSAN=1 skips it), then every libFuzzer
-# target for DIFFSCOPE_FUZZ_SECONDS (default 30) from its seeds under ASan +
+# target for DIFFSCOPE_FUZZ_SECONDS (default 20) from its seeds under ASan +
 # UBSan (scripts/fuzz.sh, build-fuzz/; DIFFSCOPE_SKIP_FUZZ=1 skips it).
 # Exits non-zero when anything fails.
 set -euo pipefail
@@ -61,6 +61,6 @@ if [ "${DIFFSCOPE_SKIP_TSAN:-0}" != 1 ]; then
 fi
 if [ "${DIFFSCOPE_SKIP_FUZZ:-0}" != 1 ]; then
   phase "fuzzing"
-  bash scripts/fuzz.sh "${DIFFSCOPE_FUZZ_SECONDS:-30}"
+  bash scripts/fuzz.sh "${DIFFSCOPE_FUZZ_SECONDS:-20}"
 fi
 phase "done"
