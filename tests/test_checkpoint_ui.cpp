@@ -117,6 +117,8 @@ TEST_F(CheckpointUi, OptionsTravelInTheRequest) {
   EXPECT_EQ(xl_back.refiner, r.refiner);
   EXPECT_DOUBLE_EQ(xl_back.refiner_switch_at, 0.65);
   EXPECT_TRUE(xl_back.refiner_switch_by_steps);
+  options.setModel(SdxlBundle::describe(xl, 0, 32));
+  support::save_screenshot(options, "checkpoint-options-sdxl");
   Request sd_back;
   options.fill(sd_back, SdBundle::describe(checkpoint, 0));
   EXPECT_TRUE(sd_back.size_conditioning.is_default());
