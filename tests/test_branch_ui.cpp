@@ -9,8 +9,8 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTabWidget>
-#include <QTreeWidget>
 #include <QTest>
+#include <QTreeWidget>
 
 #include "tests/support/test_support.h"
 #include "tests/support/ui_test_support.h"
@@ -22,7 +22,6 @@
 
 using namespace diffscope;
 using namespace diffscope::ui;
-
 
 TEST(BranchInTheWindow, ContinueFromAStepSharesThePrefixAndRebuildsFromItsPng) {
   support::TempDir dir;
@@ -85,16 +84,28 @@ TEST(BranchInTheWindow, ContinueFromAStepSharesThePrefixAndRebuildsFromItsPng) {
   EXPECT_EQ(fresh.records()[0].outcome.request.prompt, "dog");
 }
 
-// Prompt editing: the step line says which prompt each step read.
+// Prompt editing: the step line says which prompt each step read — calls
+// 0 to 3 read "cat" as A1111 counts them, and a Heun step whose corrector
+// reads the next prompt names both.
 TEST(BranchInTheWindow, TheTimelineShowsTheActivePromptOfAnEditedPrompt) {
   MainWindow window;
   window.controls()->apply(support::small_request("[cat:dog:3]", 6));
   ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   ASSERT_EQ(window.records().size(), 1);
-  window.preview()->showStep(2);
-  EXPECT_TRUE(window.preview()->stepInfo().contains("prompt: “cat”")) << window.preview()->stepInfo().toStdString();
   window.preview()->showStep(3);
-  EXPECT_TRUE(window.preview()->stepInfo().contains("prompt: “dog”")) << window.preview()->stepInfo().toStdString();
+  EXPECT_TRUE(window.preview()->stepInfo().endsWith("prompt: “cat”")) << window.preview()->stepInfo().toStdString();
+  window.preview()->showStep(4);
+  EXPECT_TRUE(window.preview()->stepInfo().endsWith("prompt: “dog”")) << window.preview()->stepInfo().toStdString();
+  Request heun = support::small_request("[cat:dog:4]", 4);
+  heun.sampler = SamplerId::Heun;
+  window.controls()->apply(heun);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
+  window.preview()->showStep(2);
+  EXPECT_TRUE(window.preview()->stepInfo().endsWith("prompt: “cat”, then “dog” for its second model call"))
+      << window.preview()->stepInfo().toStdString();
+  support::save_screenshot(window, "prompt-editing-heun-step");
+  window.preview()->showStep(3);
+  EXPECT_TRUE(window.preview()->stepInfo().endsWith("prompt: “dog”")) << window.preview()->stepInfo().toStdString();
   window.controls()->apply(support::small_request("cat", 4));  // one prompt: no prompt in the line
   ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
   EXPECT_FALSE(window.preview()->stepInfo().contains("prompt:"));

@@ -210,7 +210,7 @@ void MainWindow::onStarted(const RunPlan& plan) {
   live_ = true;
   shown_record_ = int(records_.size()) - 1;
   preview_->beginRun(plan.request.steps, plan.info.weighs_training_images);
-  preview_->setStepPrompts(step_prompts(plan.request));
+  preview_->setStepPrompts(step_prompts(plan));
   if (plan.request.branch) {
     records_.back().parent_record = branch_parent_;
     preview_->setSharedPrefix(plan.request.branch->at_step,

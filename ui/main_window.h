@@ -116,7 +116,7 @@ class MainWindow : public QMainWindow {
   QString suggestedPath(const QString& extension) const;
   QString parametersFor(const RunRecord& record, int image_index) const;
   // The prompt of each step where it changes during the run; empty otherwise.
-  static QStringList step_prompts(const diffscope::Request& request);
+  static QStringList step_prompts(const RunPlan& plan);
   const RunRecord* shownRecord() const;
 
   ControlsPanel* controls_;

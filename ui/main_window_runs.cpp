@@ -23,7 +23,7 @@ void MainWindow::restoreRun(int index) {
   preview_->setFrames(record.frames, record.plan.info.weighs_training_images);
   schedule_->setSchedule(record.plan.schedule_alpha_bar, record.plan.timesteps);
   schedule_->setCurrentStep(preview_->shownStep());
-  preview_->setStepPrompts(step_prompts(record.plan.request));
+  preview_->setStepPrompts(step_prompts(record.plan));
   if (record.plan.request.branch) {
     preview_->setSharedPrefix(record.plan.request.branch->at_step, record.parent_record >= 0
                                                                        ? tr("run %1").arg(record.parent_record + 1)
@@ -42,16 +42,25 @@ void MainWindow::restoreRun(int index) {
   showMessage(tr("Restored the settings of run %1.").arg(index + 1), false);
 }
 
-QStringList MainWindow::step_prompts(const Request& request) {
+QStringList MainWindow::step_prompts(const RunPlan& plan) {
+  const Request& request = plan.request;
   if (!request.branch && !has_prompt_schedule(request.prompt)) return {};
-  const std::vector<ChainSegment> segments = chain_segments(with_parent_settings(request), request.steps);
-  QStringList prompts;
-  size_t segment = 0;
-  for (int step = 0; step < request.steps; ++step) {
-    while (segment + 1 < segments.size() && segments[segment + 1].begin <= step) ++segment;
-    prompts.push_back(QString::fromStdString(segments[segment].settings.prompt));
+  const int run_steps = static_cast<int>(plan.sigmas.size()) - 1;
+  const std::vector<ChainSegment> segments = chain_segments(with_parent_settings(request), run_steps);
+  QStringList lines;
+  for (const std::vector<CallConditioning>& calls : call_conditioning(segments, plan.sigmas)) {
+    if (calls.empty()) {
+      lines.push_back(QString());
+      continue;
+    }
+    QString line = tr("prompt: “%1”").arg(QString::fromStdString(calls.front().prompt));
+    // Prompt editing counts model calls: a Heun step's corrector may read the next prompt.
+    if (calls.size() > 1 && calls.back().prompt != calls.front().prompt) {
+      line += tr(", then “%1” for its second model call").arg(QString::fromStdString(calls.back().prompt));
+    }
+    lines.push_back(line);
   }
-  return prompts;
+  return lines;
 }
 
 void MainWindow::branchAt(int step) {

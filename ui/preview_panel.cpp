@@ -255,7 +255,8 @@ void PreviewPanel::refresh() {
                      .arg(f.snr(), 0, 'g', 4)
                      .arg(approximate ? tr("   (%1)").arg(f.approximation) : QString()) +
                  (k < shared_prefix_ ? tr("   — shared with %1").arg(shared_with_) : QString()) +
-                 (k < step_prompts_.size() ? tr("\nprompt: “%1”").arg(step_prompts_[k]) : QString()));
+                 (k < step_prompts_.size() && !step_prompts_[k].isEmpty() ? QStringLiteral("\n") + step_prompts_[k]
+                                                                           : QString()));
   Q_EMIT stepShown(k);
 }
 

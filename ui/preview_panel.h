@@ -61,8 +61,9 @@ class PreviewPanel : public QWidget {
   QString stepInfo() const;
   // The steps before `steps` are a parent run's (a branch): the step line says so.
   void setSharedPrefix(int steps, const QString& parent);
-  // The prompt each step read, where it changed during the run (prompt editing,
-  // alternation, a branch): the step line shows it. Empty: one prompt throughout.
+  // A line per step naming the prompt it read, where that changed during the
+  // run (prompt editing, alternation, a branch): the step line shows it.
+  // Empty: one prompt throughout.
   void setStepPrompts(const QStringList& prompts);
 
  Q_SIGNALS:

@@ -1,5 +1,7 @@
 #include "core/pipeline/branch_run.h"
 
+#include <algorithm>
+
 #include "core/common/errors.h"
 #include "core/pipeline/branch.h"
 #include "core/sampling/sampler.h"
@@ -9,26 +11,32 @@
 namespace diffscope {
 namespace {
 
-// The denoiser of whichever segment the pass is in.
-class SegmentDenoiser : public Denoiser {
+// The denoisers of the current step's model calls, in call order (a step
+// that calls more often than foreseen keeps its last).
+class CallDenoiser : public Denoiser {
  public:
-  void use(Denoiser* denoiser) { current_ = denoiser; }
-  at::Tensor denoise(const at::Tensor& x, double sigma) override { return current_->denoise(x, sigma); }
-  double timestep(double sigma) const override { return current_->timestep(sigma); }
+  void begin_step(const std::vector<Denoiser*>* calls) {
+    calls_ = calls;
+    next_ = 0;
+  }
+  at::Tensor denoise(const at::Tensor& x, double sigma) override {
+    Denoiser* denoiser = current();
+    ++next_;
+    return denoiser->denoise(x, sigma);
+  }
+  double timestep(double sigma) const override { return (*calls_)[0]->timestep(sigma); }
 
  private:
-  Denoiser* current_ = nullptr;
+  Denoiser* current() const { return (*calls_)[std::min(next_, calls_->size() - 1)]; }
+  const std::vector<Denoiser*>* calls_ = nullptr;
+  size_t next_ = 0;
 };
 
 bool same_sampling(const Request& a, const Request& b) {
   return a.sampler == b.sampler && a.eta == b.eta && a.ddpm_variance == b.ddpm_variance;
 }
 
-}  // namespace
-
-namespace {
-
-// Where each branch's settings start, before prompt editing is expanded.
+// Where each branch's settings start.
 std::vector<ChainSegment> branch_segments(const Request& request) {
   if (!request.branch) return {{0, request}};
   std::vector<ChainSegment> segments = branch_segments(*request.branch->parent);
@@ -41,31 +49,35 @@ std::vector<ChainSegment> branch_segments(const Request& request) {
 }  // namespace
 
 std::vector<ChainSegment> chain_segments(const Request& request, int run_steps) {
-  std::vector<ChainSegment> by_branch = branch_segments(request);
-  while (by_branch.size() > 1 && by_branch.back().begin >= run_steps) by_branch.pop_back();
-  std::vector<ChainSegment> segments;
-  for (size_t b = 0; b < by_branch.size(); ++b) {
-    const Request& settings = by_branch[b].settings;
-    if (!has_prompt_schedule(settings.prompt) && !has_prompt_schedule(settings.negative_prompt)) {
-      segments.push_back(by_branch[b]);
-      continue;
-    }
-    // A new segment wherever the prompt as read changes; "when" counts the
-    // steps of the run the prompt belongs to.
-    // (img2img runs fewer steps than it names: "when" counts the steps run.)
-    const int end = b + 1 < by_branch.size() ? by_branch[b + 1].begin : run_steps;
-    const int steps = settings.init_image.empty() ? settings.steps : run_steps;
-    for (int step = by_branch[b].begin; step < end; ++step) {
-      Request at = settings;
-      at.prompt = prompt_at_step(settings.prompt, step + 1, steps);
-      at.negative_prompt = prompt_at_step(settings.negative_prompt, step + 1, steps);
-      const bool same = !segments.empty() && segments.back().begin >= by_branch[b].begin &&
-                        segments.back().settings.prompt == at.prompt &&
-                        segments.back().settings.negative_prompt == at.negative_prompt;
-      if (!same) segments.push_back({step, at});
+  std::vector<ChainSegment> segments = branch_segments(request);
+  while (segments.size() > 1 && segments.back().begin >= run_steps) segments.pop_back();
+  return segments;
+}
+
+std::vector<std::vector<CallConditioning>> call_conditioning(const std::vector<ChainSegment>& segments,
+                                                             const std::vector<double>& sigmas) {
+  const int total = static_cast<int>(sigmas.size()) - 1;
+  std::vector<std::vector<CallConditioning>> steps(static_cast<size_t>(std::max(0, total)));
+  if (segments.empty()) return steps;
+  size_t segment = 0;
+  for (int step = 0; step < total; ++step) {
+    while (segment + 1 < segments.size() && segments[segment + 1].begin <= step) ++segment;
+    const Request& settings = segments[segment].settings;
+    const int per_step = sampler_info(settings.sampler).evaluations_per_step;
+    // A second-order step to σ = 0 is plain Euler: one call.
+    const int here = per_step > 1 && sigmas[size_t(step) + 1] == 0.0 ? 1 : per_step;
+    // img2img names more steps than it runs: A1111 schedules over the named.
+    const int calls = std::max(1, settings.steps) * per_step;
+    // Calls counted as A1111's denoiser counts them, as if the whole chain had
+    // run with this segment's sampler: a branch with the parent's sampler
+    // continues the parent's count, one with another sampler reads its
+    // prompt as a fresh run with that sampler would.
+    for (int k = 0, call = step * per_step; k < here; ++k, ++call) {
+      steps[size_t(step)].push_back({segment, prompt_at_call(settings.prompt, call, calls),
+                                     prompt_at_call(settings.negative_prompt, call, calls)});
     }
   }
-  return segments;
+  return steps;
 }
 
 at::Tensor run_segments(at::Tensor x, const std::vector<ChainSegment>& segments, const std::vector<double>& sigmas,
@@ -78,27 +90,31 @@ at::Tensor run_segments(at::Tensor x, const std::vector<ChainSegment>& segments,
       throw Error("a chain's segments must start at increasing steps within the run");
     }
   }
-  // One denoiser (one text encoding) per distinct conditioning: alternation
-  // switches between a few every step.
+  // One denoiser (one text encoding) per distinct conditioning, made before
+  // the first step: alternation switches between a few every call.
   std::vector<std::unique_ptr<Denoiser>> made;
-  std::vector<Denoiser*> denoisers;
-  for (size_t s = 0; s < segments.size(); ++s) {
-    const Request& settings = segments[s].settings;
-    Denoiser* found = nullptr;
-    for (size_t earlier = 0; earlier < s && found == nullptr; ++earlier) {
-      const Request& other = segments[earlier].settings;
-      if (other.prompt == settings.prompt && other.negative_prompt == settings.negative_prompt &&
-          other.cfg_scale == settings.cfg_scale) {
-        found = denoisers[earlier];
+  std::vector<Request> made_for;
+  std::vector<std::vector<Denoiser*>> by_step;
+  for (const std::vector<CallConditioning>& calls : call_conditioning(segments, sigmas)) {
+    by_step.emplace_back();
+    for (const CallConditioning& call : calls) {
+      Request settings = segments[call.segment].settings;
+      settings.prompt = call.prompt;
+      settings.negative_prompt = call.negative_prompt;
+      size_t found = 0;
+      while (found < made.size() && !(made_for[found].prompt == settings.prompt &&
+                                      made_for[found].negative_prompt == settings.negative_prompt &&
+                                      made_for[found].cfg_scale == settings.cfg_scale)) {
+        ++found;
       }
+      if (found == made.size()) {
+        made.push_back(make_denoiser(settings));
+        made_for.push_back(settings);
+      }
+      by_step.back().push_back(made[found].get());
     }
-    if (found == nullptr) {
-      made.push_back(make_denoiser(settings));
-      found = made.back().get();
-    }
-    denoisers.push_back(found);
   }
-  SegmentDenoiser active;
+  CallDenoiser active;
   size_t pass_first = 0;
   while (pass_first < segments.size()) {
     size_t pass_last = pass_first;  // consecutive segments with one sampler: one pass
@@ -113,13 +129,12 @@ at::Tensor run_segments(at::Tensor x, const std::vector<ChainSegment>& segments,
                   {}};
     run.options.eta = settings.eta;
     run.options.ddpm_variance = settings.ddpm_variance;
-    // At a segment's first step, before its model call and its noise: its
-    // conditioning, and its own noise stream where its seed differs.
+    // Before each step's first model call: its calls' conditioning; at a
+    // segment's first step also its own noise stream where its seed differs.
     run.options.before_step = [&, begin, pass_first, pass_last](int i) {
-      for (size_t s = pass_first; s <= pass_last; ++s) {
-        if (segments[s].begin != begin + i) continue;
-        active.use(denoisers[s]);
-        if (s > 0 && segments[s].settings.seed != segments[s - 1].settings.seed) {
+      active.begin_step(&by_step[size_t(begin + i)]);
+      for (size_t s = std::max<size_t>(pass_first, 1); s <= pass_last; ++s) {
+        if (segments[s].begin == begin + i && segments[s].settings.seed != segments[s - 1].settings.seed) {
           noise.reseed(batch_seeds(segments[s].settings.seed, batch, {}));
         }
       }

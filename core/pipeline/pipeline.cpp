@@ -16,16 +16,16 @@
 #include "core/io/png_image.h"
 #include "core/models/adapters/lora_file.h"
 #include "core/models/adapters/lora_prompt.h"
-#include "core/pipeline/model_registry.h"
-#include "core/pipeline/numeric_faults.h"
 #include "core/pipeline/branch.h"
 #include "core/pipeline/branch_run.h"
-#include "core/pipeline/word_map_recording.h"
+#include "core/pipeline/model_registry.h"
+#include "core/pipeline/numeric_faults.h"
 #include "core/pipeline/request_limits.h"
-#include "core/text/prompt_schedule.h"
+#include "core/pipeline/word_map_recording.h"
 #include "core/sampling/network_denoiser.h"
 #include "core/sampling/refiner_switch.h"
 #include "core/schedule/spacing.h"
+#include "core/text/prompt_schedule.h"
 
 namespace diffscope {
 namespace {
@@ -335,21 +335,22 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   std::vector<int64_t> item_shape = bundle.latent_shape(request.width, request.height);
   // Every step is checked before anyone sees it: NaN stops the run (numeric_faults.h).
   const std::string network = info.kind == ModelKind::Oracle ? "oracle" : "U-Net";
-  // Branches and prompt editing change the conditioning (or the sampler)
-  // between steps: the chain runs in segments (branch_run.h).
-  const bool segmented = request.branch || has_prompt_schedule(request.prompt) ||
-                         has_prompt_schedule(request.negative_prompt);
+  // Branches change the conditioning (or the sampler) between steps, prompt
+  // editing between model calls: the chain runs in segments (branch_run.h).
+  const bool segmented =
+      request.branch || has_prompt_schedule(request.prompt) || has_prompt_schedule(request.negative_prompt);
   const int run_steps = static_cast<int>(sigmas.size()) - 1;
   const std::vector<ChainSegment> segments =
       segmented ? chain_segments(request, run_steps) : std::vector<ChainSegment>{};
   std::optional<WordMapRecording> word_maps;
   if (request.word_maps && info.options.word_maps) {
-    word_maps.emplace(bundle, item_shape.at(1), item_shape.at(2), [&](int step) {
-      const Request* settings = &request;
-      for (const ChainSegment& segment : segments) {
-        if (segment.begin <= step) settings = &segment.settings;
-      }
-      return settings->prompt;
+    // A step's maps are read with its first model call's words (a Heun step
+    // whose corrector reads another prompt sums both calls' attention).
+    const std::vector<std::vector<CallConditioning>> calls =
+        segmented ? call_conditioning(segments, sigmas) : std::vector<std::vector<CallConditioning>>{};
+    word_maps.emplace(bundle, item_shape.at(1), item_shape.at(2), [&request, calls](int step) {
+      const bool known = step >= 0 && size_t(step) < calls.size() && !calls[size_t(step)].empty();
+      return known ? calls[size_t(step)].front().prompt : request.prompt;
     });
   }
   const StepCallback checked_step = [&](const StepEvent& event) {

@@ -121,4 +121,8 @@ std::string prompt_at_step(const std::string& prompt, int step, int steps) {
   return expand(prompt, std::max(1, step), std::max(1, steps), &scheduled);
 }
 
+std::string prompt_at_call(const std::string& prompt, int call, int calls) {
+  return prompt_at_step(prompt, std::max(1, call), calls);
+}
+
 }  // namespace diffscope

@@ -13,7 +13,15 @@ namespace diffscope {
 // Whether `prompt` changes from step to step.
 bool has_prompt_schedule(const std::string& prompt);
 
-// The prompt as the text encoder reads it at `step` (1-based) of `steps`.
+// The prompt as A1111's schedule has it at `step` (1-based) of `steps`.
 std::string prompt_at_step(const std::string& prompt, int step, int steps);
+
+// The prompt model call `call` reads (0-based, counted from the run's first
+// call) in a run of `calls`: A1111 schedules over its sampler's expected calls
+// (steps × 2 for a second-order sampler such as Heun, whose corrector counts)
+// and conditions each call on the first schedule entry ending at or after its
+// call counter, which starts at 0 — so calls 0 and 1 both read step 1's prompt
+// and "[a:b:5]" reads a for six calls.
+std::string prompt_at_call(const std::string& prompt, int call, int calls);
 
 }  // namespace diffscope
