@@ -8,6 +8,7 @@
 # never into the committed seeds.
 #   bash scripts/fuzz.sh [SECONDS] [TARGET...]
 #   DIFFSCOPE_FUZZ_JOBS=N   build jobs (default: the CPUs)
+#   DIFFSCOPE_FUZZ_PARALLEL=N  targets fuzzed at once (default: the CPUs)
 #   DIFFSCOPE_FUZZ_RUNS=N   also stop each target after N executions (the long runs
 #                           in docs/RELIABILITY.md: 10000000 within 3600 seconds)
 set -euo pipefail
@@ -35,30 +36,52 @@ fi
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
+# One target per core at a time (each fuzzer is one thread): CI's smoke run
+# takes half the time on 2 cores. -max_total_time is wall-clock, so each
+# target still gets its SECONDS.
+jobs="${DIFFSCOPE_FUZZ_PARALLEL:-$(nproc)}"
+fuzz_one() {
+  local target=$1
+  local seeds="$root/tests/fuzz/corpus/$target"
+  local corpus="$build/corpus/$target"
+  local findings="$build/findings/$target"
+  mkdir -p "$corpus" "$findings"
+  local dict=()
+  [ -f "$root/tests/fuzz/dict/$target.dict" ] && dict=(-dict="$root/tests/fuzz/dict/$target.dict")
+  # -rss_limit_mb: a few hundred bytes must never cost gigabytes to refuse.
+  local runs=()
+  [ -n "${DIFFSCOPE_FUZZ_RUNS:-}" ] && runs=(-runs="$DIFFSCOPE_FUZZ_RUNS")
+  local status=0
+  "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" "${runs[@]}" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=65536 -print_final_stats=1 -artifact_prefix="$findings/" "${dict[@]}" "$corpus" "$seeds" \
+    > "$build/fuzz-$target.log" 2>&1 || status=$?
+  echo "$status" > "$build/fuzz-$target.status"
+}
+running=0
+for target in "${targets[@]}"; do
+  rm -f "$build/fuzz-$target.status"
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  fuzz_one "$target" &
+  running=$((running + 1))
+done
+wait
+
 failed=()
 printf '%-18s %12s %8s %8s %8s\n' target executions exec/s coverage corpus
 for target in "${targets[@]}"; do
-  seeds="$root/tests/fuzz/corpus/$target"
-  corpus="$build/corpus/$target"
-  findings="$build/findings/$target"
-  mkdir -p "$corpus" "$findings"
-  dict=()
-  [ -f "$root/tests/fuzz/dict/$target.dict" ] && dict=(-dict="$root/tests/fuzz/dict/$target.dict")
   log="$build/fuzz-$target.log"
-  # -rss_limit_mb: a few hundred bytes must never cost gigabytes to refuse.
-  runs=()
-  [ -n "${DIFFSCOPE_FUZZ_RUNS:-}" ] && runs=(-runs="$DIFFSCOPE_FUZZ_RUNS")
-  if ! "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" "${runs[@]}" -timeout=10 -rss_limit_mb=2048 \
-      -max_len=65536 -print_final_stats=1 -artifact_prefix="$findings/" "${dict[@]}" "$corpus" "$seeds" \
-      > "$log" 2>&1; then
+  if [ "$(cat "$build/fuzz-$target.status" 2>/dev/null || echo 1)" != 0 ]; then
     failed+=("$target")
-    echo "fuzz.sh: $target FAILED — $log, input in $findings/" >&2
+    echo "fuzz.sh: $target FAILED — $log, input in $build/findings/$target/" >&2
     grep -m 5 -E "ERROR|fuzz:|runtime error|Test unit written" "$log" >&2 || tail -20 "$log" >&2
   fi
   executions=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
   speed=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
   coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*' || echo 0)
-  printf '%-18s %12s %8s %8s %8s\n' "$target" "$executions" "$speed" "$coverage" "$(ls "$corpus" | wc -l)"
+  printf '%-18s %12s %8s %8s %8s\n' "$target" "$executions" "$speed" "$coverage" "$(ls "$build/corpus/$target" | wc -l)"
 done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz.sh: findings in: ${failed[*]}" >&2

@@ -19,6 +19,7 @@ packages=(
   fonts-noto-color-emoji  # Noto Color Emoji: the built-in model's second art style
   unicode-data            # emoji-test.txt: one CLDR name per emoji sequence
   unifont                 # GNU Unifont .hex: the labels diffscope-cli grid draws
+  unicode-cldr-core       # CLDR emoji names and keywords in ~100 languages: the built-in model's captions
   # The desktop app
   qt6-base-dev qt6-charts-dev qt6-svg-dev
   libqt6opengl6-dev       # Qt6Charts' CMake config needs it

@@ -7,10 +7,12 @@
 
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/common/errors.h"
 #include "core/data/emoji_set.h"
+#include "core/io/safetensors.h"
 #include "tests/support/test_support.h"
 #include "tools/dataset/noto_renderer.h"
 
@@ -23,7 +25,8 @@ class EmojiPairsTest : public ::testing::Test {
   static void SetUpTestSuite() {
     const dataset::NotoRenderer noto;
     pairs_ = new EmojiPairs(build_emoji_pairs(find_gemojione_dir(), parse_emoji_test(find_emoji_test_file()),
-                                              [&](const std::u32string& s) { return noto.render(s); }));
+                                              [&](const std::u32string& s) { return noto.render(s); },
+                                              load_phrasings(find_cldr_common_dir(), caption_languages())));
   }
   static void TearDownTestSuite() { delete pairs_; }
   static int64_t find(const std::string& key, const std::string& style) {
@@ -99,15 +102,54 @@ TEST_F(EmojiPairsTest, SavesAndLoadsAndRejectsDamage) {
     few.styles.push_back(pairs_->styles[i]);
     few.captions.push_back(pairs_->captions[i]);
     few.held_out.push_back(i == 3);
+    few.phrasings.push_back(pairs_->phrasings[i]);
   }
+  few.phrasings[1] = {{"zh", "红苹果", {"水果", "苹果"}}};
   save_emoji_pairs(few, dir / "few.safetensors");
   const EmojiPairs back = load_emoji_pairs(dir / "few.safetensors");
   EXPECT_TRUE(at::equal(back.images, few.images));
   EXPECT_EQ(back.captions, few.captions);
   EXPECT_EQ(back.held_out, few.held_out);
+  ASSERT_EQ(back.phrasings.size(), 5u);
+  ASSERT_EQ(back.phrasings[1].size(), 1u);
+  EXPECT_EQ(back.phrasings[1][0].name, "红苹果");
+  EXPECT_EQ(back.phrasings[1][0].keywords, (std::vector<std::string>{"水果", "苹果"}));
+  EXPECT_EQ(back.phrasings[0].size(), few.phrasings[0].size());
   const auto size = std::filesystem::file_size(dir / "few.safetensors");
   std::filesystem::resize_file(dir / "few.safetensors", size / 2);
   EXPECT_THROW({ load_emoji_pairs(dir / "few.safetensors"); }, Error);
+}
+
+TEST_F(EmojiPairsTest, BothStylesCarryTheEmojisCldrPhrasings) {
+  for (const char* style : {"emojione", "noto"}) {
+    const int64_t apple = find("1f34e", style);
+    ASSERT_GE(apple, 0) << style;
+    std::map<std::string, std::string> names;
+    for (const auto& p : pairs_->phrasings[size_t(apple)]) names[p.language] = p.name;
+    EXPECT_EQ(names["zh"], "红苹果");
+    EXPECT_EQ(names["ja"], "赤リンゴ");
+    EXPECT_EQ(names.size(), caption_languages().size());
+  }
+  int64_t with = 0;
+  for (const auto& p : pairs_->phrasings) with += !p.empty();
+  EXPECT_GT(with, pairs_->size() * 9 / 10);
+}
+
+TEST_F(EmojiPairsTest, AVersion1DataSetLoadsWithoutPhrasings) {
+  support::TempDir dir;
+  std::vector<int> held_out = {0, 1};
+  write_safetensors(dir / "v1.safetensors", {{"images", pairs_->images.narrow(0, 0, 2).clone()}},
+                    {{"format", "diffscope-emoji-pairs"},
+                     {"version", "1"},
+                     {"keys", nlohmann::json({pairs_->keys[0], pairs_->keys[1]}).dump()},
+                     {"names", nlohmann::json({pairs_->names[0], pairs_->names[1]}).dump()},
+                     {"styles", nlohmann::json({pairs_->styles[0], pairs_->styles[1]}).dump()},
+                     {"captions", nlohmann::json({pairs_->captions[0], pairs_->captions[1]}).dump()},
+                     {"held_out", nlohmann::json(held_out).dump()}});
+  const EmojiPairs back = load_emoji_pairs(dir / "v1.safetensors");
+  ASSERT_EQ(back.phrasings.size(), 2u);
+  EXPECT_TRUE(back.phrasings[0].empty());
+  EXPECT_EQ(back.held_out, (std::vector<bool>{false, true}));
 }
 
 TEST(NotoRenderer, RefusesWhatTheFontCannotDrawAsOneGlyph) {

@@ -45,3 +45,66 @@ TEST(WordTokenizer, RejectsVocabulariesWithoutTheSpecialTokens) {
   EXPECT_THROW(WordTokenizer({"apple", "pear", "plum"}, 8), Error);
   EXPECT_THROW(WordTokenizer(build_vocabulary({"apple"}), 1), Error);
 }
+
+TEST(WordTokenizer, UnicodeSplitFoldsCaseAndWidthInEveryScript) {
+  const auto split = [](std::string_view text) { return split_words(text, WordSplit::Unicode); };
+  EXPECT_EQ(split("Roter APFEL, Äpfel und Birnen"),
+            (std::vector<std::string>{"roter", "apfel", "äpfel", "und", "birnen"}));
+  EXPECT_EQ(split("ＡＢＣ ｐｉｎｅａｐｐｌｅ"), (std::vector<std::string>{"abc", "pineapple"}));  // full width
+  EXPECT_EQ(split("Côte d’Ivoire, “open”, crème brûlée"),
+            (std::vector<std::string>{"côte", "d", "ivoire", "open", "crème", "brûlée"}));
+  EXPECT_EQ(split("Straße"), (std::vector<std::string>{"strasse"}));
+  EXPECT_EQ(split("고양이 얼굴"), (std::vector<std::string>{"고양이", "얼굴"}));  // Hangul keeps its spaces
+}
+
+TEST(WordTokenizer, UnicodeSplitMakesEachChineseCharacterAndKanaAWord) {
+  const auto split = [](std::string_view text) { return split_words(text, WordSplit::Unicode); };
+  EXPECT_EQ(split("红苹果"), (std::vector<std::string>{"红", "苹", "果"}));
+  EXPECT_EQ(split("赤リンゴ、noto"), (std::vector<std::string>{"赤", "リ", "ン", "ゴ", "noto"}));
+  EXPECT_EQ(split("ラーメン"), (std::vector<std::string>{"ラ", "ー", "メ", "ン"}));
+  EXPECT_EQ(split("りんご2個"), (std::vector<std::string>{"り", "ん", "ご", "2", "個"}));
+}
+
+TEST(WordTokenizer, UnicodeSplitKeepsSymbolsAsWordsSoTheyAreReported) {
+  const auto split = [](std::string_view text) { return split_words(text, WordSplit::Unicode); };
+  EXPECT_EQ(split("🍎 apple ©"), (std::vector<std::string>{"🍎", "apple", "©"}));
+  // U+FE0F and the zero-width joiner are folded away; the emoji stay.
+  EXPECT_EQ(split("❤️ 👨‍👩‍👧"), (std::vector<std::string>{"❤", "👨", "👩", "👧"}));
+  EXPECT_EQ(split(std::string("bad \xff byte")), (std::vector<std::string>{"bad", "\xEF\xBF\xBD", "byte"}));
+  WordTokenizer tokenizer(build_vocabulary({"red apple"}, WordSplit::Unicode), 8, WordSplit::Unicode);
+  EXPECT_EQ(tokenizer.unknown_words("🍎 red apple"), (std::vector<std::string>{"🍎"}));
+}
+
+TEST(WordTokenizer, UnicodeSplitEqualsTheByteSplitOnAscii) {
+  for (const char* text : {"Grinning Face, with big-eyes!", "o'clock 1st A-B_c", "  ,;: ", "keycap: #, *"}) {
+    EXPECT_EQ(split_words(text, WordSplit::Unicode), split_words(text, WordSplit::Bytes)) << text;
+  }
+}
+
+TEST(WordTokenizer, TheSplitIsNamedInTheConfig) {
+  EXPECT_EQ(word_split_by_name("bytes"), WordSplit::Bytes);
+  EXPECT_EQ(word_split_by_name("unicode"), WordSplit::Unicode);
+  EXPECT_STREQ(word_split_name(WordSplit::Unicode), "unicode");
+  EXPECT_THROW(word_split_by_name("icu"), Error);
+  // The same vocabulary reads a Chinese prompt only with the rule it was built with.
+  const auto vocabulary = build_vocabulary({"红苹果"}, WordSplit::Unicode);
+  WordTokenizer unicode(vocabulary, 8, WordSplit::Unicode), bytes(vocabulary, 8, WordSplit::Bytes);
+  EXPECT_TRUE(unicode.unknown_words("红苹果").empty());
+  EXPECT_EQ(bytes.unknown_words("红苹果"), (std::vector<std::string>{"红苹果"}));
+}
+
+TEST(WordTokenizer, PluralsOfKnownWordsReadAsTheirSingular) {
+  WordTokenizer tokenizer(build_vocabulary({"red apple, cherry, tomato, manzana, bus, glass"}), 8);
+  const auto id = [&](const char* word) { return tokenizer.word_id(word); };
+  EXPECT_EQ(id("apples"), id("apple"));
+  EXPECT_EQ(id("cherries"), id("cherry"));
+  EXPECT_EQ(id("tomatoes"), id("tomato"));
+  EXPECT_EQ(id("manzanas"), id("manzana"));
+  EXPECT_EQ(id("buses"), id("bus"));
+  EXPECT_EQ(id("glass"), id("glass"));  // a known word ending in s stays itself
+  EXPECT_EQ(id("pears"), kUnknownToken);  // no known singular
+  EXPECT_EQ(id("ss"), kUnknownToken);
+  EXPECT_EQ(id("s"), kUnknownToken);
+  EXPECT_TRUE(tokenizer.unknown_words("red apples").empty());
+  EXPECT_EQ(tokenizer.unknown_words("red pears"), (std::vector<std::string>{"pears"}));
+}

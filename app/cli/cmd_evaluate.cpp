@@ -1,6 +1,7 @@
 // diffscope-cli evaluate: the built-in model's quality numbers (model card)
 // and a 4×4 grid of generated images.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "app/cli/cli_common.h"
@@ -9,6 +10,7 @@
 #include "core/common/runtime.h"
 #include "core/data/emoji_pairs.h"
 #include "core/data/pair_captions.h"
+#include "core/evaluation/held_out_prompts.h"
 #include "core/evaluation/model_evaluation.h"
 #include "core/io/atomic_file.h"
 #include "core/io/png_image.h"
@@ -22,6 +24,9 @@ namespace {
 
 struct EvaluateOptions {
   std::filesystem::path data, report, grid;
+  std::filesystem::path held_out, held_out_report;  // the held-out prompt set and its JSON
+  int seeds = 3;
+  bool only_held_out = false;
   std::string model = kBuiltinModel;
   std::filesystem::path model_dir;  // empty: the usual search folders
   evaluation::EvaluationOptions evaluation;
@@ -44,6 +49,28 @@ void write_grid(LdmBundle& bundle, const EmojiPairs& pairs, const EvaluateOption
   std::printf("wrote %s\n", o.grid.c_str());
 }
 
+void run_held_out(LdmBundle& bundle, const EmojiPairs& pairs, const EvaluateOptions& o) {
+  const auto prompts = evaluation::read_held_out_prompts(o.held_out);
+  const auto report = evaluation::evaluate_held_out(bundle, pairs, prompts, o.seeds, o.evaluation,
+                                                    [](const std::string& what, int done, int total) {
+                                                      std::fprintf(stderr, "\r%s: %d/%d   ", what.c_str(), done, total);
+                                                    });
+  std::fprintf(stderr, "\n");
+  std::printf(
+      "held-out prompts (%s, seeds 0-%d, top-%d): hit = a target among the nearest images, "
+      "coarse = the same on 16x16 box-filtered images\n",
+      o.held_out.filename().c_str(), report.seeds - 1, o.evaluation.top_k);
+  const auto print = [](const evaluation::GroupScore& g) {
+    const double runs = std::max(1, g.runs);
+    std::printf("  %-14s %3d prompts  hit %5.1f %%  coarse %5.1f %%  %3d with unknown words\n", g.group.c_str(),
+                g.prompts, 100.0 * g.hits / runs, 100.0 * g.coarse_hits / runs, g.prompts_with_unknown_words);
+  };
+  for (const auto& group : report.groups) print(group);
+  print(report.overall);
+  if (!o.held_out_report.empty())
+    write_file_atomically(o.held_out_report, evaluation::held_out_json(report, o.evaluation));
+}
+
 void run_evaluate(EvaluateOptions& o) {
   const std::string device_text = apply_common_options(o.common);
   if (o.cfg >= 0) o.evaluation.sampling.cfg_scale = o.cfg;
@@ -58,6 +85,8 @@ void run_evaluate(EvaluateOptions& o) {
   const EmojiPairs pairs = load_emoji_pairs(o.data);
   std::fprintf(stderr, "evaluating %s on %s in %s\n", o.model.c_str(), device_text.c_str(),
                bundle->compute_type() == at::kBFloat16 ? "bfloat16" : "float32");
+  if (!o.held_out.empty()) run_held_out(*bundle, pairs, o);
+  if (o.only_held_out) return;
   const auto report =
       evaluation::evaluate_model(*bundle, pairs, o.evaluation, [](const std::string& what, int done, int total) {
         std::fprintf(stderr, "\r%s: %d/%d   ", what.c_str(), done, total);
@@ -93,6 +122,14 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_option("--steps", o.evaluation.sampling.steps, "Steps")->capture_default_str();
   cmd->add_option("--cfg", o.cfg, "CFG scale (default: the model's)");
   cmd->add_option("--report", o.report, "Write the full report as JSON here");
+  cmd->add_option("--held-out", o.held_out,
+                  "Also generate this held-out prompt set (resources/evaluation/held-out-prompts.tsv)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--seeds", o.seeds, "Seeds per held-out prompt (0, 1, ...)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  cmd->add_option("--held-out-report", o.held_out_report, "Write the held-out prompts' report as JSON here");
+  cmd->add_flag("--only-held-out", o.only_held_out, "Skip the autoencoder, training-name and held-out-style measures");
   cmd->add_option("--grid", o.grid, "Write a 4x4 grid of generated images here (PNG)");
   add_common_options(*cmd, o.common);
   cmd->callback([options] { run_evaluate(*options); });

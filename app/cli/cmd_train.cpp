@@ -149,6 +149,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--decoder-blocks", t.architecture.autoencoder.decoder_blocks, "Decoder blocks per level")
       ->capture_default_str();
   cmd->add_option("--text-layers", t.architecture.text.layers, "Text encoder layers")->capture_default_str();
+  cmd->add_option("--phrasings", t.phrasing_share,
+                  "Share of captions in people's words: CLDR names and keywords in several languages")
+      ->check(CLI::Range(0.0, 0.9))
+      ->capture_default_str();
+  cmd->add_option_function<std::string>(
+         "--word-split", [options](const std::string& name) { options->train.architecture.text.word_split =
+                                                                   ldm::word_split_by_name(name); },
+         "How prompts are cut into words: bytes (the first models) or unicode (any language, CJK by character)")
+      ->check(CLI::IsMember({"bytes", "unicode"}));
   add_common_options(*cmd, options->common);
   cmd->callback([options] { run_train(*options); });
 }

@@ -15,7 +15,34 @@ namespace {
 
 constexpr int64_t kSide = 64;
 constexpr const char* kFormat = "diffscope-emoji-pairs";
-constexpr const char* kVersion = "1";
+// Version 2 added the phrasings; version 1 files still load (without them).
+constexpr const char* kVersion = "2";
+
+// One entry per image; images past the end of `pairs.phrasings` have none.
+nlohmann::json phrasings_json(const EmojiPairs& pairs) {
+  nlohmann::json all = nlohmann::json::array();
+  for (size_t i = 0; i < size_t(pairs.size()); ++i) {
+    nlohmann::json one = nlohmann::json::array();
+    if (i < pairs.phrasings.size()) {
+      for (const auto& p : pairs.phrasings[i]) one.push_back({p.language, p.name, p.keywords});
+    }
+    all.push_back(std::move(one));
+  }
+  return all;
+}
+
+std::vector<std::vector<Phrasing>> phrasings_from_json(const nlohmann::json& all) {
+  std::vector<std::vector<Phrasing>> phrasings;
+  for (const auto& image : all) {
+    std::vector<Phrasing> one;
+    for (const auto& p : image) {
+      if (!p.is_array() || p.size() != 3) throw Error("a phrasing is not [language, name, keywords]");
+      one.push_back({p[0].get<std::string>(), p[1].get<std::string>(), p[2].get<std::vector<std::string>>()});
+    }
+    phrasings.push_back(std::move(one));
+  }
+  return phrasings;
+}
 
 // The gem's emoji that have art, by our key.
 std::map<std::string, GemojioneEntry> read_gem_art(const std::filesystem::path& gem_dir) {
@@ -29,7 +56,8 @@ std::map<std::string, GemojioneEntry> read_gem_art(const std::filesystem::path& 
 }  // namespace
 
 EmojiPairs build_emoji_pairs(const std::filesystem::path& gemojione_dir, const std::vector<EmojiInfo>& catalogue,
-                             const GlyphRenderer& render_noto) {
+                             const GlyphRenderer& render_noto,
+                             const std::map<std::string, std::vector<Phrasing>>& phrasings) {
   const auto gems = read_gem_art(gemojione_dir);
   std::map<std::string, const EmojiInfo*> unicode;
   for (const auto& info : catalogue) unicode[info.key] = &info;
@@ -69,6 +97,8 @@ EmojiPairs build_emoji_pairs(const std::filesystem::path& gemojione_dir, const s
       pairs.styles.push_back(item.style);
       pairs.captions.push_back(item.caption);
       pairs.held_out.push_back(split && item.style != trained_style_of_held_out(key));
+      const auto words = phrasings.find(key);
+      pairs.phrasings.push_back(words != phrasings.end() ? words->second : std::vector<Phrasing>{});
       images.push_back(item.image);
     }
   }
@@ -86,7 +116,8 @@ void save_emoji_pairs(const EmojiPairs& pairs, const std::filesystem::path& path
                      {"names", nlohmann::json(pairs.names).dump()},
                      {"styles", nlohmann::json(pairs.styles).dump()},
                      {"captions", nlohmann::json(pairs.captions).dump()},
-                     {"held_out", nlohmann::json(held_out).dump()}});
+                     {"held_out", nlohmann::json(held_out).dump()},
+                     {"phrasings", phrasings_json(pairs).dump()}});
 }
 
 EmojiPairs load_emoji_pairs(const std::filesystem::path& path) {
@@ -101,9 +132,10 @@ EmojiPairs load_emoji_pairs(const std::filesystem::path& path) {
       throw Error(path.string() + ": damaged '" + key + "': " + e.what());
     }
   };
+  const bool version_1 = meta.count("version") && meta.at("version") == "1";
   if (meta.count("format") == 0 || meta.at("format") != kFormat || meta.count("version") == 0 ||
-      meta.at("version") != kVersion) {
-    throw Error(path.string() + ": not a DiffScope emoji data set of version " + kVersion);
+      (meta.at("version") != kVersion && !version_1)) {
+    throw Error(path.string() + ": not a DiffScope emoji data set of version 1 or " + kVersion);
   }
   EmojiPairs pairs;
   try {
@@ -112,6 +144,16 @@ EmojiPairs load_emoji_pairs(const std::filesystem::path& path) {
     pairs.styles = field("styles").get<std::vector<std::string>>();
     pairs.captions = field("captions").get<std::vector<std::string>>();
     for (int h : field("held_out").get<std::vector<int>>()) pairs.held_out.push_back(h != 0);
+    if (version_1) {
+      pairs.phrasings.resize(pairs.keys.size());
+    } else {
+      const nlohmann::json phrasings = field("phrasings");
+      try {
+        pairs.phrasings = phrasings_from_json(phrasings);
+      } catch (const Error& e) {
+        throw Error(path.string() + ": damaged 'phrasings': " + e.what());
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     throw Error(path.string() + ": damaged metadata: " + e.what());
   }
@@ -119,7 +161,7 @@ EmojiPairs load_emoji_pairs(const std::filesystem::path& path) {
   const size_t n = pairs.keys.size();
   if (pairs.images.dim() != 4 || pairs.images.size(0) != int64_t(n) || pairs.images.size(3) != 3 ||
       pairs.images.scalar_type() != at::kByte || pairs.names.size() != n || pairs.styles.size() != n ||
-      pairs.captions.size() != n || pairs.held_out.size() != n) {
+      pairs.captions.size() != n || pairs.held_out.size() != n || pairs.phrasings.size() != n) {
     throw Error(path.string() + ": the images and their labels do not fit together");
   }
   return pairs;

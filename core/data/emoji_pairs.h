@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/data/cldr_annotations.h"
 #include "core/data/emoji_catalog.h"
 
 namespace diffscope {
@@ -21,6 +22,9 @@ struct EmojiPairs {
   std::vector<std::string> styles;    // "emojione" or "noto"
   std::vector<std::string> captions;  // name, keywords, style word
   std::vector<bool> held_out;         // the held-out style of its emoji: never trained on
+  // Its emoji in people's words, per language (CLDR names and keywords); empty
+  // for every image of a version-1 data set, which predates them.
+  std::vector<std::vector<Phrasing>> phrasings;
   int64_t size() const { return images.defined() ? images.size(0) : 0; }
 };
 
@@ -28,8 +32,10 @@ struct EmojiPairs {
 // when the font has no glyph for it.
 using GlyphRenderer = std::function<at::Tensor(const std::u32string& sequence)>;
 
+// `phrasings`: by emoji key (load_phrasings); an emoji without any gets none.
 EmojiPairs build_emoji_pairs(const std::filesystem::path& gemojione_dir, const std::vector<EmojiInfo>& catalogue,
-                             const GlyphRenderer& render_noto);
+                             const GlyphRenderer& render_noto,
+                             const std::map<std::string, std::vector<Phrasing>>& phrasings = {});
 
 void save_emoji_pairs(const EmojiPairs& pairs, const std::filesystem::path& path);
 EmojiPairs load_emoji_pairs(const std::filesystem::path& path);

@@ -15,18 +15,14 @@
 #include "core/pipeline/pipeline.h"
 
 namespace diffscope::evaluation {
-namespace {
-
-at::Tensor generate(LdmBundle& bundle, const EvaluationOptions& options, const std::string& prompt, int64_t seed) {
-  Request request = options.sampling;
+at::Tensor generate_image(LdmBundle& bundle, const Request& sampling, const std::string& prompt, int64_t seed) {
+  Request request = sampling;
   request.prompt = prompt;
   request.seed = seed;
   request.batch = 1;
   request.width = request.height = static_cast<int>(bundle.model().config.image_size);
   return Pipeline::run_on(bundle, bundle.model().device(), request).images[0];
 }
-
-}  // namespace
 
 double psnr(const at::Tensor& a, const at::Tensor& b) {
   if (a.sizes() != b.sizes()) throw Error("psnr: the images differ in shape");
@@ -104,7 +100,7 @@ EvaluationReport evaluate_model(LdmBundle& bundle, const EmojiPairs& pairs, cons
   for (size_t p = 0; p < picks.size(); ++p) {
     const auto i = static_cast<size_t>(picks[p]);
     PromptOutcome outcome{pairs.names[i], pairs.keys[i]};
-    const at::Tensor image = generate(bundle, options, outcome.prompt, static_cast<int64_t>(p));
+    const at::Tensor image = generate_image(bundle, options.sampling, outcome.prompt, static_cast<int64_t>(p));
     outcome.hit = key_among(neighbours.nearest(image, options.top_k), outcome.key);
     hits += outcome.hit;
     report.fidelity_runs.push_back(outcome);
@@ -117,7 +113,7 @@ EvaluationReport evaluate_model(LdmBundle& bundle, const EmojiPairs& pairs, cons
   for (size_t h = 0; h < held_out.size(); ++h) {
     const int64_t index = held_out[h];
     PromptOutcome outcome{styled_prompt(pairs, index), pairs.keys[static_cast<size_t>(index)]};
-    const at::Tensor image = generate(bundle, options, outcome.prompt, static_cast<int64_t>(10000 + h));
+    const at::Tensor image = generate_image(bundle, options.sampling, outcome.prompt, static_cast<int64_t>(10000 + h));
     const auto nearest = neighbours.nearest(image, options.top_k);
     outcome.hit = key_among(nearest, outcome.key);
     outcome.style_hit = std::find(nearest.begin(), nearest.end(), index) != nearest.end();

@@ -44,6 +44,10 @@ struct EvaluationReport {
   double seconds = 0;
 };
 
+// One image (H, W, 3) uint8 of `prompt` at `seed`, sampled as `sampling` says,
+// at the model's own size.
+at::Tensor generate_image(LdmBundle& bundle, const Request& sampling, const std::string& prompt, int64_t seed);
+
 // PSNR (dB) between two uint8 images of the same shape; 99 for identical ones.
 double psnr(const at::Tensor& a, const at::Tensor& b);
 

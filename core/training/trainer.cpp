@@ -126,9 +126,8 @@ void TrainingRun::load_data() {
 
 ldm::LdmConfig TrainingRun::fresh_config() const {
   ldm::LdmConfig config = options_.architecture;
-  std::vector<std::string> captions;
-  for (int64_t i : trained_) captions.push_back(pairs_.captions[static_cast<size_t>(i)]);
-  config.text.vocabulary = ldm::build_vocabulary(captions);
+  config.text.vocabulary = ldm::build_vocabulary(vocabulary_texts(pairs_, trained_, options_.phrasing_share > 0),
+                                                 config.text.word_split);
   config.image_size = pairs_.images.size(1);
   return config;
 }
@@ -313,7 +312,8 @@ void TrainingRun::train_unet() {
     const auto pick = picks.accessor<int64_t, 1>();
     for (int64_t i = 0; i < batch; ++i) {
       const int64_t image = trained_[static_cast<size_t>(pick[i])];
-      captions.push_back(training_caption(pairs_, image, uniform(caption_random)));
+      captions.push_back(
+          training_caption(pairs_, image, uniform(caption_random), caption_random, options_.phrasing_share));
     }
 
     picks = picks.to(device_);

@@ -37,6 +37,10 @@ struct TrainOptions {
   // train a new text encoder and U-Net (architecture.unet) on its latents.
   std::filesystem::path autoencoder_from;
   ldm::LdmConfig architecture;  // the vocabulary is filled in from the data
+  // Share of U-Net captions drawn from the data set's phrasings (CLDR names and
+  // keywords in several languages; training_caption); their words join the
+  // vocabulary. 0: English captions only, as the shipped model was trained.
+  double phrasing_share = 0.0;
 };
 
 // Called after every step (the CLI draws format_progress of it); may be empty.

@@ -1,13 +1,15 @@
 // A prompt as typed: A1111's emphasis syntax ((word:1.2), [word], BREAK,
 // escapes), prompt editing and alternation ([a:b:3], [a|b]), <lora:NAME:W>
 // tags, CLIP's text cleaning (NFC, HTML entities, whitespace) and BPE,
-// chunked into 75-token pieces, and the chunks' words (word heat maps). The
+// chunked into 75-token pieces, and the chunks' words (word heat maps); the
+// built-in model's word split (bytes and Unicode rules). The
 // CLIP vocabulary comes from ../shared ($DIFFSCOPE_SHARED_DIR); without it
 // only the syntax is fuzzed.
 #include <cstdlib>
 #include <memory>
 
 #include "core/models/adapters/lora_prompt.h"
+#include "core/models/ldm/word_tokenizer.h"
 #include "core/text/clip_tokenizer.h"
 #include "core/text/prompt_chunks.h"
 #include "core/text/prompt_schedule.h"
@@ -36,9 +38,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)parse_prompt_emphasis(prompt);
     if (has_prompt_schedule(prompt)) {
       for (int step : {1, 2, 7}) (void)parse_prompt_emphasis(prompt_at_step(prompt, step, 7));
+      for (int call : {0, 13}) (void)prompt_at_call(prompt, call, 14);
     }
     (void)lora_tags(prompt);
     const std::string plain = without_lora_tags(prompt);
+    // The built-in model's words, by both of its rules.
+    (void)ldm::split_words(plain, ldm::WordSplit::Bytes);
+    (void)ldm::split_words(plain, ldm::WordSplit::Unicode);
     (void)with_lora_weight(prompt, "detail", 0.5, true);
     if (const ClipTokenizer* clip = tokenizer()) {
       (void)ClipTokenizer::clean_text(plain);

@@ -123,6 +123,17 @@ def main():
     with open(os.path.join(ROOT, "models", "diffscope-emoji.json"), "rb") as f:
         put("ldm_config", "diffscope-emoji.json", f.read())
 
+    # CLDR annotations (written here, in CLDR's layout): keywords, a tts name,
+    # a draft, an inherited value, entities, a skin-tone sequence.
+    put("cldr_annotations", "annotations.xml", (
+        '<?xml version="1.0" encoding="UTF-8" ?>\n<ldml>\n\t<annotations>\n'
+        '\t\t<annotation cp="\U0001F34E">apple | fruit | red</annotation>\n'
+        '\t\t<annotation cp="\U0001F34E" type="tts">red apple</annotation>\n'
+        '\t\t<annotation cp="\U0001F44D\U0001F3FD" type="tts" draft="contributed">thumbs up: medium</annotation>\n'
+        '\t\t<annotation cp="\u2764\ufe0f" draft="unconfirmed">heart</annotation>\n'
+        '\t\t<annotation cp="&amp;">\u2191\u2191\u2191 | and &quot;et&quot; &#x263A; &#9731;</annotation>\n'
+        '\t</annotations>\n</ldml>\n').encode("utf-8"))
+
     # LoRA files: kohya (down/up/alpha, a LoCon conv), PEFT (lora_A/B), a LoHa (refused by name).
     put("lora_file", "kohya.safetensors", safetensors({
         "lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight": ("F16", [2, 8], floats(16, "<e")),

@@ -1,6 +1,8 @@
 // diffscope-dataset: builds the built-in model's (image, caption) data set
 // from EmojiOne (ruby-gemojione) and Noto Color Emoji (fonts-noto-color-emoji)
-// and writes it as one safetensors file, with a preview grid if asked.
+// and writes it as one safetensors file, with a preview grid if asked. Every
+// emoji also carries its CLDR names and keywords in several languages
+// (unicode-cldr-core), for captions in people's words.
 #include <ATen/ATen.h>
 #include <CLI/CLI.hpp>
 
@@ -9,6 +11,7 @@
 #include <cstdio>
 
 #include "core/common/errors.h"
+#include "core/data/cldr_annotations.h"
 #include "core/data/emoji_pairs.h"
 #include "core/data/emoji_set.h"
 #include "core/io/png_image.h"
@@ -26,17 +29,21 @@ int main(int argc, char** argv) {
   QGuiApplication app(argc, argv);
   try {
     const diffscope::dataset::NotoRenderer noto;
+    const auto phrasings =
+        diffscope::load_phrasings(diffscope::find_cldr_common_dir(), diffscope::caption_languages());
     const auto pairs = diffscope::build_emoji_pairs(
         diffscope::find_gemojione_dir(), diffscope::parse_emoji_test(diffscope::find_emoji_test_file()),
-        [&](const std::u32string& sequence) { return noto.render(sequence); });
+        [&](const std::u32string& sequence) { return noto.render(sequence); }, phrasings);
     diffscope::save_emoji_pairs(pairs, output);
-    int64_t emojione = 0, held_out = 0;
+    int64_t emojione = 0, held_out = 0, phrased = 0;
     for (int64_t i = 0; i < pairs.size(); ++i) {
       emojione += pairs.styles[i] == "emojione";
       held_out += pairs.held_out[i];
+      phrased += !pairs.phrasings[i].empty();
     }
-    std::printf("%s: %lld images (%lld EmojiOne, %lld Noto), %lld held out\n", output.c_str(), (long long)pairs.size(),
-                (long long)emojione, (long long)(pairs.size() - emojione), (long long)held_out);
+    std::printf("%s: %lld images (%lld EmojiOne, %lld Noto), %lld held out, %lld with CLDR phrasings\n",
+                output.c_str(), (long long)pairs.size(), (long long)emojione, (long long)(pairs.size() - emojione),
+                (long long)held_out, (long long)phrased);
     if (!grid.empty()) {
       const int64_t n = std::min<int64_t>(pairs.size(), int64_t(grid_side) * grid_side);
       at::Tensor sheet = at::full({grid_side * 64, grid_side * 64, 3}, 255, at::kByte);

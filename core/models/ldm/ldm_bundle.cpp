@@ -44,7 +44,7 @@ at::Tensor LdmBundle::encode_prompt(const std::string& prompt) {
 std::vector<PromptWord> LdmBundle::prompt_words(const std::string& prompt) const {
   // <start>, then one token per word, cut where the text encoder stops reading.
   std::vector<PromptWord> words = {{kStartTokenWord, {0}}};
-  const std::vector<std::string> split = ldm::split_words(prompt);
+  const std::vector<std::string> split = model_->tokenizer.split(prompt);
   const size_t read = std::min<size_t>(split.size(), static_cast<size_t>(model_->tokenizer.max_words()));
   for (size_t i = 0; i < read; ++i) add_word_position(words, split[i], static_cast<int64_t>(i) + 1);
   return words;
@@ -98,7 +98,7 @@ std::vector<std::string> LdmBundle::unknown_words(const std::string& prompt) con
 }
 
 bool LdmBundle::prompt_is_cut(const std::string& prompt) const {
-  return static_cast<int64_t>(ldm::split_words(prompt).size()) > model_->tokenizer.max_words();
+  return static_cast<int64_t>(model_->tokenizer.split(prompt).size()) > model_->tokenizer.max_words();
 }
 
 std::vector<int64_t> LdmBundle::latent_shape(int width, int height) const {

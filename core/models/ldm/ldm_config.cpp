@@ -80,6 +80,7 @@ json config_to_json(const LdmConfig& c) {
         {"width", c.text.width},
         {"layers", c.text.layers},
         {"heads", c.text.heads},
+        {"word_split", word_split_name(c.text.word_split)},
         {"vocabulary", c.text.vocabulary}}},
       {"unet", {{"channels", c.unet.channels}, {"heads", c.unet.heads}, {"time_dim", c.unet.time_dim}}},
   };
@@ -118,6 +119,9 @@ LdmConfig parse_config(const json& j) {
   c.text.layers = bounded(field<int64_t>(text, "layers", "text"), 1, 64, "text.layers");
   c.text.heads = bounded(field<int64_t>(text, "heads", "text"), 1, 64, "text.heads");
   c.text.vocabulary = field<std::vector<std::string>>(text, "vocabulary", "text");
+  if (text.contains("word_split")) {
+    c.text.word_split = word_split_by_name(field<std::string>(text, "word_split", "text"));
+  }
   if (c.text.vocabulary.size() < 3 || c.text.vocabulary.size() > 1'000'000) {
     throw Error(where + ": the vocabulary must hold between 3 and 1,000,000 words");
   }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/models/ldm/word_tokenizer.h"
+
 namespace diffscope::ldm {
 
 struct AutoencoderConfig {
@@ -18,6 +20,7 @@ struct AutoencoderConfig {
 
 struct TextConfig {
   std::vector<std::string> vocabulary;  // ids 0..2 are <pad>, <unk>, <start>
+  WordSplit word_split = WordSplit::Bytes;  // "word_split"; absent in the first models' configs
   int64_t max_tokens = 24;
   int64_t width = 128;
   int64_t layers = 2;

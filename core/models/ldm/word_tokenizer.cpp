@@ -1,6 +1,12 @@
 #include "core/models/ldm/word_tokenizer.h"
 
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/unistr.h>
+
 #include <algorithm>
+#include <climits>
 #include <map>
 
 #include "core/common/errors.h"
@@ -10,9 +16,81 @@ namespace {
 
 bool is_word_byte(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80; }
 
+// Scripts written without spaces whose characters each make a word.
+// Letters by Script_Extensions, not Script: the prolonged sound mark ー and
+// the iteration marks are "Common" but used by both kana; the ideographic
+// comma 、 has the same extensions but is punctuation (a separator).
+bool is_character_word(UChar32 c) {
+  if (c < 0x2E80 || !u_isalnum(c)) return false;  // below the CJK radicals: no Han or kana
+  return uscript_hasScript(c, USCRIPT_HAN) || uscript_hasScript(c, USCRIPT_HIRAGANA) ||
+         uscript_hasScript(c, USCRIPT_KATAKANA);
+}
+
+bool is_word_part(UChar32 c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  const int8_t category = u_charType(c);
+  return u_isalnum(c) || category == U_NON_SPACING_MARK || category == U_COMBINING_SPACING_MARK;
+}
+
+bool is_symbol_word(UChar32 c) {
+  if (c < 0x80) return false;  // ASCII punctuation and symbols separate words, as they always did
+  const int8_t category = u_charType(c);
+  return category == U_OTHER_SYMBOL || category == U_MODIFIER_SYMBOL || category == U_MATH_SYMBOL ||
+         category == U_CURRENCY_SYMBOL;
+}
+
+std::vector<std::string> split_unicode_words(std::string_view text) {
+  static const icu::Normalizer2* const fold = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* instance = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_FAILURE(status)) throw Error(std::string("ICU's NFKC case folding is unavailable: ") + u_errorName(status));
+    return instance;
+  }();
+  // ICU strings are indexed by int32_t; no prompt is near 2 GB (the UI and
+  // the CLI read far less), but a caller's text must not overflow the index.
+  if (text.size() > size_t(INT32_MAX / 2)) throw Error("the prompt is too long to read");
+  UErrorCode status = U_ZERO_ERROR;
+  // Invalid UTF-8 becomes U+FFFD (a symbol word: reported, not dropped).
+  const icu::UnicodeString folded =
+      fold->normalize(icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), int32_t(text.size()))), status);
+  if (U_FAILURE(status)) throw Error(std::string("cannot normalise the prompt: ") + u_errorName(status));
+  std::vector<std::string> words;
+  icu::UnicodeString word;
+  auto flush = [&] {
+    if (word.isEmpty()) return;
+    std::string utf8;
+    words.push_back(word.toUTF8String(utf8));
+    word.remove();
+  };
+  for (int32_t i = 0; i < folded.length();) {
+    const UChar32 c = folded.char32At(i);
+    i += U16_LENGTH(c);
+    if (is_character_word(c) || is_symbol_word(c) || c == 0xFFFD) {
+      flush();
+      word.append(c);
+      flush();
+    } else if (is_word_part(c)) {
+      word.append(c);
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return words;
+}
+
 }  // namespace
 
-std::vector<std::string> split_words(std::string_view text) {
+WordSplit word_split_by_name(std::string_view name) {
+  if (name == "bytes") return WordSplit::Bytes;
+  if (name == "unicode") return WordSplit::Unicode;
+  throw Error("unknown word split '" + std::string(name) + "' (bytes or unicode)");
+}
+
+const char* word_split_name(WordSplit split) { return split == WordSplit::Unicode ? "unicode" : "bytes"; }
+
+std::vector<std::string> split_words(std::string_view text, WordSplit split) {
+  if (split == WordSplit::Unicode) return split_unicode_words(text);
   std::vector<std::string> words;
   std::string word;
   for (char raw : text) {
@@ -29,10 +107,10 @@ std::vector<std::string> split_words(std::string_view text) {
   return words;
 }
 
-std::vector<std::string> build_vocabulary(const std::vector<std::string>& captions) {
+std::vector<std::string> build_vocabulary(const std::vector<std::string>& captions, WordSplit split) {
   std::map<std::string, int64_t> counts;
   for (const auto& caption : captions) {
-    for (auto& word : split_words(caption)) ++counts[word];
+    for (auto& word : split_words(caption, split)) ++counts[word];
   }
   std::vector<std::pair<std::string, int64_t>> ranked(counts.begin(), counts.end());
   std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
@@ -41,8 +119,8 @@ std::vector<std::string> build_vocabulary(const std::vector<std::string>& captio
   return vocabulary;
 }
 
-WordTokenizer::WordTokenizer(std::vector<std::string> vocabulary, int64_t max_tokens)
-    : vocabulary_(std::move(vocabulary)), max_tokens_(max_tokens) {
+WordTokenizer::WordTokenizer(std::vector<std::string> vocabulary, int64_t max_tokens, WordSplit split)
+    : vocabulary_(std::move(vocabulary)), max_tokens_(max_tokens), split_(split) {
   if (vocabulary_.size() < 3 || vocabulary_[kPadToken] != "<pad>" || vocabulary_[kUnknownToken] != "<unk>" ||
       vocabulary_[kStartToken] != "<start>") {
     throw Error("the tokenizer vocabulary must start with <pad>, <unk>, <start>");
@@ -51,12 +129,29 @@ WordTokenizer::WordTokenizer(std::vector<std::string> vocabulary, int64_t max_to
   for (size_t i = 0; i < vocabulary_.size(); ++i) ids_.emplace(vocabulary_[i], static_cast<int64_t>(i));
 }
 
+int64_t WordTokenizer::word_id(const std::string& word) const {
+  const auto known = [&](const std::string& w) -> int64_t {
+    const auto found = ids_.find(w);
+    return found == ids_.end() || found->second < 3 ? kUnknownToken : found->second;
+  };
+  const int64_t id = known(word);
+  if (id != kUnknownToken || word.size() < 4 || word.back() != 's') return id;
+  // Plurals of known words: captions name one thing ("red apple"), people
+  // ask for several ("apples", "cherries", "tomatoes", "manzanas").
+  const std::string stem = word.substr(0, word.size() - 1);
+  if (const int64_t singular = known(stem); singular != kUnknownToken) return singular;
+  if (word.size() > 4 && word.compare(word.size() - 3, 3, "ies") == 0) {
+    if (const int64_t y = known(word.substr(0, word.size() - 3) + "y"); y != kUnknownToken) return y;
+  }
+  if (word.compare(word.size() - 2, 2, "es") == 0) return known(word.substr(0, word.size() - 2));
+  return kUnknownToken;
+}
+
 std::vector<int64_t> WordTokenizer::encode(std::string_view text) const {
   std::vector<int64_t> ids{kStartToken};
-  for (const auto& word : split_words(text)) {
+  for (const auto& word : split(text)) {
     if (static_cast<int64_t>(ids.size()) == max_tokens_) break;
-    auto found = ids_.find(word);
-    ids.push_back(found == ids_.end() || found->second < 3 ? kUnknownToken : found->second);
+    ids.push_back(word_id(word));
   }
   ids.resize(static_cast<size_t>(max_tokens_), kPadToken);
   return ids;
@@ -64,10 +159,8 @@ std::vector<int64_t> WordTokenizer::encode(std::string_view text) const {
 
 std::vector<std::string> WordTokenizer::unknown_words(std::string_view text) const {
   std::vector<std::string> unknown;
-  for (auto& word : split_words(text)) {
-    auto found = ids_.find(word);
-    if ((found == ids_.end() || found->second < 3) &&
-        std::find(unknown.begin(), unknown.end(), word) == unknown.end()) {
+  for (auto& word : split(text)) {
+    if (word_id(word) == kUnknownToken && std::find(unknown.begin(), unknown.end(), word) == unknown.end()) {
       unknown.push_back(std::move(word));
     }
   }

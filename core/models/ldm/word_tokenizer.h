@@ -12,17 +12,41 @@ namespace diffscope::ldm {
 
 constexpr int64_t kPadToken = 0, kUnknownToken = 1, kStartToken = 2;
 
-// Lower-cased words: runs of ASCII letters/digits and non-ASCII bytes.
-std::vector<std::string> split_words(std::string_view text);
+// How a prompt is cut into words. A model reads prompts the way it was
+// trained, so the rule is part of its config ("text.word_split").
+enum class WordSplit {
+  // The first models' rule: lower-cased runs of ASCII letters and digits, every
+  // non-ASCII byte part of a word ("“open”" is one word, "红苹果" another).
+  Bytes,
+  // Any language: NFKC with case folding ("Äpfel" = "äpfel", "ＡＢＣ" = "abc"),
+  // words of letters, digits and marks in every script; each Chinese character
+  // and each kana is a word of its own, as BERT's tokenizer does for CJK (no
+  // spaces between words, and a dictionary segmenter would split a caption's
+  // "红苹果" and a prompt's "红色的苹果" differently); every other non-ASCII
+  // symbol (an emoji, ©) is a word too, so an unknown one is reported, never
+  // silently dropped. ASCII text splits exactly as with Bytes.
+  Unicode,
+};
+WordSplit word_split_by_name(std::string_view name);  // "bytes" | "unicode"; Error otherwise
+const char* word_split_name(WordSplit split);
+
+std::vector<std::string> split_words(std::string_view text, WordSplit split = WordSplit::Bytes);
 
 // "<pad>", "<unk>", "<start>", then every word of the captions, most frequent
 // first (ties alphabetical), so the result does not depend on caption order.
-std::vector<std::string> build_vocabulary(const std::vector<std::string>& captions);
+std::vector<std::string> build_vocabulary(const std::vector<std::string>& captions,
+                                          WordSplit split = WordSplit::Bytes);
 
 class WordTokenizer {
  public:
-  WordTokenizer(std::vector<std::string> vocabulary, int64_t max_tokens);
+  WordTokenizer(std::vector<std::string> vocabulary, int64_t max_tokens, WordSplit split = WordSplit::Bytes);
 
+  // The prompt's words by this tokenizer's rule, all of them (not cut).
+  std::vector<std::string> split(std::string_view text) const { return split_words(text, split_); }
+
+  // A word's id; a plural the vocabulary lacks reads as its known singular
+  // ("apples" → apple, "cherries" → cherry, "tomatoes" → tomato); <unk> else.
+  int64_t word_id(const std::string& word) const;
   // <start>, then one id per word (<unk> for unknown words), cut to
   // max_tokens, padded with <pad>: always max_tokens ids.
   std::vector<int64_t> encode(std::string_view text) const;
@@ -37,6 +61,7 @@ class WordTokenizer {
   std::vector<std::string> vocabulary_;
   std::unordered_map<std::string, int64_t> ids_;
   int64_t max_tokens_;
+  WordSplit split_;
 };
 
 }  // namespace diffscope::ldm
