@@ -12,6 +12,7 @@
 #   DIFFSCOPE_TORCH_SPEC picks the wheel (default: the version tested here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/cores.sh
 
 torch_line=debian
 venv=${DIFFSCOPE_TORCH_VENV:-}
@@ -53,4 +54,4 @@ case "$torch_line" in
     exit 2
     ;;
 esac
-cmake --build "$build_dir" -j"$(nproc)"
+cmake --build "$build_dir" -j"$(cpu_cores)"

@@ -13,6 +13,7 @@
 #                           in docs/RELIABILITY.md: 10000000 within 3600 seconds)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+source "$root/scripts/cores.sh"
 seconds="${1:-60}"
 shift || true
 build="$root/build-fuzz"
@@ -26,7 +27,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 -DDIFFSCOPE_FUZZ=ON > "$build/configure.log" 2>&1 ||
   { cat "$build/configure.log" >&2; exit 1; }
-cmake --build "$build" -j "${DIFFSCOPE_FUZZ_JOBS:-$(nproc)}"
+cmake --build "$build" -j "${DIFFSCOPE_FUZZ_JOBS:-$(cpu_cores)}"
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
@@ -39,7 +40,7 @@ export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 # One target per core at a time (each fuzzer is one thread): CI's smoke run
 # takes half the time on 2 cores. -max_total_time is wall-clock, so each
 # target still gets its SECONDS.
-jobs="${DIFFSCOPE_FUZZ_PARALLEL:-$(nproc)}"
+jobs="${DIFFSCOPE_FUZZ_PARALLEL:-$(cpu_cores)}"
 fuzz_one() {
   local target=$1
   local seeds="$root/tests/fuzz/corpus/$target"

@@ -16,6 +16,7 @@
 # DIFFSCOPE_SHARED_DIR (reference data; default .gpu-data, else ../shared).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/cores.sh
 
 mode=gpu
 case "${1:-}" in
@@ -77,7 +78,7 @@ section "machine"
 log "date: $(date -u +%Y-%m-%dT%H:%M:%SZ), mode: $mode, commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | sed 's/^/gpu: /' | tee -a "$results" || true
 log "$("$python" -c 'import torch; print("torch", torch.__version__, "CUDA", torch.version.cuda, "available:", torch.cuda.is_available())')"
-log "cpu: $(nproc) cores"
+log "cpu: $(cpu_cores) cores"
 
 section "build (core, CLI, bench_sd against this torch)"
 torch_dir=$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
@@ -87,7 +88,7 @@ t0=$(date +%s)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$torch_dir;$torch_dir/share/cmake" \
   -DDIFFSCOPE_BUILD_TESTS=OFF -DDIFFSCOPE_BUILD_UI=OFF -DPython3_EXECUTABLE="$(command -v "$python")" \
   >"$out/cmake.log" 2>&1 || { tail -30 "$out/cmake.log"; exit 1; }
-cmake --build "$build" -j"$(nproc)" --target diffscope-cli bench_sd >"$out/build.log" 2>&1 ||
+cmake --build "$build" -j"$(cpu_cores)" --target diffscope-cli bench_sd >"$out/build.log" 2>&1 ||
   { grep -m20 -B2 -A8 "error" "$out/build.log"; exit 1; }
 log "built in $(($(date +%s) - t0)) s"
 

@@ -17,6 +17,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+source "$root/scripts/cores.sh"
 mode="${1:-}"
 shift || true
 supp="$root/tests/sanitizers"
@@ -33,7 +34,7 @@ case "$mode" in
   thread)
     build="$root/build-tsan"
     cmake -S "$root" -B "$build" -G Ninja "${build_options[@]}" -DDIFFSCOPE_SANITIZE=thread > /dev/null
-    cmake --build "$build" -j "$(nproc)" --target test_run_controller test_run_stress test_thread_mailbox
+    cmake --build "$build" -j "$(cpu_cores)" --target test_run_controller test_run_stress test_thread_mailbox
     # LibTorch's OpenMP threads synchronise inside libgomp, which TSan cannot
     # see: one intra-op thread keeps every tensor operation on the thread that
     # asked for it (the threads under test are the UI thread and the worker).
@@ -68,7 +69,7 @@ case "$mode" in
     export LSAN_OPTIONS="suppressions=$supp/lsan.supp print_suppressions=0 ${LSAN_OPTIONS:-}"
     export UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1 ${UBSAN_OPTIONS:-}"
     export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"  # one per program, as scripts/test.sh says why
-    (cd "$build" && ctest --output-on-failure -j"$(nproc)" ${DIFFSCOPE_ASAN_EXCLUDE:+-E "$DIFFSCOPE_ASAN_EXCLUDE"})
+    (cd "$build" && ctest --output-on-failure -j"$(cpu_cores)" ${DIFFSCOPE_ASAN_EXCLUDE:+-E "$DIFFSCOPE_ASAN_EXCLUDE"})
     ;;
   *)
     echo "usage: scripts/sanitize.sh thread | address [--torch debian|pip]" >&2

@@ -13,6 +13,7 @@
 # Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/cores.sh
 # Each step's start, with the minutes since the command began, so that a CI
 # log shows where its time goes (the cold run must stay under ~60 minutes).
 phase() { echo "=== [$(date -u +%H:%M:%S), +$((SECONDS / 60)) min] $*"; }
@@ -39,7 +40,7 @@ phase "tests (Debian's LibTorch)"
 # programs with a thread per core each oversubscribe the cores, and OpenMP's
 # spinning barriers then cost far more than the second thread gains.
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-(cd build && ctest --output-on-failure -j"$(nproc)")
+(cd build && ctest --output-on-failure -j"$(cpu_cores)")
 if [ "${DIFFSCOPE_SKIP_INSTALL_TEST:-0}" != 1 ]; then
   phase "install test"
   bash packaging/install-test.sh build
