@@ -11,6 +11,7 @@
 #include "core/common/errors.h"
 #include "core/common/text.h"
 #include "core/data/emoji_catalog.h"
+#include "core/io/text_file.h"
 
 namespace diffscope {
 namespace {
@@ -69,14 +70,6 @@ std::string key_of(const std::string& cp) {
   return sequence.empty() ? std::string() : emoji_key(sequence);
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 }  // namespace
 
 CldrLanguage parse_cldr_annotations(const std::string& xml, const std::string& where) {
@@ -128,10 +121,10 @@ CldrLanguage load_cldr_language(const std::filesystem::path& cldr_common, const 
   }
   const std::filesystem::path main = cldr_common / "annotations" / (language + ".xml");
   if (!std::filesystem::exists(main)) throw Error(main.string() + ": no CLDR annotations for '" + language + "'");
-  CldrLanguage annotations = parse_cldr_annotations(read_file(main), main.string());
+  CldrLanguage annotations = parse_cldr_annotations(read_text_file(main), main.string());
   const std::filesystem::path derived = cldr_common / "annotationsDerived" / (language + ".xml");
   if (std::filesystem::exists(derived)) {
-    for (auto& [key, annotation] : parse_cldr_annotations(read_file(derived), derived.string())) {
+    for (auto& [key, annotation] : parse_cldr_annotations(read_text_file(derived), derived.string())) {
       annotations.emplace(key, std::move(annotation));  // the main file's entry wins
     }
   }

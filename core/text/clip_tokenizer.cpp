@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/io/text_file.h"
 #include "core/text/ftfy_fixes.h"
 #include "core/text/html_unescape.h"
 
@@ -83,14 +84,6 @@ std::string read_gzip(const fs::path& path) {
   gzclose(file);
   if (failed || data.empty()) throw Error(path.string() + ": not a readable gzip file (CLIP vocabulary)");
   return data;
-}
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot open");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // "left right" lines; the first line of both formats is a header.
@@ -186,7 +179,7 @@ ClipTokenizer ClipTokenizer::from_hf_files(const fs::path& vocab_json, const fs:
   tokenizer.source_ = vocab_json.parent_path();
   nlohmann::json vocabulary;
   try {
-    vocabulary = nlohmann::json::parse(read_text(vocab_json));
+    vocabulary = nlohmann::json::parse(read_text_file(vocab_json));
   } catch (const nlohmann::json::exception& e) {
     throw Error(vocab_json.string() + ": not JSON (" + e.what() + ")");
   }
@@ -195,7 +188,7 @@ ClipTokenizer ClipTokenizer::from_hf_files(const fs::path& vocab_json, const fs:
     if (!id.is_number_integer()) throw Error(vocab_json.string() + ": the id of '" + token + "' is not an integer");
     tokenizer.token_to_id_.emplace(token, id.get<int32_t>());
   }
-  tokenizer.finish(parse_merges(read_text(merges_txt), SIZE_MAX, merges_txt));
+  tokenizer.finish(parse_merges(read_text_file(merges_txt), SIZE_MAX, merges_txt));
   return tokenizer;
 }
 
