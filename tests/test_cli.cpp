@@ -43,6 +43,21 @@ TEST_F(Cli, GenerateWritesAPngWithParametersAndSteps) {
   EXPECT_EQ(run_command(cli("generate -s 2 --overwrite -o " + png.string()), &out), 0) << out;
 }
 
+// --fast: the model's measured fast setting; a model without one says so.
+TEST_F(Cli, FastRunsTheModelsFastSetting) {
+  std::string out;
+  const auto png = dir / "fast.png";
+  ASSERT_EQ(run_command(cli("generate -p cat --fast --seed 3 -o " + png.string()), &out), 0) << out;
+  EXPECT_NE(out.find("fast setting"), std::string::npos) << out;
+  EXPECT_EQ(read_png_text(png).at("parameters").rfind("cat\nSteps: 8, Sampler: DPM++ 2M, ", 0), 0u)
+      << read_png_text(png).at("parameters");
+  // Explicit steps still win.
+  ASSERT_EQ(run_command(cli("generate -p cat --fast -s 6 --overwrite -o " + png.string()), &out), 0) << out;
+  EXPECT_EQ(read_png_text(png).at("parameters").rfind("cat\nSteps: 6, Sampler: DPM++ 2M, ", 0), 0u);
+  EXPECT_NE(run_command(cli("generate -m oracle -p cat --fast -o " + (dir / "o.png").string()), &out), 0);
+  EXPECT_NE(out.find("has no fast setting"), std::string::npos) << out;
+}
+
 // --trajectory: a row per step of each image; the oracle's rows carry its
 // posterior's entropy, falling to about 0.
 TEST_F(Cli, GenerateWritesEachImagesPathAsCsv) {

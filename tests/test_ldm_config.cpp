@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
+#include "core/models/ldm/ldm_bundle.h"
 #include "tests/support/ldm_test_support.h"
 #include "tests/support/test_support.h"
 
@@ -37,6 +38,40 @@ TEST(LdmConfig, PreviewDecoderIsOptionalAndRoundTrips) {
   bad["preview_decoder"]["channels"] = {32, -4};
   EXPECT_THROW(config_from_json(bad), Error);
   bad["preview_decoder"] = "small";
+  EXPECT_THROW(config_from_json(bad), Error);
+}
+
+TEST(LdmConfig, PooledTextIsOptionalAndRoundTrips) {
+  LdmConfig config = support::tiny_ldm_config({"apple"});
+  EXPECT_FALSE(config_to_json(config)["unet"].contains("pooled_text"));  // models before it read as before
+  EXPECT_FALSE(config_from_json(config_to_json(config)).unet.pooled_text);
+  config.unet.pooled_text = true;
+  nlohmann::json j = config_to_json(config);
+  EXPECT_TRUE(config_from_json(j).unet.pooled_text);
+  j["unet"]["pooled_text"] = 1;  // a number is not a yes
+  EXPECT_THROW(config_from_json(j), Error);
+}
+
+TEST(LdmConfig, FastSettingIsOptionalChecksItsSamplerAndRoundTrips) {
+  LdmConfig config = support::tiny_ldm_config({"apple"});
+  EXPECT_FALSE(config_to_json(config).contains("fast_setting"));
+  EXPECT_EQ(config_from_json(config_to_json(config)).fast_setting.steps, 0);
+  config.fast_setting = {"dpmpp_2m", 8};
+  nlohmann::json j = config_to_json(config);
+  const LdmConfig loaded = config_from_json(j);
+  EXPECT_EQ(loaded.fast_setting.sampler, "dpmpp_2m");
+  EXPECT_EQ(loaded.fast_setting.steps, 8);
+  EXPECT_EQ(LdmBundle::describe(loaded).fast.sampler, SamplerId::Dpmpp2m);
+  EXPECT_EQ(LdmBundle::describe(loaded).fast.steps, 8);
+  EXPECT_EQ(LdmBundle::describe(support::tiny_ldm_config({"apple"})).fast.steps, 0);
+  nlohmann::json bad = j;
+  bad["fast_setting"]["sampler"] = "warp drive";
+  EXPECT_THROW(config_from_json(bad), Error);
+  bad = j;
+  bad["fast_setting"]["steps"] = 0;
+  EXPECT_THROW(config_from_json(bad), Error);
+  bad.erase("fast_setting");
+  bad["fast_setting"] = {{"steps", 8}};
   EXPECT_THROW(config_from_json(bad), Error);
 }
 

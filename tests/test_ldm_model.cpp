@@ -116,6 +116,49 @@ TEST(LdmModel, PreviewDecoderWeightsLoadWithTheirConfigOnly) {
   EXPECT_THROW(LdmModel::load(dir / "m.json", dir / "m.safetensors"), Error);
 }
 
+TEST(LdmModel, PooledTextJoinsTheTimestepEmbeddingAndNothingElse) {
+  LdmModel plain = tiny_model();
+  ldm::LdmConfig config = plain.config;
+  config.unet.pooled_text = true;
+  torch::manual_seed(7);
+  LdmModel pooled(config);
+  const auto weights = pooled.tensors();
+  const torch::Tensor& projection = weights.at("unet.text_to_time.weight");
+  EXPECT_EQ(projection.sizes(), (std::vector<int64_t>{config.unet.time_dim, config.text.width}));
+  EXPECT_EQ(weights.size(), plain.tensors().size() + 2);
+  EXPECT_EQ(plain.tensors().count("unet.text_to_time.weight"), 0u);
+
+  torch::NoGradGuard no_grad;
+  for (auto& [name, tensor] : plain.tensors()) weights.at(name).copy_(tensor);  // all else equal
+  const torch::Tensor x = torch::randn({2, 4, 8, 8}), t = torch::tensor({10.0f, 700.0f});
+  const torch::Tensor context = plain.text_encoder->forward(plain.tokenize({"red apple", ""}));
+  const torch::Tensor with_text = pooled.unet->forward(x, t, context);
+  EXPECT_FALSE(torch::allclose(with_text, plain.unet->forward(x, t, context)));
+  // With the projection at zero the pooled path adds nothing: the same network.
+  weights.at("unet.text_to_time.weight").zero_();
+  weights.at("unet.text_to_time.bias").zero_();
+  EXPECT_TRUE(torch::equal(pooled.unet->forward(x, t, context), plain.unet->forward(x, t, context)));
+}
+
+TEST(LdmModel, PooledTextWeightsLoadWithTheirConfigOnly) {
+  support::TempDir dir;
+  ldm::LdmConfig config = tiny_model().config;
+  config.unet.pooled_text = true;
+  LdmModel pooled(config);
+  save(pooled, dir);
+  LdmModel loaded = LdmModel::load(dir / "m.json", dir / "m.safetensors");
+  EXPECT_TRUE(loaded.config.unet.pooled_text);
+  EXPECT_TRUE(
+      torch::equal(loaded.tensors().at("unet.text_to_time.weight"), pooled.tensors().at("unet.text_to_time.weight")));
+  save_config(tiny_model().config, dir / "m.json");  // the weights still carry the projection
+  try {
+    LdmModel::load(dir / "m.json", dir / "m.safetensors");
+    ADD_FAILURE() << "loaded pooled-text weights under a config without it";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("unet.text_to_time"), std::string::npos) << e.what();
+  }
+}
+
 TEST(LdmModel, TruncatedWeightsFileIsAClearError) {
   support::TempDir dir;
   save(tiny_model(), dir);

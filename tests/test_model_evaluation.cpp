@@ -67,3 +67,30 @@ TEST(ModelEvaluation, WholeEvaluationOfATinyModel) {
   EXPECT_LE(report.held_out_style, report.held_out_any_style);  // its own image is one of its emoji's images
   EXPECT_NE(report_json(report, options).find("\"prompt_fidelity\""), std::string::npos);
 }
+
+// "Same picture": each prompt-fidelity image against another sampling's of
+// the same prompt and seed.
+TEST(ModelEvaluation, ComparesWithAReferenceSampling) {
+  const EmojiPairs pairs = support::synthetic_pairs(20);
+  torch::manual_seed(5);
+  auto model = std::make_shared<ldm::LdmModel>(support::tiny_ldm_config(pairs.captions));
+  LdmBundle bundle(model, c10::Device(c10::kCPU));
+  EvaluationOptions options;
+  options.fidelity_prompts = 4;
+  options.sampling.steps = 3;
+  options.reference = options.sampling;  // the very same sampling: the same images
+  EvaluationReport report = evaluate_model(bundle, pairs, options);
+  EXPECT_DOUBLE_EQ(report.reference_psnr_median, 99.0);
+  EXPECT_DOUBLE_EQ(report.reference_fidelity, report.fidelity);
+  for (const auto& run : report.fidelity_runs) EXPECT_EQ(run.reference_hit, run.hit);
+
+  options.reference->steps = 1;  // another sampling: other pictures, each compared
+  options.reference->sampler = SamplerId::Dpmpp2m;
+  report = evaluate_model(bundle, pairs, options);
+  EXPECT_LT(report.reference_psnr_median, 99.0);
+  EXPECT_GT(report.reference_psnr_median, 0.0);
+  EXPECT_LE(report.reference_psnr_mean, 99.0);
+  const std::string json = report_json(report, options);
+  EXPECT_NE(json.find("\"psnr_median_db\""), std::string::npos);
+  EXPECT_NE(json.find("\"reference_psnr_db\""), std::string::npos);
+}

@@ -23,10 +23,12 @@
 #include "core/models/model_paths.h"
 #include "core/pipeline/model_registry.h"
 #include "core/pipeline/request_limits.h"
+#include "core/sampling/sampler.h"
 #include "core/schedule/noise_schedule.h"
 #include "core/schedule/spacing.h"
 #include "ui/checkpoint_options.h"
 #include "ui/combo_select.h"
+#include "ui/fast_setting_button.h"
 #include "ui/lora_list.h"
 #include "ui/variation_controls.h"
 
@@ -110,6 +112,19 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     const QSignalBlocker block(steps_slider_);
     steps_slider_->setValue(std::min(v, kSliderMaxSteps));
   });
+  fast_ = new FastSettingButton(this);
+  connect(fast_, &FastSettingButton::fastRequested, this, [this] {
+    select_data(sampler_, QString::fromStdString(sampler_info(fast_->setting().sampler).name));
+    select_data(spacing_, "auto");  // the sampler's own, as it was measured
+    steps_->setValue(fast_->setting().steps);
+  });
+  connect(fast_, &FastSettingButton::defaultsRequested, this, [this] {  // steps and sampler only
+    select_data(sampler_, QString::fromStdString(sampler_info(model_info_.default_sampler).name));
+    select_data(spacing_, model_info_.default_spacing
+                              ? QString::fromStdString(spacing_name(*model_info_.default_spacing))
+                              : QString("auto"));
+    steps_->setValue(model_info_.default_steps);
+  });
   cfg_ = new QDoubleSpinBox(this);
   cfg_->setRange(limits::kMinCfg, limits::kMaxCfg);
   cfg_->setSingleStep(0.5);
@@ -179,6 +194,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   auto* steps_row = new QHBoxLayout;
   steps_row->addWidget(steps_slider_, 1);
   steps_row->addWidget(steps_);
+  steps_row->addWidget(fast_);
   form->addRow(tr("Steps"), steps_row);
   form->addRow(tr("CFG scale"), cfg_);
   auto* seed_row = new QHBoxLayout;
@@ -218,6 +234,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     connect(spin, &QSpinBox::valueChanged, this, &ControlsPanel::settingsChanged);
   }
   connect(cfg_, &QDoubleSpinBox::valueChanged, this, &ControlsPanel::settingsChanged);
+  connect(this, &ControlsPanel::settingsChanged, this, &ControlsPanel::showFastState);
   connect(sd_options_, &CheckpointOptions::changed, this, &ControlsPanel::settingsChanged);
   connect(loras_, &LoraList::changed, this, &ControlsPanel::settingsChanged);
   connect(variation_, &VariationControls::changed, this, &ControlsPanel::settingsChanged);
@@ -267,6 +284,8 @@ void ControlsPanel::modelChanged() {
   loras_->setVisible(model_info_.options.lora);
   loras_->setModel(model_info_.options.lora ? model : QString());
   cfg_->setValue(model_info_.default_cfg);
+  fast_->setModel(model_info_);
+  showFastState();
   // A few-step model at 20 steps and CFG 7 burns its images: set it up as its
   // authors run it (and back to the usual defaults when leaving it).
   const bool few_step = model_info_.few_step != FewStepKind::None;
@@ -274,6 +293,11 @@ void ControlsPanel::modelChanged() {
   few_step_note_->setVisible(few_step);
   few_step_note_->setText(few_step ? tr("Set up as %1.").arg(QString::fromStdString(few_step_summary(model_info_)))
                                    : QString());
+}
+
+void ControlsPanel::showFastState() {
+  const QString sampler = sampler_->currentData().toString();
+  if (!sampler.isEmpty()) fast_->showSettings(sampler_by_name(sampler.toStdString()).id, steps_->value());
 }
 
 void ControlsPanel::applyModelDefaults() {

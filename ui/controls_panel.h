@@ -25,6 +25,7 @@ class LoraList;
 class VariationControls;
 
 class CheckpointOptions;
+class FastSettingButton;
 
 class ControlsPanel : public QWidget {
   Q_OBJECT
@@ -49,6 +50,7 @@ class ControlsPanel : public QWidget {
   CheckpointOptions* checkpointOptions() const { return sd_options_; }
   LoraList* loraList() const { return loras_; }
   VariationControls* variationControls() const { return variation_; }
+  FastSettingButton* fastSetting() const { return fast_; }
   // What the chosen model is and can do (its description, before loading).
   const diffscope::ModelInfo& modelInfo() const { return model_info_; }
   // Adds a Stable Diffusion checkpoint (file or diffusers folder) to the
@@ -67,6 +69,8 @@ class ControlsPanel : public QWidget {
   void modelChanged();
   // Steps, sampler, spacing, CFG and size as the model proposes them.
   void applyModelDefaults();
+  // "Fast" checked exactly while the form holds the model's fast setting.
+  void showFastState();
 
   QPlainTextEdit* prompt_;
   QPlainTextEdit* negative_;
@@ -79,6 +83,7 @@ class ControlsPanel : public QWidget {
   QComboBox* ddpm_variance_;
   QSlider* steps_slider_;
   QSpinBox* steps_;
+  FastSettingButton* fast_;  // the model's measured fewer-steps setting
   QDoubleSpinBox* cfg_;
   QLineEdit* seed_;  // 64-bit: A1111 seeds go past INT_MAX
   QCheckBox* random_seed_;

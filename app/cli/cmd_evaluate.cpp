@@ -32,6 +32,7 @@ struct EvaluateOptions {
   evaluation::EvaluationOptions evaluation;
   std::string sampler = "euler";  // checked by sampler_by_name when parsed
   double cfg = -1;
+  int same_picture_steps = 0;  // > 0: compare with Euler at this many steps
   CommonOptions common;
 };
 
@@ -82,6 +83,11 @@ void run_evaluate(EvaluateOptions& o) {
   const ModelInfo info = bundle->info();
   bundle->set_compute_type(resolve_precision(Precision::Auto, info, device));
   if (!o.evaluation.sampling.cfg_scale) o.evaluation.sampling.cfg_scale = info.default_cfg;
+  if (o.same_picture_steps > 0) {
+    o.evaluation.reference = o.evaluation.sampling;
+    o.evaluation.reference->sampler = SamplerId::Euler;
+    o.evaluation.reference->steps = o.same_picture_steps;
+  }
   const EmojiPairs pairs = load_emoji_pairs(o.data);
   std::fprintf(stderr, "evaluating %s on %s in %s\n", o.model.c_str(), device_text.c_str(),
                bundle->compute_type() == at::kBFloat16 ? "bfloat16" : "float32");
@@ -96,6 +102,11 @@ void run_evaluate(EvaluateOptions& o) {
               report.autoencoder_psnr, report.autoencoder_psnr_min);
   std::printf("prompt fidelity (%zu prompts, top-%d): %.1f %%\n", report.fidelity_runs.size(), o.evaluation.top_k,
               100 * report.fidelity);
+  if (o.evaluation.reference) {
+    std::printf("same picture as %d Euler steps: PSNR median %.2f dB, mean %.2f dB; their prompt fidelity %.1f %%\n",
+                o.same_picture_steps, report.reference_psnr_median, report.reference_psnr_mean,
+                100 * report.reference_fidelity);
+  }
   std::printf("held-out styles (%zu prompts): own held-out image in top-%d %.1f %%, either style %.1f %%\n",
               report.held_out_runs.size(), o.evaluation.top_k, 100 * report.held_out_style,
               100 * report.held_out_any_style);
@@ -121,6 +132,10 @@ void add_evaluate_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--steps", o.evaluation.sampling.steps, "Steps")->capture_default_str();
   cmd->add_option("--cfg", o.cfg, "CFG scale (default: the model's)");
+  cmd->add_option("--same-picture-as", o.same_picture_steps,
+                  "Also make each prompt-fidelity image with Euler at this many steps (same prompt, seed, CFG) "
+                  "and report the PSNR between the two: does a fast setting draw the same picture?")
+      ->check(CLI::Range(1, 1000));
   cmd->add_option("--report", o.report, "Write the full report as JSON here");
   cmd->add_option("--held-out", o.held_out,
                   "Also generate this held-out prompt set (resources/evaluation/held-out-prompts.tsv)")

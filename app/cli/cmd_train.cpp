@@ -143,6 +143,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--unet-channels", t.architecture.unet.channels, "U-Net channels at 16², 8², 4²")
       ->expected(3)
       ->capture_default_str();
+  cmd->add_flag("--pooled-text", t.architecture.unet.pooled_text,
+                "Also feed the prompt's pooled encoding into every U-Net block (with the timestep)");
   cmd->add_option("--decoder-channels", t.architecture.autoencoder.decoder_channels, "Decoder channels")
       ->expected(2)
       ->capture_default_str();
@@ -154,8 +156,10 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 0.9))
       ->capture_default_str();
   cmd->add_option_function<std::string>(
-         "--word-split", [options](const std::string& name) { options->train.architecture.text.word_split =
-                                                                   ldm::word_split_by_name(name); },
+         "--word-split",
+         [options](const std::string& name) {
+           options->train.architecture.text.word_split = ldm::word_split_by_name(name);
+         },
          "How prompts are cut into words: bytes (the first models) or unicode (any language, CJK by character)")
       ->check(CLI::IsMember({"bytes", "unicode"}));
   add_common_options(*cmd, options->common);

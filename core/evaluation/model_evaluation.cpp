@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "core/common/errors.h"
 #include "core/common/image_range.h"
@@ -54,6 +55,25 @@ std::vector<int64_t> fidelity_picks(const EmojiPairs& pairs, int count) {
   for (size_t i = 0; i < n; ++i) picks.push_back(all[i * all.size() / n]);
   return picks;
 }
+
+namespace {
+
+// The reference sampling's fidelity and PSNR figures, from the runs.
+void summarise_reference(EvaluationReport& report) {
+  std::vector<double> values;
+  int hits = 0;
+  for (const auto& run : report.fidelity_runs) {
+    values.push_back(run.reference_psnr);
+    hits += run.reference_hit;
+  }
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  report.reference_psnr_median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  report.reference_psnr_mean = std::accumulate(values.begin(), values.end(), 0.0) / double(n);
+  report.reference_fidelity = double(hits) / double(n);
+}
+
+}  // namespace
 
 EvaluationReport evaluate_model(LdmBundle& bundle, const EmojiPairs& pairs, const EvaluationOptions& options,
                                 const EvaluationProgress& progress) {
@@ -103,10 +123,16 @@ EvaluationReport evaluate_model(LdmBundle& bundle, const EmojiPairs& pairs, cons
     const at::Tensor image = generate_image(bundle, options.sampling, outcome.prompt, static_cast<int64_t>(p));
     outcome.hit = key_among(neighbours.nearest(image, options.top_k), outcome.key);
     hits += outcome.hit;
+    if (options.reference) {
+      const at::Tensor reference = generate_image(bundle, *options.reference, outcome.prompt, int64_t(p));
+      outcome.reference_psnr = psnr(image, reference);
+      outcome.reference_hit = key_among(neighbours.nearest(reference, options.top_k), outcome.key);
+    }
     report.fidelity_runs.push_back(outcome);
     if (progress) progress("prompt fidelity", ++done, total);
   }
   report.fidelity = picks.empty() ? 0 : double(hits) / double(picks.size());
+  if (options.reference && !picks.empty()) summarise_reference(report);
 
   // 3. Held-out styles: the name and the style it was never trained in.
   int style_hits = 0, any_hits = 0;
@@ -130,11 +156,18 @@ EvaluationReport evaluate_model(LdmBundle& bundle, const EmojiPairs& pairs, cons
 
 std::string report_json(const EvaluationReport& report, const EvaluationOptions& options) {
   nlohmann::json runs_fidelity = nlohmann::json::array(), runs_held_out = nlohmann::json::array();
-  for (const auto& r : report.fidelity_runs) runs_fidelity.push_back({{"prompt", r.prompt}, {"hit", r.hit}});
+  for (const auto& r : report.fidelity_runs) {
+    nlohmann::json run = {{"prompt", r.prompt}, {"hit", r.hit}};
+    if (options.reference) {
+      run["reference_hit"] = r.reference_hit;
+      run["reference_psnr_db"] = r.reference_psnr;
+    }
+    runs_fidelity.push_back(run);
+  }
   for (const auto& r : report.held_out_runs) {
     runs_held_out.push_back({{"prompt", r.prompt}, {"emoji_hit", r.hit}, {"style_hit", r.style_hit}});
   }
-  const nlohmann::json j = {
+  nlohmann::json j = {
       {"sampling",
        {{"sampler", options.sampling.sampler},
         {"steps", options.sampling.steps},
@@ -151,6 +184,13 @@ std::string report_json(const EvaluationReport& report, const EvaluationOptions&
       {"fidelity_runs", runs_fidelity},
       {"held_out_runs", runs_held_out},
   };
+  if (options.reference) {
+    j["reference"] = {{"sampler", options.reference->sampler},
+                      {"steps", options.reference->steps},
+                      {"prompt_fidelity", report.reference_fidelity},
+                      {"psnr_median_db", report.reference_psnr_median},
+                      {"psnr_mean_db", report.reference_psnr_mean}};
+  }
   return j.dump(1) + "\n";
 }
 

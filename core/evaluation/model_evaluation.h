@@ -6,11 +6,14 @@
 //    image of the prompted emoji (either style) is among the 5 dataset images
 //    nearest to the generated one in pixel space;
 //  - held-out style: prompted with an emoji's name and its held-out style, how
-//    often that very held-out image is among the 5 nearest.
+//    often that very held-out image is among the 5 nearest;
+//  - optionally, "same picture": each prompt-fidelity image against the one
+//    another sampling (e.g. 30 Euler steps) makes of the same prompt and seed.
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,13 +27,18 @@ struct EvaluationOptions {
   int fidelity_prompts = 200;
   int top_k = 5;
   Request sampling;  // sampler, steps, CFG (prompt, seed and size are set per prompt)
+  // When set, the prompt-fidelity images are also made this way and compared
+  // (PSNR) with `sampling`'s: does a fast setting draw the same picture?
+  std::optional<Request> reference;
 };
 
 struct PromptOutcome {
   std::string prompt;
-  std::string key;         // the prompted emoji
-  bool hit = false;        // an image of it among the top k
-  bool style_hit = false;  // held-out runs: the held-out image itself among the top k
+  std::string key;             // the prompted emoji
+  bool hit = false;            // an image of it among the top k
+  bool style_hit = false;      // held-out runs: the held-out image itself among the top k
+  double reference_psnr = 0;   // against the reference sampling's image (dB), when one was asked for
+  bool reference_hit = false;  // the reference sampling's image was a hit
 };
 
 struct EvaluationReport {
@@ -40,6 +48,9 @@ struct EvaluationReport {
   double fidelity = 0;            // fraction of hits
   double held_out_style = 0;      // fraction of style hits
   double held_out_any_style = 0;  // fraction where either style's image is among the top k
+  // With a reference sampling: its prompt fidelity, and the median and mean
+  // PSNR of the images against its images.
+  double reference_fidelity = 0, reference_psnr_median = 0, reference_psnr_mean = 0;
   std::vector<PromptOutcome> fidelity_runs, held_out_runs;
   double seconds = 0;
 };

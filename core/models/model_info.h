@@ -93,6 +93,13 @@ struct MemoryNeeds {
   double history_bytes_per_item_pixel = 0;  // what the app keeps per step for the timeline
 };
 
+// Fewer steps that still give (nearly) the default picture, as measured for
+// this model; the app offers it as "Fast", the CLI as --fast.
+struct FastSetting {
+  SamplerId sampler = SamplerId::Euler;
+  int steps = 0;  // 0: the model has none
+};
+
 struct ModelInfo {
   ModelKind kind = ModelKind::BuiltIn;
   std::string name;    // as the user sees it: "diffscope-emoji", "v1-5-pruned-emaonly"
@@ -113,6 +120,7 @@ struct ModelInfo {
   // above are then its proposed settings.
   FewStepKind few_step = FewStepKind::None;
   std::string few_step_source;
+  FastSetting fast;
   std::string schedule;              // the noise schedule it runs by default
   bool schedule_selectable = false;  // any schedule may be chosen (the oracle)
   PreviewMethod preview = PreviewMethod::Exact;

@@ -63,6 +63,9 @@ ModelInfo LdmBundle::describe(const ldm::LdmConfig& config) {
   info.sizes = {int(config.image_size), int(config.image_size), 1, int(config.image_size)};
   info.default_cfg = config.default_cfg_scale;
   info.default_steps = 20;
+  if (config.fast_setting.steps > 0) {
+    info.fast = {sampler_by_name(config.fast_setting.sampler).id, int(config.fast_setting.steps)};
+  }
   info.schedule = config.schedule;  // a trained network only knows its own
   const bool fast_preview = !config.preview_decoder.channels.empty();
   info.preview = fast_preview ? PreviewMethod::PreviewDecoder : PreviewMethod::Exact;

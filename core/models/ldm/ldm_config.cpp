@@ -8,6 +8,7 @@
 
 #include "core/common/errors.h"
 #include "core/io/atomic_file.h"
+#include "core/sampling/sampler.h"
 
 namespace diffscope::ldm {
 namespace {
@@ -84,7 +85,11 @@ json config_to_json(const LdmConfig& c) {
         {"vocabulary", c.text.vocabulary}}},
       {"unet", {{"channels", c.unet.channels}, {"heads", c.unet.heads}, {"time_dim", c.unet.time_dim}}},
   };
+  if (c.unet.pooled_text) j["unet"]["pooled_text"] = true;
   if (!c.preview_decoder.channels.empty()) j["preview_decoder"] = {{"channels", c.preview_decoder.channels}};
+  if (c.fast_setting.steps > 0) {
+    j["fast_setting"] = {{"sampler", c.fast_setting.sampler}, {"steps", c.fast_setting.steps}};
+  }
   return j;
 }
 
@@ -131,11 +136,18 @@ LdmConfig parse_config(const json& j) {
   c.unet.channels = channel_list(unet, "channels", 3, "unet");
   c.unet.heads = bounded(field<int64_t>(unet, "heads", "unet"), 1, 64, "unet.heads");
   c.unet.time_dim = bounded(field<int64_t>(unet, "time_dim", "unet"), 8, 4096, "unet.time_dim");
+  if (unet.contains("pooled_text")) c.unet.pooled_text = field<bool>(unet, "pooled_text", "unet");
   for (int64_t ch : {c.unet.channels[1], c.unet.channels[2]}) {
     if (ch % c.unet.heads != 0) throw Error(where + ": U-Net channels must be multiples of unet.heads");
   }
   if (j.contains("preview_decoder")) {
     c.preview_decoder.channels = channel_list(j.at("preview_decoder"), "channels", 2, "preview_decoder");
+  }
+  if (j.contains("fast_setting")) {
+    const json& fast = j.at("fast_setting");
+    c.fast_setting.sampler = field<std::string>(fast, "sampler", "fast_setting");
+    sampler_by_name(c.fast_setting.sampler);  // an unknown name is an Error naming the samplers
+    c.fast_setting.steps = bounded(field<int64_t>(fast, "steps", "fast_setting"), 1, 1000, "fast_setting.steps");
   }
   return c;
 }

@@ -31,12 +31,26 @@ struct UNetConfig {
   std::vector<int64_t> channels{32, 64, 128};  // at h, h/2, h/4 of the latent
   int64_t heads = 4;
   int64_t time_dim = 128;
+  // Also condition every residual block on the whole prompt: the text
+  // encoder's first output (the <start> token, which attends to every word)
+  // projected into the timestep embedding, as Imagen adds its pooled text
+  // embedding. Cross-attention alone left a small U-Net unsure which emoji was
+  // asked for. Off in models trained before it.
+  bool pooled_text = false;
 };
 
 // The distilled preview decoder (preview_decoder.h); no channels: the model
 // has none and previews run the real decoder.
 struct PreviewDecoderConfig {
   std::vector<int64_t> channels;  // at H/4 and H/2, e.g. {48, 24}
+};
+
+// Fewer steps that still give the default picture, as measured for this
+// model (its model card): the app offers them as "Fast", the CLI as --fast.
+// steps 0: none measured.
+struct FastSettingConfig {
+  std::string sampler;  // a sampler name (`diffscope-cli samplers`)
+  int64_t steps = 0;
 };
 
 struct LdmConfig {
@@ -52,6 +66,7 @@ struct LdmConfig {
   TextConfig text;
   UNetConfig unet;
   PreviewDecoderConfig preview_decoder;
+  FastSettingConfig fast_setting;
 };
 
 nlohmann::json config_to_json(const LdmConfig& config);

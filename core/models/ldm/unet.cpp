@@ -11,6 +11,7 @@ UNetImpl::UNetImpl(const UNetConfig& config, int64_t latent_channels, int64_t co
   const int64_t td = config.time_dim, heads = config.heads;
   time_in_ = register_module("time_in", torch::nn::Linear(2 * frequency_count_, td));
   time_out_ = register_module("time_out", torch::nn::Linear(td, td));
+  if (config.pooled_text) text_to_time_ = register_module("text_to_time", torch::nn::Linear(context_width, td));
   conv_in_ = register_module("conv_in", torch::nn::Conv2d(Conv2dOptions(latent_channels, c0, 3).padding(1)));
   enc0_ = register_module("enc0", ResBlock(c0, c0, td));
   down0_ = register_module("down0", torch::nn::Conv2d(Conv2dOptions(c0, c1, 3).stride(2).padding(1)));
@@ -46,6 +47,7 @@ torch::Tensor UNetImpl::forward(const torch::Tensor& x, const torch::Tensor& tim
   namespace F = torch::nn::functional;
   const auto upsample = F::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest);
   torch::Tensor time = time_embedding(timesteps);
+  if (text_to_time_) time = time + text_to_time_(context.select(1, 0));
   torch::Tensor h0 = enc0_(conv_in_(x), time);
   torch::Tensor h1 = enc1_attn_(enc1_(down0_(h0), time), context);
   torch::Tensor h2 = enc2_attn_(enc2_(down1_(h1), time), context);
