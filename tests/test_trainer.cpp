@@ -87,7 +87,12 @@ TEST_F(TrainerTest, InterruptedRunResumesToTheSameWeights) {
     EXPECT_EQ(checkpoint.state.step, step);
     interrupted.resume = true;
   }
+  interrupted.architecture.fast_setting = {"dpmpp_2m", 8};  // written although the checkpoint's config predates it
   train_model(interrupted);
+  const ldm::LdmConfig written = ldm::load_config(interrupted.out_dir / "tiny-test.json");
+  EXPECT_EQ(written.fast_setting.sampler, "dpmpp_2m");
+  EXPECT_EQ(written.fast_setting.steps, 8);
+  EXPECT_EQ(ldm::load_config(straight.out_dir / "tiny-test.json").fast_setting.steps, 0);
 
   const auto a = final_weights(straight), b = final_weights(interrupted);
   ASSERT_EQ(a.size(), b.size());

@@ -8,12 +8,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
 #include "core/common/errors.h"
 #include "core/models/model_paths.h"
 #include "core/pipeline/model_registry.h"
+#include "core/sampling/sampler.h"
 #include "core/training/preview_distillation.h"
 #include "core/training/progress.h"
 #include "core/training/trainer.h"
@@ -23,7 +26,8 @@ namespace {
 
 struct TrainCommandOptions {
   training::TrainOptions train;
-  std::string autoencoder_from;  // a model name (as for -m) or the path of a model's .json
+  std::string autoencoder_from;           // a model name (as for -m) or the path of a model's .json
+  std::vector<std::string> fast_setting;  // SAMPLER STEPS, checked in run_train
   CommonOptions common;
 };
 
@@ -57,9 +61,24 @@ training::ProgressSink progress_lines() {
   };
 }
 
+int64_t parse_fast_steps(const std::string& text) {
+  try {
+    size_t used = 0;
+    const long long steps = std::stoll(text, &used);
+    if (used == text.size() && steps >= 1 && steps <= 1000) return steps;
+  } catch (const std::exception&) {
+  }
+  throw Error("--fast-setting: the steps must be a whole number from 1 to 1000, not '" + text + "'");
+}
+
 void run_train(TrainCommandOptions& o) {
   o.train.device = o.common.device_choice();
   if (!o.autoencoder_from.empty()) o.train.autoencoder_from = model_registry::builtin_config(o.autoencoder_from);
+  if (!o.fast_setting.empty()) {
+    auto& fast = o.train.architecture.fast_setting;
+    fast.sampler = sampler_by_name(o.fast_setting[0]).name;
+    fast.steps = parse_fast_steps(o.fast_setting[1]);
+  }
   const std::string device = apply_common_options(o.common);
   std::fprintf(stderr, "training on %s; Ctrl+C stops after the current step and writes a checkpoint\n", device.c_str());
   CancelToken& cancel = cancel_on_interrupt();
@@ -143,6 +162,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--unet-channels", t.architecture.unet.channels, "U-Net channels at 16², 8², 4²")
       ->expected(3)
       ->capture_default_str();
+  cmd->add_option("--fast-setting", options->fast_setting,
+                  "Write this fast setting into the model (SAMPLER STEPS, e.g. dpmpp_2m 8: what the app offers as "
+                  "'Fast' and generate --fast runs; measure it with evaluate --same-picture-as)")
+      ->expected(2);
   cmd->add_flag("--pooled-text", t.architecture.unet.pooled_text,
                 "Also feed the prompt's pooled encoding into every U-Net block (with the timestep)");
   cmd->add_option("--decoder-channels", t.architecture.autoencoder.decoder_channels, "Decoder channels")

@@ -126,8 +126,8 @@ void TrainingRun::load_data() {
 
 ldm::LdmConfig TrainingRun::fresh_config() const {
   ldm::LdmConfig config = options_.architecture;
-  config.text.vocabulary = ldm::build_vocabulary(vocabulary_texts(pairs_, trained_, options_.phrasing_share > 0),
-                                                 config.text.word_split);
+  config.text.vocabulary =
+      ldm::build_vocabulary(vocabulary_texts(pairs_, trained_, options_.phrasing_share > 0), config.text.word_split);
   config.image_size = pairs_.images.size(1);
   return config;
 }
@@ -443,6 +443,9 @@ TrainSummary TrainingRun::run() {
   summary.config_path = options_.out_dir / (ema_->config.name + ".json");
   summary.weights_path = options_.out_dir / (ema_->config.name + ".safetensors");
   copy_tensors(model_->tensors(), phase_tensors(*ema_, true));
+  // How to run it fast is not part of the architecture: taken from the options
+  // also when resuming (a checkpoint's config predates them).
+  ema_->config.fast_setting = options_.architecture.fast_setting;
   ema_->save(summary.config_path, summary.weights_path);
   summary.seconds = elapsed();
   summary.autoencoder_loss = autoencoder_loss_;
