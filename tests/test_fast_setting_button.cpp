@@ -18,7 +18,7 @@ TEST(FastSettingButton, HiddenForAModelWithoutOne) {
   FastSettingButton button;
   button.setModel(ModelInfo{});
   EXPECT_TRUE(button.isHidden());
-  button.showSettings(SamplerId::Euler, 0);  // steps 0 is no fast setting, never "checked"
+  button.showSettings(SamplerId::Euler, 0, true);  // steps 0 is no fast setting, never "checked"
   EXPECT_FALSE(button.isChecked());
 }
 
@@ -53,6 +53,12 @@ TEST(FastSettingButton, TheControlsOfferTheModelsSettingAndGoBackToItsOwn) {
   panel.apply(r);
   EXPECT_FALSE(fast->isChecked());
   r.steps = 8;
+  panel.apply(r);
+  EXPECT_TRUE(fast->isChecked());
+  r.spacing = Spacing::Linspace;  // not the spacing it was measured with
+  panel.apply(r);
+  EXPECT_FALSE(fast->isChecked());
+  r.spacing.reset();
   panel.apply(r);
   EXPECT_TRUE(fast->isChecked());
 

@@ -297,7 +297,9 @@ void ControlsPanel::modelChanged() {
 
 void ControlsPanel::showFastState() {
   const QString sampler = sampler_->currentData().toString();
-  if (!sampler.isEmpty()) fast_->showSettings(sampler_by_name(sampler.toStdString()).id, steps_->value());
+  if (sampler.isEmpty()) return;
+  fast_->showSettings(sampler_by_name(sampler.toStdString()).id, steps_->value(),
+                      spacing_->currentData().toString() == "auto");
 }
 
 void ControlsPanel::applyModelDefaults() {

@@ -33,9 +33,9 @@ void FastSettingButton::setModel(const ModelInfo& info) {
                  .arg(info.default_steps));
 }
 
-void FastSettingButton::showSettings(SamplerId sampler, int steps) {
+void FastSettingButton::showSettings(SamplerId sampler, int steps, bool samplers_own_spacing) {
   const QSignalBlocker block(this);
-  setChecked(setting_.steps > 0 && sampler == setting_.sampler && steps == setting_.steps);
+  setChecked(setting_.steps > 0 && sampler == setting_.sampler && steps == setting_.steps && samplers_own_spacing);
 }
 
 }  // namespace diffscope::ui

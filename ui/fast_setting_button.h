@@ -17,8 +17,9 @@ class FastSettingButton : public QPushButton {
   explicit FastSettingButton(QWidget* parent = nullptr);
 
   void setModel(const diffscope::ModelInfo& info);
-  // The form's sampler and steps now: checked while they are the fast setting.
-  void showSettings(diffscope::SamplerId sampler, int steps);
+  // The form's sampler, steps and whether its spacing is the sampler's own
+  // ("auto", as the setting was measured): checked while they are the fast setting.
+  void showSettings(diffscope::SamplerId sampler, int steps, bool samplers_own_spacing);
   const diffscope::FastSetting& setting() const { return setting_; }
 
  Q_SIGNALS:

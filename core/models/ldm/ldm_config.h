@@ -34,8 +34,9 @@ struct UNetConfig {
   // Also condition every residual block on the whole prompt: the text
   // encoder's first output (the <start> token, which attends to every word)
   // projected into the timestep embedding, as Imagen adds its pooled text
-  // embedding. Cross-attention alone left a small U-Net unsure which emoji was
-  // asked for. Off in models trained before it.
+  // embedding: a global signal of which emoji is asked for, besides
+  // cross-attention (tried in one candidate so far: model card). Off in
+  // models trained before it.
   bool pooled_text = false;
 };
 
