@@ -78,9 +78,8 @@ TEST(HeldOutPrompts, CoarseImagesAreBoxFiltered) {
 
 TEST(HeldOutPrompts, EvaluatesEveryPromptWithEverySeedByGroup) {
   const EmojiPairs pairs = support::synthetic_pairs(20);
-  torch::manual_seed(5);
-  auto model = std::make_shared<ldm::LdmModel>(support::tiny_ldm_config(pairs.captions));
-  LdmBundle bundle(model, c10::Device(c10::kCPU));
+  const auto tiny = support::tiny_ldm_bundle(pairs);
+  LdmBundle& bundle = *tiny;
   EvaluationOptions options;
   options.sampling.steps = 2;
   options.sampling.sampler = SamplerId::Euler;

@@ -46,9 +46,8 @@ TEST(ModelEvaluation, FidelityPromptsNameDistinctTrainedEmoji) {
 
 TEST(ModelEvaluation, WholeEvaluationOfATinyModel) {
   const EmojiPairs pairs = support::synthetic_pairs(20);
-  torch::manual_seed(5);
-  auto model = std::make_shared<ldm::LdmModel>(support::tiny_ldm_config(pairs.captions));
-  LdmBundle bundle(model, c10::Device(c10::kCPU));
+  const auto tiny = support::tiny_ldm_bundle(pairs);
+  LdmBundle& bundle = *tiny;
   EvaluationOptions options;
   options.fidelity_prompts = 6;
   options.sampling.steps = 3;
@@ -72,9 +71,8 @@ TEST(ModelEvaluation, WholeEvaluationOfATinyModel) {
 // the same prompt and seed.
 TEST(ModelEvaluation, ComparesWithAReferenceSampling) {
   const EmojiPairs pairs = support::synthetic_pairs(20);
-  torch::manual_seed(5);
-  auto model = std::make_shared<ldm::LdmModel>(support::tiny_ldm_config(pairs.captions));
-  LdmBundle bundle(model, c10::Device(c10::kCPU));
+  const auto tiny = support::tiny_ldm_bundle(pairs);
+  LdmBundle& bundle = *tiny;
   EvaluationOptions options;
   options.fidelity_prompts = 4;
   options.sampling.steps = 3;

@@ -118,13 +118,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     select_data(spacing_, "auto");  // the sampler's own, as it was measured
     steps_->setValue(fast_->setting().steps);
   });
-  connect(fast_, &FastSettingButton::defaultsRequested, this, [this] {  // steps and sampler only
-    select_data(sampler_, QString::fromStdString(sampler_info(model_info_.default_sampler).name));
-    select_data(spacing_, model_info_.default_spacing
-                              ? QString::fromStdString(spacing_name(*model_info_.default_spacing))
-                              : QString("auto"));
-    steps_->setValue(model_info_.default_steps);
-  });
+  connect(fast_, &FastSettingButton::defaultsRequested, this, &ControlsPanel::applyModelSampling);
   cfg_ = new QDoubleSpinBox(this);
   cfg_->setRange(limits::kMinCfg, limits::kMaxCfg);
   cfg_->setSingleStep(0.5);
@@ -302,11 +296,15 @@ void ControlsPanel::showFastState() {
                       spacing_->currentData().toString() == "auto");
 }
 
-void ControlsPanel::applyModelDefaults() {
+void ControlsPanel::applyModelSampling() {
   steps_->setValue(model_info_.default_steps);
   select_data(sampler_, QString::fromStdString(sampler_info(model_info_.default_sampler).name));
   select_data(spacing_, model_info_.default_spacing ? QString::fromStdString(spacing_name(*model_info_.default_spacing))
                                                     : QString("auto"));
+}
+
+void ControlsPanel::applyModelDefaults() {
+  applyModelSampling();
   cfg_->setValue(model_info_.default_cfg);
   const SizeRule& sizes = model_info_.sizes;
   if (!sizes.fixed()) {

@@ -67,7 +67,9 @@ class ControlsPanel : public QWidget {
  private:
   void samplerChanged();
   void modelChanged();
-  // Steps, sampler, spacing, CFG and size as the model proposes them.
+  // Steps, sampler and spacing as the model proposes them ("Fast" unchecked).
+  void applyModelSampling();
+  // Those, and CFG and size as the model proposes them.
   void applyModelDefaults();
   // "Fast" checked exactly while the form holds the model's fast setting.
   void showFastState();

@@ -6,6 +6,12 @@
 
 namespace diffscope::support {
 
+std::unique_ptr<LdmBundle> tiny_ldm_bundle(const EmojiPairs& pairs) {
+  torch::manual_seed(5);
+  auto model = std::make_shared<ldm::LdmModel>(tiny_ldm_config(pairs.captions));
+  return std::make_unique<LdmBundle>(model, c10::Device(c10::kCPU));
+}
+
 ldm::LdmConfig tiny_ldm_config(const std::vector<std::string>& captions) {
   ldm::LdmConfig config;
   config.name = "tiny-test";
