@@ -28,10 +28,11 @@ resume_in() { [[ -f "$1/checkpoint.safetensors" ]] && echo --resume || true; }
   DIFFSCOPE_MODELS_DIR="$work/autoencoder" $cli distill-preview -m diffscope-emoji --data "$data" \
     -o "$work/preview" --steps 3000 --channels 32 16 --threads 1
 # 3. Text encoder and U-Net on that autoencoder's latents (18,000 steps); the
-#    config names the fast setting measured on it (model card: 8 DPM++ 2M steps).
+#    config names the fast setting measured on it (model card: 8 DPM++ 2M steps)
+#    and the emoji's CLDR names in five other languages (--name-aliases).
 [[ -f "$work/denoiser/diffscope-emoji.json" ]] ||
   $cli train --data "$data" -o "$work/denoiser" $(resume_in "$work/denoiser") \
     --autoencoder-from "$work/preview/diffscope-emoji.json" --unet-channels 16 32 64 --unet-steps 18000 \
-    --fast-setting dpmpp_2m 8 --sample-every 1000 --checkpoint-every 250
+    --fast-setting dpmpp_2m 8 --name-aliases --sample-every 1000 --checkpoint-every 250
 cp "$work/denoiser/diffscope-emoji.json" "$work/denoiser/diffscope-emoji.safetensors" models/
 $cli evaluate --data "$data" --model-dir models --report docs/model-evaluation.json --grid docs/model-grid.png

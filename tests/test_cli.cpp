@@ -6,10 +6,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/data/emoji_pairs.h"
 #include "core/grid/grid_record.h"
 #include "core/io/bitmap_font.h"
 #include "core/io/png_image.h"
 #include "core/io/safetensors.h"
+#include "tests/support/ldm_test_support.h"
 #include "tests/support/test_support.h"
 
 using namespace diffscope;
@@ -56,6 +58,45 @@ TEST_F(Cli, FastRunsTheModelsFastSetting) {
   EXPECT_EQ(read_png_text(png).at("parameters").rfind("cat\nSteps: 6, Sampler: DPM++ 2M, ", 0), 0u);
   EXPECT_NE(run_command(cli("generate -m oracle -p cat --fast -o " + (dir / "o.png").string()), &out), 0);
   EXPECT_NE(out.find("has no fast setting"), std::string::npos) << out;
+}
+
+// name-aliases writes other languages' names into a model; generate then
+// reads "roter Apfel" as "red apple" and says so.
+TEST_F(Cli, NameAliasesLetOtherLanguagesNamesReachTheModel) {
+  const auto model = dir / "models" / "diffscope-emoji.json";
+  std::filesystem::create_directories(model.parent_path());
+  for (const char* extension : {".json", ".safetensors"}) {
+    std::filesystem::copy_file(support::source_dir() / "models" / (std::string("diffscope-emoji") + extension),
+                               dir / "models" / (std::string("diffscope-emoji") + extension));
+  }
+  EmojiPairs pairs = support::synthetic_pairs(5);
+  pairs.names[0] = "red apple";
+  pairs.phrasings.resize(5);
+  pairs.phrasings[0] = {{"de", "roter Apfel", {"Apfel"}}};
+  save_emoji_pairs(pairs, dir / "pairs.safetensors");
+  std::string out;
+  ASSERT_EQ(run_command(cli("name-aliases --data " + (dir / "pairs.safetensors").string() + " -m " + model.string()),
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("wrote 1 name aliases"), std::string::npos) << out;
+  const auto png = dir / "apfel.png";
+  ASSERT_EQ(run_command("DIFFSCOPE_MODELS_DIR=" + model.parent_path().string() + " " +
+                            cli("generate -p \"ein roter Apfel\" -s 2 -o " + png.string()),
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("roter Apfel → red apple"), std::string::npos) << out;
+  EXPECT_NE(out.find("leaves them out: ein"), std::string::npos) << out;
+  // A data set without other languages' names is refused, the model untouched.
+  save_emoji_pairs(support::synthetic_pairs(5), dir / "plain.safetensors");
+  EXPECT_NE(run_command(cli("name-aliases --data " + (dir / "plain.safetensors").string() + " -m " + model.string()),
+                        &out),
+            0);
+  EXPECT_NE(out.find("holds no CLDR names"), std::string::npos) << out;
+  std::ifstream config(model);
+  const std::string text((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("roter Apfel"), std::string::npos);
 }
 
 // --trajectory: a row per step of each image; the oracle's rows carry its

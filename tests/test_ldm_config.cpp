@@ -75,6 +75,21 @@ TEST(LdmConfig, FastSettingIsOptionalChecksItsSamplerAndRoundTrips) {
   EXPECT_THROW(config_from_json(bad), Error);
 }
 
+TEST(LdmConfig, NameAliasesAreOptionalCheckedAndRoundTrip) {
+  LdmConfig config = support::tiny_ldm_config({"apple"});
+  EXPECT_FALSE(config_to_json(config)["text"].contains("aliases"));
+  config.text.aliases = {{"Apfel", "apple"}, {"苹果", "apple"}};
+  const nlohmann::json j = config_to_json(config);
+  EXPECT_EQ(config_from_json(j).text.aliases, config.text.aliases);
+  for (const nlohmann::json& broken : {nlohmann::json::array({"Apfel"}), nlohmann::json{{"Apfel", 5}},
+                                       nlohmann::json{{"Apfel", ""}}, nlohmann::json{{"", "apple"}},
+                                       nlohmann::json{{"Apfel", std::string(1001, 'a')}}}) {
+    nlohmann::json bad = j;
+    bad["text"]["aliases"] = broken;
+    EXPECT_THROW(config_from_json(bad), Error) << broken.dump();
+  }
+}
+
 TEST(LdmConfig, RefusesBrokenOrHostileConfigs) {
   const nlohmann::json good = config_to_json(support::tiny_ldm_config({"apple"}));
   auto broken = [&](const std::function<void(nlohmann::json&)>& change) {

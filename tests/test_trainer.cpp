@@ -37,14 +37,22 @@ std::map<std::string, torch::Tensor> final_weights(const TrainOptions& options) 
 
 class TrainerTest : public ::testing::Test {
  protected:
-  void SetUp() override { save_emoji_pairs(support::synthetic_pairs(20), dir_ / "pairs.safetensors"); }
+  void SetUp() override {
+    EmojiPairs pairs = support::synthetic_pairs(20);
+    // CLDR names for two emoji: a trained one and a held-out style image (4).
+    pairs.phrasings.resize(20);
+    pairs.phrasings[0] = {{"de", "roter Klecks null", {"Klecks"}}};
+    pairs.phrasings[4] = {{"de", "verborgener Klecks", {}}};
+    save_emoji_pairs(pairs, dir_ / "pairs.safetensors");
+  }
   support::TempDir dir_;
 };
 
 }  // namespace
 
 TEST_F(TrainerTest, WritesModelSamplesLogAndCheckpoint) {
-  const TrainOptions options = tiny_options(dir_, "run");
+  TrainOptions options = tiny_options(dir_, "run");
+  options.name_aliases = true;
   std::vector<Progress> steps;
   const TrainSummary summary = train_model(options, [&](const Progress& p) { steps.push_back(p); });
   EXPECT_TRUE(std::filesystem::exists(summary.config_path));
@@ -65,6 +73,10 @@ TEST_F(TrainerTest, WritesModelSamplesLogAndCheckpoint) {
   const auto& vocabulary = model.config.text.vocabulary;
   EXPECT_NE(std::find(vocabulary.begin(), vocabulary.end(), "blob"), vocabulary.end());
   EXPECT_EQ(std::find(vocabulary.begin(), vocabulary.end(), "heldoutonly"), vocabulary.end());
+  // --name-aliases: the trained emoji's German name, read as its caption name;
+  // nothing from a held-out image.
+  const std::map<std::string, std::string> aliases = {{"roter Klecks null", "red blob number 0"}};
+  EXPECT_EQ(model.config.text.aliases, aliases);
 }
 
 TEST_F(TrainerTest, InterruptedRunResumesToTheSameWeights) {

@@ -22,16 +22,34 @@ TEST(WordTokenizer, VocabularyIsOrderedByFrequencyThenAlphabet) {
   EXPECT_EQ(a, (std::vector<std::string>{"<pad>", "<unk>", "<start>", "face", "noto", "cat", "dog"}));
 }
 
-TEST(WordTokenizer, EncodesWithStartUnknownPaddingAndTruncation) {
+TEST(WordTokenizer, EncodesKnownWordsWithStartPaddingAndTruncation) {
   WordTokenizer tokenizer(build_vocabulary({"red apple", "green apple"}), 5);
   // vocabulary: <pad> <unk> <start> apple green red
   EXPECT_EQ(tokenizer.encode("Red APPLE"), (std::vector<int64_t>{kStartToken, 5, 3, kPadToken, kPadToken}));
   EXPECT_EQ(tokenizer.encode(""), (std::vector<int64_t>{kStartToken, 0, 0, 0, 0}));
-  EXPECT_EQ(tokenizer.encode("purple apple"), (std::vector<int64_t>{kStartToken, kUnknownToken, 3, 0, 0}));
+  // Unknown words are left out (never <unk>, whose embedding no caption trained)
+  // and reported; they take no place from the known words.
+  EXPECT_EQ(tokenizer.encode("purple apple"), (std::vector<int64_t>{kStartToken, 3, 0, 0, 0}));
+  EXPECT_EQ(tokenizer.encode("a b c d e red apple"), (std::vector<int64_t>{kStartToken, 5, 3, 0, 0}));
+  EXPECT_EQ(tokenizer.read_words("a purple apple"), (std::vector<std::string>{"apple"}));
   EXPECT_EQ(tokenizer.encode("apple apple apple apple apple apple").size(), 5u);
-  EXPECT_EQ(tokenizer.encode("<pad> <unk>"), (std::vector<int64_t>{kStartToken, 1, 1, 0, 0}));  // plain unknown words
+  EXPECT_EQ(tokenizer.encode("<pad> <unk>"), (std::vector<int64_t>{kStartToken, 0, 0, 0, 0}));  // plain unknown words
   EXPECT_EQ(tokenizer.unknown_words("purple apple, PURPLE kiwi"), (std::vector<std::string>{"purple", "kiwi"}));
   EXPECT_EQ(tokenizer.max_words(), 4);
+}
+
+TEST(WordTokenizer, ReadsNameAliasesAsTheirWords) {
+  const NameAliases aliases({{"roter Apfel", "red apple"}, {"苹果", "green apple"}});
+  WordTokenizer tokenizer(build_vocabulary({"red apple", "green apple"}), 8, WordSplit::Bytes, aliases);
+  EXPECT_EQ(tokenizer.split("ein Roter Apfel"), (std::vector<std::string>{"ein", "red", "apple"}));
+  EXPECT_EQ(tokenizer.encode("ein roter apfel"), tokenizer.encode("red apple"));
+  EXPECT_EQ(tokenizer.encode("一个苹果"), tokenizer.encode("green apple"));
+  EXPECT_EQ(tokenizer.unknown_words("ein roter Apfel"), (std::vector<std::string>{"ein"}));
+  const auto uses = tokenizer.alias_uses("ein roter Apfel und ein 苹果");
+  ASSERT_EQ(uses.size(), 2u);
+  EXPECT_EQ(uses[0].written, "roter Apfel");
+  EXPECT_EQ(uses[0].read_as, "red apple");
+  EXPECT_EQ(uses[1].written, "苹果");
 }
 
 TEST(WordTokenizer, HugePromptsAreCutNotRefused) {

@@ -166,6 +166,8 @@ void add_train_command(CLI::App& app) {
                   "Write this fast setting into the model (SAMPLER STEPS, e.g. dpmpp_2m 8: what the app offers as "
                   "'Fast' and generate --fast runs; measure it with evaluate --same-picture-as)")
       ->expected(2);
+  cmd->add_flag("--name-aliases", t.name_aliases,
+                "Write the data set's CLDR names in other languages into the model, read as the English names");
   cmd->add_flag("--pooled-text", t.architecture.unet.pooled_text,
                 "Also feed the prompt's pooled encoding into every U-Net block (with the timestep)");
   cmd->add_option("--decoder-channels", t.architecture.autoencoder.decoder_channels, "Decoder channels")

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   diffscope::cli::add_bench_command(app);
   diffscope::cli::add_train_command(app);
   diffscope::cli::add_distill_preview_command(app);
+  diffscope::cli::add_name_aliases_command(app);
   diffscope::cli::add_evaluate_command(app);
   diffscope::cli::add_info_commands(app);
 #ifdef DIFFSCOPE_DOWNLOADS

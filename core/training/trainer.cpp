@@ -21,6 +21,7 @@
 #include "core/pipeline/pipeline.h"
 #include "core/schedule/forward_process.h"
 #include "core/training/adamw.h"
+#include "core/training/name_aliases_from_cldr.h"
 #include "core/training/progress.h"
 #include "core/training/sample_grid.h"
 #include "core/training/train_checkpoint.h"
@@ -446,6 +447,11 @@ TrainSummary TrainingRun::run() {
   // How to run it fast is not part of the architecture: taken from the options
   // also when resuming (a checkpoint's config predates them).
   ema_->config.fast_setting = options_.architecture.fast_setting;
+  ema_->config.text.aliases.clear();
+  if (options_.name_aliases) {
+    ema_->config.text.aliases =
+        cldr_name_aliases(pairs_, trained_, ema_->config.text.vocabulary, ema_->config.text.word_split);
+  }
   ema_->save(summary.config_path, summary.weights_path);
   summary.seconds = elapsed();
   summary.autoencoder_loss = autoencoder_loss_;

@@ -41,6 +41,9 @@ struct TrainOptions {
   // keywords in several languages; training_caption); their words join the
   // vocabulary. 0: English captions only, as the shipped model was trained.
   double phrasing_share = 0.0;
+  // Write the CLDR name aliases (name_aliases_from_cldr.h) into the model's
+  // config: other languages' names of the emoji, read as the English ones.
+  bool name_aliases = false;
 };
 
 // Called after every step (the CLI draws format_progress of it); may be empty.

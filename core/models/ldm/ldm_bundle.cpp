@@ -44,9 +44,9 @@ at::Tensor LdmBundle::encode_prompt(const std::string& prompt) {
 std::vector<PromptWord> LdmBundle::prompt_words(const std::string& prompt) const {
   // <start>, then one token per word, cut where the text encoder stops reading.
   std::vector<PromptWord> words = {{kStartTokenWord, {0}}};
-  const std::vector<std::string> split = model_->tokenizer.split(prompt);
-  const size_t read = std::min<size_t>(split.size(), static_cast<size_t>(model_->tokenizer.max_words()));
-  for (size_t i = 0; i < read; ++i) add_word_position(words, split[i], static_cast<int64_t>(i) + 1);
+  const std::vector<std::string> read_words = model_->tokenizer.read_words(prompt);
+  const size_t read = std::min<size_t>(read_words.size(), static_cast<size_t>(model_->tokenizer.max_words()));
+  for (size_t i = 0; i < read; ++i) add_word_position(words, read_words[i], static_cast<int64_t>(i) + 1);
   return words;
 }
 
@@ -87,8 +87,11 @@ std::vector<std::string> LdmBundle::prompt_warnings(const std::string& prompt) c
   std::vector<std::string> warnings;
   const auto unknown = unknown_words(prompt);
   if (!unknown.empty()) {
-    warnings.push_back("the model never saw these words, they carry no meaning for it: " + join(unknown, ", "));
+    warnings.push_back("the model never saw these words and leaves them out: " + join(unknown, ", "));
   }
+  std::vector<std::string> aliases;
+  for (const auto& use : model_->tokenizer.alias_uses(prompt)) aliases.push_back(use.written + " → " + use.read_as);
+  if (!aliases.empty()) warnings.push_back("read in the words the model was trained on: " + join(aliases, ", "));
   if (prompt_is_cut(prompt)) {
     warnings.push_back("the prompt is longer than the model reads; words after the first " +
                        std::to_string(model_->tokenizer.max_words()) + " are ignored");
@@ -101,7 +104,7 @@ std::vector<std::string> LdmBundle::unknown_words(const std::string& prompt) con
 }
 
 bool LdmBundle::prompt_is_cut(const std::string& prompt) const {
-  return static_cast<int64_t>(model_->tokenizer.split(prompt).size()) > model_->tokenizer.max_words();
+  return static_cast<int64_t>(model_->tokenizer.read_words(prompt).size()) > model_->tokenizer.max_words();
 }
 
 std::vector<int64_t> LdmBundle::latent_shape(int width, int height) const {

@@ -58,6 +58,23 @@ std::vector<int64_t> channel_list(const json& object, const char* key, size_t co
   return channels;
 }
 
+// text.aliases: an object of non-empty strings, each a few words (an emoji
+// name in some language is under 100 bytes).
+std::map<std::string, std::string> aliases(const json& object) {
+  if (!object.is_object()) throw Error("model config: text.aliases must be an object");
+  if (object.size() > 1'000'000) throw Error("model config: text.aliases holds more than 1,000,000 names");
+  std::map<std::string, std::string> read;
+  for (const auto& [alias, words] : object.items()) {
+    if (!words.is_string()) throw Error("model config: text.aliases: '" + alias.substr(0, 64) + "' is not a text");
+    const std::string& value = words.get_ref<const std::string&>();
+    if (alias.empty() || value.empty() || alias.size() > 1000 || value.size() > 1000) {
+      throw Error("model config: text.aliases: every name and its words must hold 1 to 1,000 bytes");
+    }
+    read.emplace(alias, value);
+  }
+  return read;
+}
+
 }  // namespace
 
 json config_to_json(const LdmConfig& c) {
@@ -85,6 +102,7 @@ json config_to_json(const LdmConfig& c) {
         {"vocabulary", c.text.vocabulary}}},
       {"unet", {{"channels", c.unet.channels}, {"heads", c.unet.heads}, {"time_dim", c.unet.time_dim}}},
   };
+  if (!c.text.aliases.empty()) j["text"]["aliases"] = c.text.aliases;
   if (c.unet.pooled_text) j["unet"]["pooled_text"] = true;
   if (!c.preview_decoder.channels.empty()) j["preview_decoder"] = {{"channels", c.preview_decoder.channels}};
   if (c.fast_setting.steps > 0) {
@@ -130,6 +148,7 @@ LdmConfig parse_config(const json& j) {
   if (c.text.vocabulary.size() < 3 || c.text.vocabulary.size() > 1'000'000) {
     throw Error(where + ": the vocabulary must hold between 3 and 1,000,000 words");
   }
+  if (text.contains("aliases")) c.text.aliases = aliases(text.at("aliases"));
   if (c.text.width % c.text.heads != 0) throw Error(where + ": text.width must be a multiple of text.heads");
 
   const json& unet = j.at("unet");

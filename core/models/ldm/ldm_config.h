@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct TextConfig {
   int64_t width = 128;
   int64_t layers = 2;
   int64_t heads = 4;
+  // Names in other words → the caption words they stand for (name_aliases.h);
+  // "aliases", absent when there are none.
+  std::map<std::string, std::string> aliases;
 };
 
 struct UNetConfig {

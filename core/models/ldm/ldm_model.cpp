@@ -14,7 +14,8 @@ const char* const kParts[] = {"autoencoder.", "text_encoder.", "unet.", "preview
 
 LdmModel::LdmModel(LdmConfig config_in)
     : config(std::move(config_in)),
-      tokenizer(config.text.vocabulary, config.text.max_tokens, config.text.word_split),
+      tokenizer(config.text.vocabulary, config.text.max_tokens, config.text.word_split,
+                NameAliases(config.text.aliases)),
       autoencoder(config.autoencoder, config.latent_channels),
       text_encoder(config.text),
       unet(config.unet, config.latent_channels, config.text.width) {

@@ -16,22 +16,6 @@ namespace {
 
 bool is_word_byte(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80; }
 
-// Scripts written without spaces whose characters each make a word.
-// Letters by Script_Extensions, not Script: the prolonged sound mark ー and
-// the iteration marks are "Common" but used by both kana; the ideographic
-// comma 、 has the same extensions but is punctuation (a separator).
-bool is_character_word(UChar32 c) {
-  if (c < 0x2E80 || !u_isalnum(c)) return false;  // below the CJK radicals: no Han or kana
-  return uscript_hasScript(c, USCRIPT_HAN) || uscript_hasScript(c, USCRIPT_HIRAGANA) ||
-         uscript_hasScript(c, USCRIPT_KATAKANA);
-}
-
-bool is_word_part(UChar32 c) {
-  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-  const int8_t category = u_charType(c);
-  return u_isalnum(c) || category == U_NON_SPACING_MARK || category == U_COMBINING_SPACING_MARK;
-}
-
 bool is_symbol_word(UChar32 c) {
   if (c < 0x80) return false;  // ASCII punctuation and symbols separate words, as they always did
   const int8_t category = u_charType(c);
@@ -65,11 +49,11 @@ std::vector<std::string> split_unicode_words(std::string_view text) {
   for (int32_t i = 0; i < folded.length();) {
     const UChar32 c = folded.char32At(i);
     i += U16_LENGTH(c);
-    if (is_character_word(c) || is_symbol_word(c) || c == 0xFFFD) {
+    if (written_without_spaces(char32_t(c)) || is_symbol_word(c) || c == 0xFFFD) {
       flush();
       word.append(c);
       flush();
-    } else if (is_word_part(c)) {
+    } else if (is_word_character(char32_t(c))) {
       word.append(c);
     } else {
       flush();
@@ -80,6 +64,22 @@ std::vector<std::string> split_unicode_words(std::string_view text) {
 }
 
 }  // namespace
+
+// Letters by Script_Extensions, not Script: the prolonged sound mark ー and
+// the iteration marks are "Common" but used by both kana; the ideographic
+// comma 、 has the same extensions but is punctuation (a separator).
+bool written_without_spaces(char32_t c) {
+  if (c < 0x2E80 || c > 0x10FFFF || !u_isalnum(UChar32(c))) return false;  // below the CJK radicals: no Han or kana
+  return uscript_hasScript(UChar32(c), USCRIPT_HAN) || uscript_hasScript(UChar32(c), USCRIPT_HIRAGANA) ||
+         uscript_hasScript(UChar32(c), USCRIPT_KATAKANA);
+}
+
+bool is_word_character(char32_t c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  if (c > 0x10FFFF) return false;
+  const int8_t category = u_charType(UChar32(c));
+  return u_isalnum(UChar32(c)) || category == U_NON_SPACING_MARK || category == U_COMBINING_SPACING_MARK;
+}
 
 WordSplit word_split_by_name(std::string_view name) {
   if (name == "bytes") return WordSplit::Bytes;
@@ -119,8 +119,9 @@ std::vector<std::string> build_vocabulary(const std::vector<std::string>& captio
   return vocabulary;
 }
 
-WordTokenizer::WordTokenizer(std::vector<std::string> vocabulary, int64_t max_tokens, WordSplit split)
-    : vocabulary_(std::move(vocabulary)), max_tokens_(max_tokens), split_(split) {
+WordTokenizer::WordTokenizer(std::vector<std::string> vocabulary, int64_t max_tokens, WordSplit split,
+                             NameAliases aliases)
+    : vocabulary_(std::move(vocabulary)), max_tokens_(max_tokens), split_(split), aliases_(std::move(aliases)) {
   if (vocabulary_.size() < 3 || vocabulary_[kPadToken] != "<pad>" || vocabulary_[kUnknownToken] != "<unk>" ||
       vocabulary_[kStartToken] != "<start>") {
     throw Error("the tokenizer vocabulary must start with <pad>, <unk>, <start>");
@@ -147,14 +148,28 @@ int64_t WordTokenizer::word_id(const std::string& word) const {
   return kUnknownToken;
 }
 
+std::vector<std::string> WordTokenizer::read_words(std::string_view text) const {
+  std::vector<std::string> words = split(text);
+  words.erase(std::remove_if(words.begin(), words.end(),
+                             [&](const std::string& word) { return word_id(word) == kUnknownToken; }),
+              words.end());
+  return words;
+}
+
 std::vector<int64_t> WordTokenizer::encode(std::string_view text) const {
   std::vector<int64_t> ids{kStartToken};
-  for (const auto& word : split(text)) {
+  for (const auto& word : read_words(text)) {
     if (static_cast<int64_t>(ids.size()) == max_tokens_) break;
     ids.push_back(word_id(word));
   }
   ids.resize(static_cast<size_t>(max_tokens_), kPadToken);
   return ids;
+}
+
+std::vector<AliasUse> WordTokenizer::alias_uses(std::string_view text) const {
+  std::vector<AliasUse> uses;
+  aliases_.apply(text, &uses);
+  return uses;
 }
 
 std::vector<std::string> WordTokenizer::unknown_words(std::string_view text) const {

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/models/ldm/name_aliases.h"
+
 namespace diffscope::ldm {
 
 constexpr int64_t kPadToken = 0, kUnknownToken = 1, kStartToken = 2;
@@ -30,6 +32,12 @@ enum class WordSplit {
 WordSplit word_split_by_name(std::string_view name);  // "bytes" | "unicode"; Error otherwise
 const char* word_split_name(WordSplit split);
 
+// Of case-folded text (the Unicode rule's characters): a Chinese character or
+// kana, each a word of its own (scripts written without spaces)…
+bool written_without_spaces(char32_t c);
+// …and a letter, digit or mark of any script (ASCII: a–z, 0–9), a part of a word.
+bool is_word_character(char32_t c);
+
 std::vector<std::string> split_words(std::string_view text, WordSplit split = WordSplit::Bytes);
 
 // "<pad>", "<unk>", "<start>", then every word of the captions, most frequent
@@ -39,20 +47,29 @@ std::vector<std::string> build_vocabulary(const std::vector<std::string>& captio
 
 class WordTokenizer {
  public:
-  WordTokenizer(std::vector<std::string> vocabulary, int64_t max_tokens, WordSplit split = WordSplit::Bytes);
+  WordTokenizer(std::vector<std::string> vocabulary, int64_t max_tokens, WordSplit split = WordSplit::Bytes,
+                NameAliases aliases = {});
 
-  // The prompt's words by this tokenizer's rule, all of them (not cut).
-  std::vector<std::string> split(std::string_view text) const { return split_words(text, split_); }
+  // The prompt's words by this tokenizer's rule, all of them (not cut),
+  // after its name aliases were read as the words they stand for.
+  std::vector<std::string> split(std::string_view text) const { return split_words(aliases_.apply(text), split_); }
+  // The aliases read in the prompt, in prompt order ("Banane" → "banana").
+  std::vector<AliasUse> alias_uses(std::string_view text) const;
 
   // A word's id; a plural the vocabulary lacks reads as its known singular
   // ("apples" → apple, "cherries" → cherry, "tomatoes" → tomato); <unk> else.
   int64_t word_id(const std::string& word) const;
-  // <start>, then one id per word (<unk> for unknown words), cut to
-  // max_tokens, padded with <pad>: always max_tokens ids.
+  // The words the model reads: split()'s words that it knows. An unknown word
+  // is left out, not read as <unk>: no caption ever held one, so <unk>'s
+  // embedding was never trained and only adds noise (measured: model card).
+  // unknown_words() reports what is left out.
+  std::vector<std::string> read_words(std::string_view text) const;
+  // <start>, then the ids of read_words, cut to max_tokens, padded with
+  // <pad>: always max_tokens ids.
   std::vector<int64_t> encode(std::string_view text) const;
   // The prompt's words that the model never saw, in prompt order, each once.
   std::vector<std::string> unknown_words(std::string_view text) const;
-  // How many of the prompt's words fit (the rest are cut off).
+  // How many of the prompt's read words fit (the rest are cut off).
   int64_t max_words() const { return max_tokens_ - 1; }
   int64_t max_tokens() const { return max_tokens_; }
   const std::vector<std::string>& vocabulary() const { return vocabulary_; }
@@ -62,6 +79,7 @@ class WordTokenizer {
   std::unordered_map<std::string, int64_t> ids_;
   int64_t max_tokens_;
   WordSplit split_;
+  NameAliases aliases_;
 };
 
 }  // namespace diffscope::ldm
