@@ -33,10 +33,11 @@ TEST(About, NamesEveryLicenceOfTheCopyrightFile) {
   }
 }
 
-TEST(About, CreditsTheArtTheWeightsCameFrom) {
+TEST(About, CreditsTheArtAndNamesTheModelCameFrom) {
   const QString about = diffscope::ui::about_html();
   for (const char* credit :
-       {"EmojiOne", "Ranks.com", "Noto Color Emoji", "Google", "ruby-gemojione", "fonts-noto-color-emoji"}) {
+       {"EmojiOne", "Ranks.com", "Noto Color Emoji", "Google", "ruby-gemojione", "fonts-noto-color-emoji",
+        "Unicode CLDR", "unicode-cldr-core"}) {
     EXPECT_TRUE(about.contains(credit)) << credit;
   }
 }

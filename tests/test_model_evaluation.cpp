@@ -92,3 +92,25 @@ TEST(ModelEvaluation, ComparesWithAReferenceSampling) {
   EXPECT_NE(json.find("\"psnr_median_db\""), std::string::npos);
   EXPECT_NE(json.find("\"reference_psnr_db\""), std::string::npos);
 }
+
+// --prompt-language: each emoji asked for by its name in that language where
+// the data set has one.
+TEST(ModelEvaluation, AsksInAnotherLanguage) {
+  EmojiPairs pairs = support::synthetic_pairs(20);
+  pairs.phrasings.resize(20);
+  for (size_t i = 0; i < 20; i += 2) pairs.phrasings[i] = {{"de", "Klecks " + std::to_string(i), {}}};
+  const auto tiny = support::tiny_ldm_bundle(pairs);
+  EvaluationOptions options;
+  options.fidelity_prompts = 6;
+  options.sampling.steps = 2;
+  options.prompt_language = "de";
+  const EvaluationReport report = evaluate_model(*tiny, pairs, options);
+  int german = 0;
+  for (const auto& run : report.fidelity_runs) german += run.prompt.rfind("Klecks ", 0) == 0;
+  EXPECT_EQ(report.prompts_in_language, german);
+  EXPECT_GT(german, 0);
+  EXPECT_LT(german, 6);  // picks without a German name keep their English one
+  EXPECT_NE(report_json(report, options).find("\"prompts_in_it\": " + std::to_string(german)), std::string::npos);
+  options.prompt_language = "fr";  // no French names at all: English throughout
+  EXPECT_EQ(evaluate_model(*tiny, pairs, options).prompts_in_language, 0);
+}

@@ -100,8 +100,13 @@ void run_evaluate(EvaluateOptions& o) {
   std::fprintf(stderr, "\n");
   std::printf("autoencoder PSNR on %d held-out images: %.2f dB (worst %.2f dB)\n", report.held_out_images,
               report.autoencoder_psnr, report.autoencoder_psnr_min);
-  std::printf("prompt fidelity (%zu prompts, top-%d): %.1f %%\n", report.fidelity_runs.size(), o.evaluation.top_k,
-              100 * report.fidelity);
+  std::string language;
+  if (!o.evaluation.prompt_language.empty()) {
+    language = ", names in " + o.evaluation.prompt_language + ": " + std::to_string(report.prompts_in_language) +
+               " of them, English for the rest";
+  }
+  std::printf("prompt fidelity (%zu prompts, top-%d%s): %.1f %%\n", report.fidelity_runs.size(), o.evaluation.top_k,
+              language.c_str(), 100 * report.fidelity);
   if (o.evaluation.reference) {
     std::printf("same picture as %d Euler steps: PSNR median %.2f dB, mean %.2f dB; their prompt fidelity %.1f %%\n",
                 o.same_picture_steps, report.reference_psnr_median, report.reference_psnr_mean,
@@ -127,6 +132,8 @@ void add_evaluate_command(CLI::App& app) {
   cmd->add_option("--model-dir", o.model_dir, "Folder holding <model>.json and .safetensors");
   cmd->add_option("--prompts", o.evaluation.fidelity_prompts, "Prompt-fidelity prompts")->capture_default_str();
   cmd->add_option("--top-k", o.evaluation.top_k, "Nearest images counted")->capture_default_str();
+  cmd->add_option("--prompt-language", o.evaluation.prompt_language,
+                  "Ask for each prompt-fidelity emoji by its CLDR name in this language (de, zh, es, fr, ja, ...)");
   cmd->add_option("--sampler", o.sampler, "Sampler")
       ->check(parsed_by([](const std::string& name) { sampler_by_name(name); }, "SAMPLER"))
       ->capture_default_str();

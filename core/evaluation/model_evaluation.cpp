@@ -73,6 +73,19 @@ void summarise_reference(EvaluationReport& report) {
   report.reference_fidelity = double(hits) / double(n);
 }
 
+// Emoji i's name in `language` (its CLDR name), else its English caption name.
+std::string fidelity_prompt(const EmojiPairs& pairs, size_t i, const std::string& language, bool* in_language) {
+  *in_language = false;
+  if (language.empty() || i >= pairs.phrasings.size()) return pairs.names[i];
+  for (const Phrasing& phrasing : pairs.phrasings[i]) {
+    if (phrasing.language == language && !phrasing.name.empty()) {
+      *in_language = true;
+      return phrasing.name;
+    }
+  }
+  return pairs.names[i];
+}
+
 }  // namespace
 
 EvaluationReport evaluate_model(LdmBundle& bundle, const EmojiPairs& pairs, const EvaluationOptions& options,
@@ -119,7 +132,9 @@ EvaluationReport evaluate_model(LdmBundle& bundle, const EmojiPairs& pairs, cons
   int done = 0, hits = 0;
   for (size_t p = 0; p < picks.size(); ++p) {
     const auto i = static_cast<size_t>(picks[p]);
-    PromptOutcome outcome{pairs.names[i], pairs.keys[i]};
+    bool in_language = false;
+    PromptOutcome outcome{fidelity_prompt(pairs, i, options.prompt_language, &in_language), pairs.keys[i]};
+    report.prompts_in_language += in_language;
     const at::Tensor image = generate_image(bundle, options.sampling, outcome.prompt, static_cast<int64_t>(p));
     outcome.hit = key_among(neighbours.nearest(image, options.top_k), outcome.key);
     hits += outcome.hit;
@@ -190,6 +205,9 @@ std::string report_json(const EvaluationReport& report, const EvaluationOptions&
                       {"prompt_fidelity", report.reference_fidelity},
                       {"psnr_median_db", report.reference_psnr_median},
                       {"psnr_mean_db", report.reference_psnr_mean}};
+  }
+  if (!options.prompt_language.empty()) {
+    j["prompt_language"] = {{"language", options.prompt_language}, {"prompts_in_it", report.prompts_in_language}};
   }
   return j.dump(1) + "\n";
 }

@@ -30,6 +30,10 @@ struct EvaluationOptions {
   // When set, the prompt-fidelity images are also made this way and compared
   // (PSNR) with `sampling`'s: does a fast setting draw the same picture?
   std::optional<Request> reference;
+  // When set ("de", "zh", …): prompt fidelity asks for each emoji by its CLDR
+  // name in this language (from the data set; the English name where it has
+  // none), as a speaker of it would.
+  std::string prompt_language;
 };
 
 struct PromptOutcome {
@@ -51,6 +55,7 @@ struct EvaluationReport {
   // With a reference sampling: its prompt fidelity, and the median and mean
   // PSNR of the images against its images.
   double reference_fidelity = 0, reference_psnr_median = 0, reference_psnr_mean = 0;
+  int prompts_in_language = 0;  // with prompt_language: prompts that had a name in it
   std::vector<PromptOutcome> fidelity_runs, held_out_runs;
   double seconds = 0;
 };
