@@ -4,7 +4,8 @@
 // U-Net calls (batch 2 = one CFG step), preview decodes and whole 30-step
 // Euler runs with CFG that decode every step's x_t and x̂0 previews, as the
 // app does (median, fastest and slowest of 15), alternating with the same
-// runs recording word heat maps. Without a model it measures
+// runs recording word heat maps; with a model, also its load and one
+// prompt's reading (name aliases included). Without a model it measures
 // randomly initialised default weights.
 #include <ATen/ATen.h>
 #include <torch/torch.h>
@@ -73,8 +74,12 @@ int main(int argc, char** argv) {
   diffscope::configure_runtime(runtime);
   using namespace diffscope;
   std::shared_ptr<ldm::LdmModel> model;
+  double load = 0, prompt_read = 0;
   if (files.size() == 2) {
+    // Config (name aliases included), tokenizer and weights, as the app loads them.
+    load = median_ms(5, [&] { ldm::LdmModel::load(files[0], files[1]); });
     model = std::make_shared<ldm::LdmModel>(ldm::LdmModel::load(files[0], files[1]));
+    prompt_read = median_ms(50, [&] { model->tokenizer.encode("eine gelbe Banane, 一根黄色的香蕉, grinning face"); });
   } else {
     config.text.vocabulary = ldm::build_vocabulary({"grinning face smile", "red apple fruit"});
     model = std::make_shared<ldm::LdmModel>(config);
@@ -120,6 +125,10 @@ int main(int argc, char** argv) {
   std::printf("model %s (%s), %s, %s, OpenBLAS core %s\n", model->config.name.c_str(),
               files.size() == 2 ? files[1].c_str() : "random weights", describe_device(c10::Device(c10::kCPU)).c_str(),
               bundle.compute_type() == at::kBFloat16 ? "bfloat16" : "float32", blas_core_name());
+  if (load > 0) {
+    std::printf("model load (config, %zu name aliases, weights): %.1f ms; a prompt read: %.3f ms\n",
+                model->config.text.aliases.size(), load, prompt_read);
+  }
   std::printf("U-Net call, batch 2 (one CFG step): %.2f ms\n", unet);
   std::printf("preview decode, batch 1:            %.2f ms\n", decode);
   std::printf("preview decode, batch 2 (x_t, x̂0):  %.2f ms\n", decode_pair);
