@@ -126,8 +126,8 @@ int main(int argc, char** argv) {
               files.size() == 2 ? files[1].c_str() : "random weights", describe_device(c10::Device(c10::kCPU)).c_str(),
               bundle.compute_type() == at::kBFloat16 ? "bfloat16" : "float32", blas_core_name());
   if (load > 0) {
-    std::printf("model load (config, %zu name aliases, weights): %.1f ms; a prompt read: %.3f ms\n",
-                model->config.text.aliases.size(), load, prompt_read);
+    std::printf("model load (config, %zu name aliases, weights): %.1f ms; a prompt read: %.2f µs\n",
+                model->config.text.aliases.size(), load, 1000 * prompt_read);
   }
   std::printf("U-Net call, batch 2 (one CFG step): %.2f ms\n", unet);
   std::printf("preview decode, batch 1:            %.2f ms\n", decode);
