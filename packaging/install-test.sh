@@ -70,6 +70,7 @@ in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-r
   "/tmp/$(basename "$deb")" >"$work/apt.log" 2>&1 || { tail -30 "$work/apt.log"; fail "apt-get install"; }
 for file in /usr/bin/diffscope /usr/bin/diffscope-cli /usr/bin/diffscope-dataset \
             /usr/share/diffscope/models/diffscope-emoji.json /usr/share/diffscope/models/diffscope-emoji.safetensors \
+            /usr/share/diffscope/models/diffscope-emoji.aliases.json \
             /usr/share/applications/org.diffscope.DiffScope.desktop /usr/share/metainfo/org.diffscope.DiffScope.metainfo.xml \
             /usr/share/icons/hicolor/scalable/apps/org.diffscope.DiffScope.svg \
             /usr/share/icons/hicolor/48x48/apps/org.diffscope.DiffScope.png \

@@ -75,19 +75,32 @@ TEST(LdmConfig, FastSettingIsOptionalChecksItsSamplerAndRoundTrips) {
   EXPECT_THROW(config_from_json(bad), Error);
 }
 
-TEST(LdmConfig, NameAliasesAreOptionalCheckedAndRoundTrip) {
+TEST(LdmConfig, NameAliasesLiveInTheirOwnFileThatOnlyTheLoaderReads) {
+  support::TempDir dir;
   LdmConfig config = support::tiny_ldm_config({"apple"});
-  EXPECT_FALSE(config_to_json(config)["text"].contains("aliases"));
   config.text.aliases = {{"Apfel", "apple"}, {"苹果", "apple"}};
-  const nlohmann::json j = config_to_json(config);
-  EXPECT_EQ(config_from_json(j).text.aliases, config.text.aliases);
-  for (const nlohmann::json& broken : {nlohmann::json::array({"Apfel"}), nlohmann::json{{"Apfel", 5}},
-                                       nlohmann::json{{"Apfel", ""}}, nlohmann::json{{"", "apple"}},
-                                       nlohmann::json{{"Apfel", std::string(1001, 'a')}}}) {
-    nlohmann::json bad = j;
-    bad["text"]["aliases"] = broken;
-    EXPECT_THROW(config_from_json(bad), Error) << broken.dump();
+  save_config(config, dir / "m.json");
+  EXPECT_FALSE(config_to_json(config)["text"].contains("aliases"));  // not inside the config
+  ASSERT_TRUE(std::filesystem::exists(dir / "m.aliases.json"));
+  EXPECT_EQ(load_config(dir / "m.json").text.aliases, config.text.aliases);
+  EXPECT_TRUE(load_config(dir / "m.json", NameAliasesFile::Skip).text.aliases.empty());
+
+  // Saved without aliases: the old file goes, or the model would keep them.
+  config.text.aliases.clear();
+  save_config(config, dir / "m.json");
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.aliases.json"));
+  EXPECT_TRUE(load_config(dir / "m.json").text.aliases.empty());
+
+  // A broken aliases file fails the model's load, naming the file; describing
+  // the model (Skip) never reads it.
+  std::ofstream(dir / "m.aliases.json") << "{ not json";
+  try {
+    load_config(dir / "m.json");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("m.aliases.json"), std::string::npos) << e.what();
   }
+  EXPECT_NO_THROW(load_config(dir / "m.json", NameAliasesFile::Skip));
 }
 
 TEST(LdmConfig, RefusesBrokenOrHostileConfigs) {

@@ -72,6 +72,26 @@ TEST(ModelRegistry, OtherInstalledModelsAreListedToo) {
   EXPECT_EQ(names, (std::vector<std::string>{kBuiltinModel, "my-emoji", kOracleModel}));
 }
 
+// Describing runs on the app's UI thread when a model is chosen: it reads the
+// small config only, never the name aliases' file (over 1 MB for the shipped
+// model), which loading reads — and refuses here, naming it.
+TEST(ModelRegistry, DescribingABuiltInModelLeavesItsNameAliasesToTheLoader) {
+  support::TempDir dir;
+  const auto source = *find_model_dir(kBuiltinModel);
+  for (const char* extension : {".json", ".safetensors"}) {
+    fs::copy_file(source / (std::string(kBuiltinModel) + extension), dir / (std::string("aliased") + extension));
+  }
+  std::ofstream(dir / "aliased.aliases.json")
+      << "{\"format\": \"diffscope-name-aliases\", \"version\": 1, \"aliases\": 7}";
+  setenv("DIFFSCOPE_MODELS_DIR", dir.path().c_str(), 1);
+  const std::string described = error_of([] { model_registry::describe("aliased"); });
+  const std::string loaded =
+      error_of([] { model_registry::load(model_registry::find("aliased"), Request{}, LoadContext{}); });
+  unsetenv("DIFFSCOPE_MODELS_DIR");
+  EXPECT_EQ(described, "no error");
+  EXPECT_NE(loaded.find("aliased.aliases.json"), std::string::npos) << loaded;
+}
+
 TEST(ModelRegistry, FindsWhatANameOrPathStandsFor) {
   EXPECT_EQ(model_registry::find(kOracleModel).kind, ModelKind::Oracle);
   const ModelSource builtin = model_registry::find(kBuiltinModel);

@@ -29,6 +29,7 @@ done
 files=$(dpkg-deb -c "$deb" | awk '{print $6}')
 for file in ./usr/bin/diffscope ./usr/bin/diffscope-cli ./usr/bin/diffscope-dataset \
             ./usr/share/diffscope/models/diffscope-emoji.json ./usr/share/diffscope/models/diffscope-emoji.safetensors \
+            ./usr/share/diffscope/models/diffscope-emoji.aliases.json \
             ./usr/share/applications/org.diffscope.DiffScope.desktop \
             ./usr/share/metainfo/org.diffscope.DiffScope.metainfo.xml \
             ./usr/share/icons/hicolor/scalable/apps/org.diffscope.DiffScope.svg \

@@ -38,6 +38,20 @@ TEST(WordTokenizer, EncodesKnownWordsWithStartPaddingAndTruncation) {
   EXPECT_EQ(tokenizer.max_words(), 4);
 }
 
+TEST(WordTokenizer, LeavesOutTheArticleThatOpensAPrompt) {
+  WordTokenizer tokenizer(build_vocabulary({"red apple", "face blowing a kiss", "sign of the horns", "a"}), 8);
+  EXPECT_EQ(tokenizer.read_words("a red apple"), (std::vector<std::string>{"red", "apple"}));
+  EXPECT_EQ(tokenizer.encode("The red apple"), tokenizer.encode("red apple"));
+  EXPECT_EQ(tokenizer.read_words("an apple"), (std::vector<std::string>{"apple"}));  // "an" is unknown here anyway
+  // Inside a name, and alone, an article is read as written.
+  EXPECT_EQ(tokenizer.read_words("face blowing a kiss"), (std::vector<std::string>{"face", "blowing", "a", "kiss"}));
+  EXPECT_EQ(tokenizer.read_words("sign of the horns").size(), 4u);
+  EXPECT_EQ(tokenizer.read_words("a"), (std::vector<std::string>{"a"}));
+  // Unknown words go first: "a purple apple" opens with "a", then "apple".
+  EXPECT_EQ(tokenizer.read_words("a purple apple"), (std::vector<std::string>{"apple"}));
+  EXPECT_TRUE(tokenizer.unknown_words("a red apple").empty());  // left out by rule, not unknown
+}
+
 TEST(WordTokenizer, ReadsNameAliasesAsTheirWords) {
   const NameAliases aliases({{"roter Apfel", "red apple"}, {"苹果", "green apple"}});
   WordTokenizer tokenizer(build_vocabulary({"red apple", "green apple"}), 8, WordSplit::Bytes, aliases);
@@ -119,7 +133,7 @@ TEST(WordTokenizer, PluralsOfKnownWordsReadAsTheirSingular) {
   EXPECT_EQ(id("tomatoes"), id("tomato"));
   EXPECT_EQ(id("manzanas"), id("manzana"));
   EXPECT_EQ(id("buses"), id("bus"));
-  EXPECT_EQ(id("glass"), id("glass"));  // a known word ending in s stays itself
+  EXPECT_EQ(id("glass"), id("glass"));    // a known word ending in s stays itself
   EXPECT_EQ(id("pears"), kUnknownToken);  // no known singular
   EXPECT_EQ(id("ss"), kUnknownToken);
   EXPECT_EQ(id("s"), kUnknownToken);

@@ -1,6 +1,7 @@
 // diffscope-cli name-aliases: writes the CLDR name aliases (other languages'
-// names of each emoji, read as the English caption name) into a trained
-// built-in model's config, as `train --name-aliases` does at its end — for a
+// names of each emoji, read as the English caption name) beside a trained
+// built-in model's config (<model>.aliases.json), as `train --name-aliases`
+// does at its end — for a
 // model trained before that option, without training it again.
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "core/common/errors.h"
 #include "core/data/emoji_pairs.h"
 #include "core/models/ldm/ldm_config.h"
+#include "core/models/ldm/name_aliases_file.h"
 #include "core/pipeline/model_registry.h"
 #include "core/training/name_aliases_from_cldr.h"
 
@@ -37,7 +39,8 @@ void run_aliases(const AliasesCommandOptions& o) {
     throw Error(o.data.string() + " holds no CLDR names beside the English ones (a version-1 data set?)");
   }
   ldm::save_config(config, config_path);
-  std::printf("wrote %zu name aliases into %s\n", config.text.aliases.size(), config_path.c_str());
+  std::printf("wrote %zu name aliases into %s\n", config.text.aliases.size(),
+              ldm::name_aliases_path(config_path).c_str());
 }
 
 }  // namespace
@@ -45,7 +48,7 @@ void run_aliases(const AliasesCommandOptions& o) {
 void add_name_aliases_command(CLI::App& app) {
   auto options = std::make_shared<AliasesCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "name-aliases", "Write other languages' names of the emoji (Unicode CLDR) into a built-in model's config");
+      "name-aliases", "Write other languages' names of the emoji (Unicode CLDR) beside a built-in model's config");
   cmd->add_option("--data", options->data, "Data set written by diffscope-dataset (version 2: with CLDR names)")
       ->required()
       ->check(CLI::ExistingFile);

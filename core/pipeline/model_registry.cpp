@@ -43,7 +43,8 @@ fs::file_time_type stamp_of(const fs::path& path) {
 ModelInfo describe_uncached(const ModelSource& source) {
   switch (source.kind) {
     case ModelKind::Oracle: return OracleBundle::describe();
-    case ModelKind::BuiltIn: return LdmBundle::describe(ldm::load_config(source.path / (source.id + ".json")));
+    case ModelKind::BuiltIn:
+      return LdmBundle::describe(ldm::load_config(source.path / (source.id + ".json"), ldm::NameAliasesFile::Skip));
     case ModelKind::StableDiffusion:
       return sdxl::is_sdxl(source.path) ? SdxlBundle::describe(source.path) : SdBundle::describe(source.path);
   }

@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   double load = 0, config_read = 0, prompt_read = 0;
   if (files.size() == 2) {
     // What the app's model list reads on the UI thread (describe(), cached per file).
-    config_read = median_ms(5, [&] { ldm::load_config(files[0]); });
+    config_read = median_ms(5, [&] { ldm::load_config(files[0], ldm::NameAliasesFile::Skip); });
     // Config (name aliases included), tokenizer and weights, as the app loads them.
     load = median_ms(5, [&] { ldm::LdmModel::load(files[0], files[1]); });
     model = std::make_shared<ldm::LdmModel>(ldm::LdmModel::load(files[0], files[1]));

@@ -120,13 +120,17 @@ def main():
     put("diffusers_config", "sd15", SEPARATOR.join([b'{"_class_name": "StableDiffusionPipeline"}',
                                                     b'{"prediction_type": "epsilon"}', b'{"hidden_act": "gelu"}']))
 
-    # The shipped config with a few of its name aliases (all of them: over 1 MB,
-    # past the fuzzers' -max_len).
+    # The shipped config, then its name aliases' file with a few of them (all
+    # of them: over 1 MB, past the fuzzers' -max_len).
     with open(os.path.join(ROOT, "models", "diffscope-emoji.json"), "rb") as f:
-        config = json.loads(f.read())
-    aliases = config["text"].get("aliases", {})
-    config["text"]["aliases"] = {k: aliases[k] for k in sorted(aliases)[::max(1, len(aliases) // 16)][:16]}
-    put("ldm_config", "diffscope-emoji.json", json.dumps(config, ensure_ascii=False, indent=1).encode())
+        config = f.read()
+    with open(os.path.join(ROOT, "models", "diffscope-emoji.aliases.json"), "rb") as f:
+        aliases_file = json.loads(f.read())
+    aliases = aliases_file["aliases"]
+    aliases_file["aliases"] = {k: aliases[k] for k in sorted(aliases)[::max(1, len(aliases) // 16)][:16]}
+    put("ldm_config", "diffscope-emoji.json", config)
+    put("ldm_config", "diffscope-emoji-and-aliases.json",
+        config + SEPARATOR + json.dumps(aliases_file, ensure_ascii=False, indent=1).encode())
 
     # CLDR annotations (written here, in CLDR's layout): keywords, a tts name,
     # a draft, an inherited value, entities, a skin-tone sequence.

@@ -2,12 +2,13 @@
 
 #include <algorithm>
 #include <fstream>
-#include <type_traits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <type_traits>
 
 #include "core/common/errors.h"
 #include "core/io/atomic_file.h"
+#include "core/models/ldm/name_aliases_file.h"
 #include "core/sampling/sampler.h"
 
 namespace diffscope::ldm {
@@ -58,23 +59,6 @@ std::vector<int64_t> channel_list(const json& object, const char* key, size_t co
   return channels;
 }
 
-// text.aliases: an object of non-empty strings, each a few words (an emoji
-// name in some language is under 100 bytes).
-std::map<std::string, std::string> aliases(const json& object) {
-  if (!object.is_object()) throw Error("model config: text.aliases must be an object");
-  if (object.size() > 1'000'000) throw Error("model config: text.aliases holds more than 1,000,000 names");
-  std::map<std::string, std::string> read;
-  for (const auto& [alias, words] : object.items()) {
-    if (!words.is_string()) throw Error("model config: text.aliases: '" + alias.substr(0, 64) + "' is not a text");
-    const std::string& value = words.get_ref<const std::string&>();
-    if (alias.empty() || value.empty() || alias.size() > 1000 || value.size() > 1000) {
-      throw Error("model config: text.aliases: every name and its words must hold 1 to 1,000 bytes");
-    }
-    read.emplace(alias, value);
-  }
-  return read;
-}
-
 }  // namespace
 
 json config_to_json(const LdmConfig& c) {
@@ -102,7 +86,6 @@ json config_to_json(const LdmConfig& c) {
         {"vocabulary", c.text.vocabulary}}},
       {"unet", {{"channels", c.unet.channels}, {"heads", c.unet.heads}, {"time_dim", c.unet.time_dim}}},
   };
-  if (!c.text.aliases.empty()) j["text"]["aliases"] = c.text.aliases;
   if (c.unet.pooled_text) j["unet"]["pooled_text"] = true;
   if (!c.preview_decoder.channels.empty()) j["preview_decoder"] = {{"channels", c.preview_decoder.channels}};
   if (c.fast_setting.steps > 0) {
@@ -148,7 +131,6 @@ LdmConfig parse_config(const json& j) {
   if (c.text.vocabulary.size() < 3 || c.text.vocabulary.size() > 1'000'000) {
     throw Error(where + ": the vocabulary must hold between 3 and 1,000,000 words");
   }
-  if (text.contains("aliases")) c.text.aliases = aliases(text.at("aliases"));
   if (c.text.width % c.text.heads != 0) throw Error(where + ": text.width must be a multiple of text.heads");
 
   const json& unet = j.at("unet");
@@ -181,20 +163,36 @@ LdmConfig config_from_json(const json& j) {
   }
 }
 
-LdmConfig load_config(const std::filesystem::path& path) {
+LdmConfig load_config(const std::filesystem::path& path, NameAliasesFile aliases) {
   std::ifstream in(path);
   if (!in) throw Error("cannot read the model config " + path.string());
   json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) throw Error("the model config " + path.string() + " is not valid JSON");
+  LdmConfig config;
   try {
-    return config_from_json(j);
+    config = config_from_json(j);
   } catch (const Error& e) {
     throw Error(path.string() + ": " + e.what());
   }
+  const std::filesystem::path aliases_path = name_aliases_path(path);
+  std::error_code error;
+  if (aliases == NameAliasesFile::Read && std::filesystem::exists(aliases_path, error)) {
+    config.text.aliases = load_name_aliases(aliases_path);
+  }
+  return config;
 }
 
 void save_config(const LdmConfig& config, const std::filesystem::path& path) {
   write_file_atomically(path, config_to_json(config).dump(1) + "\n");
+  const std::filesystem::path aliases_path = name_aliases_path(path);
+  if (!config.text.aliases.empty()) {
+    save_name_aliases(config.text.aliases, aliases_path);
+  } else {
+    // A stale file would give the model aliases it no longer has.
+    std::error_code error;
+    std::filesystem::remove(aliases_path, error);
+    if (error) throw Error("cannot remove the old name aliases " + aliases_path.string() + ": " + error.message());
+  }
 }
 
 }  // namespace diffscope::ldm

@@ -20,14 +20,14 @@ struct AutoencoderConfig {
 };
 
 struct TextConfig {
-  std::vector<std::string> vocabulary;  // ids 0..2 are <pad>, <unk>, <start>
+  std::vector<std::string> vocabulary;      // ids 0..2 are <pad>, <unk>, <start>
   WordSplit word_split = WordSplit::Bytes;  // "word_split"; absent in the first models' configs
   int64_t max_tokens = 24;
   int64_t width = 128;
   int64_t layers = 2;
   int64_t heads = 4;
-  // Names in other words → the caption words they stand for (name_aliases.h);
-  // "aliases", absent when there are none.
+  // Names in other words → the caption words they stand for (name_aliases.h),
+  // kept in a file of their own (name_aliases_file.h), not in the config's JSON.
   std::map<std::string, std::string> aliases;
 };
 
@@ -78,7 +78,14 @@ nlohmann::json config_to_json(const LdmConfig& config);
 // Throws diffscope::Error naming the field for missing, mistyped or absurd values.
 LdmConfig config_from_json(const nlohmann::json& json);
 
-LdmConfig load_config(const std::filesystem::path& path);
+// Skip: what describing a model needs (the UI thread does it), without the
+// name aliases' file beside the config, which only loading the model reads.
+enum class NameAliasesFile { Read, Skip };
+// The config, and its name aliases from name_aliases_path(path) where that
+// file exists.
+LdmConfig load_config(const std::filesystem::path& path, NameAliasesFile aliases = NameAliasesFile::Read);
+// Writes the config and, beside it, its name aliases (removing an old aliases
+// file when it has none).
 void save_config(const LdmConfig& config, const std::filesystem::path& path);
 
 }  // namespace diffscope::ldm

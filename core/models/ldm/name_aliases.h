@@ -1,7 +1,8 @@
 #pragma once
 // Names in other words for what the built-in model knows: "Banane", "香蕉",
-// "plátano" → "banana". The model's config may carry them ("text.aliases",
-// made from Unicode CLDR's emoji names and keywords by `train --name-aliases`);
+// "plátano" → "banana". A model may carry them in a file beside its config
+// (name_aliases_file.h; made from Unicode CLDR's emoji names by
+// `train --name-aliases`);
 // before a prompt is cut into words, each alias found in it is read as the
 // caption words it stands for, so a German, Chinese or Spanish name reaches the
 // model as the name it was trained on. Words no alias covers stay as written

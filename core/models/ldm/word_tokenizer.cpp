@@ -2,8 +2,8 @@
 
 #include <unicode/normalizer2.h>
 #include <unicode/uchar.h>
-#include <unicode/uscript.h>
 #include <unicode/unistr.h>
+#include <unicode/uscript.h>
 
 #include <algorithm>
 #include <climits>
@@ -153,6 +153,8 @@ std::vector<std::string> WordTokenizer::read_words(std::string_view text) const 
   words.erase(std::remove_if(words.begin(), words.end(),
                              [&](const std::string& word) { return word_id(word) == kUnknownToken; }),
               words.end());
+  const bool opens_with_article = words.size() > 1 && (words[0] == "a" || words[0] == "an" || words[0] == "the");
+  if (opens_with_article) words.erase(words.begin());
   return words;
 }
 

@@ -62,7 +62,11 @@ class WordTokenizer {
   // The words the model reads: split()'s words that it knows. An unknown word
   // is left out, not read as <unk>: no caption ever held one, so <unk>'s
   // embedding was never trained and only adds noise (measured: model card).
-  // unknown_words() reports what is left out.
+  // unknown_words() reports what is left out. An English article ("a", "an",
+  // "the") that opens a prompt of several words is left out too: people write
+  // "a red apple", captions name "red apple", and the only captions with such
+  // a word read it as part of a name ("face blowing a kiss", "A button"), so
+  // the model took a leading "a" for those emoji (measured: model card).
   std::vector<std::string> read_words(std::string_view text) const;
   // <start>, then the ids of read_words, cut to max_tokens, padded with
   // <pad>: always max_tokens ids.
