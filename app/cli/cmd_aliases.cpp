@@ -1,8 +1,8 @@
 // diffscope-cli name-aliases: writes the CLDR name aliases (other languages'
 // names of each emoji, read as the English caption name) beside a trained
 // built-in model's config (<model>.aliases.json), as `train --name-aliases`
-// does at its end — for a
-// model trained before that option, without training it again.
+// does at its end — for a model trained before that option, without
+// training it again.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
