@@ -1,13 +1,13 @@
 #include "core/models/ldm/ldm_config.h"
 
 #include <algorithm>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <type_traits>
 
 #include "core/common/errors.h"
 #include "core/io/atomic_file.h"
+#include "core/io/text_file.h"
 #include "core/models/ldm/name_aliases_file.h"
 #include "core/sampling/sampler.h"
 
@@ -164,10 +164,7 @@ LdmConfig config_from_json(const json& j) {
 }
 
 LdmConfig load_config(const std::filesystem::path& path, NameAliasesFile aliases) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot read the model config " + path.string());
-  json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error("the model config " + path.string() + " is not valid JSON");
+  const json j = read_json_file(path, "the model config");
   LdmConfig config;
   try {
     config = config_from_json(j);

@@ -1,10 +1,10 @@
 #include "core/models/ldm/name_aliases_file.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
 #include "core/io/atomic_file.h"
+#include "core/io/text_file.h"
 
 namespace diffscope::ldm {
 
@@ -42,10 +42,7 @@ std::map<std::string, std::string> name_aliases_from_json(const json& j) {
 }
 
 std::map<std::string, std::string> load_name_aliases(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot read the name aliases " + path.string());
-  const json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw Error("the name aliases " + path.string() + " are not valid JSON");
+  const json j = read_json_file(path, "the name aliases file");
   try {
     return name_aliases_from_json(j);
   } catch (const Error& e) {
