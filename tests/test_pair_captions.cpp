@@ -93,3 +93,30 @@ TEST(PairCaptions, VocabularyTextsIncludePhrasingsOnlyWhenAsked) {
   EXPECT_EQ(texts.size(), 1u + 4 + 3 + 3);
   EXPECT_NE(std::find(texts.begin(), texts.end(), "苹果"), texts.end());
 }
+
+TEST(PairCaptions, PhrasingsInKeepsOnlyTheAskedLanguagesInTheirOrder) {
+  const EmojiPairs pairs = two_apples();
+  const auto english = phrasings_in(pairs.phrasings, {"en"});
+  ASSERT_EQ(english.size(), 2u);
+  ASSERT_EQ(english[0].size(), 1u);
+  EXPECT_EQ(english[0][0].name, "red apple");
+  const auto two = phrasings_in(pairs.phrasings, {"de", "en"});
+  ASSERT_EQ(two[1].size(), 2u);
+  EXPECT_EQ(two[1][0].language, "en");  // the data set's order, not the list's
+  EXPECT_EQ(two[1][1].language, "de");
+  EXPECT_EQ(phrasings_in(pairs.phrasings, {}).at(0).size(), 3u);  // empty: every language
+  EXPECT_TRUE(phrasings_in(pairs.phrasings, {"ja"}).at(0).empty());
+
+  // Captions drawn from the English phrasings only never hold another language's words.
+  EmojiPairs english_only = pairs;
+  english_only.phrasings = english;
+  std::mt19937_64 random(5);
+  for (int i = 0; i < 500; ++i) {
+    const std::string caption = training_caption(english_only, 0, 0.95, random, 0.3);
+    EXPECT_EQ(caption.find("Apfel"), std::string::npos) << caption;
+    EXPECT_EQ(caption.find("苹果"), std::string::npos) << caption;
+  }
+  // …and their words are all the vocabulary adds.
+  const auto texts = vocabulary_texts(english_only, {0, 1}, true);
+  for (const auto& text : texts) EXPECT_EQ(text.find("Obst"), std::string::npos) << text;
+}

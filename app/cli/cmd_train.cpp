@@ -14,6 +14,7 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
 #include "core/common/errors.h"
+#include "core/data/cldr_annotations.h"
 #include "core/models/model_paths.h"
 #include "core/pipeline/model_registry.h"
 #include "core/sampling/sampler.h"
@@ -180,6 +181,9 @@ void add_train_command(CLI::App& app) {
                   "Share of captions in people's words: CLDR names and keywords in several languages")
       ->check(CLI::Range(0.0, 0.9))
       ->capture_default_str();
+  cmd->add_option("--phrasing-languages", t.phrasing_languages,
+                  "Draw those captions from these languages only (e.g. en; default: all of the data set's)")
+      ->check(CLI::IsMember(caption_languages()));
   cmd->add_option_function<std::string>(
          "--word-split",
          [options](const std::string& name) {

@@ -77,4 +77,18 @@ std::vector<std::string> vocabulary_texts(const EmojiPairs& pairs, const std::ve
   return texts;
 }
 
+std::vector<std::vector<Phrasing>> phrasings_in(const std::vector<std::vector<Phrasing>>& phrasings,
+                                                const std::vector<std::string>& languages) {
+  if (languages.empty()) return phrasings;
+  std::vector<std::vector<Phrasing>> kept(phrasings.size());
+  for (size_t i = 0; i < phrasings.size(); ++i) {
+    for (const Phrasing& phrasing : phrasings[i]) {
+      if (std::find(languages.begin(), languages.end(), phrasing.language) != languages.end()) {
+        kept[i].push_back(phrasing);
+      }
+    }
+  }
+  return kept;
+}
+
 }  // namespace diffscope

@@ -37,4 +37,10 @@ std::string styled_prompt(const EmojiPairs& pairs, int64_t index);
 std::vector<std::string> vocabulary_texts(const EmojiPairs& pairs, const std::vector<int64_t>& images,
                                           bool with_phrasings);
 
+// Each emoji's phrasings in `languages` only (every language when it is
+// empty): a model captioned in English only must neither draw nor learn the
+// words of the other languages (their names reach it as name aliases instead).
+std::vector<std::vector<Phrasing>> phrasings_in(const std::vector<std::vector<Phrasing>>& phrasings,
+                                                const std::vector<std::string>& languages);
+
 }  // namespace diffscope

@@ -100,6 +100,7 @@ class TrainingRun {
   CancelToken cancel_;
   torch::Device device_;
   EmojiPairs pairs_;
+  EmojiPairs caption_pairs_;                // pairs_ with only the phrasings captions are drawn from
   std::vector<int64_t> trained_;            // indices of images that may be trained on
   torch::Tensor images_;                    // (N, 3, 64, 64) float in [−1, 1], all images, on the device
   torch::Tensor trained_index_;             // trained_ as a tensor on the device
@@ -121,14 +122,16 @@ void TrainingRun::load_data() {
     if (!pairs_.held_out[static_cast<size_t>(i)]) trained_.push_back(i);
   }
   if (trained_.size() < 16) throw Error(options_.data.string() + ": fewer than 16 trainable images");
+  caption_pairs_ = pairs_;
+  caption_pairs_.phrasings = phrasings_in(pairs_.phrasings, options_.phrasing_languages);
   images_ = images_to_model_range(pairs_.images).to(device_);
   trained_index_ = torch::tensor(trained_, torch::kLong).to(device_);
 }
 
 ldm::LdmConfig TrainingRun::fresh_config() const {
   ldm::LdmConfig config = options_.architecture;
-  config.text.vocabulary =
-      ldm::build_vocabulary(vocabulary_texts(pairs_, trained_, options_.phrasing_share > 0), config.text.word_split);
+  config.text.vocabulary = ldm::build_vocabulary(
+      vocabulary_texts(caption_pairs_, trained_, options_.phrasing_share > 0), config.text.word_split);
   config.image_size = pairs_.images.size(1);
   return config;
 }
@@ -314,7 +317,7 @@ void TrainingRun::train_unet() {
     for (int64_t i = 0; i < batch; ++i) {
       const int64_t image = trained_[static_cast<size_t>(pick[i])];
       captions.push_back(
-          training_caption(pairs_, image, uniform(caption_random), caption_random, options_.phrasing_share));
+          training_caption(caption_pairs_, image, uniform(caption_random), caption_random, options_.phrasing_share));
     }
 
     picks = picks.to(device_);

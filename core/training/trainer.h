@@ -41,6 +41,9 @@ struct TrainOptions {
   // keywords in several languages; training_caption); their words join the
   // vocabulary. 0: English captions only, as the shipped model was trained.
   double phrasing_share = 0.0;
+  // The languages those captions are drawn from (codes as in the data set);
+  // empty: all of them.
+  std::vector<std::string> phrasing_languages;
   // Write the CLDR name aliases (name_aliases_from_cldr.h) into the model's
   // config: other languages' names of the emoji, read as the English ones.
   bool name_aliases = false;
