@@ -79,6 +79,28 @@ TEST_F(TrainerTest, WritesModelSamplesLogAndCheckpoint) {
   EXPECT_EQ(model.config.text.aliases, aliases);
 }
 
+TEST_F(TrainerTest, PhrasingLanguagesKeepOtherLanguagesOutOfTheVocabularyButNotOutOfTheAliases) {
+  auto in_vocabulary = [](const ldm::LdmModel& model, const std::string& word) {
+    const auto& vocabulary = model.config.text.vocabulary;
+    return std::find(vocabulary.begin(), vocabulary.end(), word) != vocabulary.end();
+  };
+  TrainOptions every = tiny_options(dir_, "every-language");
+  every.phrasing_share = 0.5;
+  every.unet_steps = 2;
+  const TrainSummary all = train_model(every);
+  EXPECT_TRUE(in_vocabulary(ldm::LdmModel::load(all.config_path, all.weights_path), "klecks"));
+
+  TrainOptions english = every;
+  english.out_dir = dir_ / "english-only";
+  english.phrasing_languages = {"en"};
+  english.name_aliases = true;
+  const TrainSummary only = train_model(english);
+  const ldm::LdmModel model = ldm::LdmModel::load(only.config_path, only.weights_path);
+  EXPECT_FALSE(in_vocabulary(model, "klecks"));
+  EXPECT_TRUE(in_vocabulary(model, "blob"));
+  EXPECT_EQ(model.config.text.aliases.count("roter Klecks null"), 1u);  // aliases read every language
+}
+
 TEST_F(TrainerTest, InterruptedRunResumesToTheSameWeights) {
   TrainOptions straight = tiny_options(dir_, "straight");
   straight.decoder_steps = 4;
