@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "tests/support/test_support.h"
 
@@ -86,6 +87,12 @@ std::filesystem::path random_checkpoint(const std::string& script, const std::st
 double psnr_8bit(const at::Tensor& a, const at::Tensor& b) {
   const double mse = (a.to(at::kDouble) - b.to(at::kDouble)).pow(2).mean().item<double>();
   return 10.0 * std::log10(255.0 * 255.0 / mse);
+}
+
+double relative_max_error(const at::Tensor& ours, const at::Tensor& reference) {
+  if (ours.sizes() != reference.sizes()) return std::numeric_limits<double>::infinity();
+  const at::Tensor r = reference.to(at::kDouble);
+  return (ours.to(at::kDouble) - r).abs().max().item<double>() / r.abs().max().item<double>();
 }
 
 }  // namespace diffscope::support

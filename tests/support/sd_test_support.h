@@ -35,4 +35,9 @@ std::filesystem::path random_checkpoint(const std::string& script, const std::st
 // PSNR in dB between two images of 8-bit values.
 double psnr_8bit(const at::Tensor& a, const at::Tensor& b);
 
+// The largest difference relative to the reference's largest value (infinity
+// when the shapes differ): for comparing a piece with another implementation
+// of it, where both compute in float32 and only summation order differs.
+double relative_max_error(const at::Tensor& ours, const at::Tensor& reference);
+
 }  // namespace diffscope::support

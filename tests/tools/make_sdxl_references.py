@@ -192,14 +192,17 @@ def references(folder):
     return out, digests
 
 
+def made_with():
+    return f"torch {torch.__version__}, transformers {transformers.__version__}, diffusers {diffusers.__version__}"
+
+
 def main():
     torch.manual_seed(0)
     with torch.no_grad(), tempfile.TemporaryDirectory() as folder:
         tensors, digests = references(folder)
     metadata = {"prompt": PROMPT, "sha256_sdxl": digests["sdxl"], "sha256_sdxl_refiner": digests["sdxl-refiner"],
                 "vae_scale": str(SDXL_SCALE), "timesteps": json.dumps(TIMESTEPS),
-                "made_with": f"torch {torch.__version__}, transformers {transformers.__version__}, "
-                             f"diffusers {diffusers.__version__}"}
+                "made_with": made_with()}
     tensors = {k: v.contiguous() for k, v in tensors.items()}
     safetensors.torch.save_file(tensors, OUT, metadata=metadata)
     print(OUT, os.path.getsize(OUT), "bytes;", metadata["made_with"])
