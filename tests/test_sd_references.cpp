@@ -108,4 +108,25 @@ TEST_P(SdReferences, VaeDecodeAndEncodeMatchDiffusers) {
   EXPECT_LT(relative_error(bundle->encode_image(ref("image")), ref("encoded")), kTolerance);
 }
 
+TEST_P(SdReferences, DiffusersFolderHasDiffusersLayoutAndGivesTheSamePieces) {
+  // make_tiny_sd.py --diffusers renames by DiffScope's own reading of
+  // diffusers' layout; it must write what diffusers' converter writes, or a
+  // mistake shared with the loader would pass here and mis-load real folders.
+  // SD 2.x's diffusers text encoder is another network (OpenCLIP converted,
+  // its last layer dropped): only its U-Net and VAE are compared.
+  const fs::path folder = *dir_ / ("tiny-" + GetParam() + "-diffusers");
+  std::string why;
+  ASSERT_TRUE(support::make_tiny_sd(folder, "--family " + GetParam() + " --diffusers", &why)) << why;
+  EXPECT_EQ(support::diffusers_layout_differences(folder, reference_->metadata().at("diffusers_layout_" + GetParam())),
+            "");
+  SdLoadOptions o;
+  o.checkpoint = folder;
+  o.tokenizer = support::clip_vocabulary().string();
+  auto bundle = SdBundle::load(o);
+  if (GetParam() == "sd1") EXPECT_LT(relative_error(bundle->encode_prompt(prompt()), ref("context")), kTolerance);
+  const at::Tensor eps = bundle->network().forward(reference_->tensor("x"), 250, ref("context"), CancelToken());
+  EXPECT_LT(relative_error(eps, ref("eps_250")), kTolerance);
+  EXPECT_LT(relative_error(bundle->decode(ref("z")), ref("decoded")), kTolerance);
+}
+
 INSTANTIATE_TEST_SUITE_P(Families, SdReferences, ::testing::Values("sd1", "sd2"));

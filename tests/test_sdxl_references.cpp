@@ -159,3 +159,23 @@ TEST_F(SdxlReferences, RefinerTextAndUNetMatchDiffusers) {
       bundle->network().forward(ref("x"), 250, sdxl::pack_conditioning(ref("refiner_context"), text), CancelToken());
   EXPECT_LT(relative_error(eps, ref("refiner_eps_250")), kTolerance);
 }
+
+TEST_F(SdxlReferences, DiffusersFolderHasDiffusersLayoutAndGivesTheSamePieces) {
+  // The diffusers folder the loader tests use (make_tiny_sd.py --diffusers,
+  // renamed by DiffScope's own reading of diffusers' layout) must be what
+  // diffusers' converter writes: same names, shapes and values — two
+  // same-shaped tensors swapped in both that script and the loader would
+  // otherwise pass every other test and mis-load real folders.
+  const fs::path folder = *dir_ / "tiny-xl-diffusers";
+  ASSERT_TRUE(support::make_tiny_sd(folder, "--family sdxl --diffusers", &why_)) << why_;
+  EXPECT_EQ(support::diffusers_layout_differences(folder, reference_->metadata().at("diffusers_layout")), "");
+  auto bundle = load(folder);
+  const sdxl::Conditioning ours = sdxl::unpack_conditioning(bundle->encode_prompt(prompt()), 128);
+  EXPECT_LT(relative_error(ours.context, ref("context")), kTolerance);
+  EXPECT_LT(relative_error(ours.vector_text, ref("pooled")), kTolerance);
+  bundle->set_size_conditioning(sizes(ref("time_ids")));
+  const at::Tensor eps =
+      bundle->network().forward(ref("x"), 250, sdxl::pack_conditioning(ref("context"), ref("pooled")), CancelToken());
+  EXPECT_LT(relative_error(eps, ref("eps_250")), kTolerance);
+  EXPECT_LT(relative_error(bundle->decode(ref("z")), ref("decoded")), kTolerance);
+}

@@ -5,7 +5,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "core/io/safetensors.h"
 #include "tests/support/test_support.h"
 
 namespace diffscope::support {
@@ -87,6 +91,45 @@ std::filesystem::path random_checkpoint(const std::string& script, const std::st
 double psnr_8bit(const at::Tensor& a, const at::Tensor& b) {
   const double mse = (a.to(at::kDouble) - b.to(at::kDouble)).pow(2).mean().item<double>();
   return 10.0 * std::log10(255.0 * 255.0 / mse);
+}
+
+namespace {
+
+// make_sdxl_references.py's fingerprint: Σ vᵢ·(i mod 97 + 1) in float64.
+double fingerprint(const at::Tensor& tensor) {
+  const at::Tensor v = tensor.to(at::kDouble).flatten();
+  return (v * (at::arange(v.numel(), at::kDouble).remainder(97) + 1)).sum().item<double>();
+}
+
+}  // namespace
+
+std::string diffusers_layout_differences(const std::filesystem::path& folder, const std::string& layout_json) {
+  std::ostringstream out;
+  const nlohmann::json layout = nlohmann::json::parse(layout_json);
+  for (const auto& [part, expected] : layout.items()) {
+    const std::string file =
+        part.rfind("text_encoder", 0) == 0 ? "model.safetensors" : "diffusion_pytorch_model.safetensors";
+    const SafetensorsFile ours = SafetensorsFile::open(folder / part / file);
+    for (const SafetensorsEntry& entry : ours.entries()) {
+      if (!expected.contains(entry.name)) out << part << ": " << entry.name << " is not diffusers' name\n";
+    }
+    for (const auto& [name, shape_and_value] : expected.items()) {
+      if (!ours.contains(name)) {
+        out << part << ": " << name << " is missing\n";
+        continue;
+      }
+      const at::Tensor tensor = ours.tensor(name);
+      if (tensor.sizes().vec() != shape_and_value[0].get<std::vector<int64_t>>()) {
+        out << part << ": " << name << " has shape " << tensor.sizes() << "\n";
+        continue;
+      }
+      const double value = fingerprint(tensor), scale = fingerprint(tensor.abs()) + 1e-30;
+      if (std::abs(value - shape_and_value[1].get<double>()) > 1e-9 * scale) {
+        out << part << ": " << name << " holds other values\n";
+      }
+    }
+  }
+  return out.str();
 }
 
 double relative_max_error(const at::Tensor& ours, const at::Tensor& reference) {

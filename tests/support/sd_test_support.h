@@ -40,4 +40,10 @@ double psnr_8bit(const at::Tensor& a, const at::Tensor& b);
 // of it, where both compute in float32 and only summation order differs.
 double relative_max_error(const at::Tensor& ours, const at::Tensor& reference);
 
+// Where a diffusers folder's parts differ from `layout_json` — {part: {name:
+// [shape, fingerprint]}}, what diffusers' own converter wrote for the same
+// weights (tests/tools/make_sdxl_references.py) — one line per difference;
+// empty when every part holds exactly those names, shapes and values.
+std::string diffusers_layout_differences(const std::filesystem::path& folder, const std::string& layout_json);
+
 }  // namespace diffscope::support

@@ -10,6 +10,7 @@ layer="penultimate"), its ids padded with 0. For each: the token ids, the
 context, the U-Net's ε at two timesteps, and the VAE's decode and encode at
 scale 0.18215. Run it by hand, as make_sdxl_references.py says.
 """
+import json
 import os
 import sys
 import tempfile
@@ -44,7 +45,7 @@ def text_tower(checkpoint, sd2):
         config = xl.text_config(768, "quick_gelu")
         config.num_hidden_layers, config.num_attention_heads = LAYERS, 12
         state = sfu.convert_ldm_clip_checkpoint(checkpoint)
-        return xl.load_strict(CLIPTextModel(config), state)
+        return xl.load_strict(CLIPTextModel(config), state, "text_encoder")
     config = xl.text_config(1024, "gelu", 1024)
     config.num_hidden_layers, config.num_attention_heads = LAYERS, 16
     model = CLIPTextModel(config)  # diffusers' converter leaves out text_projection, which SD 2.x does not use
@@ -63,9 +64,10 @@ def family(folder, name, tok, x, g):
         context = tower(ids).last_hidden_state
     config = original_config(context.shape[-1], sd2)
     unet_config = sfu.create_unet_diffusers_config_from_ldm(config, checkpoint)
-    net = xl.load_strict(xl.UNet2DConditionModel(**unet_config), sfu.convert_ldm_unet_checkpoint(checkpoint, unet_config))
+    net = xl.load_strict(xl.UNet2DConditionModel(**unet_config), sfu.convert_ldm_unet_checkpoint(checkpoint, unet_config),
+                         "unet")
     vae_config = sfu.create_vae_diffusers_config_from_ldm(config, checkpoint)
-    vae = xl.load_strict(xl.AutoencoderKL(**vae_config), sfu.convert_ldm_vae_checkpoint(checkpoint, vae_config))
+    vae = xl.load_strict(xl.AutoencoderKL(**vae_config), sfu.convert_ldm_vae_checkpoint(checkpoint, vae_config), "vae")
     out = {"ids": ids, "context": context}
     for t in xl.TIMESTEPS:
         out[f"eps_{int(t)}"] = net(x, t, encoder_hidden_states=context).sample
@@ -83,8 +85,12 @@ def main():
         g = torch.Generator().manual_seed(2026)
         tensors["x"] = torch.randn(1, 4, xl.LATENT_H, xl.LATENT_W, generator=g)
         for name in ("sd1", "sd2"):
+            xl.LAYOUTS.clear()
             out, metadata[f"sha256_{name}"] = family(folder, name, tok, tensors["x"], g)
             tensors.update(out)
+            # SD 2.x's diffusers text encoder is a different network (OpenCLIP
+            # converted with its last layer dropped): only the U-Net and VAE compare.
+            metadata[f"diffusers_layout_{name}"] = json.dumps(xl.LAYOUTS)
     metadata["made_with"] = xl.made_with()
     safetensors.torch.save_file({k: v.contiguous() for k, v in tensors.items()}, OUT, metadata=metadata)
     print(OUT, os.path.getsize(OUT), "bytes;", metadata["made_with"])

@@ -88,7 +88,24 @@ def token_ids(tok, pad_id):
     return torch.tensor([ids + [pad_id] * (77 - len(ids))], dtype=torch.long)
 
 
-def load_strict(model, state):
+def fingerprint(tensor):
+    """Σ vᵢ·(i mod 97 + 1) in float64: tells tensors (and same-shaped ones
+    swapped) apart; test_sd_references / test_sdxl_references compute it too."""
+    v = tensor.double().flatten()
+    return float((v * (torch.arange(v.numel(), dtype=torch.float64) % 97 + 1)).sum())
+
+
+def layout(state):
+    """A diffusers folder part as diffusers' converter writes it: each name's shape and fingerprint."""
+    return {k: [list(v.shape), fingerprint(v)] for k, v in sorted(state.items())}
+
+
+LAYOUTS = {}  # part → layout(), of what load_strict was given with a part name
+
+
+def load_strict(model, state, part=None):
+    if part:
+        LAYOUTS[part] = layout(state)
     if not any(k.startswith("text_model.") for k in model.state_dict()):
         # transformers 5's CLIPTextModel dropped the "text_model." level that
         # its checkpoints (and diffusers' converter) still write.
@@ -110,12 +127,12 @@ def text_config(width, act, projection=0):
 
 def clip_l(checkpoint):
     state = sfu.convert_ldm_clip_checkpoint(checkpoint, remove_prefix="conditioner.embedders.0.transformer.")
-    return load_strict(CLIPTextModel(text_config(CLIP_L, "quick_gelu")), state)
+    return load_strict(CLIPTextModel(text_config(CLIP_L, "quick_gelu")), state, "text_encoder")
 
 
-def bigg(checkpoint, prefix):
+def bigg(checkpoint, prefix, part=None):
     model = CLIPTextModelWithProjection(text_config(CLIP_G, "gelu", CLIP_G))
-    return load_strict(model, sfu.convert_open_clip_checkpoint(model, checkpoint, prefix=prefix))
+    return load_strict(model, sfu.convert_open_clip_checkpoint(model, checkpoint, prefix=prefix), part)
 
 
 def original_config(context_dim, adm):
@@ -131,18 +148,18 @@ def original_config(context_dim, adm):
         "scale_factor": SDXL_SCALE}}}
 
 
-def unet(checkpoint, context_dim, adm):
+def unet(checkpoint, context_dim, adm, part=None):
     config = sfu.create_unet_diffusers_config_from_ldm(original_config(context_dim, adm), checkpoint)
     # diffusers recognises SDXL by its full-size context (2,048 or 1,280); at
     # these widths it must be told the vector conditioning is "text_time".
     config.update(class_embed_type=None, addition_embed_type="text_time", addition_time_embed_dim=256)
     model = UNet2DConditionModel(**config)
-    return load_strict(model, sfu.convert_ldm_unet_checkpoint(checkpoint, config))
+    return load_strict(model, sfu.convert_ldm_unet_checkpoint(checkpoint, config), part)
 
 
 def vae(checkpoint):
     config = sfu.create_vae_diffusers_config_from_ldm(original_config(192, 0), checkpoint)
-    return load_strict(AutoencoderKL(**config), sfu.convert_ldm_vae_checkpoint(checkpoint, config))
+    return load_strict(AutoencoderKL(**config), sfu.convert_ldm_vae_checkpoint(checkpoint, config), "vae")
 
 
 def vector(unet_model, pooled, time_ids):
@@ -162,13 +179,13 @@ def references(folder):
 
     base, digests["sdxl"] = make_checkpoint(folder, "sdxl")
     ids_l, ids_g = token_ids(tok, 49407), token_ids(tok, 0)  # tokenizer_2 pads with "!" (id 0)
-    tower_l, tower_g = clip_l(base), bigg(base, "conditioner.embedders.1.model.")
+    tower_l, tower_g = clip_l(base), bigg(base, "conditioner.embedders.1.model.", "text_encoder_2")
     hidden_l = tower_l(ids_l, output_hidden_states=True).hidden_states[-2]
     g_out = tower_g(ids_g, output_hidden_states=True)
     out.update(ids_l=ids_l, ids_g=ids_g, context=torch.cat([hidden_l, g_out.hidden_states[-2]], dim=-1),
                pooled=g_out.text_embeds)
     out["time_ids"] = torch.tensor([[*ORIGINAL, *CROP, *target]], dtype=torch.float32)
-    net = unet(base, CLIP_L + CLIP_G, CLIP_G + 6 * 256)
+    net = unet(base, CLIP_L + CLIP_G, CLIP_G + 6 * 256, "unet")
     out["vector"] = vector(net, out["pooled"], out["time_ids"])
     for t in TIMESTEPS:
         out[f"eps_{int(t)}"] = net(x, t, encoder_hidden_states=out["context"],
@@ -202,7 +219,7 @@ def main():
         tensors, digests = references(folder)
     metadata = {"prompt": PROMPT, "sha256_sdxl": digests["sdxl"], "sha256_sdxl_refiner": digests["sdxl-refiner"],
                 "vae_scale": str(SDXL_SCALE), "timesteps": json.dumps(TIMESTEPS),
-                "made_with": made_with()}
+                "diffusers_layout": json.dumps(LAYOUTS), "made_with": made_with()}
     tensors = {k: v.contiguous() for k, v in tensors.items()}
     safetensors.torch.save_file(tensors, OUT, metadata=metadata)
     print(OUT, os.path.getsize(OUT), "bytes;", metadata["made_with"])
