@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include "core/common/cancel_token.h"
-#include "core/io/file_hash.h"
 #include "core/io/safetensors.h"
 #include "core/models/sd/sd_bundle.h"
 #include "core/text/clip_tokenizer.h"
@@ -20,19 +19,6 @@
 
 using namespace diffscope;
 namespace fs = std::filesystem;
-
-namespace {
-
-// Both sides compute in float32 on the same 16-bit weights; only summation
-// order differs (about 1e-6 of the largest value). A wrong convention is off
-// by 1e-2 or more.
-constexpr double kTolerance = 1e-4;
-double relative_error(const at::Tensor& ours, const at::Tensor& reference) {
-  EXPECT_EQ(ours.sizes(), reference.sizes());
-  return support::relative_max_error(ours, reference);
-}
-
-}  // namespace
 
 class SdReferences : public ::testing::TestWithParam<std::string> {
  protected:
@@ -56,8 +42,9 @@ class SdReferences : public ::testing::TestWithParam<std::string> {
     if (!why_.empty()) GTEST_SKIP() << why_;
     // The references hold for these exact weights; a changed make_tiny_sd.py
     // needs make_sd_references.py run again, which this says.
-    ASSERT_EQ(sha256_file(checkpoint(GetParam())), reference_->metadata().at("sha256_" + GetParam()))
-        << "the tiny " << GetParam() << " checkpoint changed: run tests/tools/make_sd_references.py again";
+    ASSERT_EQ(support::reference_checkpoint_changed(
+                  checkpoint(GetParam()), reference_->metadata().at("sha256_" + GetParam()), "make_sd_references.py"),
+              "");
   }
   static fs::path checkpoint(const std::string& family) { return *dir_ / ("tiny-" + family + ".safetensors"); }
   std::unique_ptr<SdBundle> load() const {
@@ -91,21 +78,25 @@ TEST_P(SdReferences, TokenIdsMatchTheTokenizer) {
 
 TEST_P(SdReferences, TextEncoderMatchesTransformers) {
   auto bundle = load();
-  EXPECT_LT(relative_error(bundle->encode_prompt(prompt()), ref("context")), kTolerance);
+  EXPECT_LT(support::relative_max_error(bundle->encode_prompt(prompt()), ref("context")),
+            support::kOtherImplementationTolerance);
 }
 
 TEST_P(SdReferences, UNetMatchesDiffusersAtTwoTimesteps) {
   auto bundle = load();
   for (const int t : {901, 250}) {
     const at::Tensor eps = bundle->network().forward(reference_->tensor("x"), t, ref("context"), CancelToken());
-    EXPECT_LT(relative_error(eps, ref("eps_" + std::to_string(t))), kTolerance) << "t = " << t;
+    EXPECT_LT(support::relative_max_error(eps, ref("eps_" + std::to_string(t))), support::kOtherImplementationTolerance)
+        << "t = " << t;
   }
 }
 
 TEST_P(SdReferences, VaeDecodeAndEncodeMatchDiffusers) {
   auto bundle = load();
-  EXPECT_LT(relative_error(bundle->decode(ref("z")), ref("decoded")), kTolerance);
-  EXPECT_LT(relative_error(bundle->encode_image(ref("image")), ref("encoded")), kTolerance);
+  EXPECT_LT(support::relative_max_error(bundle->decode(ref("z")), ref("decoded")),
+            support::kOtherImplementationTolerance);
+  EXPECT_LT(support::relative_max_error(bundle->encode_image(ref("image")), ref("encoded")),
+            support::kOtherImplementationTolerance);
 }
 
 TEST_P(SdReferences, DiffusersFolderHasDiffusersLayoutAndGivesTheSamePieces) {
@@ -123,10 +114,14 @@ TEST_P(SdReferences, DiffusersFolderHasDiffusersLayoutAndGivesTheSamePieces) {
   o.checkpoint = folder;
   o.tokenizer = support::clip_vocabulary().string();
   auto bundle = SdBundle::load(o);
-  if (GetParam() == "sd1") EXPECT_LT(relative_error(bundle->encode_prompt(prompt()), ref("context")), kTolerance);
+  if (GetParam() == "sd1") {
+    EXPECT_LT(support::relative_max_error(bundle->encode_prompt(prompt()), ref("context")),
+              support::kOtherImplementationTolerance);
+  }
   const at::Tensor eps = bundle->network().forward(reference_->tensor("x"), 250, ref("context"), CancelToken());
-  EXPECT_LT(relative_error(eps, ref("eps_250")), kTolerance);
-  EXPECT_LT(relative_error(bundle->decode(ref("z")), ref("decoded")), kTolerance);
+  EXPECT_LT(support::relative_max_error(eps, ref("eps_250")), support::kOtherImplementationTolerance);
+  EXPECT_LT(support::relative_max_error(bundle->decode(ref("z")), ref("decoded")),
+            support::kOtherImplementationTolerance);
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, SdReferences, ::testing::Values("sd1", "sd2"));

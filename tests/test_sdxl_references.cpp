@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include "core/common/cancel_token.h"
-#include "core/io/file_hash.h"
 #include "core/io/safetensors.h"
 #include "core/models/sdxl/sdxl_bundle.h"
 #include "core/models/sdxl/sdxl_conditioning.h"
@@ -21,19 +20,6 @@
 
 using namespace diffscope;
 namespace fs = std::filesystem;
-
-namespace {
-
-// Both sides compute in float32 on the same 16-bit weights; what is left is
-// summation order (0.5–2e-6 of the largest value here). A wrong convention
-// is off by 1e-2 or more.
-constexpr double kTolerance = 1e-4;
-double relative_error(const at::Tensor& ours, const at::Tensor& reference) {
-  EXPECT_EQ(ours.sizes(), reference.sizes());
-  return support::relative_max_error(ours, reference);
-}
-
-}  // namespace
 
 class SdxlReferences : public ::testing::Test {
  protected:
@@ -57,10 +43,12 @@ class SdxlReferences : public ::testing::Test {
     // The references hold for these exact weights: a changed make_tiny_sd.py
     // needs make_sdxl_references.py run again, which this says, rather than
     // a piece that looks wrong.
-    ASSERT_EQ(sha256_file(base()), reference_->metadata().at("sha256_sdxl"))
-        << "the tiny SDXL checkpoint changed: run tests/tools/make_sdxl_references.py again";
-    ASSERT_EQ(sha256_file(refiner()), reference_->metadata().at("sha256_sdxl_refiner"))
-        << "the tiny SDXL refiner changed: run tests/tools/make_sdxl_references.py again";
+    for (const auto& [checkpoint, key] :
+         {std::pair{base(), "sha256_sdxl"}, std::pair{refiner(), "sha256_sdxl_refiner"}}) {
+      ASSERT_EQ(
+          support::reference_checkpoint_changed(checkpoint, reference_->metadata().at(key), "make_sdxl_references.py"),
+          "");
+    }
   }
   static fs::path base() { return *dir_ / "tiny-xl.safetensors"; }
   static fs::path refiner() { return *dir_ / "tiny-xl-refiner.safetensors"; }
@@ -108,20 +96,27 @@ TEST_F(SdxlReferences, TextTowersAndPooledTextMatchTransformers) {
   const sdxl::Conditioning ours = sdxl::unpack_conditioning(bundle->encode_prompt(prompt()), 128);
   const at::Tensor context = ref("context");
   // Each tower on its own: CLIP-L's 64 columns, then bigG's 128.
-  EXPECT_LT(relative_error(ours.context.narrow(2, 0, 64), context.narrow(2, 0, 64)), kTolerance) << "CLIP-L";
-  EXPECT_LT(relative_error(ours.context.narrow(2, 64, 128), context.narrow(2, 64, 128)), kTolerance) << "bigG";
-  EXPECT_LT(relative_error(ours.vector_text, ref("pooled")), kTolerance) << "pooled bigG text";
+  EXPECT_LT(support::relative_max_error(ours.context.narrow(2, 0, 64), context.narrow(2, 0, 64)),
+            support::kOtherImplementationTolerance)
+      << "CLIP-L";
+  EXPECT_LT(support::relative_max_error(ours.context.narrow(2, 64, 128), context.narrow(2, 64, 128)),
+            support::kOtherImplementationTolerance)
+      << "bigG";
+  EXPECT_LT(support::relative_max_error(ours.vector_text, ref("pooled")), support::kOtherImplementationTolerance)
+      << "pooled bigG text";
 }
 
 TEST_F(SdxlReferences, VectorConditioningMatchesDiffusersTimeIds) {
   const at::Tensor time_ids = ref("time_ids");
-  EXPECT_LT(relative_error(sdxl::vector_conditioning(ref("pooled"), values(time_ids), false), ref("vector")),
-            kTolerance);
+  EXPECT_LT(
+      support::relative_max_error(sdxl::vector_conditioning(ref("pooled"), values(time_ids), false), ref("vector")),
+      support::kOtherImplementationTolerance);
   // The refiner: original size, crop, then the aesthetic score (no target size).
   const at::Tensor refiner_ids = ref("refiner_time_ids");
   const at::Tensor text = at::cat({ref("refiner_pooled"), refiner_ids.narrow(1, 4, 1)}, 1);
-  EXPECT_LT(relative_error(sdxl::vector_conditioning(text, values(refiner_ids), true), ref("refiner_vector")),
-            kTolerance);
+  EXPECT_LT(
+      support::relative_max_error(sdxl::vector_conditioning(text, values(refiner_ids), true), ref("refiner_vector")),
+      support::kOtherImplementationTolerance);
 }
 
 TEST_F(SdxlReferences, UNetMatchesDiffusersAtTwoTimesteps) {
@@ -134,22 +129,26 @@ TEST_F(SdxlReferences, UNetMatchesDiffusersAtTwoTimesteps) {
   const at::Tensor conditioning = sdxl::pack_conditioning(ref("context"), ref("pooled"));
   for (const int t : {901, 250}) {
     const at::Tensor eps = bundle->network().forward(x, t, conditioning, CancelToken());
-    EXPECT_LT(relative_error(eps, ref("eps_" + std::to_string(t))), kTolerance) << "t = " << t;
+    EXPECT_LT(support::relative_max_error(eps, ref("eps_" + std::to_string(t))), support::kOtherImplementationTolerance)
+        << "t = " << t;
   }
 }
 
 TEST_F(SdxlReferences, VaeDecodeAndEncodeMatchDiffusersAtSdxlScale) {
   auto bundle = load(base());
-  EXPECT_LT(relative_error(bundle->decode(ref("z")), ref("decoded")), kTolerance);
-  EXPECT_LT(relative_error(bundle->encode_image(ref("image")), ref("encoded")), kTolerance);
+  EXPECT_LT(support::relative_max_error(bundle->decode(ref("z")), ref("decoded")),
+            support::kOtherImplementationTolerance);
+  EXPECT_LT(support::relative_max_error(bundle->encode_image(ref("image")), ref("encoded")),
+            support::kOtherImplementationTolerance);
 }
 
 TEST_F(SdxlReferences, RefinerTextAndUNetMatchDiffusers) {
   auto bundle = load(refiner());
   // Its bigG alone; the packed text is the pooled text and the prompt's aesthetic score (6).
   const sdxl::Conditioning ours = sdxl::unpack_conditioning(bundle->encode_prompt(prompt()), 129);
-  EXPECT_LT(relative_error(ours.context, ref("refiner_context")), kTolerance);
-  EXPECT_LT(relative_error(ours.vector_text.narrow(1, 0, 128), ref("refiner_pooled")), kTolerance);
+  EXPECT_LT(support::relative_max_error(ours.context, ref("refiner_context")), support::kOtherImplementationTolerance);
+  EXPECT_LT(support::relative_max_error(ours.vector_text.narrow(1, 0, 128), ref("refiner_pooled")),
+            support::kOtherImplementationTolerance);
   const at::Tensor time_ids = ref("refiner_time_ids");
   EXPECT_FLOAT_EQ(ours.vector_text[0][128].item<float>(), time_ids[0][4].item<float>());
 
@@ -157,7 +156,7 @@ TEST_F(SdxlReferences, RefinerTextAndUNetMatchDiffusers) {
   const at::Tensor text = at::cat({ref("refiner_pooled"), time_ids.narrow(1, 4, 1)}, 1);
   const at::Tensor eps =
       bundle->network().forward(ref("x"), 250, sdxl::pack_conditioning(ref("refiner_context"), text), CancelToken());
-  EXPECT_LT(relative_error(eps, ref("refiner_eps_250")), kTolerance);
+  EXPECT_LT(support::relative_max_error(eps, ref("refiner_eps_250")), support::kOtherImplementationTolerance);
 }
 
 TEST_F(SdxlReferences, DiffusersFolderHasDiffusersLayoutAndGivesTheSamePieces) {
@@ -171,11 +170,12 @@ TEST_F(SdxlReferences, DiffusersFolderHasDiffusersLayoutAndGivesTheSamePieces) {
   EXPECT_EQ(support::diffusers_layout_differences(folder, reference_->metadata().at("diffusers_layout")), "");
   auto bundle = load(folder);
   const sdxl::Conditioning ours = sdxl::unpack_conditioning(bundle->encode_prompt(prompt()), 128);
-  EXPECT_LT(relative_error(ours.context, ref("context")), kTolerance);
-  EXPECT_LT(relative_error(ours.vector_text, ref("pooled")), kTolerance);
+  EXPECT_LT(support::relative_max_error(ours.context, ref("context")), support::kOtherImplementationTolerance);
+  EXPECT_LT(support::relative_max_error(ours.vector_text, ref("pooled")), support::kOtherImplementationTolerance);
   bundle->set_size_conditioning(sizes(ref("time_ids")));
   const at::Tensor eps =
       bundle->network().forward(ref("x"), 250, sdxl::pack_conditioning(ref("context"), ref("pooled")), CancelToken());
-  EXPECT_LT(relative_error(eps, ref("eps_250")), kTolerance);
-  EXPECT_LT(relative_error(bundle->decode(ref("z")), ref("decoded")), kTolerance);
+  EXPECT_LT(support::relative_max_error(eps, ref("eps_250")), support::kOtherImplementationTolerance);
+  EXPECT_LT(support::relative_max_error(bundle->decode(ref("z")), ref("decoded")),
+            support::kOtherImplementationTolerance);
 }

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/io/file_hash.h"
 #include "core/io/safetensors.h"
 #include "tests/support/test_support.h"
 
@@ -130,6 +131,13 @@ std::string diffusers_layout_differences(const std::filesystem::path& folder, co
     }
   }
   return out.str();
+}
+
+std::string reference_checkpoint_changed(const std::filesystem::path& checkpoint, const std::string& recorded_sha256,
+                                         const std::string& script) {
+  if (sha256_file(checkpoint) == recorded_sha256) return "";
+  return checkpoint.filename().string() + " is not the checkpoint the references were made from (make_tiny_sd.py " +
+         "changed?): run tests/tools/" + script + " again";
 }
 
 double relative_max_error(const at::Tensor& ours, const at::Tensor& reference) {

@@ -39,6 +39,15 @@ double psnr_8bit(const at::Tensor& a, const at::Tensor& b);
 // when the shapes differ): for comparing a piece with another implementation
 // of it, where both compute in float32 and only summation order differs.
 double relative_max_error(const at::Tensor& ours, const at::Tensor& reference);
+// What relative_max_error may be for such a comparison: summation order
+// leaves about 1e-6 on the tiny checkpoints; a wrong convention 1e-2 or more.
+inline constexpr double kOtherImplementationTolerance = 1e-4;
+
+// The references in tests/data (tests/tools/make_*_references.py) hold for
+// the exact weights they were made from: "" when `checkpoint`'s sha256 is
+// `recorded_sha256`, else which file changed and which script to run again.
+std::string reference_checkpoint_changed(const std::filesystem::path& checkpoint, const std::string& recorded_sha256,
+                                         const std::string& script);
 
 // Where a diffusers folder's parts differ from `layout_json` — {part: {name:
 // [shape, fingerprint]}}, what diffusers' own converter wrote for the same
