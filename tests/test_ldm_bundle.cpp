@@ -99,3 +99,20 @@ TEST(LdmBundle, Bfloat16ComputeStaysCloseToFloat32) {
   EXPECT_GT(relative(fast, reference), 0.0);  // it really ran in bfloat16
   EXPECT_THROW(bundle.set_compute_type(at::kHalf), Error);
 }
+
+TEST(LdmBundle, SaysWhichCaptionAPromptIsReadAs) {
+  ldm::LdmConfig config = support::tiny_ldm_config({"red apple", "green pear"});
+  config.text.captions = {{"red apple", {"apple fruit red"}}, {"green pear", {"fruit green pear"}}};
+  config.text.caption_styles = {"noto"};
+  support::TempDir dir;
+  // Through the file beside the config, as the shipped model carries it.
+  torch::manual_seed(11);
+  ldm::LdmModel(config).save(dir / "tiny-test.json", dir / "tiny-test.safetensors");
+  const auto bundle = LdmBundle::load(dir.path(), "tiny-test", c10::Device(c10::kCPU));
+  const auto warnings = bundle->prompt_warnings("a juicy apple");
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0], "read as the nearest caption the model was trained on: red apple (by apple)");
+  EXPECT_EQ(warnings[1], "the model never saw these words and leaves them out: a, juicy");
+  EXPECT_TRUE(bundle->prompt_warnings("green pear").empty());
+  EXPECT_TRUE(at::equal(bundle->encode_prompt("a juicy apple"), bundle->encode_prompt("red apple")));
+}

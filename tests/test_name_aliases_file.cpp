@@ -20,15 +20,28 @@ TEST(NameAliasesFile, SitsBesideTheConfig) {
 
 TEST(NameAliasesFile, RoundTripsThroughAFile) {
   support::TempDir dir;
-  const std::map<std::string, std::string> aliases = {
-      {"Apfel", "red apple"}, {"苹果", "red apple"}, {"りんご", "red apple"}, {"plátano", "banana"}};
-  save_name_aliases(aliases, dir / "m.aliases.json");
-  EXPECT_EQ(load_name_aliases(dir / "m.aliases.json"), aliases);
+  const PeoplesWords words{
+      {{"Apfel", "red apple"}, {"苹果", "red apple"}, {"りんご", "red apple"}, {"plátano", "banana"}},
+      {{"red apple", {"apple fruit red manzana"}}, {"banana", {"fruit plátano"}}},
+      {"emojione", "noto"}};
+  save_name_aliases(words, dir / "m.aliases.json");
+  const PeoplesWords read = load_name_aliases(dir / "m.aliases.json");
+  EXPECT_EQ(read.aliases, words.aliases);
+  EXPECT_EQ(read.captions, words.captions);
+  EXPECT_EQ(read.styles, words.styles);
+}
+
+TEST(NameAliasesFile, VersionOneHoldsAliasesOnly) {
+  const json one = {{"format", "diffscope-name-aliases"}, {"version", 1}, {"aliases", {{"Apfel", "apple"}}}};
+  const PeoplesWords read = name_aliases_from_json(one);
+  EXPECT_EQ(read.aliases.at("Apfel"), "apple");
+  EXPECT_TRUE(read.captions.empty());
+  EXPECT_TRUE(read.styles.empty());
 }
 
 TEST(NameAliasesFile, RefusesWhatIsNotAnAliasesFile) {
-  const json good = name_aliases_to_json({{"Apfel", "apple"}});
-  EXPECT_EQ(name_aliases_from_json(good).at("Apfel"), "apple");
+  const json good = name_aliases_to_json({{{"Apfel", "apple"}}, {{"apple", {"fruit"}}}, {"noto"}});
+  EXPECT_EQ(name_aliases_from_json(good).aliases.at("Apfel"), "apple");
   auto changed = [&](const std::function<void(json&)>& change) {
     json j = good;
     change(j);
@@ -39,7 +52,7 @@ TEST(NameAliasesFile, RefusesWhatIsNotAnAliasesFile) {
       changed([](json& j) { j.erase("format"); }),
       changed([](json& j) { j["format"] = "diffscope-ldm"; }),
       changed([](json& j) { j["format"] = 7; }),
-      changed([](json& j) { j["version"] = 2; }),
+      changed([](json& j) { j["version"] = 3; }),
       changed([](json& j) { j.erase("version"); }),
       changed([](json& j) { j.erase("aliases"); }),
       changed([](json& j) { j["aliases"] = json::array({"Apfel"}); }),
@@ -48,6 +61,17 @@ TEST(NameAliasesFile, RefusesWhatIsNotAnAliasesFile) {
       changed([](json& j) { j["aliases"][""] = "apple"; }),
       changed([](json& j) { j["aliases"]["Apfel"] = std::string(1001, 'a'); }),
       changed([](json& j) { j["aliases"][std::string(1001, 'a')] = "apple"; }),
+      changed([](json& j) { j.erase("captions"); }),
+      changed([](json& j) { j.erase("styles"); }),
+      changed([](json& j) { j["captions"] = json::array(); }),
+      changed([](json& j) { j["captions"]["apple"] = "fruit"; }),
+      changed([](json& j) { j["captions"]["apple"] = json::array({5}); }),
+      changed([](json& j) { j["captions"]["apple"] = json::array({""}); }),
+      changed([](json& j) { j["captions"][""] = json::array({"fruit"}); }),
+      changed([](json& j) { j["captions"]["apple"] = json(std::vector<std::string>(1001, "fruit")); }),
+      changed([](json& j) { j["styles"] = "noto"; }),
+      changed([](json& j) { j["styles"] = json::array({""}); }),
+      changed([](json& j) { j["styles"] = json(std::vector<std::string>(101, "noto")); }),
   };
   for (const json& j : broken) EXPECT_THROW(name_aliases_from_json(j), Error) << j.dump().substr(0, 200);
 }

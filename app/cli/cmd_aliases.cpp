@@ -1,6 +1,7 @@
 // diffscope-cli name-aliases: writes the CLDR name aliases (other languages'
-// names of each emoji, read as the English caption name) beside a trained
-// built-in model's config (<model>.aliases.json), as `train --name-aliases`
+// names of each emoji, read as the English caption name) and the
+// nearest-caption index beside a trained built-in model's config
+// (<model>.aliases.json), as `train --name-aliases`
 // does at its end — for a model trained before that option, without
 // training it again.
 #include <CLI/CLI.hpp>
@@ -38,9 +39,11 @@ void run_aliases(const AliasesCommandOptions& o) {
   if (config.text.aliases.empty()) {
     throw Error(o.data.string() + " holds no CLDR names beside the English ones (a version-1 data set?)");
   }
+  config.text.captions = caption_phrases(pairs, trained);
+  config.text.caption_styles = caption_styles(pairs);
   ldm::save_config(config, config_path);
-  std::printf("wrote %zu name aliases into %s\n", config.text.aliases.size(),
-              ldm::name_aliases_path(config_path).c_str());
+  std::printf("wrote %zu name aliases and the words of %zu captions into %s\n", config.text.aliases.size(),
+              config.text.captions.size(), ldm::name_aliases_path(config_path).c_str());
 }
 
 }  // namespace
@@ -48,7 +51,8 @@ void run_aliases(const AliasesCommandOptions& o) {
 void add_name_aliases_command(CLI::App& app) {
   auto options = std::make_shared<AliasesCommandOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "name-aliases", "Write other languages' names of the emoji (Unicode CLDR) beside a built-in model's config");
+      "name-aliases", "Write other languages' names of the emoji (Unicode CLDR) and the index of captions beside a "
+      "built-in model's config");
   cmd->add_option("--data", options->data, "Data set written by diffscope-dataset (version 2: with CLDR names)")
       ->required()
       ->check(CLI::ExistingFile);

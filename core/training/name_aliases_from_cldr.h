@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/data/emoji_pairs.h"
+#include "core/models/ldm/nearest_caption.h"
 #include "core/models/ldm/word_tokenizer.h"
 
 namespace diffscope {
@@ -20,5 +21,17 @@ namespace diffscope {
 std::map<std::string, std::string> cldr_name_aliases(const EmojiPairs& pairs, const std::vector<int64_t>& images,
                                                      const std::vector<std::string>& vocabulary,
                                                      ldm::WordSplit split);
+
+// The nearest-caption index (core/models/ldm/nearest_caption.h): for each
+// emoji of `images`, the words of its training captions' keywords and of its
+// CLDR names and keywords in every language the data set holds, each word once
+// (one phrase, cut by the index's Unicode rule: a third of the size of the
+// phrases themselves).
+// Keywords everyday enough to rewrite ordinary text are harmless here: an index
+// word only weighs for the emoji that hold it, and only in prompts that are not
+// captions already.
+ldm::CaptionPhrases caption_phrases(const EmojiPairs& pairs, const std::vector<int64_t>& images);
+// The data set's style words ("emojione", "noto"), each once.
+std::vector<std::string> caption_styles(const EmojiPairs& pairs);
 
 }  // namespace diffscope

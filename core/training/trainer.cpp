@@ -451,9 +451,13 @@ TrainSummary TrainingRun::run() {
   // also when resuming (a checkpoint's config predates them).
   ema_->config.fast_setting = options_.architecture.fast_setting;
   ema_->config.text.aliases.clear();
+  ema_->config.text.captions.clear();
+  ema_->config.text.caption_styles.clear();
   if (options_.name_aliases) {
     ema_->config.text.aliases =
         cldr_name_aliases(pairs_, trained_, ema_->config.text.vocabulary, ema_->config.text.word_split);
+    ema_->config.text.captions = caption_phrases(pairs_, trained_);
+    ema_->config.text.caption_styles = caption_styles(pairs_);
   }
   ema_->save(summary.config_path, summary.weights_path);
   summary.seconds = elapsed();

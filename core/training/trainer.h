@@ -45,7 +45,9 @@ struct TrainOptions {
   // empty: all of them.
   std::vector<std::string> phrasing_languages;
   // Write the CLDR name aliases (name_aliases_from_cldr.h) into the model's
-  // config: other languages' names of the emoji, read as the English ones.
+  // config: other languages' names of the emoji, read as the English ones;
+  // and the nearest-caption index, so that a prompt in other words is read as
+  // the caption it is nearest to (core/models/ldm/nearest_caption.h).
   bool name_aliases = false;
 };
 

@@ -5,7 +5,7 @@
 // Euler runs with CFG that decode every step's x_t and x̂0 previews, as the
 // app does (median, fastest and slowest of 15), alternating with the same
 // runs recording word heat maps; with a model, also its load and one
-// prompt's reading (name aliases included). Without a model it measures
+// prompt's reading (name aliases and the nearest caption included). Without a model it measures
 // randomly initialised default weights.
 #include <ATen/ATen.h>
 #include <torch/torch.h>
@@ -128,9 +128,10 @@ int main(int argc, char** argv) {
               files.size() == 2 ? files[1].c_str() : "random weights", describe_device(c10::Device(c10::kCPU)).c_str(),
               bundle.compute_type() == at::kBFloat16 ? "bfloat16" : "float32", blas_core_name());
   if (load > 0) {
-    std::printf("model load (config, %zu name aliases, weights): %.1f ms, the config alone %.1f ms; "
-                "a prompt read: %.2f µs\n",
-                model->config.text.aliases.size(), load, config_read, 1000 * prompt_read);
+    std::printf("model load (config, %zu name aliases, %zu captions' words, weights): %.1f ms, the config alone "
+                "%.1f ms; a prompt read: %.2f µs\n",
+                model->config.text.aliases.size(), model->config.text.captions.size(), load, config_read,
+                1000 * prompt_read);
   }
   std::printf("U-Net call, batch 2 (one CFG step): %.2f ms\n", unet);
   std::printf("preview decode, batch 1:            %.2f ms\n", decode);

@@ -1,5 +1,6 @@
 // The built-in model's JSON config (models/<name>.json) and its name aliases'
-// file (<name>.aliases.json), as the loader reads them, and the tokenizer they
+// file (<name>.aliases.json: aliases and the caption index), as the loader
+// reads them, and the tokenizer they
 // describe. The input is the config, then optionally "\n=====\n" and the
 // aliases file.
 #include <filesystem>
@@ -23,10 +24,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::expect_clean([&] {
     const ldm::LdmConfig config = ldm::load_config(path);
     (void)ldm::config_to_json(config);
-    // Its tokenizer, name aliases included, reading a prompt in several scripts.
+    // Its tokenizer, name aliases and caption index included, reading a
+    // prompt in several scripts.
     const ldm::WordTokenizer tokenizer(config.text.vocabulary, config.text.max_tokens, config.text.word_split,
-                                       ldm::NameAliases(config.text.aliases));
+                                       ldm::NameAliases(config.text.aliases), config.text.captions,
+                                       config.text.caption_styles);
     (void)tokenizer.encode("Ein roter Apfel, 一根香蕉 and a BANANE\xff");
+    (void)tokenizer.encode("a happy puppies, noto");
     (void)tokenizer.alias_uses("arc-en-ciel");
   });
   return 0;

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "core/models/adapters/lora_prompt.h"
+#include "core/models/ldm/nearest_caption.h"
 #include "core/models/ldm/word_tokenizer.h"
 #include "core/text/clip_tokenizer.h"
 #include "core/text/prompt_chunks.h"
@@ -29,6 +30,14 @@ const diffscope::ClipTokenizer* tokenizer() {
   return loaded.get();
 }
 
+// A few emoji's words, as the built-in model's caption index holds them.
+const diffscope::ldm::NearestCaption& captions() {
+  static const diffscope::ldm::NearestCaption index(
+      {{"red apple", {"apple fruit red 苹 果"}}, {"dog face", {"dog face pet puppy"}}, {"a button", {"a letter"}}},
+      {"noto"}, [](const std::string& text) { return split_words(text, diffscope::ldm::WordSplit::Unicode); });
+  return index;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -42,9 +51,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     (void)lora_tags(prompt);
     const std::string plain = without_lora_tags(prompt);
-    // The built-in model's words, by both of its rules.
+    // The built-in model's words, by both of its rules, and the nearest caption.
     (void)ldm::split_words(plain, ldm::WordSplit::Bytes);
-    (void)ldm::split_words(plain, ldm::WordSplit::Unicode);
+    (void)captions().match(ldm::split_words(plain, ldm::WordSplit::Unicode));
     (void)with_lora_weight(prompt, "detail", 0.5, true);
     if (const ClipTokenizer* clip = tokenizer()) {
       (void)ClipTokenizer::clean_text(plain);

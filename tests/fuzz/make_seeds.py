@@ -120,14 +120,16 @@ def main():
     put("diffusers_config", "sd15", SEPARATOR.join([b'{"_class_name": "StableDiffusionPipeline"}',
                                                     b'{"prediction_type": "epsilon"}', b'{"hidden_act": "gelu"}']))
 
-    # The shipped config, then its name aliases' file with a few of them (all
-    # of them: over 1 MB, past the fuzzers' -max_len).
+    # The shipped config, then its name aliases' file with a few of its aliases
+    # and captions (all of them: over 2 MB, past the fuzzers' -max_len).
     with open(os.path.join(ROOT, "models", "diffscope-emoji.json"), "rb") as f:
         config = f.read()
     with open(os.path.join(ROOT, "models", "diffscope-emoji.aliases.json"), "rb") as f:
         aliases_file = json.loads(f.read())
     aliases = aliases_file["aliases"]
     aliases_file["aliases"] = {k: aliases[k] for k in sorted(aliases)[::max(1, len(aliases) // 16)][:16]}
+    captions = aliases_file.get("captions", {})
+    aliases_file["captions"] = {k: captions[k] for k in sorted(captions)[::max(1, len(captions) // 16)][:16]}
     put("ldm_config", "diffscope-emoji.json", config)
     put("ldm_config", "diffscope-emoji-and-aliases.json",
         config + SEPARATOR + json.dumps(aliases_file, ensure_ascii=False, indent=1).encode())

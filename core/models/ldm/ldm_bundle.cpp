@@ -2,6 +2,7 @@
 
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/common/errors.h"
@@ -85,7 +86,17 @@ ModelInfo LdmBundle::describe(const ldm::LdmConfig& config) {
 
 std::vector<std::string> LdmBundle::prompt_warnings(const std::string& prompt) const {
   std::vector<std::string> warnings;
-  const auto unknown = unknown_words(prompt);
+  const auto caption = model_->tokenizer.nearest_caption(prompt);
+  if (caption) {
+    warnings.push_back("read as the nearest caption the model was trained on: " + caption->name +
+                       " (by " + join(caption->matched, ", ") + ")");
+  }
+  std::vector<std::string> unknown;
+  for (auto& word : unknown_words(prompt)) {
+    if (!caption || std::find(caption->matched.begin(), caption->matched.end(), word) == caption->matched.end()) {
+      unknown.push_back(std::move(word));
+    }
+  }
   if (!unknown.empty()) {
     warnings.push_back("the model never saw these words and leaves them out: " + join(unknown, ", "));
   }

@@ -174,7 +174,10 @@ LdmConfig load_config(const std::filesystem::path& path, NameAliasesFile aliases
   const std::filesystem::path aliases_path = name_aliases_path(path);
   std::error_code error;
   if (aliases == NameAliasesFile::Read && std::filesystem::exists(aliases_path, error)) {
-    config.text.aliases = load_name_aliases(aliases_path);
+    PeoplesWords words = load_name_aliases(aliases_path);
+    config.text.aliases = std::move(words.aliases);
+    config.text.captions = std::move(words.captions);
+    config.text.caption_styles = std::move(words.styles);
   }
   return config;
 }
@@ -182,8 +185,9 @@ LdmConfig load_config(const std::filesystem::path& path, NameAliasesFile aliases
 void save_config(const LdmConfig& config, const std::filesystem::path& path) {
   write_file_atomically(path, config_to_json(config).dump(1) + "\n");
   const std::filesystem::path aliases_path = name_aliases_path(path);
-  if (!config.text.aliases.empty()) {
-    save_name_aliases(config.text.aliases, aliases_path);
+  const PeoplesWords words{config.text.aliases, config.text.captions, config.text.caption_styles};
+  if (!words.empty()) {
+    save_name_aliases(words, aliases_path);
   } else {
     // A stale file would give the model aliases it no longer has.
     std::error_code error;

@@ -29,6 +29,10 @@ struct TextConfig {
   // Names in other words → the caption words they stand for (name_aliases.h),
   // kept in a file of their own (name_aliases_file.h), not in the config's JSON.
   std::map<std::string, std::string> aliases;
+  // Each trained emoji's words, for reading a prompt as its nearest caption
+  // (nearest_caption.h), and the style words kept as written; in the same file.
+  CaptionPhrases captions;
+  std::vector<std::string> caption_styles;
 };
 
 struct UNetConfig {

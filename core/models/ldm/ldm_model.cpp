@@ -15,7 +15,7 @@ const char* const kParts[] = {"autoencoder.", "text_encoder.", "unet.", "preview
 LdmModel::LdmModel(LdmConfig config_in)
     : config(std::move(config_in)),
       tokenizer(config.text.vocabulary, config.text.max_tokens, config.text.word_split,
-                NameAliases(config.text.aliases)),
+                NameAliases(config.text.aliases), config.text.captions, config.text.caption_styles),
       autoencoder(config.autoencoder, config.latent_channels),
       text_encoder(config.text),
       unet(config.unet, config.latent_channels, config.text.width) {

@@ -120,8 +120,14 @@ std::vector<std::string> build_vocabulary(const std::vector<std::string>& captio
 }
 
 WordTokenizer::WordTokenizer(std::vector<std::string> vocabulary, int64_t max_tokens, WordSplit split,
-                             NameAliases aliases)
-    : vocabulary_(std::move(vocabulary)), max_tokens_(max_tokens), split_(split), aliases_(std::move(aliases)) {
+                             NameAliases aliases, const CaptionPhrases& captions,
+                             const std::vector<std::string>& caption_styles)
+    : vocabulary_(std::move(vocabulary)),
+      max_tokens_(max_tokens),
+      split_(split),
+      aliases_(std::move(aliases)),
+      nearest_(captions, caption_styles,
+               [](const std::string& text) { return split_words(text, WordSplit::Unicode); }) {
   if (vocabulary_.size() < 3 || vocabulary_[kPadToken] != "<pad>" || vocabulary_[kUnknownToken] != "<unk>" ||
       vocabulary_[kStartToken] != "<start>") {
     throw Error("the tokenizer vocabulary must start with <pad>, <unk>, <start>");
@@ -148,8 +154,20 @@ int64_t WordTokenizer::word_id(const std::string& word) const {
   return kUnknownToken;
 }
 
+std::optional<CaptionMatch> WordTokenizer::nearest_caption(std::string_view text) const {
+  if (nearest_.empty()) return std::nullopt;
+  return nearest_.match(split_words(aliases_.apply(text), WordSplit::Unicode));
+}
+
+std::vector<std::string> WordTokenizer::caption_words(const CaptionMatch& caption) const {
+  std::vector<std::string> words = split_words(caption.name, split_);
+  words.insert(words.end(), caption.styles.begin(), caption.styles.end());
+  return words;
+}
+
 std::vector<std::string> WordTokenizer::read_words(std::string_view text) const {
-  std::vector<std::string> words = split(text);
+  const std::optional<CaptionMatch> caption = nearest_caption(text);
+  std::vector<std::string> words = caption ? caption_words(*caption) : split(text);
   words.erase(std::remove_if(words.begin(), words.end(),
                              [&](const std::string& word) { return word_id(word) == kUnknownToken; }),
               words.end());

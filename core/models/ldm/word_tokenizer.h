@@ -3,12 +3,14 @@
 // vocabulary it was trained on. Emoji names are plain English words, so a word
 // vocabulary is all this model needs (Stable Diffusion's CLIP BPE is elsewhere).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "core/models/ldm/name_aliases.h"
+#include "core/models/ldm/nearest_caption.h"
 
 namespace diffscope::ldm {
 
@@ -48,18 +50,25 @@ std::vector<std::string> build_vocabulary(const std::vector<std::string>& captio
 class WordTokenizer {
  public:
   WordTokenizer(std::vector<std::string> vocabulary, int64_t max_tokens, WordSplit split = WordSplit::Bytes,
-                NameAliases aliases = {});
+                NameAliases aliases = {}, const CaptionPhrases& captions = {},
+                const std::vector<std::string>& caption_styles = {});
 
   // The prompt's words by this tokenizer's rule, all of them (not cut),
   // after its name aliases were read as the words they stand for.
   std::vector<std::string> split(std::string_view text) const { return split_words(aliases_.apply(text), split_); }
   // The aliases read in the prompt, in prompt order ("Banane" → "banana").
   std::vector<AliasUse> alias_uses(std::string_view text) const;
+  // The caption the prompt is read as, when the model has a caption index and
+  // the prompt is not already a caption (nearest_caption.h).
+  std::optional<CaptionMatch> nearest_caption(std::string_view text) const;
+  // What the model reads for that caption: its name's words, then the style words.
+  std::vector<std::string> caption_words(const CaptionMatch& caption) const;
 
   // A word's id; a plural the vocabulary lacks reads as its known singular
   // ("apples" → apple, "cherries" → cherry, "tomatoes" → tomato); <unk> else.
   int64_t word_id(const std::string& word) const;
-  // The words the model reads: split()'s words that it knows. An unknown word
+  // The words the model reads: split()'s words — or, where the prompt is read
+  // as its nearest caption, that caption's words — that it knows. An unknown word
   // is left out, not read as <unk>: no caption ever held one, so <unk>'s
   // embedding was never trained and only adds noise (measured: model card).
   // unknown_words() reports what is left out. An English article ("a", "an",
@@ -84,6 +93,7 @@ class WordTokenizer {
   int64_t max_tokens_;
   WordSplit split_;
   NameAliases aliases_;
+  NearestCaption nearest_;
 };
 
 }  // namespace diffscope::ldm
