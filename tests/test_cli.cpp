@@ -167,12 +167,12 @@ TEST_F(Cli, GenerateWritesWordHeatMaps) {
   EXPECT_NE(out.find("no word heat maps"), std::string::npos) << out;
   EXPECT_NE(run_command(cli("generate -s 2 --attention-steps -o " + (dir / "d.png").string()), &out), 0);
   // Batches: one folder per image.
-  ASSERT_EQ(run_command(cli("generate -p apple -s 2 --batch 2 --attention-maps " + (dir / "two").string() + " -o " +
-                            (dir / "e.png").string()),
+  ASSERT_EQ(run_command(cli("generate -p \"red apple\" -s 2 --batch 2 --attention-maps " + (dir / "two").string() +
+                            " -o " + (dir / "e.png").string()),
                         &out),
             0)
       << out;
-  EXPECT_TRUE(std::filesystem::exists(dir / "two/image-1/01-apple.png")) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir / "two/image-1/02-apple.png")) << out;
 }
 
 // grid: A1111's X/Y/Z plot. Each cell is the image `generate` makes with its
