@@ -102,7 +102,8 @@ TEST(LdmBundle, Bfloat16ComputeStaysCloseToFloat32) {
 
 TEST(LdmBundle, SaysWhichCaptionAPromptIsReadAs) {
   ldm::LdmConfig config = support::tiny_ldm_config({"red apple", "green pear"});
-  config.text.captions = {{"red apple", {"apple fruit red"}}, {"green pear", {"fruit green pear"}}};
+  config.text.captions = {{"red apple", {"apple fruit red k1 k2 k3 k4 k5 k6 k7 k8"}},
+                          {"green pear", {"fruit green pear"}}};
   config.text.caption_styles = {"noto"};
   support::TempDir dir;
   // Through the file beside the config, as the shipped model carries it.
@@ -114,5 +115,9 @@ TEST(LdmBundle, SaysWhichCaptionAPromptIsReadAs) {
   EXPECT_EQ(warnings[0], "read as the nearest caption the model was trained on: red apple (by apple)");
   EXPECT_EQ(warnings[1], "the model never saw these words and leaves them out: a, juicy");
   EXPECT_TRUE(bundle->prompt_warnings("green pear").empty());
+  // A pasted page of words: the first eight are named.
+  EXPECT_EQ(bundle->prompt_warnings("juicy apple fruit k1 k2 k3 k4 k5 k6 k7 k8")[0],
+            "read as the nearest caption the model was trained on: red apple (by apple, fruit, k1, k2, k3, k4, k5, k6 "
+            "and 2 more)");
   EXPECT_TRUE(at::equal(bundle->encode_prompt("a juicy apple"), bundle->encode_prompt("red apple")));
 }

@@ -88,8 +88,15 @@ std::vector<std::string> LdmBundle::prompt_warnings(const std::string& prompt) c
   std::vector<std::string> warnings;
   const auto caption = model_->tokenizer.nearest_caption(prompt);
   if (caption) {
-    warnings.push_back("read as the nearest caption the model was trained on: " + caption->name +
-                       " (by " + join(caption->matched, ", ") + ")");
+    // A pasted page can match hundreds of words: name the first few.
+    constexpr size_t kListed = 8;
+    const std::vector<std::string> first(caption->matched.begin(),
+                                         caption->matched.begin() + long(std::min(kListed, caption->matched.size())));
+    const std::string more = caption->matched.size() > kListed
+                                 ? " and " + std::to_string(caption->matched.size() - kListed) + " more"
+                                 : "";
+    warnings.push_back("read as the nearest caption the model was trained on: " + caption->name + " (by " +
+                       join(first, ", ") + more + ")");
   }
   std::vector<std::string> unknown;
   for (auto& word : unknown_words(prompt)) {

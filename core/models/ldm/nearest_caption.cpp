@@ -85,12 +85,12 @@ std::optional<CaptionMatch> NearestCaption::match(const std::vector<std::string>
     if (reads_as_caption(content)) return std::nullopt;
   }
 
-  std::vector<std::string> query;  // each content word once
+  // Each content word once (sets, not searches: a pasted page of text must
+  // not take quadratic time).
+  std::vector<std::string> query;
+  std::unordered_set<std::string> in_query;
   for (const auto& word : content) {
-    if (!is_function_word(word) && by_word_.count(word) &&
-        std::find(query.begin(), query.end(), word) == query.end()) {
-      query.push_back(word);
-    }
+    if (!is_function_word(word) && by_word_.count(word) && in_query.insert(word).second) query.push_back(word);
   }
   if (query.empty()) return std::nullopt;
   // Scores of the entries holding a query word; `scored` in first-touch order.
@@ -115,9 +115,8 @@ std::optional<CaptionMatch> NearestCaption::match(const std::vector<std::string>
   std::sort(scored.begin(), scored.end());  // name order, for the ties below
   for (const size_t index : scored) {
     const Entry& entry = names_[index];
-    const auto covered = std::count_if(entry.name_words.begin(), entry.name_words.end(), [&](const std::string& w) {
-      return std::find(query.begin(), query.end(), w) != query.end();
-    });
+    const auto covered = std::count_if(entry.name_words.begin(), entry.name_words.end(),
+                                       [&](const std::string& w) { return in_query.count(w) > 0; });
     const double total =
         scores[index] * (1.0 + kNameCoverageWeight * double(covered) / double(entry.name_words.size()));
     // Ties: the shorter name (the plainer emoji), then the first by name.
@@ -130,9 +129,9 @@ std::optional<CaptionMatch> NearestCaption::match(const std::vector<std::string>
   }
   const Entry& chosen = names_[best];
   CaptionMatch found{chosen.name, style_words, {}};
+  std::unordered_set<std::string> listed;
   for (size_t i = 0; i < content.size(); ++i) {
-    if (!is_function_word(content[i]) && chosen.counts.count(content[i]) &&
-        std::find(found.matched.begin(), found.matched.end(), written[i]) == found.matched.end()) {
+    if (!is_function_word(content[i]) && chosen.counts.count(content[i]) && listed.insert(written[i]).second) {
       found.matched.push_back(written[i]);
     }
   }
