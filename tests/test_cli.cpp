@@ -60,6 +60,23 @@ TEST_F(Cli, FastRunsTheModelsFastSetting) {
   EXPECT_NE(out.find("has no fast setting"), std::string::npos) << out;
 }
 
+// The shipped model reads a prompt in other words as its nearest caption;
+// --as-written reads the prompt's own words, and the PNG records it.
+TEST_F(Cli, AsWrittenReadsThePromptsOwnWords) {
+  std::string out;
+  const auto png = dir / "puppy.png";
+  ASSERT_EQ(run_command(cli("generate -p \"a happy puppy, noto\" -s 2 -o " + png.string()), &out), 0) << out;
+  EXPECT_NE(out.find("note: read as the nearest caption the model was trained on: dog"), std::string::npos) << out;
+  ASSERT_EQ(run_command(cli("generate -p \"a happy puppy, noto\" -s 2 --as-written --overwrite -o " + png.string()),
+                        &out),
+            0)
+      << out;
+  EXPECT_EQ(out.find("nearest caption"), std::string::npos) << out;
+  EXPECT_NE(read_png_text(png).at("parameters").find("DiffScope prompt as written: True"), std::string::npos);
+  EXPECT_NE(run_command(cli("generate -m oracle -p cat --as-written -o " + (dir / "o.png").string()), &out), 0);
+  EXPECT_NE(out.find("always reads the prompt as written"), std::string::npos) << out;
+}
+
 // name-aliases writes other languages' names into a model; generate then
 // reads "roter Apfel" as "red apple" and says so.
 TEST_F(Cli, NameAliasesLetOtherLanguagesNamesReachTheModel) {

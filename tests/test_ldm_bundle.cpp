@@ -120,4 +120,19 @@ TEST(LdmBundle, SaysWhichCaptionAPromptIsReadAs) {
             "read as the nearest caption the model was trained on: red apple (by apple, fruit, k1, k2, k3, k4, k5, k6 "
             "and 2 more)");
   EXPECT_TRUE(at::equal(bundle->encode_prompt("a juicy apple"), bundle->encode_prompt("red apple")));
+  EXPECT_TRUE(bundle->info().text.nearest_caption);
+
+  // Asked to read the prompt as written: the prompt's own known words, and
+  // the warnings say only what is left out.
+  bundle->set_prompt_as_written(true);
+  EXPECT_EQ(bundle->prompt_warnings("a juicy apple"),
+            (std::vector<std::string>{"the model never saw these words and leaves them out: a, juicy"}));
+  EXPECT_TRUE(at::equal(bundle->encode_prompt("a juicy apple"), bundle->encode_prompt("apple")));
+  EXPECT_FALSE(at::equal(bundle->encode_prompt("a juicy apple"), bundle->encode_prompt("red apple")));
+  EXPECT_EQ(bundle->prompt_words("a juicy apple").size(), 2u);  // <start>, apple
+  bundle->set_prompt_as_written(false);
+  EXPECT_TRUE(at::equal(bundle->encode_prompt("a juicy apple"), bundle->encode_prompt("red apple")));
+
+  // A model without an index always reads prompts as written, and says so.
+  EXPECT_FALSE(LdmBundle::describe(support::tiny_ldm_config({"red apple"})).text.nearest_caption);
 }

@@ -84,12 +84,16 @@ TEST(LdmConfig, NameAliasesLiveInTheirOwnFileThatOnlyTheLoaderReads) {
   ASSERT_TRUE(std::filesystem::exists(dir / "m.aliases.json"));
   EXPECT_EQ(load_config(dir / "m.json").text.aliases, config.text.aliases);
   EXPECT_TRUE(load_config(dir / "m.json", NameAliasesFile::Skip).text.aliases.empty());
+  // Skipped, the file is still seen: the model will read prompts as captions.
+  EXPECT_TRUE(load_config(dir / "m.json", NameAliasesFile::Skip).text.captions_beside);
+  EXPECT_FALSE(load_config(dir / "m.json").text.captions_beside);  // read: the captions themselves
 
   // Saved without aliases: the old file goes, or the model would keep them.
   config.text.aliases.clear();
   save_config(config, dir / "m.json");
   EXPECT_FALSE(std::filesystem::exists(dir / "m.aliases.json"));
   EXPECT_TRUE(load_config(dir / "m.json").text.aliases.empty());
+  EXPECT_FALSE(load_config(dir / "m.json", NameAliasesFile::Skip).text.captions_beside);
 
   // A broken aliases file fails the model's load, naming the file; describing
   // the model (Skip) never reads it.

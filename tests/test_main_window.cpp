@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
@@ -326,4 +327,40 @@ TEST(MainWindow, ControlsTakeTheEngineLimitsAndTheModelsOwnRules) {
   EXPECT_TRUE(controls->checkpointOptions()->isHidden());
   // Whatever the form holds, the plan (and the memory shown) comes from the same rules.
   EXPECT_NO_THROW(Pipeline::plan(controls->request()));
+}
+
+TEST(MainWindow, TheBuiltInModelReadsAPromptAsItsNearestCaptionUnlessAskedNotTo) {
+  support::TempDir dir;
+  MainWindow window;
+  ControlsPanel* controls = window.controls();
+  auto* as_written = controls->findChild<QCheckBox*>("promptAsWritten");
+  ASSERT_NE(as_written, nullptr);
+  Request r;  // the built-in model
+  r.prompt = "a happy puppy, noto";
+  r.steps = 3;
+  r.device = parse_device("cpu");
+  controls->apply(r);
+  EXPECT_FALSE(as_written->isHidden());
+  EXPECT_FALSE(controls->request().prompt_as_written);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
+  EXPECT_TRUE(window.lastMessage().contains("read as the nearest caption the model was trained on: dog"))
+      << window.lastMessage().toStdString();
+
+  // Ticked: the prompt's own words, no caption.
+  as_written->setChecked(true);
+  EXPECT_TRUE(controls->request().prompt_as_written);
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
+  EXPECT_FALSE(window.lastMessage().contains("nearest caption")) << window.lastMessage().toStdString();
+  // The PNG says so, and dropping it back restores the box.
+  const auto path = dir / "as-written.png";
+  ASSERT_TRUE(window.saveImageTo(q(path)));
+  EXPECT_NE(read_png_text(path).at("parameters").find("DiffScope prompt as written: True"), std::string::npos);
+  as_written->setChecked(false);
+  support::drop_file(&window, q(path));
+  EXPECT_TRUE(as_written->isChecked());
+
+  // The oracle always reads prompts as written: no box, nothing asked.
+  controls->apply(small_request("cat", 3));
+  EXPECT_TRUE(as_written->isHidden());
+  EXPECT_FALSE(controls->request().prompt_as_written);
 }

@@ -102,6 +102,15 @@ TEST(NearestCaption, TheTokenizerReadsTheCaptionAndReportsIt) {
   EXPECT_EQ(reading.nearest_caption("a happy puppy")->name, "dog face");
   EXPECT_FALSE(reading.nearest_caption("red apple, noto").has_value());
   EXPECT_EQ(reading.encode("red apple, noto"), plain.encode("red apple, noto"));
+  // Switched off, the tokenizer reads every prompt as written, as one without an index.
+  WordTokenizer switchable = reading;
+  switchable.set_nearest_caption(false);
+  EXPECT_FALSE(switchable.reads_nearest_caption());
+  EXPECT_FALSE(switchable.nearest_caption("a happy puppy").has_value());
+  EXPECT_EQ(switchable.read_words("a happy puppy, noto"), plain.read_words("a happy puppy, noto"));
+  switchable.set_nearest_caption(true);
+  EXPECT_EQ(switchable.read_words("a happy puppy, noto"), (Words{"dog", "face", "noto"}));
+  EXPECT_FALSE(plain.reads_nearest_caption());
   // The index may name an emoji whose words the vocabulary lacks (a model
   // trained on fewer images): those words are still left out, never <unk>.
   EXPECT_EQ(reading.nearest_caption("a tram")->name, "tram car");

@@ -214,6 +214,25 @@ TEST(ParametersParse, RoundTripsStableDiffusionSettings) {
   EXPECT_TRUE(parsed.request.init_image.empty());  // the start image is not in the text
 }
 
+TEST(ParametersParse, RoundTripsThePromptReadAsWritten) {
+  Request r = tricky_request();
+  ModelInfo builtin = model_for(r);
+  builtin.text.nearest_caption = true;
+  EXPECT_EQ(format_parameters(r, builtin).find("as written"), std::string::npos);  // the default: not written
+  r.prompt_as_written = true;
+  const std::string text = format_parameters(r, builtin);
+  EXPECT_NE(text.find("DiffScope prompt as written: True"), std::string::npos) << text;
+  const ParsedParameters parsed = parse_parameters(text);
+  EXPECT_TRUE(parsed.warnings.empty());
+  EXPECT_TRUE(parsed.request.prompt_as_written);
+  // A model that always reads the prompt as written does not record it.
+  EXPECT_EQ(format_parameters(r, model_for(r)).find("as written"), std::string::npos);
+  EXPECT_FALSE(parse_parameters(text.substr(0, text.find(", DiffScope prompt"))).request.prompt_as_written);
+  const ParsedParameters odd = parse_parameters("x\nSteps: 4, DiffScope prompt as written: maybe");
+  EXPECT_EQ(odd.warnings.size(), 1u);
+  EXPECT_FALSE(odd.request.prompt_as_written);
+}
+
 // From the hostile-file corpus: a stranger's PNG may claim anything.
 TEST(ParametersParse, AbsurdValuesAreClampedOrDroppedWithAWarning) {
   const ParsedParameters parsed = parse_parameters(

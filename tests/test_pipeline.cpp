@@ -199,6 +199,12 @@ TEST_F(PipelineTest, PlanChecksTheRequestAgainstTheModel) {
   EXPECT_NE(refusal([](Request& r) { r.precision = Precision::Float16; }).find("float16"), std::string::npos);
   EXPECT_NE(refusal([](Request& r) { r.batch = 65; }).find("batch size"), std::string::npos);
   EXPECT_EQ(refusal([](Request& r) { r.steps = 1000; }), "accepted");
+  EXPECT_EQ(refusal([](Request& r) { r.prompt_as_written = true; }), "accepted");  // it has a caption index
+  EXPECT_NE(refusal([](Request& r) {
+              r.model = "oracle";
+              r.prompt_as_written = true;
+            }).find("always reads the prompt as written"),
+            std::string::npos);
   // The oracle computes in float32 only: asking for bfloat16 is refused, not ignored.
   EXPECT_NE(refusal([](Request& r) {
               r.model = "oracle";

@@ -218,6 +218,46 @@ TEST_F(TrainerTest, NewDenoiserOnAnotherModelsAutoencoder) {
   EXPECT_THROW(train_model(missing), Error);
 }
 
+TEST_F(TrainerTest, SkinToneBalanceChangesOnlyWhichImagesTheUNetDraws) {
+  // Sixteen of the twenty images are skin-tone variants of one emoji: balanced,
+  // the U-Net sees the other four far more often, so it learns other weights;
+  // the autoencoder's phase draws as before.
+  EmojiPairs pairs = load_emoji_pairs(dir_ / "pairs.safetensors");
+  const char* tones[] = {"", "-1f3fb", "-1f3fc", "-1f3fd", "-1f3fe", "-1f3ff"};
+  for (size_t i = 4; i < pairs.keys.size(); ++i) pairs.keys[i] = std::string("1f44d") + tones[i % 6];
+  save_emoji_pairs(pairs, dir_ / "toned.safetensors");
+
+  TrainOptions uniform = tiny_options(dir_, "uniform");
+  uniform.data = dir_ / "toned.safetensors";
+  TrainOptions balanced = uniform;
+  balanced.out_dir = dir_ / "balanced";
+  balanced.balance_skin_tones = true;
+  train_model(uniform);
+  train_model(balanced);
+  const auto a = final_weights(uniform), b = final_weights(balanced);
+  int unet_changed = 0;
+  for (const auto& [name, tensor] : a) {
+    const bool same = torch::equal(tensor, b.at(name));
+    if (name.rfind("autoencoder.", 0) == 0) EXPECT_TRUE(same) << name;
+    if (name.rfind("unet.", 0) == 0 && !same) ++unet_changed;
+  }
+  EXPECT_GT(unet_changed, 0) << "balancing did not change what the U-Net drew";
+
+  // Interrupted mid-way, a balanced run resumes to the same weights.
+  TrainOptions interrupted = balanced;
+  interrupted.out_dir = dir_ / "balanced-interrupted";
+  CancelToken cancel;
+  auto stop = [&](const Progress& p) {
+    if (p.phase == "unet" && p.step == 3) cancel.cancel();
+  };
+  EXPECT_THROW(train_model(interrupted, stop, cancel), Cancelled);
+  interrupted.resume = true;
+  train_model(interrupted);
+  for (const auto& [name, tensor] : final_weights(interrupted)) {
+    EXPECT_TRUE(torch::allclose(tensor, b.at(name), 1e-5, 1e-6)) << name;
+  }
+}
+
 TEST_F(TrainerTest, RefusesBadOptionsAndMissingCheckpoints) {
   TrainOptions options = tiny_options(dir_, "bad");
   options.resume = true;

@@ -62,6 +62,12 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   prompt_ = new QPlainTextEdit(this);
   prompt_->setPlaceholderText(tr("Describe the image, e.g. \"cat\" (Ctrl+Enter generates)"));
   prompt_->setTabChangesFocus(true);
+  as_written_ = new QCheckBox(tr("Read the prompt as written"), this);
+  as_written_->setObjectName("promptAsWritten");
+  as_written_->setToolTip(
+      tr("The built-in model draws only the emoji it was trained on, so it reads a prompt in other words as the "
+         "nearest emoji name (the status line says which). Tick to read your own words instead: the model then "
+         "mixes what it knows of each word."));
   negative_ = new QPlainTextEdit(this);
   negative_->setPlaceholderText(tr("What to steer away from (used with CFG ≠ 1)"));
   negative_->setTabChangesFocus(true);
@@ -210,6 +216,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(new QLabel(tr("Prompt"), this));
   layout->addWidget(prompt_, 2);
+  layout->addWidget(as_written_);
   layout->addWidget(new QLabel(tr("Negative prompt"), this));
   layout->addWidget(negative_, 1);
   layout->addLayout(form);
@@ -228,6 +235,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     connect(spin, &QSpinBox::valueChanged, this, &ControlsPanel::settingsChanged);
   }
   connect(cfg_, &QDoubleSpinBox::valueChanged, this, &ControlsPanel::settingsChanged);
+  connect(as_written_, &QCheckBox::toggled, this, &ControlsPanel::settingsChanged);
   connect(this, &ControlsPanel::settingsChanged, this, &ControlsPanel::showFastState);
   connect(sd_options_, &CheckpointOptions::changed, this, &ControlsPanel::settingsChanged);
   connect(loras_, &LoraList::changed, this, &ControlsPanel::settingsChanged);
@@ -276,6 +284,7 @@ void ControlsPanel::modelChanged() {
   sd_options_->setVisible(CheckpointOptions::appliesTo(model_info_));
   sd_options_->setModel(model_info_);
   loras_->setVisible(model_info_.options.lora);
+  as_written_->setVisible(model_info_.text.nearest_caption);
   loras_->setModel(model_info_.options.lora ? model : QString());
   cfg_->setValue(model_info_.default_cfg);
   fast_->setModel(model_info_);
@@ -362,6 +371,7 @@ Request ControlsPanel::request() const {
   r.device = parse_device(device_->currentData().toString().toStdString());
   if (CheckpointOptions::appliesTo(model_info_)) sd_options_->fill(r, model_info_);
   if (model_info_.options.lora && !loras_->folder().isEmpty()) r.lora_dirs = {loras_->folder().toStdString()};
+  r.prompt_as_written = model_info_.text.nearest_caption && as_written_->isChecked();
   return r;
 }
 
@@ -377,6 +387,7 @@ void ControlsPanel::apply(const Request& r) {
   if (CheckpointOptions::appliesTo(model_info_)) sd_options_->apply(r);
   prompt_->setPlainText(QString::fromStdString(r.prompt));
   negative_->setPlainText(QString::fromStdString(r.negative_prompt));
+  as_written_->setChecked(r.prompt_as_written);
   random_seed_->setChecked(false);
   seed_->setText(QString::number(r.seed));
   variation_->apply(r.variation);
@@ -406,6 +417,7 @@ void ControlsPanel::setRunning(bool running) {
 void ControlsPanel::load(QSettings& s) {
   prompt_->setPlainText(s.value("prompt", "grinning face").toString());
   negative_->setPlainText(s.value("negative_prompt").toString());
+  as_written_->setChecked(s.value("prompt_as_written", false).toBool());
   const QStringList recent = s.value("sd/recent").toStringList();
   for (auto it = recent.rbegin(); it != recent.rend(); ++it) addCheckpoint(*it);
   sd_options_->load(s);
@@ -426,6 +438,7 @@ void ControlsPanel::save(QSettings& s) const {
   loras_->save(s);
   variation_->save(s);
   s.setValue("negative_prompt", negative_->toPlainText());
+  s.setValue("prompt_as_written", as_written_->isChecked());
   s.setValue("model", model_->currentData());
   s.setValue("sampler", sampler_->currentData());
   s.setValue("spacing", spacing_->currentData());

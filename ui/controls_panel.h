@@ -88,6 +88,7 @@ class ControlsPanel : public QWidget {
   FastSettingButton* fast_;  // the model's measured fewer-steps setting
   QDoubleSpinBox* cfg_;
   QLineEdit* seed_;  // 64-bit: A1111 seeds go past INT_MAX
+  QCheckBox* as_written_;  // the built-in model: the prompt as written, not its nearest caption
   QCheckBox* random_seed_;
   QPushButton* reuse_seed_;
   VariationControls* variation_;

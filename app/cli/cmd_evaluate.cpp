@@ -82,6 +82,7 @@ void run_evaluate(EvaluateOptions& o) {
   auto bundle = LdmBundle::load(dir, o.model, device);
   const ModelInfo info = bundle->info();
   bundle->set_compute_type(resolve_precision(Precision::Auto, info, device));
+  bundle->set_prompt_as_written(o.evaluation.sampling.prompt_as_written);
   if (!o.evaluation.sampling.cfg_scale) o.evaluation.sampling.cfg_scale = info.default_cfg;
   if (o.same_picture_steps > 0) {
     o.evaluation.reference = o.evaluation.sampling;
@@ -139,6 +140,8 @@ void add_evaluate_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--steps", o.evaluation.sampling.steps, "Steps")->capture_default_str();
   cmd->add_option("--cfg", o.cfg, "CFG scale (default: the model's)");
+  cmd->add_flag("--as-written", o.evaluation.sampling.prompt_as_written,
+                "Read every prompt as written, never as the training caption nearest to it");
   cmd->add_option("--same-picture-as", o.same_picture_steps,
                   "Also make each prompt-fidelity image with Euler at this many steps (same prompt, seed, CFG) "
                   "and report the PSNR between the two: does a fast setting draw the same picture?")

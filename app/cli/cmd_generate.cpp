@@ -288,6 +288,8 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--prediction", o.prediction, "Stable Diffusion: auto, epsilon or v")
       ->check(CLI::IsMember({"auto", "epsilon", "v"}))
       ->capture_default_str();
+  cmd->add_flag("--as-written", o.request.prompt_as_written,
+                "Built-in model: read the prompt's own words, not the training caption nearest to them");
   cmd->add_option("--clip-skip", o.request.clip_skip,
                   "Stable Diffusion: condition on a text layer this many from the end")
       ->check(CLI::Range(limits::kMinClipSkip, limits::kMaxClipSkip))

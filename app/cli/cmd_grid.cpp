@@ -192,6 +192,8 @@ void add_grid_command(CLI::App& app) {
   cmd->add_option("--vae", o.request.vae, "Stable Diffusion: a VAE file in place of the checkpoint's own");
   cmd->add_option("--tokenizer", o.request.tokenizer,
                   "Stable Diffusion: CLIP tokenizer folder or bpe_simple_vocab_16e6.txt.gz");
+  cmd->add_flag("--as-written", o.request.prompt_as_written,
+                "Built-in model: read the prompt's own words, not the training caption nearest to them");
   cmd->add_option("--clip-skip", o.request.clip_skip,
                   "Stable Diffusion: condition on a text layer this many from the end")
       ->check(CLI::Range(limits::kMinClipSkip, limits::kMaxClipSkip))

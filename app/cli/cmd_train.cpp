@@ -170,6 +170,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--name-aliases", t.name_aliases,
                 "Write the data set's CLDR names in other languages into the model, read as the English names, "
                 "and its index of captions, so that other words are read as the nearest caption");
+  cmd->add_flag("--balance-skin-tones", t.balance_skin_tones,
+                "Draw every emoji equally often in the U-Net phase, however many skin-tone variants it has "
+                "(default: every image equally often)");
   cmd->add_flag("--pooled-text", t.architecture.unet.pooled_text,
                 "Also feed the prompt's pooled encoding into every U-Net block (with the timestep)");
   cmd->add_option("--decoder-channels", t.architecture.autoencoder.decoder_channels, "Decoder channels")

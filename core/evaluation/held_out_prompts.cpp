@@ -130,7 +130,8 @@ std::string held_out_json(const HeldOutReport& report, const EvaluationOptions& 
                             {"sampling",
                              {{"sampler", options.sampling.sampler},
                               {"steps", options.sampling.steps},
-                              {"cfg_scale", options.sampling.cfg_scale.value_or(-1)}}},
+                              {"cfg_scale", options.sampling.cfg_scale.value_or(-1)},
+                              {"prompt_as_written", options.sampling.prompt_as_written}}},
                             {"overall", score_json(report.overall)},
                             {"groups", groups},
                             {"runs", runs}};

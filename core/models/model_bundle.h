@@ -68,6 +68,9 @@ class ModelBundle {
   virtual at::Tensor pad_conditioning(const at::Tensor& conditioning, int64_t tokens);
   // A1111's "Clip skip", where info().text.clip_skip; ignored elsewhere.
   virtual void set_clip_skip(int clip_skip) {}
+  // Where info().text.nearest_caption: whether the prompt is read as written
+  // (true) or as its nearest training caption (false, the default).
+  virtual void set_prompt_as_written(bool as_written) {}
   // Where info().options.lora: merges these LoRAs into the weights in place
   // of those merged before (none: the checkpoint's own weights, bit for bit).
   // Error naming a LoRA that does not fit; the model then holds the

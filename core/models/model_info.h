@@ -53,6 +53,8 @@ struct TextConditioning {
   bool chunked = false;           // longer prompts run in chunks (A1111's 75-token chunks)
   bool weighting_syntax = false;  // A1111's (word:1.2), [word], BREAK
   bool clip_skip = false;         // "Clip skip" can be set
+  bool nearest_caption = false;   // reads a prompt in other words as its nearest training caption,
+                                  // unless asked to read it as written (the built-in model)
   int64_t vector_dim = 0;         // width of a vector conditioning besides the tokens (SDXL's pooled text
                                   // and size embeddings); 0: none
 };

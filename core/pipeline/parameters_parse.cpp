@@ -279,6 +279,11 @@ ParsedParameters parse_parameters(const std::string& text) {
     parse_number(f.at("Clip skip"), skip) && skip >= 1 && skip <= 12 ? void(r.clip_skip = int(skip))
                                                                      : warn("Clip skip");
   }
+  if (f.count("DiffScope prompt as written")) {
+    const std::string& as_written = f.at("DiffScope prompt as written");
+    as_written == "True" || as_written == "False" ? void(r.prompt_as_written = as_written == "True")
+                                                  : warn("DiffScope prompt as written");
+  }
   if (f.count("DiffScope refiner")) r.refiner = f.at("DiffScope refiner");
   if (f.count("Refiner switch at")) {
     double at = 0;

@@ -71,6 +71,8 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   }
   if (model.text.clip_skip && request.clip_skip != 1)
     fields.emplace_back("Clip skip", std::to_string(request.clip_skip));
+  if (model.text.nearest_caption && request.prompt_as_written)
+    fields.emplace_back("DiffScope prompt as written", "True");
   if (model.options.vae_override && !request.vae.empty()) {
     fields.emplace_back("VAE", std::filesystem::path(request.vae).filename().string());
   }

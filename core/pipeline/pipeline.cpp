@@ -57,6 +57,9 @@ void validate_for_model(const Request& request, const ModelInfo& info) {
   if (!request.vae.empty() && !info.options.vae_override) throw Error(model + " has no VAE to replace");
   if (!request.tokenizer.empty() && !info.options.tokenizer_files) throw Error(model + " takes no tokenizer files");
   if (request.clip_skip != 1 && !info.text.clip_skip) throw Error(model + " has no Clip skip setting");
+  if (request.prompt_as_written && !info.text.nearest_caption) {
+    throw Error(model + " always reads the prompt as written (it has no index of training captions)");
+  }
   if (!request.refiner.empty() && !info.options.refiner) throw Error(model + " cannot be finished by a refiner");
   if (!request.size_conditioning.is_default() && !info.options.size_conditioning) {
     throw Error(model + " takes no size or crop conditioning (SDXL does)");
@@ -205,6 +208,7 @@ ModelBundle& Pipeline::load(const Plan& plan, const Request& asked, const Cancel
     device_ = plan.device;
   }
   bundle_->set_clip_skip(plan.request.clip_skip);
+  bundle_->set_prompt_as_written(plan.request.prompt_as_written);
   bundle_->set_size_conditioning(plan.request.size_conditioning);
   bundle_->set_loras(plan.loras, cancel);
   // A checkpoint's own schedule buffer is known only now.

@@ -43,6 +43,9 @@ struct Request {
   std::string preview_decoder;
   std::optional<Prediction> prediction;  // unset: the folder's config, or A1111's test
   int clip_skip = 1;                     // A1111's "Clip skip"
+  // Where info().text.nearest_caption: read the prompt's own words, never the
+  // training caption it is nearest to ("DiffScope prompt as written").
+  bool prompt_as_written = false;
   SizeConditioning size_conditioning;    // SDXL: original size, crop, target size (default: the image's)
   // SDXL: a checkpoint (the refiner) that finishes the run from A1111's
   // "Refiner switch at": by default the first model call whose noise level's

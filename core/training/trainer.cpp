@@ -24,6 +24,7 @@
 #include "core/training/name_aliases_from_cldr.h"
 #include "core/training/progress.h"
 #include "core/training/sample_grid.h"
+#include "core/training/skin_tone_balance.h"
 #include "core/training/train_checkpoint.h"
 
 namespace diffscope::training {
@@ -104,6 +105,7 @@ class TrainingRun {
   std::vector<int64_t> trained_;            // indices of images that may be trained on
   torch::Tensor images_;                    // (N, 3, 64, 64) float in [−1, 1], all images, on the device
   torch::Tensor trained_index_;             // trained_ as a tensor on the device
+  torch::Tensor unet_weights_;              // per trained image, when balancing skin tones (CPU)
   torch::Tensor latent_mean_, latent_std_;  // per trained image, unscaled
   std::shared_ptr<LdmModel> model_, ema_;
   std::vector<std::pair<torch::Tensor, torch::Tensor>> ema_pairs_;  // (EMA, trained) parameter pairs
@@ -126,6 +128,11 @@ void TrainingRun::load_data() {
   caption_pairs_.phrasings = phrasings_in(pairs_.phrasings, options_.phrasing_languages);
   images_ = images_to_model_range(pairs_.images).to(device_);
   trained_index_ = torch::tensor(trained_, torch::kLong).to(device_);
+  if (options_.balance_skin_tones) {
+    std::vector<std::string> keys;
+    for (const int64_t image : trained_) keys.push_back(pairs_.keys[static_cast<size_t>(image)]);
+    unet_weights_ = torch::tensor(skin_tone_balanced_weights(keys), torch::kDouble);
+  }
 }
 
 ldm::LdmConfig TrainingRun::fresh_config() const {
@@ -305,7 +312,10 @@ void TrainingRun::train_unet() {
   while (state_.step < total) {
     cancel_.throw_if_cancelled();
     at::Generator generator = generator_for(state_.step);
-    torch::Tensor picks = torch::randint(static_cast<int64_t>(trained_.size()), {batch}, generator, torch::kLong);
+    torch::Tensor picks =
+        unet_weights_.defined()
+            ? torch::multinomial(unet_weights_, batch, /*replacement=*/true, generator)
+            : torch::randint(static_cast<int64_t>(trained_.size()), {batch}, generator, torch::kLong);
     torch::Tensor timesteps = torch::randint(schedule.steps(), {batch}, generator, torch::kLong);
     torch::Tensor latent_noise =
         at::randn({batch, latent_mean_.size(1), latent_mean_.size(2), latent_mean_.size(3)}, generator);

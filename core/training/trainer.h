@@ -44,6 +44,10 @@ struct TrainOptions {
   // The languages those captions are drawn from (codes as in the data set);
   // empty: all of them.
   std::vector<std::string> phrasing_languages;
+  // Draw the U-Net's images so that every emoji comes up equally often,
+  // however many skin-tone variants it has (skin_tone_balance.h); false:
+  // every trained image equally often, as the models before session 29.
+  bool balance_skin_tones = false;
   // Write the CLDR name aliases (name_aliases_from_cldr.h) into the model's
   // config: other languages' names of the emoji, read as the English ones;
   // and the nearest-caption index, so that a prompt in other words is read as

@@ -61,6 +61,7 @@ ModelInfo LdmBundle::describe(const ldm::LdmConfig& config) {
   info.text.encoder = "word-level transformer";
   info.text.context_dim = config.text.width;
   info.text.max_tokens = config.text.max_tokens;
+  info.text.nearest_caption = !config.text.captions.empty() || config.text.captions_beside;
   info.sizes = {int(config.image_size), int(config.image_size), 1, int(config.image_size)};
   info.default_cfg = config.default_cfg_scale;
   info.default_steps = 20;

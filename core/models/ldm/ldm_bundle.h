@@ -44,6 +44,7 @@ class LdmBundle : public ModelBundle {
   std::vector<PromptWord> prompt_words(const std::string& prompt) const override;
   // Unknown words and text past what the text encoder reads.
   std::vector<std::string> prompt_warnings(const std::string& prompt) const override;
+  void set_prompt_as_written(bool as_written) override { model_->tokenizer.set_nearest_caption(!as_written); }
   std::vector<int64_t> latent_shape(int width, int height) const override;
   at::Tensor decode(const at::Tensor& latents) override;
   // The distilled preview decoder where the model has one, else the real decoder.

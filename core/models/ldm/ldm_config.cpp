@@ -173,6 +173,7 @@ LdmConfig load_config(const std::filesystem::path& path, NameAliasesFile aliases
   }
   const std::filesystem::path aliases_path = name_aliases_path(path);
   std::error_code error;
+  if (aliases == NameAliasesFile::Skip) config.text.captions_beside = std::filesystem::exists(aliases_path, error);
   if (aliases == NameAliasesFile::Read && std::filesystem::exists(aliases_path, error)) {
     PeoplesWords words = load_name_aliases(aliases_path);
     config.text.aliases = std::move(words.aliases);

@@ -33,6 +33,11 @@ struct TextConfig {
   // (nearest_caption.h), and the style words kept as written; in the same file.
   CaptionPhrases captions;
   std::vector<std::string> caption_styles;
+  // Set by load_config when it skipped that file (NameAliasesFile::Skip, a
+  // cheap look at a model): the file is there, so the loaded model will have
+  // captions. (A version-1 file, of models before session 28, holds none;
+  // such a model reads every prompt as written anyway.)
+  bool captions_beside = false;
 };
 
 struct UNetConfig {

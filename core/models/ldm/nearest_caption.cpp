@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "core/common/errors.h"
+#include "core/models/ldm/singular_forms.h"
 
 namespace diffscope::ldm {
 namespace {
@@ -48,14 +49,9 @@ NearestCaption::NearestCaption(const CaptionPhrases& captions, const std::vector
 }
 
 std::string NearestCaption::indexed_form(const std::string& word) const {
-  if (by_word_.count(word) || word.size() < 4 || word.back() != 's') return word;
-  const auto held = [&](const std::string& form) { return by_word_.count(form) > 0; };
-  if (const std::string stem = word.substr(0, word.size() - 1); held(stem)) return stem;  // cats
-  if (word.compare(word.size() - 3, 3, "ies") == 0) {
-    if (const std::string y = word.substr(0, word.size() - 3) + "y"; held(y)) return y;  // puppies
-  }
-  if (word.compare(word.size() - 2, 2, "es") == 0) {
-    if (const std::string stem = word.substr(0, word.size() - 2); held(stem)) return stem;  // boxes, tomatoes
+  if (by_word_.count(word)) return word;
+  for (const auto& singular : singular_candidates(word)) {
+    if (by_word_.count(singular)) return singular;  // cats, puppies, boxes
   }
   return word;
 }

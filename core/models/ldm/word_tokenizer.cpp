@@ -10,6 +10,7 @@
 #include <map>
 
 #include "core/common/errors.h"
+#include "core/models/ldm/singular_forms.h"
 
 namespace diffscope::ldm {
 namespace {
@@ -141,21 +142,15 @@ int64_t WordTokenizer::word_id(const std::string& word) const {
     const auto found = ids_.find(w);
     return found == ids_.end() || found->second < 3 ? kUnknownToken : found->second;
   };
-  const int64_t id = known(word);
-  if (id != kUnknownToken || word.size() < 4 || word.back() != 's') return id;
-  // Plurals of known words: captions name one thing ("red apple"), people
-  // ask for several ("apples", "cherries", "tomatoes", "manzanas").
-  const std::string stem = word.substr(0, word.size() - 1);
-  if (const int64_t singular = known(stem); singular != kUnknownToken) return singular;
-  if (word.size() > 4 && word.compare(word.size() - 3, 3, "ies") == 0) {
-    if (const int64_t y = known(word.substr(0, word.size() - 3) + "y"); y != kUnknownToken) return y;
+  if (const int64_t id = known(word); id != kUnknownToken) return id;
+  for (const auto& singular : singular_candidates(word)) {
+    if (const int64_t id = known(singular); id != kUnknownToken) return id;
   }
-  if (word.compare(word.size() - 2, 2, "es") == 0) return known(word.substr(0, word.size() - 2));
   return kUnknownToken;
 }
 
 std::optional<CaptionMatch> WordTokenizer::nearest_caption(std::string_view text) const {
-  if (nearest_.empty()) return std::nullopt;
+  if (!reads_nearest_caption()) return std::nullopt;
   return nearest_.match(split_words(aliases_.apply(text), WordSplit::Unicode));
 }
 

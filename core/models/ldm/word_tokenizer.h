@@ -61,6 +61,10 @@ class WordTokenizer {
   // The caption the prompt is read as, when the model has a caption index and
   // the prompt is not already a caption (nearest_caption.h).
   std::optional<CaptionMatch> nearest_caption(std::string_view text) const;
+  // Off: every prompt is read as written, as by a model without an index
+  // (the user's choice, "prompt as written"). On by default.
+  void set_nearest_caption(bool on) { nearest_caption_on_ = on; }
+  bool reads_nearest_caption() const { return nearest_caption_on_ && !nearest_.empty(); }
   // What the model reads for that caption: its name's words, then the style words.
   std::vector<std::string> caption_words(const CaptionMatch& caption) const;
 
@@ -94,6 +98,7 @@ class WordTokenizer {
   WordSplit split_;
   NameAliases aliases_;
   NearestCaption nearest_;
+  bool nearest_caption_on_ = true;
 };
 
 }  // namespace diffscope::ldm
