@@ -28,13 +28,16 @@ resume_in() { [[ -f "$1/checkpoint.safetensors" ]] && echo --resume || true; }
   DIFFSCOPE_MODELS_DIR="$work/autoencoder" $cli distill-preview -m diffscope-emoji --data "$data" \
     -o "$work/preview" --steps 3000 --channels 32 16 --threads 1
 # 3. Text encoder and U-Net on that autoencoder's latents: the 32/64/128 U-Net
-#    with pooled text, 13,000 steps (about 55 minutes); the config names the
-#    fast setting measured on it (model card: 8 DPM++ 2M steps) and, beside it,
-#    the emoji's CLDR names in five other languages (--name-aliases).
+#    with pooled text, 13,000 steps (about 55-70 minutes), every emoji drawn
+#    equally often however many skin-tone variants it has
+#    (--balance-skin-tones); the config names the fast setting measured on it
+#    (model card: 8 DPM++ 2M steps) and, beside it, the emoji's CLDR names in
+#    five other languages and the nearest-caption index (--name-aliases).
 [[ -f "$work/denoiser/diffscope-emoji.json" ]] ||
   $cli train --data "$data" -o "$work/denoiser" $(resume_in "$work/denoiser") \
     --autoencoder-from "$work/preview/diffscope-emoji.json" --unet-channels 32 64 128 --pooled-text \
-    --unet-steps 13000 --fast-setting dpmpp_2m 8 --name-aliases --sample-every 1000 --checkpoint-every 250
+    --unet-steps 13000 --balance-skin-tones --fast-setting dpmpp_2m 8 --name-aliases --sample-every 1000 \
+    --checkpoint-every 250
 cp "$work/denoiser/diffscope-emoji.json" "$work/denoiser/diffscope-emoji.aliases.json" \
   "$work/denoiser/diffscope-emoji.safetensors" models/
 $cli evaluate --data "$data" --model-dir models --report docs/model-evaluation.json --grid docs/model-grid.png
