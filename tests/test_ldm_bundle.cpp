@@ -136,3 +136,22 @@ TEST(LdmBundle, SaysWhichCaptionAPromptIsReadAs) {
   // A model without an index always reads prompts as written, and says so.
   EXPECT_FALSE(LdmBundle::describe(support::tiny_ldm_config({"red apple"})).text.nearest_caption);
 }
+
+TEST(LdmBundle, ABytesModelSaysWhichCharactersOfAChineseRunItLeftOut) {
+  // The model cuts "红色苹果" into one word (bytes), the caption index into
+  // four characters: "苹" and "果" choose the caption, so they are not left out.
+  ldm::LdmConfig config = support::tiny_ldm_config({"red apple", "green pear"});
+  ASSERT_EQ(config.text.word_split, ldm::WordSplit::Bytes);
+  config.text.captions = {{"red apple", {"苹果"}}, {"green pear", {"梨"}}};
+  support::TempDir dir;
+  torch::manual_seed(11);
+  ldm::LdmModel(config).save(dir / "tiny-test.json", dir / "tiny-test.safetensors");
+  const auto bundle = LdmBundle::load(dir.path(), "tiny-test", c10::Device(c10::kCPU));
+  EXPECT_EQ(bundle->prompt_warnings("红色苹果 juicy"),
+            (std::vector<std::string>{"read as the nearest caption the model was trained on: red apple (by 苹, 果)",
+                                      "the model never saw these words and leaves them out: 红, 色, juicy"}));
+  // Read as written, the run is one unknown word again.
+  bundle->set_prompt_as_written(true);
+  EXPECT_EQ(bundle->prompt_warnings("红色苹果 juicy"),
+            (std::vector<std::string>{"the model never saw these words and leaves them out: 红色苹果, juicy"}));
+}

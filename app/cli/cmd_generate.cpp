@@ -12,6 +12,7 @@
 
 #include "app/cli/cli_common.h"
 #include "app/cli/model_defaults.h"
+#include "app/cli/text_options.h"
 #include "app/cli/word_map_files.h"
 #include "app/cli/commands.h"
 #include "core/analysis/chain_path.h"
@@ -251,6 +252,7 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("-n,--negative-prompt", o.request.negative_prompt, "What to steer away from (with --cfg)");
   cmd->add_option("-m,--model", o.request.model, "Model")->capture_default_str();
   add_model_default_options(*cmd, o.defaults);
+  add_text_and_weight_options(*cmd, o.request, o.precision);
   cmd->add_option("--schedule", o.request.schedule, "Noise schedule: auto, linear, scaled-linear or cosine")
       ->capture_default_str();
   cmd->add_option("--eta", o.eta, "η for DDIM and ancestral samplers (default: the sampler's)")
@@ -275,24 +277,12 @@ void add_generate_command(CLI::App& app) {
       ->check(CLI::Range(limits::kMinBatch, limits::kMaxBatch))
       ->capture_default_str();
   cmd->add_option("-o,--output", o.output, "Output PNG (batch: name-<i>.png)")->capture_default_str();
-  cmd->add_option("--lora-dir", o.request.lora_dirs,
-                  "A folder of LoRAs for <lora:NAME:WEIGHT> in the prompt (repeatable; searched before the "
-                  "checkpoint's folder and the user's data folder)");
   cmd->add_option("--preview-decoder", o.request.preview_decoder,
                   "Stable Diffusion: a TAESD/TAESDXL decoder file for the per-step previews (default: "
                   "taesd_decoder.safetensors or taesdxl_decoder.safetensors beside the checkpoint; none: the "
                   "latent projection)");
-  cmd->add_option("--vae", o.request.vae, "Stable Diffusion: a VAE file in place of the checkpoint's own");
-  cmd->add_option("--tokenizer", o.request.tokenizer,
-                  "Stable Diffusion: CLIP tokenizer folder (vocab.json + merges.txt) or bpe_simple_vocab_16e6.txt.gz");
   cmd->add_option("--prediction", o.prediction, "Stable Diffusion: auto, epsilon or v")
       ->check(CLI::IsMember({"auto", "epsilon", "v"}))
-      ->capture_default_str();
-  cmd->add_flag("--as-written", o.request.prompt_as_written,
-                "Built-in model: read the prompt's own words, not the training caption nearest to them");
-  cmd->add_option("--clip-skip", o.request.clip_skip,
-                  "Stable Diffusion: condition on a text layer this many from the end")
-      ->check(CLI::Range(limits::kMinClipSkip, limits::kMaxClipSkip))
       ->capture_default_str();
   cmd->add_option("--refiner", o.request.refiner, "SDXL: a refiner checkpoint that finishes the run");
   cmd->add_option("--refiner-switch-at", o.request.refiner_switch_at,
@@ -308,11 +298,6 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--crop", o.crop, "SDXL: the crop's top-left corner, LEFTxTOP (default: 0x0)");
   cmd->add_option("--target-size", o.target_size,
                   "SDXL: the size (WxH) the model is told it draws (default: the image's)");
-  cmd->add_option("--precision", o.precision,
-                  "auto (CUDA: float16; CPU: bfloat16 where it has bf16 instructions, else float32), float32 "
-                  "(reference), bfloat16 or float16")
-      ->check(parsed_by([](const std::string& name) { parse_precision(name); }, "PRECISION"))
-      ->capture_default_str();
   cmd->add_option("-i,--init-image", o.request.init_image, "img2img: start from this PNG (same size as -W/-H)");
   cmd->add_option("--strength", o.request.strength, "img2img: how much of the chain to run (1: all of it)")
       ->check(CLI::Range(limits::kMinStrength, limits::kMaxStrength))

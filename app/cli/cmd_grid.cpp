@@ -12,6 +12,7 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_defaults.h"
+#include "app/cli/text_options.h"
 #include "core/common/errors.h"
 #include "core/common/precision.h"
 #include "core/grid/grid_axes.h"
@@ -186,20 +187,8 @@ void add_grid_command(CLI::App& app) {
   cmd->add_option("-n,--negative-prompt", o.request.negative_prompt, "What to steer away from (with --cfg)");
   cmd->add_option("-m,--model", o.request.model, "Model")->capture_default_str();
   add_model_default_options(*cmd, o.defaults);
+  add_text_and_weight_options(*cmd, o.request, o.precision);
   cmd->add_option("--seed", o.request.seed, "Seed of every cell (unless an axis sets it); -1 picks one")
-      ->capture_default_str();
-  cmd->add_option("--lora-dir", o.request.lora_dirs, "A folder of LoRAs for <lora:NAME:WEIGHT> (repeatable)");
-  cmd->add_option("--vae", o.request.vae, "Stable Diffusion: a VAE file in place of the checkpoint's own");
-  cmd->add_option("--tokenizer", o.request.tokenizer,
-                  "Stable Diffusion: CLIP tokenizer folder or bpe_simple_vocab_16e6.txt.gz");
-  cmd->add_flag("--as-written", o.request.prompt_as_written,
-                "Built-in model: read the prompt's own words, not the training caption nearest to them");
-  cmd->add_option("--clip-skip", o.request.clip_skip,
-                  "Stable Diffusion: condition on a text layer this many from the end")
-      ->check(CLI::Range(limits::kMinClipSkip, limits::kMaxClipSkip))
-      ->capture_default_str();
-  cmd->add_option("--precision", o.precision, "auto, float32, bfloat16 or float16")
-      ->check(parsed_by([](const std::string& name) { parse_precision(name); }, "PRECISION"))
       ->capture_default_str();
   cmd->add_option("-o,--output", o.output, "The grid PNG")->capture_default_str();
   cmd->add_option("--cells-dir", o.cells_dir,

@@ -99,10 +99,24 @@ std::vector<std::string> LdmBundle::prompt_warnings(const std::string& prompt) c
     warnings.push_back("read as the nearest caption the model was trained on: " + caption->name + " (by " +
                        join(first, ", ") + more + ")");
   }
+  // The caption index cuts by the Unicode rule, the model perhaps by bytes:
+  // of a byte word ("红色苹果") whose Unicode words ("苹", "果") chose the
+  // caption, only the others ("红", "色") are left out.
+  const auto was_matched = [&](const std::string& word) {
+    return caption && std::find(caption->matched.begin(), caption->matched.end(), word) != caption->matched.end();
+  };
   std::vector<std::string> unknown;
+  const auto add_unknown = [&](std::string word) {
+    if (std::find(unknown.begin(), unknown.end(), word) == unknown.end()) unknown.push_back(std::move(word));
+  };
   for (auto& word : unknown_words(prompt)) {
-    if (!caption || std::find(caption->matched.begin(), caption->matched.end(), word) == caption->matched.end()) {
-      unknown.push_back(std::move(word));
+    const std::vector<std::string> pieces = ldm::split_words(word, ldm::WordSplit::Unicode);
+    if (!std::any_of(pieces.begin(), pieces.end(), was_matched)) {
+      add_unknown(std::move(word));
+      continue;
+    }
+    for (const auto& piece : pieces) {
+      if (!was_matched(piece)) add_unknown(piece);
     }
   }
   if (!unknown.empty()) {
