@@ -135,6 +135,25 @@ TEST(ParametersParse, ReadsAutomatic1111Text) {
   EXPECT_EQ(parsed.fields.at("Lora hashes"), "add_detail: 7c6bad76eb54");
 }
 
+TEST(ParametersParse, ReadsTheScheduleInOlderAutomatic1111SamplerNames) {
+  // A1111 before 1.9: "DPM++ 2M SDE Karras" is the sampler with Karras spacing.
+  const Request karras = parse_parameters("cat\nSteps: 20, Sampler: DPM++ 2M SDE Karras, Seed: 1").request;
+  EXPECT_EQ(karras.sampler, SamplerId::Dpmpp2mSde);
+  EXPECT_EQ(karras.spacing, Spacing::Karras);
+  const Request exponential = parse_parameters("cat\nSteps: 20, Sampler: DPM++ 2M SDE Exponential").request;
+  EXPECT_EQ(exponential.sampler, SamplerId::Dpmpp2mSde);
+  EXPECT_EQ(exponential.spacing, Spacing::Exponential);
+  const Request plain = parse_parameters("cat\nSteps: 20, Sampler: DPM++ SDE").request;
+  EXPECT_EQ(plain.sampler, SamplerId::DpmppSde);
+  EXPECT_FALSE(plain.spacing.has_value());
+  // An explicit schedule type wins; an unknown sampler keeps neither.
+  EXPECT_EQ(parse_parameters("cat\nSteps: 20, Sampler: DPM2 Karras, Schedule type: Uniform").request.spacing,
+            Spacing::Linspace);
+  const ParsedParameters unknown = parse_parameters("cat\nSteps: 20, Sampler: LMS Karras");
+  EXPECT_EQ(unknown.warnings.size(), 1u);
+  EXPECT_FALSE(unknown.request.spacing.has_value());
+}
+
 TEST(ParametersParse, WarnsAboutValuesItCannotUse) {
   const ParsedParameters parsed = parse_parameters("x\nSteps: many, Sampler: UniPC, CFG scale: 3, Seed: 5, Size: big");
   EXPECT_EQ(parsed.warnings.size(), 3u);  // Steps, Sampler, Size

@@ -238,7 +238,9 @@ TEST_F(TrainerTest, SkinToneBalanceChangesOnlyWhichImagesTheUNetDraws) {
   int unet_changed = 0;
   for (const auto& [name, tensor] : a) {
     const bool same = torch::equal(tensor, b.at(name));
-    if (name.rfind("autoencoder.", 0) == 0) EXPECT_TRUE(same) << name;
+    if (name.rfind("autoencoder.", 0) == 0) {
+      EXPECT_TRUE(same) << name;
+    }
     if (name.rfind("unet.", 0) == 0 && !same) ++unet_changed;
   }
   EXPECT_GT(unet_changed, 0) << "balancing did not change what the U-Net drew";

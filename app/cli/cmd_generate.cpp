@@ -255,7 +255,7 @@ void add_generate_command(CLI::App& app) {
   add_text_and_weight_options(*cmd, o.request, o.precision);
   cmd->add_option("--schedule", o.request.schedule, "Noise schedule: auto, linear, scaled-linear or cosine")
       ->capture_default_str();
-  cmd->add_option("--eta", o.eta, "η for DDIM and ancestral samplers (default: the sampler's)")
+  cmd->add_option("--eta", o.eta, "η for DDIM, the ancestral and the SDE samplers (default: the sampler's)")
       ->check(CLI::Range(limits::kMinEta, limits::kMaxEta));
   cmd->add_option("--ddpm-variance", o.ddpm_variance, "DDPM posterior variance")
       ->check(CLI::IsMember({"beta", "beta-tilde"}))

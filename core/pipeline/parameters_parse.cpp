@@ -239,13 +239,26 @@ ParsedParameters parse_parameters(const std::string& text) {
   read_pair("DiffScope original size", sizes.original_width, sizes.original_height);
   read_pair("DiffScope crop", sizes.crop_left, sizes.crop_top);
   read_pair("DiffScope target size", sizes.target_width, sizes.target_height);
+  // A1111 before 1.9 named the schedule in the sampler ("DPM++ 2M Karras");
+  // an explicit "Schedule type" or "DiffScope spacing" below wins.
+  std::optional<Spacing> spacing_in_sampler;
   if (f.count("Sampler")) {
+    std::string sampler = f.at("Sampler");
+    for (const char* suffix : {" Karras", " Exponential"}) {
+      const std::string_view end(suffix);
+      if (sampler.size() > end.size() && sampler.compare(sampler.size() - end.size(), end.size(), end) == 0) {
+        spacing_in_sampler = spacing_from_label(sampler.substr(sampler.size() - end.size() + 1));
+        sampler.resize(sampler.size() - end.size());
+      }
+    }
     try {
-      r.sampler = sampler_by_name(f.at("Sampler")).id;
+      r.sampler = sampler_by_name(sampler).id;
     } catch (const Error&) {
       warn("Sampler");
+      spacing_in_sampler.reset();
     }
   }
+  if (spacing_in_sampler) r.spacing = spacing_in_sampler;
   if (f.count("DiffScope spacing")) {
     try {
       r.spacing = spacing_by_name(f.at("DiffScope spacing"));

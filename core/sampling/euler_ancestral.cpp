@@ -1,11 +1,8 @@
 // Euler ancestral (k-diffusion sample_euler_ancestral): an Euler step down to
-// σ_down, then fresh noise of std σ_up, with σ_down² + σ_up² = σ_next² and
-// σ_up = min(σ_next, η·√(σ_next²(σ² − σ_next²)/σ²)).
+// σ_down, then fresh noise of std σ_up (ancestral_step.h).
 #include <ATen/ATen.h>
 
-#include <algorithm>
-#include <cmath>
-
+#include "core/sampling/ancestral_step.h"
 #include "core/sampling/sampler.h"
 #include "core/sampling/step_reporter.h"
 
@@ -17,13 +14,10 @@ at::Tensor sample_euler_ancestral(at::Tensor x, SampleRun& run) {
   for (int i = 0; i < reporter.steps(); ++i) {
     const double sigma = reporter.sigma(i), sigma_next = reporter.sigma(i + 1);
     const at::Tensor x0 = reporter.step(i, x);
-    const double sigma_up = std::min(
-        sigma_next,
-        eta * std::sqrt(sigma_next * sigma_next * (sigma * sigma - sigma_next * sigma_next) / (sigma * sigma)));
-    const double sigma_down = std::sqrt(sigma_next * sigma_next - sigma_up * sigma_up);
+    const AncestralStep split = ancestral_step(sigma, sigma_next, eta);
     const at::Tensor derivative = (x - x0) / sigma;
-    x = x + derivative * (sigma_down - sigma);
-    if (sigma_next > 0.0 && sigma_up > 0.0) x = x + reporter.noise_like(x) * sigma_up;
+    x = x + derivative * (split.sigma_down - sigma);
+    if (sigma_next > 0.0 && split.sigma_up > 0.0) x = x + reporter.noise_like(x) * split.sigma_up;
   }
   return x;
 }

@@ -17,7 +17,19 @@
 namespace diffscope {
 
 // The samplers a request can name (parsed from their names at the edge).
-enum class SamplerId { Euler, EulerAncestral, Heun, Dpmpp2m, Ddim, Ddpm, Lcm };
+enum class SamplerId {
+  Euler,
+  EulerAncestral,
+  Heun,
+  Dpmpp2m,
+  Ddim,
+  Ddpm,
+  Lcm,
+  Dpmpp2mSde,
+  DpmppSde,
+  Dpmpp2sAncestral,
+  Dpm2
+};
 
 // DDPM's posterior standard deviation: σ̃² = β (upper bound) or β̃ (posterior).
 enum class DdpmVariance { Beta, BetaTilde };
@@ -48,6 +60,10 @@ at::Tensor sample_euler_ancestral(at::Tensor x, SampleRun& run);
 at::Tensor sample_heun(at::Tensor x, SampleRun& run);
 at::Tensor sample_dpmpp_2m(at::Tensor x, SampleRun& run);
 at::Tensor sample_lcm(at::Tensor x, SampleRun& run);
+at::Tensor sample_dpmpp_2m_sde(at::Tensor x, SampleRun& run);
+at::Tensor sample_dpmpp_sde(at::Tensor x, SampleRun& run);
+at::Tensor sample_dpmpp_2s_ancestral(at::Tensor x, SampleRun& run);
+at::Tensor sample_dpm2(at::Tensor x, SampleRun& run);
 
 struct SamplerInfo {
   SamplerId id;

@@ -23,6 +23,18 @@ const std::vector<SamplerInfo>& all_samplers() {
        "latent consistency: each step jumps to the boundary-conditioned x̂0, then re-noises (for LCM models and "
        "LCM-LoRA, 2–8 steps, CFG 1)",
        true, false, 0.0, 1, "lcm", &sample_lcm},
+      // A1111's newer samplers, with its default schedule types.
+      {SamplerId::Dpmpp2mSde, "dpmpp_2m_sde", "DPM++ 2M SDE",
+       "DPM++ 2M with fresh noise each step (stochastic; η = 0 is DPM++ 2M)", true, true, 1.0, 1, "exponential",
+       &sample_dpmpp_2m_sde},
+      {SamplerId::DpmppSde, "dpmpp_sde", "DPM++ SDE",
+       "stochastic DPM-Solver++ with a midpoint, two model calls per step", true, true, 1.0, 2, "karras",
+       &sample_dpmpp_sde},
+      {SamplerId::Dpmpp2sAncestral, "dpmpp_2s_a", "DPM++ 2S a",
+       "DPM-Solver++(2S) with fresh noise each step (ancestral), two model calls per step", true, true, 1.0, 2,
+       "karras", &sample_dpmpp_2s_ancestral},
+      {SamplerId::Dpm2, "dpm2", "DPM2", "second order through the midpoint in log σ, two model calls per step", false,
+       false, 0.0, 2, "karras", &sample_dpm2},
   };
   return samplers;
 }
