@@ -2,6 +2,7 @@
 #include <ATen/ATen.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 
 #include "app/cli/commands.h"
@@ -13,11 +14,19 @@ namespace diffscope::cli {
 
 void add_info_commands(CLI::App& app) {
   app.add_subcommand("samplers", "List the samplers")->callback([] {
-    std::printf("%-10s %-10s %-8s %s\n", "name", "A1111", "spacing", "description");
+    int name_width = 4, label_width = 5, spacing_width = 7;  // the headers' lengths
     for (const auto& s : all_samplers()) {
-      std::printf("%-10s %-10s %-8s %s\n", s.name.c_str(), s.a1111_name.c_str(), s.default_spacing.c_str(),
-                  s.description.c_str());
+      name_width = std::max(name_width, int(s.name.size()));
+      label_width = std::max(label_width, int(s.a1111_name.size()));
+      spacing_width = std::max(spacing_width, int(s.default_spacing.size()));
     }
+    const auto row = [&](const std::string& name, const std::string& label, const std::string& spacing,
+                         const std::string& description) {
+      std::printf("%-*s  %-*s  %-*s  %s\n", name_width, name.c_str(), label_width, label.c_str(), spacing_width,
+                  spacing.c_str(), description.c_str());
+    };
+    row("name", "A1111", "spacing", "description");
+    for (const auto& s : all_samplers()) row(s.name, s.a1111_name, s.default_spacing, s.description);
   });
 
   auto file = std::make_shared<std::string>();

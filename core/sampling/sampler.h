@@ -28,7 +28,9 @@ enum class SamplerId {
   Dpmpp2mSde,
   DpmppSde,
   Dpmpp2sAncestral,
-  Dpm2
+  Dpm2,
+  Dpmpp2mSdeHeun,
+  Dpmpp3mSde
 };
 
 // DDPM's posterior standard deviation: σ̃² = β (upper bound) or β̃ (posterior).
@@ -64,6 +66,8 @@ at::Tensor sample_dpmpp_2m_sde(at::Tensor x, SampleRun& run);
 at::Tensor sample_dpmpp_sde(at::Tensor x, SampleRun& run);
 at::Tensor sample_dpmpp_2s_ancestral(at::Tensor x, SampleRun& run);
 at::Tensor sample_dpm2(at::Tensor x, SampleRun& run);
+at::Tensor sample_dpmpp_2m_sde_heun(at::Tensor x, SampleRun& run);
+at::Tensor sample_dpmpp_3m_sde(at::Tensor x, SampleRun& run);
 
 struct SamplerInfo {
   SamplerId id;
