@@ -149,7 +149,8 @@ TEST(ParametersParse, ReadsTheScheduleInOlderAutomatic1111SamplerNames) {
   // An explicit schedule type wins; an unknown sampler keeps neither.
   EXPECT_EQ(parse_parameters("cat\nSteps: 20, Sampler: DPM2 Karras, Schedule type: Uniform").request.spacing,
             Spacing::Linspace);
-  const ParsedParameters unknown = parse_parameters("cat\nSteps: 20, Sampler: LMS Karras");
+  EXPECT_EQ(parse_parameters("cat\nSteps: 20, Sampler: LMS Karras").request.sampler, SamplerId::Lms);
+  const ParsedParameters unknown = parse_parameters("cat\nSteps: 20, Sampler: Restart Karras");
   EXPECT_EQ(unknown.warnings.size(), 1u);
   EXPECT_FALSE(unknown.request.spacing.has_value());
 }

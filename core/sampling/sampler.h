@@ -30,7 +30,9 @@ enum class SamplerId {
   Dpmpp2sAncestral,
   Dpm2,
   Dpmpp2mSdeHeun,
-  Dpmpp3mSde
+  Dpmpp3mSde,
+  Dpm2Ancestral,
+  Lms
 };
 
 // DDPM's posterior standard deviation: σ̃² = β (upper bound) or β̃ (posterior).
@@ -68,6 +70,8 @@ at::Tensor sample_dpmpp_2s_ancestral(at::Tensor x, SampleRun& run);
 at::Tensor sample_dpm2(at::Tensor x, SampleRun& run);
 at::Tensor sample_dpmpp_2m_sde_heun(at::Tensor x, SampleRun& run);
 at::Tensor sample_dpmpp_3m_sde(at::Tensor x, SampleRun& run);
+at::Tensor sample_dpm2_ancestral(at::Tensor x, SampleRun& run);
+at::Tensor sample_lms(at::Tensor x, SampleRun& run);
 
 struct SamplerInfo {
   SamplerId id;
