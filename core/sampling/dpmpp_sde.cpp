@@ -1,8 +1,9 @@
 // DPM++ SDE (k-diffusion sample_dpmpp_sde with r = 1/2): a stochastic
 // DPM-Solver++ step in λ = −log σ with two model calls. From σ, an ancestral
 // DPM-Solver++(1) step to the midpoint σ_mid = √(σ·σ_next) gives a second x̂0
-// there; the step to σ_next then uses the mean of both x̂0 (weights 1 − 1/(2r)
-// and 1/(2r)) and adds its own noise. The last step to σ = 0 is plain Euler.
+// there; the step to σ_next then uses both x̂0 weighted 1 − 1/(2r) and 1/(2r)
+// (with r = ½: the midpoint's alone) and adds its own noise. The last step to
+// σ = 0 is plain Euler.
 //
 // k-diffusion draws both noises from one Brownian motion in σ (torchsde's
 // Brownian tree), so the midpoint's noise is part of the whole step's. The
