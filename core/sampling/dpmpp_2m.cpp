@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "core/sampling/dpm_solver_step.h"
 #include "core/sampling/sampler.h"
 #include "core/sampling/step_reporter.h"
 
@@ -28,7 +29,7 @@ at::Tensor sample_dpmpp_2m(at::Tensor x, SampleRun& run) {
       const double r = h_last / h;
       x0_estimate = x0 * (1.0 + 1.0 / (2.0 * r)) - previous_x0 * (1.0 / (2.0 * r));
     }
-    x = x * (sigma_next / sigma) - x0_estimate * std::expm1(-h);
+    x = dpm_solver_first_order(x, x0_estimate, sigma, sigma_next);
     previous_x0 = x0;
   }
   return x;

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "core/sampling/ancestral_step.h"
+#include "core/sampling/dpm_solver_step.h"
 #include "core/sampling/sampler.h"
 #include "core/sampling/step_reporter.h"
 
@@ -24,11 +25,10 @@ at::Tensor sample_dpmpp_2s_ancestral(at::Tensor x, SampleRun& run) {
     if (split.sigma_down == 0.0) {
       x = x + (x - x0) / sigma * (split.sigma_down - sigma);
     } else {
-      const double h = std::log(sigma / split.sigma_down);  // λ_down − λ
-      const double sigma_mid = std::sqrt(sigma * split.sigma_down);
-      const at::Tensor x_mid = x * (sigma_mid / sigma) - x0 * std::expm1(-h / 2.0);
+      const double sigma_mid = std::sqrt(sigma * split.sigma_down);  // halfway in λ
+      const at::Tensor x_mid = dpm_solver_first_order(x, x0, sigma, sigma_mid);
       const at::Tensor x0_mid = reporter.evaluate(x_mid, sigma_mid);
-      x = x * (split.sigma_down / sigma) - x0_mid * std::expm1(-h);
+      x = dpm_solver_first_order(x, x0_mid, sigma, split.sigma_down);
     }
     if (sigma_next > 0.0 && split.sigma_up > 0.0) x = x + reporter.noise_like(x) * split.sigma_up;
   }

@@ -16,19 +16,11 @@
 #include <cmath>
 
 #include "core/sampling/ancestral_step.h"
+#include "core/sampling/dpm_solver_step.h"
 #include "core/sampling/sampler.h"
 #include "core/sampling/step_reporter.h"
 
 namespace diffscope {
-namespace {
-
-// The DPM-Solver++(1) step from σ to σ_to with the estimate x0: x·σ_to/σ − (e^{−h} − 1)·x0.
-at::Tensor first_order(const at::Tensor& x, const at::Tensor& x0, double sigma, double sigma_to) {
-  return x * (sigma_to / sigma) - x0 * std::expm1(-std::log(sigma / sigma_to));
-}
-
-}  // namespace
-
 at::Tensor sample_dpmpp_sde(at::Tensor x, SampleRun& run) {
   StepReporter reporter(run);
   const double eta = reporter.eta(1.0);
@@ -49,13 +41,13 @@ at::Tensor sample_dpmpp_sde(at::Tensor x, SampleRun& run) {
       noise_step = (z1 * std::sqrt(d1) + z2 * std::sqrt(d2)) / std::sqrt(d1 + d2);
     }
     const AncestralStep to_mid = ancestral_step(sigma, sigma_mid, eta);
-    at::Tensor x_mid = first_order(x, x0, sigma, to_mid.sigma_down);
+    at::Tensor x_mid = dpm_solver_first_order(x, x0, sigma, to_mid.sigma_down);
     if (to_mid.sigma_up > 0.0) x_mid = x_mid + noise_mid * to_mid.sigma_up;
     const at::Tensor x0_mid = reporter.evaluate(x_mid, sigma_mid);
 
     const AncestralStep to_next = ancestral_step(sigma, sigma_next, eta);
     const at::Tensor x0_mixed = x0 * (1.0 - kWeight) + x0_mid * kWeight;
-    x = first_order(x, x0_mixed, sigma, to_next.sigma_down);
+    x = dpm_solver_first_order(x, x0_mixed, sigma, to_next.sigma_down);
     if (to_next.sigma_up > 0.0) x = x + noise_step * to_next.sigma_up;
   }
   return x;
