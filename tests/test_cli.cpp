@@ -313,6 +313,18 @@ TEST_F(Cli, ListsSamplersAndInspectsFiles) {
   EXPECT_NE(out.find("weight F32 [2, 3]"), std::string::npos) << out;
 }
 
+TEST_F(Cli, ListsTheEmbeddingsAPromptCanName) {
+  const std::filesystem::path folder = dir / "emb";
+  std::filesystem::create_directories(folder);
+  write_safetensors(folder / "EasyNegative.safetensors", {{"emb_params", at::zeros({8, 768})}});
+  std::ofstream(folder / "badhandv4.pt") << "a pickle";
+  std::string out;
+  ASSERT_EQ(run_command(cli("embeddings --embeddings-dir " + folder.string()), &out), 0) << out;
+  EXPECT_NE(out.find("EasyNegative  8 vectors, 768 wide"), std::string::npos) << out;
+  EXPECT_NE(out.find("badhandv4  not read:"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 embeddings in " + folder.string()), std::string::npos) << out;
+}
+
 TEST_F(Cli, ForwardNoisesAnImage) {
   std::string out;
   write_png(dir / "in.png", at::full({8, 8, 3}, 200, at::kByte));

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/common/errors.h"
 #include "tests/support/test_support.h"
 
 using namespace diffscope;
@@ -119,4 +120,64 @@ TEST(PromptChunks, LongPromptsRunInChunksOf75BrokenAtACommaOrBreak) {
   chunks = chunk_prompt("a cat BREAK a dog", *vocabulary());
   ASSERT_EQ(chunks.size(), 2u);
   EXPECT_EQ(chunks[1].ids[1], 320);
+}
+
+// Textual inversions (A1111's tokenize_line): a name spelled by a run of a
+// part's tokens — the longest name first — becomes its vectors' places, with
+// the part's weight, kept whole in one chunk.
+TEST(PromptChunks, AnEmbeddingsNameTakesThePlacesOfItsVectors) {
+  if (!vocabulary()) GTEST_SKIP() << "../shared/data/clip is not here";
+  const ClipTokenizer& clip = *vocabulary();
+  ChunkOptions options;
+  options.embeddings = {{clip.encode("easy"), 1}, {clip.encode("easynegative"), 3}};
+  ASSERT_EQ(options.embeddings[1].name_ids.size(), 2u);  // easy, negative
+  const auto chunks = chunk_prompt("a cat, (EasyNegative:1.2) cat", clip, options);
+  ASSERT_EQ(chunks.size(), 1u);
+  ASSERT_EQ(chunks[0].embeddings.size(), 1u);
+  const EmbeddingPlace place = chunks[0].embeddings[0];
+  EXPECT_EQ(place.embedding, 1) << "the longer name wins";
+  EXPECT_EQ(place.position, 4);  // <start> a cat ,
+  EXPECT_EQ(place.vectors, 3);
+  for (int i = 4; i < 7; ++i) {
+    EXPECT_EQ(chunks[0].ids[i], 0) << i;
+    EXPECT_FLOAT_EQ(chunks[0].weights[i], 1.2f) << i;
+  }
+  EXPECT_EQ(chunks[0].ids[7], 2368);  // cat
+  EXPECT_EQ(chunks[0].ids[8], 49407);
+  // Inside a word of other tokens it is not the name.
+  EXPECT_TRUE(chunk_prompt("uneasy cat", clip, options)[0].embeddings.empty());
+  // Without the option the same prompt has no places.
+  EXPECT_TRUE(chunk_prompt("a cat, EasyNegative cat", clip)[0].embeddings.empty());
+}
+
+TEST(PromptChunks, AnEmbeddingThatDoesNotFitStartsTheNextChunkAndMovesWithACommaBreak) {
+  if (!vocabulary()) GTEST_SKIP() << "../shared/data/clip is not here";
+  const ClipTokenizer& clip = *vocabulary();
+  ChunkOptions options;
+  options.embeddings = {{clip.encode("emb"), 8}};
+  std::string prompt;
+  for (int i = 0; i < 70; ++i) prompt += "cat ";
+  auto chunks = chunk_prompt(prompt + "emb dog", clip, options);
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_TRUE(chunks[0].embeddings.empty());
+  EXPECT_EQ(chunks[0].ids[71], 49407) << "the first chunk is padded after 70 tokens";
+  ASSERT_EQ(chunks[1].embeddings.size(), 1u);
+  EXPECT_EQ(chunks[1].embeddings[0].position, 1);
+  EXPECT_EQ(chunks[1].ids[9], 1929);  // dog after the 8 places
+  // Words after the last comma move to the next chunk with their embedding
+  // (A1111 leaves the embedding's vectors behind).
+  std::string with_comma;
+  for (int i = 0; i < 60; ++i) with_comma += "cat ";
+  with_comma += ", emb ";
+  for (int i = 0; i < 10; ++i) with_comma += "dog ";
+  chunks = chunk_prompt(with_comma, clip, options);
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_TRUE(chunks[0].embeddings.empty());
+  ASSERT_EQ(chunks[1].embeddings.size(), 1u);
+  EXPECT_EQ(chunks[1].embeddings[0].position, 1);
+  EXPECT_EQ(chunks[1].ids[1], 0);
+  EXPECT_EQ(chunks[1].ids[9], 1929);
+  // More vectors than a chunk holds is an error, not a broken chunk.
+  options.embeddings = {{clip.encode("emb"), 76}};
+  EXPECT_THROW(chunk_prompt("emb", clip, options), Error);
 }

@@ -292,3 +292,17 @@ TEST(WordMapHistoryTest, KeptRunningSumsEqualTheDirectSums) {
   ASSERT_EQ(one_step.sizes(), (at::IntArrayRef{2, 3, 3}));
   EXPECT_TRUE(at::equal(one_step[1], history.step_map(4, "dog", 1)));
 }
+
+TEST(PromptWords, AnEmbeddingIsOneWordNamedAfterItsFile) {
+  if (clip() == nullptr) GTEST_SKIP() << "../shared/data/clip is not here";
+  const ClipTokenizer& tokenizer = *clip();
+  ChunkOptions options;
+  options.embeddings = {{tokenizer.encode("badhand"), 2}};
+  const std::vector<TokenChunk> chunks = chunk_prompt("a cat! badhand dog", tokenizer, options);
+  const std::vector<PromptWord> words = clip_prompt_words(chunks, tokenizer, {"badhand"});
+  std::map<std::string, std::vector<int64_t>> found;
+  for (const PromptWord& word : words) found[word.text] = word.positions;
+  EXPECT_EQ(found["badhand"], (std::vector<int64_t>{4, 5}));  // <start> a cat !
+  EXPECT_EQ(found["dog"], (std::vector<int64_t>{6}));
+  EXPECT_EQ(words.size(), 5u);  // <start>, a, cat, badhand, dog: its placeholder ids are not read as "!"
+}

@@ -108,6 +108,7 @@ void apply_branch(GenerateOptions& o, const CLI::App& cmd) {
   }
   if (!given.tokenizer.empty()) branch.tokenizer = given.tokenizer;
   branch.lora_dirs = given.lora_dirs;
+  branch.embedding_dirs = given.embedding_dirs;
   branch.device = given.device;
   branch.branch = BranchPoint{std::make_shared<const Request>(parsed.request), o.at_step - 1};
   o.request = branch;

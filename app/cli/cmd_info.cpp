@@ -1,4 +1,4 @@
-// diffscope-cli samplers | inspect FILE | dataset: listings and the image set.
+// diffscope-cli samplers | embeddings | inspect FILE | dataset: listings and the image set.
 #include <ATen/ATen.h>
 
 #include <CLI/CLI.hpp>
@@ -8,6 +8,7 @@
 #include "app/cli/commands.h"
 #include "core/data/emoji_set.h"
 #include "core/io/safetensors.h"
+#include "core/models/adapters/embedding_folders.h"
 #include "core/sampling/sampler.h"
 
 namespace diffscope::cli {
@@ -43,6 +44,28 @@ void add_info_commands(CLI::App& app) {
       std::printf("%s %s [%s]\n", e.name.c_str(), e.dtype.c_str(), shape.c_str());
     }
     std::printf("%zu tensors\n", st.entries().size());
+  });
+
+  struct EmbeddingsArgs {
+    std::string model;
+    std::vector<std::string> dirs;
+  };
+  auto found = std::make_shared<EmbeddingsArgs>();
+  CLI::App* embeddings = app.add_subcommand("embeddings", "List the textual-inversion embeddings a prompt can name");
+  embeddings->add_option("--model", found->model, "A checkpoint: also look in the embeddings folders beside it");
+  embeddings->add_option("--embeddings-dir", found->dirs, "A folder to look in first (repeatable)");
+  embeddings->callback([found] {
+    const auto dirs = embedding_search_dirs(found->dirs, found->model);
+    const EmbeddingScan scan = scan_embeddings(dirs);
+    for (const EmbeddingFile& file : scan.files) {
+      std::printf("%s  %s  %s\n", file.name().c_str(), file.describe().c_str(), file.path().c_str());
+    }
+    for (const RefusedEmbedding& refused : scan.refused) {
+      std::printf("%s  not read: %s\n", refused.name.c_str(), refused.reason.c_str());
+    }
+    std::string looked;
+    for (const auto& dir : dirs) looked += (looked.empty() ? "" : ", ") + dir.string();
+    std::printf("%zu embeddings in %s\n", scan.files.size(), looked.c_str());
   });
 
   auto rebuild = std::make_shared<bool>(false);

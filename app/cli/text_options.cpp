@@ -12,6 +12,9 @@ void add_text_and_weight_options(CLI::App& cmd, Request& request, std::string& p
   cmd.add_option("--lora-dir", request.lora_dirs,
                  "A folder of LoRAs for <lora:NAME:WEIGHT> in the prompt (repeatable; searched before the "
                  "checkpoint's folder and the user's data folder)");
+  cmd.add_option("--embeddings-dir", request.embedding_dirs,
+                 "A folder of textual-inversion embeddings, NAME.safetensors used where the prompt writes NAME "
+                 "(repeatable; searched before embeddings/ beside the checkpoint and the user's data folder)");
   cmd.add_option("--vae", request.vae, "Stable Diffusion: a VAE file in place of the checkpoint's own");
   cmd.add_option("--tokenizer", request.tokenizer,
                  "Stable Diffusion: CLIP tokenizer folder (vocab.json + merges.txt) or bpe_simple_vocab_16e6.txt.gz");

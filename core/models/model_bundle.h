@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "core/common/cancel_token.h"
+#include "core/models/adapters/embedding_folders.h"
+#include "core/models/adapters/embedding_use.h"
 #include "core/models/adapters/lora_use.h"
 #include "core/models/model_info.h"
 #include "core/models/size_conditioning.h"
@@ -76,6 +78,11 @@ class ModelBundle {
   // Error naming a LoRA that does not fit; the model then holds the
   // checkpoint's own weights (never a half-merged set).
   virtual void set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel);
+  // Where info().options.embeddings: the textual inversions prompts may name
+  // from now on (read when a prompt first does); forgets which were used.
+  virtual void set_embeddings(const EmbeddingScan& scan) {}
+  // The embeddings prompts named since set_embeddings (for "TI hashes").
+  virtual std::vector<UsedEmbedding> embeddings_used() const { return {}; }
   // SDXL's size and crop conditioning, where info().options.size_conditioning.
   virtual void set_size_conditioning(const SizeConditioning& sizes) {}
   // Where info().weighs_training_images: its posterior over the training

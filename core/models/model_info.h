@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/common/precision.h"
+#include "core/models/adapters/embedding_use.h"
 #include "core/models/adapters/lora_use.h"
 #include "core/models/few_step.h"
 #include "core/sampling/network.h"
@@ -68,6 +69,7 @@ struct ModelOptions {
   bool size_conditioning = false;  // SDXL's original size / crop / target size
   bool refiner = false;            // another SDXL checkpoint can finish its runs
   bool lora = false;               // LoRAs merge into it (<lora:NAME:WEIGHT> in the prompt)
+  bool embeddings = false;         // it reads textual-inversion embeddings (a file's name in the prompt)
   bool word_maps = false;          // it cross-attends to the prompt's tokens: word heat maps can be recorded
 };
 
@@ -136,6 +138,9 @@ struct ModelInfo {
   bool weighs_training_images = false;
   MemoryNeeds memory;
   std::vector<AppliedLora> loras;  // merged into the loaded weights (for "Lora hashes")
+  // The textual inversions the run's prompts named (for "TI hashes"); a run
+  // result's, not a description's.
+  std::vector<UsedEmbedding> embeddings;
 };
 
 // The compute type a run uses: `asked` where the model and device can run it

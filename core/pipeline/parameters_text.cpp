@@ -82,6 +82,11 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
       hashes += (hashes.empty() ? "" : ", ") + lora.use.name + ": " + lora.hash;
     fields.emplace_back("Lora hashes", hashes);
   }
+  if (!model.embeddings.empty()) {  // A1111's "name: short hash, …"
+    std::string hashes;
+    for (const UsedEmbedding& used : model.embeddings) hashes += (hashes.empty() ? "" : ", ") + used.name + ": " + used.hash;
+    fields.emplace_back("TI hashes", hashes);
+  }
   if (from_file) fields.emplace_back("DiffScope checkpoint", request.model);
   if (model.options.refiner && !request.refiner.empty()) {
     fields.emplace_back("Refiner", std::filesystem::path(request.refiner).stem().string());

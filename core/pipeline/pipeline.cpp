@@ -14,6 +14,7 @@
 #include "core/common/runtime.h"
 #include "core/common/system_memory.h"
 #include "core/io/png_image.h"
+#include "core/models/adapters/embedding_folders.h"
 #include "core/models/adapters/lora_file.h"
 #include "core/models/adapters/lora_prompt.h"
 #include "core/pipeline/branch.h"
@@ -183,6 +184,9 @@ Plan Pipeline::plan(const Request& asked, bool keep_history) {
   plan_schedule(plan, NoiseSchedule::by_name(chosen ? request.schedule : plan.info.schedule));
   plan.memory = estimate_run_memory(plan.request, plan.info, plan.compute_type, keep_history);
   plan.loras = plan_loras(request);
+  if (plan.info.options.embeddings) {
+    plan.embeddings = scan_embeddings(embedding_search_dirs(request.embedding_dirs, request.model));
+  }
   if (!request.refiner.empty()) {
     const ModelInfo refiner = model_registry::describe(request.refiner);
     if (!refiner.options.refiner) {
@@ -211,6 +215,7 @@ ModelBundle& Pipeline::load(const Plan& plan, const Request& asked, const Cancel
   bundle_->set_prompt_as_written(plan.request.prompt_as_written);
   bundle_->set_size_conditioning(plan.request.size_conditioning);
   bundle_->set_loras(plan.loras, cancel);
+  bundle_->set_embeddings(plan.embeddings);
   // A checkpoint's own schedule buffer is known only now.
   if (!plan.info.schedule_selectable && !is_auto(asked.schedule) && asked.schedule != bundle_->schedule().name()) {
     throw Error("the model '" + plan.info.name + "' runs the " + bundle_->schedule().name() +
@@ -309,6 +314,7 @@ ModelBundle& Pipeline::load_refiner(const Plan& plan, const CancelToken& cancel,
   }
   refiner_->set_clip_skip(request.clip_skip);
   refiner_->set_size_conditioning(request.size_conditioning);
+  refiner_->set_embeddings(plan.embeddings);
   return *refiner_;
 }
 
@@ -406,6 +412,14 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   cancel.throw_if_cancelled();
 
   result.samples = latents;
+  // The embeddings the prompts named (each model's text encoders read them).
+  result.info.embeddings = bundle.embeddings_used();
+  if (refiner != nullptr) {
+    for (const UsedEmbedding& used : refiner->embeddings_used()) {
+      const auto& list = result.info.embeddings;
+      if (std::find(list.begin(), list.end(), used) == list.end()) result.info.embeddings.push_back(used);
+    }
+  }
   const at::Tensor decoded = bundle.decode(latents).to(at::kCPU);
   check_decoded(decoded);
   result.images = model_range_to_images(decoded);

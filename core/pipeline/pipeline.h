@@ -29,6 +29,7 @@ struct Plan {
   std::vector<double> alpha_bars;  // ᾱ_t of the schedule, t = 0..T−1
   int model_calls = 0;             // network evaluations (CFG runs both halves in one)
   std::vector<LoraUse> loras;      // the prompt's <lora:…> tags, found and checked
+  EmbeddingScan embeddings;        // the textual inversions its prompts may name
   MemoryEstimate memory;
 };
 

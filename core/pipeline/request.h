@@ -59,6 +59,10 @@ struct Request {
   // setting); then next to the checkpoint and in the user's data folder.
   // Where to look, not what ran: not written to the PNG.
   std::vector<std::string> lora_dirs;
+  // Textual-inversion folders searched first (--embeddings-dir, the app's
+  // setting); then the checkpoint's neighbours and the user's data folder
+  // (embedding_folders.h). Not written to the PNG either.
+  std::vector<std::string> embedding_dirs;
   Precision precision = Precision::Auto;  // resolve_precision (model_info.h) picks the type
   // img2img: start from this image, noised to `strength` (1: pure noise).
   std::string init_image;

@@ -116,9 +116,34 @@ std::vector<WeightedText> parse_prompt_emphasis(const std::string& s) {
   return res;
 }
 
+namespace {
+
+// The embedding whose name starts at tokens[at] (the longest such), or -1.
+int embedding_at(const std::vector<int32_t>& tokens, size_t at, const std::vector<EmbeddingTokens>& embeddings) {
+  int found = -1;
+  size_t found_length = 0;
+  for (size_t e = 0; e < embeddings.size(); ++e) {
+    const std::vector<int32_t>& name = embeddings[e].name_ids;
+    if (name.empty() || name.size() <= found_length || at + name.size() > tokens.size()) continue;
+    if (std::equal(name.begin(), name.end(), tokens.begin() + static_cast<long>(at))) {
+      found = static_cast<int>(e);
+      found_length = name.size();
+    }
+  }
+  return found;
+}
+
+}  // namespace
+
 std::vector<TokenChunk> chunk_prompt(const std::string& prompt, const ClipTokenizer& tokenizer,
                                      const ChunkOptions& options) {
   const int32_t comma = tokenizer.encode(",").front();
+  for (const EmbeddingTokens& embedding : options.embeddings) {
+    if (embedding.vectors < 1 || embedding.vectors > kChunkTokens) {
+      throw Error("a textual-inversion embedding of " + std::to_string(embedding.vectors) +
+                  " vectors does not fit in a chunk of " + std::to_string(kChunkTokens) + " tokens");
+    }
+  }
   std::vector<TokenChunk> chunks;
   TokenChunk chunk;
   int last_comma = -1;
@@ -128,6 +153,7 @@ std::vector<TokenChunk> chunk_prompt(const std::string& prompt, const ClipTokeni
     chunk.weights.insert(chunk.weights.end(), missing, 1.0f);
     chunk.ids.insert(chunk.ids.begin(), tokenizer.start_id());
     chunk.weights.insert(chunk.weights.begin(), 1.0f);
+    for (EmbeddingPlace& place : chunk.embeddings) ++place.position;  // after the start token
     chunk.ids.push_back(tokenizer.end_id());
     chunk.weights.push_back(1.0f);
     if (options.pad_id >= 0) {
@@ -144,24 +170,46 @@ std::vector<TokenChunk> chunk_prompt(const std::string& prompt, const ClipTokeni
       next_chunk();
       continue;
     }
-    for (int32_t token : tokenizer.encode(part.text)) {
+    const std::vector<int32_t> tokens = tokenizer.encode(part.text);
+    for (size_t at = 0; at < tokens.size();) {
+      const int32_t token = tokens[at];
       const int size = static_cast<int>(chunk.ids.size());
       if (token == comma) {
         last_comma = size;
       } else if (options.comma_backtrack > 0 && size == kChunkTokens && last_comma != -1 &&
                  size - last_comma <= options.comma_backtrack) {
-        // Move the words after the last comma to the next chunk.
+        // Move the words after the last comma to the next chunk (with the
+        // embeddings among them, which A1111 leaves behind).
         TokenChunk moved;
         moved.ids.assign(chunk.ids.begin() + last_comma + 1, chunk.ids.end());
         moved.weights.assign(chunk.weights.begin() + last_comma + 1, chunk.weights.end());
+        for (auto place = chunk.embeddings.begin(); place != chunk.embeddings.end();) {
+          if (place->position > last_comma) {
+            moved.embeddings.push_back({place->position - (last_comma + 1), place->embedding, place->vectors});
+            place = chunk.embeddings.erase(place);
+          } else {
+            ++place;
+          }
+        }
         chunk.ids.resize(last_comma + 1);
         chunk.weights.resize(last_comma + 1);
         next_chunk();
         chunk = std::move(moved);
       }
       if (static_cast<int>(chunk.ids.size()) == kChunkTokens) next_chunk();
-      chunk.ids.push_back(token);
-      chunk.weights.push_back(static_cast<float>(part.weight));
+      const int embedding = embedding_at(tokens, at, options.embeddings);
+      if (embedding < 0) {
+        chunk.ids.push_back(token);
+        chunk.weights.push_back(static_cast<float>(part.weight));
+        ++at;
+        continue;
+      }
+      const EmbeddingTokens& found = options.embeddings[static_cast<size_t>(embedding)];
+      if (static_cast<int>(chunk.ids.size()) + found.vectors > kChunkTokens) next_chunk();
+      chunk.embeddings.push_back({static_cast<int>(chunk.ids.size()), embedding, found.vectors});
+      chunk.ids.insert(chunk.ids.end(), static_cast<size_t>(found.vectors), 0);
+      chunk.weights.insert(chunk.weights.end(), static_cast<size_t>(found.vectors), static_cast<float>(part.weight));
+      at += found.name_ids.size();
     }
   }
   if (!chunk.ids.empty() || chunks.empty()) next_chunk();

@@ -25,7 +25,10 @@ void add_word_position(std::vector<PromptWord>& words, const std::string& text, 
 
 // The words of CLIP token chunks (chunk_prompt): tokens grouped up to each
 // word end, the start tokens as one kStartTokenWord entry (first), the end
-// tokens and padding left out, and so are words of punctuation only.
-std::vector<PromptWord> clip_prompt_words(const std::vector<TokenChunk>& chunks, const ClipTokenizer& tokenizer);
+// tokens and padding left out, and so are words of punctuation only. A
+// textual inversion's places are one word, its name in `embedding_names`
+// (indexed as ChunkOptions::embeddings).
+std::vector<PromptWord> clip_prompt_words(const std::vector<TokenChunk>& chunks, const ClipTokenizer& tokenizer,
+                                          const std::vector<std::string>& embedding_names = {});
 
 }  // namespace diffscope

@@ -89,13 +89,23 @@ ClipTextEncoder::ClipTextEncoder(WeightStore& store, const ClipOptions& options)
   }
 }
 
-at::Tensor ClipTextEncoder::embed(const at::Tensor& ids) const {
+at::Tensor ClipTextEncoder::embed(const at::Tensor& ids, const std::vector<TokenVectors>& replaced) const {
   if (ids.dim() != 2 || ids.size(1) > context_length_) {
     throw Error("the text encoder reads up to " + std::to_string(context_length_) + " tokens per chunk");
   }
   const auto type = position_embedding_.scalar_type();
-  return at::embedding(token_embedding_, ids.to(token_embedding_.device())).to(type) +
-         position_embedding_.slice(0, 0, ids.size(1));
+  at::Tensor tokens = at::embedding(token_embedding_, ids.to(token_embedding_.device())).to(type);
+  for (const TokenVectors& r : replaced) {
+    const int64_t n = r.vectors.size(0);
+    if (r.vectors.dim() != 2 || r.vectors.size(1) != width_ || r.row < 0 || r.row >= ids.size(0) ||
+        r.position < 0 || r.position + n > ids.size(1)) {
+      throw Error("embedding vectors of shape " + shape_text(r.vectors.sizes().vec()) + " do not fit at chunk " +
+                  std::to_string(r.row) + ", token " + std::to_string(r.position) + " of a text encoder " +
+                  std::to_string(width_) + " wide");
+    }
+    tokens[r.row].narrow(0, r.position, n).copy_(r.vectors);
+  }
+  return tokens + position_embedding_.slice(0, 0, ids.size(1));
 }
 
 at::Tensor ClipTextEncoder::run_layer(const Layer& layer, const at::Tensor& x, const at::Tensor& mask) const {
@@ -115,21 +125,22 @@ int ClipTextEncoder::layers_to_run(int clip_skip) const {
   return run;
 }
 
-at::Tensor ClipTextEncoder::forward(const at::Tensor& ids, int clip_skip) const {
+at::Tensor ClipTextEncoder::forward(const at::Tensor& ids, int clip_skip,
+                                    const std::vector<TokenVectors>& replaced) const {
   const int run = layers_to_run(clip_skip);
-  at::Tensor x = embed(ids);
+  at::Tensor x = embed(ids, replaced);
   const int64_t n = ids.size(1);
   const at::Tensor mask = at::full({n, n}, -std::numeric_limits<float>::infinity(), x.options()).triu_(1);
   for (int i = 0; i < run; ++i) x = run_layer(layers_[i], x, mask);
   return options_.final_norm ? final_norm_(x) : x;
 }
 
-ClipOutput ClipTextEncoder::forward_pooled(const at::Tensor& ids, const std::vector<int64_t>& eos,
-                                           int clip_skip) const {
+ClipOutput ClipTextEncoder::forward_pooled(const at::Tensor& ids, const std::vector<int64_t>& eos, int clip_skip,
+                                           const std::vector<TokenVectors>& replaced) const {
   if (!text_projection_.defined()) throw Error("this text encoder has no pooled embedding");
   if (static_cast<int64_t>(eos.size()) != ids.size(0)) throw Error("one end-token position per row is needed");
   const int run = layers_to_run(clip_skip);
-  at::Tensor x = embed(ids);
+  at::Tensor x = embed(ids, replaced);
   const int64_t n = ids.size(1);
   const at::Tensor mask = at::full({n, n}, -std::numeric_limits<float>::infinity(), x.options()).triu_(1);
   ClipOutput output;

@@ -29,6 +29,13 @@ struct ClipOptions {
   std::string projection_linear;
 };
 
+// Vectors that take the place of token embeddings (a textual inversion's):
+// rows position … position + n − 1 of chunk `row` get `vectors` (n, width).
+struct TokenVectors {
+  int64_t row = 0, position = 0;
+  at::Tensor vectors;
+};
+
 struct ClipOutput {
   at::Tensor hidden;  // (N, 77, width) as forward() returns it
   at::Tensor pooled;  // (N, projection width): last layer, final norm, the end token's row, · text_projection
@@ -40,12 +47,13 @@ class ClipTextEncoder {
 
   // ids: (N, 77) int64 → hidden states (N, 77, width) of the layer the model
   // conditions on, clip_skip − 1 layers earlier (A1111's "Clip skip"),
-  // through the final layer norm.
-  at::Tensor forward(const at::Tensor& ids, int clip_skip = 1) const;
+  // through the final layer norm. `replaced`: token embeddings to replace.
+  at::Tensor forward(const at::Tensor& ids, int clip_skip = 1, const std::vector<TokenVectors>& replaced = {}) const;
 
   // forward() and the pooled embedding in one pass; eos[i]: the position of
   // row i's end token. Needs options().projection.
-  ClipOutput forward_pooled(const at::Tensor& ids, const std::vector<int64_t>& eos, int clip_skip = 1) const;
+  ClipOutput forward_pooled(const at::Tensor& ids, const std::vector<int64_t>& eos, int clip_skip = 1,
+                            const std::vector<TokenVectors>& replaced = {}) const;
 
   const ClipOptions& options() const { return options_; }
   int64_t width() const { return width_; }
@@ -56,7 +64,7 @@ class ClipTextEncoder {
     LayerNorm norm1, norm2;
     Linear q, k, v, out, fc1, fc2;
   };
-  at::Tensor embed(const at::Tensor& ids) const;
+  at::Tensor embed(const at::Tensor& ids, const std::vector<TokenVectors>& replaced) const;
   at::Tensor run_layer(const Layer& layer, const at::Tensor& x, const at::Tensor& mask) const;
   int layers_to_run(int clip_skip) const;
 

@@ -72,6 +72,7 @@ ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t para
   info.preview_note = "latent preview: approximate colours";
   info.options = {true, true, true, true};
   info.options.lora = true;
+  info.options.embeddings = true;
   info.options.word_maps = true;
   info.precisions = {true, true, true};
   info.memory = sd_memory_needs(parameters);
@@ -144,6 +145,8 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   clip.quick_gelu = info.text_quick_gelu;
   clip.penultimate = info.text_penultimate;
   bundle->text_encoder_ = std::make_unique<sd::ClipTextEncoder>(store, clip);
+  bundle->embeddings_ =
+      std::make_unique<EmbeddingTable>(EmbeddingTowers::One, std::vector<int64_t>{bundle->text_encoder_->width()});
   if (bundle->text_encoder_->vocabulary_size() < static_cast<int64_t>(bundle->tokenizer_->vocabulary_size())) {
     throw Error("the text encoder knows " + std::to_string(bundle->text_encoder_->vocabulary_size()) +
                 " tokens, the tokenizer at " + tokenizer_path->string() + " has " +
@@ -201,11 +204,16 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
   return bundle;
 }
 
-at::Tensor SdBundle::encode_prompt(const std::string& prompt) {
-  c10::InferenceMode guard;
+ChunkOptions SdBundle::chunk_options() const {
   ChunkOptions chunking;
   if (info_.family == sd::Family::Sd2) chunking.pad_id = 0;
-  const std::vector<TokenChunk> chunks = chunk_prompt(prompt, *tokenizer_, chunking);
+  chunking.embeddings = embeddings_->tokens();
+  return chunking;
+}
+
+at::Tensor SdBundle::encode_prompt(const std::string& prompt) {
+  c10::InferenceMode guard;
+  const std::vector<TokenChunk> chunks = chunk_prompt(prompt, *tokenizer_, chunk_options());
   check_chunk_count(chunks.size());
   const int64_t n = static_cast<int64_t>(chunks.size()), length = static_cast<int64_t>(chunks.front().ids.size());
   std::vector<int64_t> id_values;
@@ -217,16 +225,16 @@ at::Tensor SdBundle::encode_prompt(const std::string& prompt) {
   const bool weighted = std::any_of(weight_values.begin(), weight_values.end(), [](float w) { return w != 1.0f; });
   const at::Tensor ids = at::tensor(id_values, at::kLong).view({n, length});
   const at::Tensor weights = at::tensor(weight_values, at::kFloat).view({n, length});
-  at::Tensor z = text_encoder_->forward(ids.to(device_), clip_skip_).to(at::kFloat);
+  at::Tensor z = text_encoder_->forward(ids.to(device_), clip_skip_, embeddings_->vectors_for(chunks, 0)).to(at::kFloat);
   if (weighted) z = sd::apply_emphasis(z, weights);
   return z.reshape({1, n * length, z.size(2)});
 }
 
 std::vector<PromptWord> SdBundle::prompt_words(const std::string& prompt) const {
-  ChunkOptions chunking;
-  if (info_.family == sd::Family::Sd2) chunking.pad_id = 0;
-  return clip_prompt_words(chunk_prompt(prompt, *tokenizer_, chunking), *tokenizer_);
+  return clip_prompt_words(chunk_prompt(prompt, *tokenizer_, chunk_options()), *tokenizer_, embeddings_->names());
 }
+
+void SdBundle::set_embeddings(const EmbeddingScan& scan) { embeddings_->set(scan, *tokenizer_); }
 
 void SdBundle::set_clip_skip(int clip_skip) {
   if (clip_skip == clip_skip_) return;

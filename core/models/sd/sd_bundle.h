@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/common/cancel_token.h"
+#include "core/models/adapters/embedding_table.h"
 #include "core/models/adapters/lora_merger.h"
 #include "core/models/model_bundle.h"
 #include "core/models/sd/clip_text_encoder.h"
@@ -85,6 +86,8 @@ class SdBundle : public ModelBundle {
   // Also re-encodes the empty chunk that pads shorter prompts.
   void set_clip_skip(int clip_skip) override;
   void set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel) override;
+  void set_embeddings(const EmbeddingScan& scan) override;
+  std::vector<UsedEmbedding> embeddings_used() const override { return embeddings_->used(); }
   const sd::CheckpointInfo& checkpoint() const { return info_; }
   Prediction prediction() const { return network_->prediction(); }
   // Where the prediction type came from: "setting", "scheduler_config.json",
@@ -116,7 +119,10 @@ class SdBundle : public ModelBundle {
   at::ScalarType compute_type_ = at::kFloat;
   c10::Device device_{c10::kCPU};
   std::unique_ptr<LoraMerger> loras_;
+  std::unique_ptr<EmbeddingTable> embeddings_;
   std::unique_ptr<sd::TaesdDecoder> taesd_;  // per-step previews, when the user has TAESD
+
+  ChunkOptions chunk_options() const;
 };
 
 // What an SD-family U-Net and VAE need besides `parameters` weights (SD 1.x,

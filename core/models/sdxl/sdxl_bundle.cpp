@@ -63,6 +63,7 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   info.preview_note = "latent preview: approximate colours";
   info.options = {true, true, true, true, true, true};
   info.options.lora = !checkpoint.refiner;
+  info.options.embeddings = true;
   info.options.word_maps = true;
   info.precisions = {true, true, true};
   info.memory = sd_memory_needs(parameters);
@@ -134,6 +135,11 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
   clip_g.final_norm = false;
   clip_g.projection = true;
   bundle->clip_g_ = std::make_unique<sd::ClipTextEncoder>(store, clip_g);
+  bundle->embeddings_ = bundle->clip_l_ ? std::make_unique<EmbeddingTable>(
+                                              EmbeddingTowers::ClipLAndG,
+                                              std::vector<int64_t>{bundle->clip_l_->width(), bundle->clip_g_->width()})
+                                        : std::make_unique<EmbeddingTable>(EmbeddingTowers::ClipGOnly,
+                                                                           std::vector<int64_t>{bundle->clip_g_->width()});
   for (const auto* tower : {bundle->clip_l_.get(), bundle->clip_g_.get()}) {
     if (tower != nullptr && tower->vocabulary_size() < static_cast<int64_t>(bundle->tokenizer_->vocabulary_size())) {
       throw Error("a text encoder knows " + std::to_string(tower->vocabulary_size()) + " tokens, the tokenizer at " +
@@ -212,14 +218,22 @@ SdxlBundle::TowerIds SdxlBundle::tower_ids(const std::vector<std::vector<int32_t
 
 // Both text encoders read the same tokens: one place per token in the context.
 std::vector<PromptWord> SdxlBundle::prompt_words(const std::string& prompt) const {
-  return clip_prompt_words(chunk_prompt(prompt, *tokenizer_), *tokenizer_);
+  return clip_prompt_words(chunk_prompt(prompt, *tokenizer_, chunk_options()), *tokenizer_, embeddings_->names());
 }
+
+ChunkOptions SdxlBundle::chunk_options() const {
+  ChunkOptions chunking;
+  chunking.embeddings = embeddings_->tokens();
+  return chunking;
+}
+
+void SdxlBundle::set_embeddings(const EmbeddingScan& scan) { embeddings_->set(scan, *tokenizer_); }
 
 at::Tensor SdxlBundle::encode_prompt(const std::string& prompt) { return encode(prompt, kRefinerPromptAesthetic); }
 
 at::Tensor SdxlBundle::encode(const std::string& prompt, double aesthetic_score) {
   c10::InferenceMode guard;
-  const std::vector<TokenChunk> chunks = chunk_prompt(prompt, *tokenizer_);
+  const std::vector<TokenChunk> chunks = chunk_prompt(prompt, *tokenizer_, chunk_options());
   check_chunk_count(chunks.size());
   std::vector<std::vector<int32_t>> id_rows;
   std::vector<float> weight_values;
@@ -229,9 +243,14 @@ at::Tensor SdxlBundle::encode(const std::string& prompt, double aesthetic_score)
   }
   const TowerIds ids = tower_ids(id_rows, tokenizer_->end_id());
   const int64_t n = ids.clip_g.size(0), length = ids.clip_g.size(1);
-  sd::ClipOutput g = clip_g_->forward_pooled(ids.clip_g.to(device_), ids.eos, clip_skip_);
+  const size_t g_tower = clip_l_ ? 1 : 0;  // the embedding table's tower index
+  sd::ClipOutput g =
+      clip_g_->forward_pooled(ids.clip_g.to(device_), ids.eos, clip_skip_, embeddings_->vectors_for(chunks, g_tower));
   std::vector<at::Tensor> towers;
-  if (clip_l_) towers.push_back(clip_l_->forward(ids.clip_l.to(device_), clip_skip_).to(at::kFloat));
+  if (clip_l_) {
+    towers.push_back(
+        clip_l_->forward(ids.clip_l.to(device_), clip_skip_, embeddings_->vectors_for(chunks, 0)).to(at::kFloat));
+  }
   towers.push_back(g.hidden.to(at::kFloat));
   // A1111 weights each tower on its own (each is a hijacked embedder); the
   // pooled text comes from the first chunk, before any weighting.

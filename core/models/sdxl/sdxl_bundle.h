@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/models/adapters/embedding_table.h"
 #include "core/models/adapters/lora_merger.h"
 #include "core/models/model_bundle.h"
 #include "core/models/sd/clip_text_encoder.h"
@@ -75,6 +76,8 @@ class SdxlBundle : public ModelBundle {
   at::Tensor encode_image(const at::Tensor& images) override;
   void set_clip_skip(int clip_skip) override;
   void set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel) override;
+  void set_embeddings(const EmbeddingScan& scan) override;
+  std::vector<UsedEmbedding> embeddings_used() const override { return embeddings_->used(); }
   void set_size_conditioning(const SizeConditioning& sizes) override { network_->set_size_conditioning(sizes); }
 
   const SdBundle::LoadReport& load_report() const { return load_report_; }
@@ -88,6 +91,7 @@ class SdxlBundle : public ModelBundle {
     std::vector<int64_t> eos;
   };
   static TowerIds tower_ids(const std::vector<std::vector<int32_t>>& chunks, int32_t end_id);
+  ChunkOptions chunk_options() const;
 
  private:
   SdxlBundle() = default;
@@ -111,6 +115,7 @@ class SdxlBundle : public ModelBundle {
   at::ScalarType compute_type_ = at::kFloat;
   c10::Device device_{c10::kCPU};
   std::unique_ptr<LoraMerger> loras_;
+  std::unique_ptr<EmbeddingTable> embeddings_;  // clip_l then clip_g (the refiner: clip_g)
   std::unique_ptr<sd::TaesdDecoder> taesd_;  // TAESDXL per-step previews, when the user has it
 };
 
