@@ -5,6 +5,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <QCheckBox>
 #include <QLabel>
 #include <QPlainTextEdit>
@@ -13,6 +15,7 @@
 #include <QSignalSpy>
 #include <QSlider>
 
+#include "core/io/safetensors.h"
 #include "core/models/sd/sd_bundle.h"
 #include "core/models/sdxl/sdxl_bundle.h"
 #include "tests/support/sd_test_support.h"
@@ -20,6 +23,7 @@
 #include "tests/support/ui_test_support.h"
 #include "ui/checkpoint_options.h"
 #include "ui/controls_panel.h"
+#include "ui/embedding_list.h"
 #include "ui/lora_list.h"
 #include "ui/main_window.h"
 #include "ui/preview_panel.h"
@@ -201,6 +205,50 @@ TEST_F(CheckpointUi, LoraRowsWriteThePromptsTagsAndTheRunMergesThem) {
   builtin.model = kBuiltinModel;
   window.controls()->apply(builtin);
   EXPECT_TRUE(list->isHidden());
+  std::filesystem::remove_all(folder);
+}
+
+TEST_F(CheckpointUi, EmbeddingRowsWriteNamesIntoEitherPromptAndTheRunReadsThem) {
+  // embeddings/ beside the checkpoint: one for this model, one for SDXL
+  // (greyed, with why), and a pickle (greyed too).
+  const auto folder = *dir_ / "embeddings";
+  std::filesystem::create_directories(folder);
+  const int64_t width =
+      SafetensorsFile::open(checkpoint().toStdString())
+          .entry("cond_stage_model.transformer.text_model.embeddings.token_embedding.weight")
+          .shape.at(1);
+  write_safetensors(folder / "fruit.safetensors", {{"emb_params", at::randn({2, width})}});
+  write_safetensors(folder / "xl.safetensors", {{"clip_l", at::zeros({1, 768})}, {"clip_g", at::zeros({1, 1280})}});
+  std::ofstream(folder / "badhand.pt") << "a pickle";
+  MainWindow window;
+  choose_checkpoint(window, true);
+  EmbeddingList* list = window.controls()->embeddingList();
+  ASSERT_FALSE(list->isHidden());
+  ASSERT_EQ(list->rowCount(), 3);
+  EXPECT_TRUE(list->promptBox("fruit")->isEnabled());
+  EXPECT_FALSE(list->promptBox("xl")->isEnabled());
+  EXPECT_FALSE(list->negativeBox("badhand")->isEnabled());
+  QPlainTextEdit* prompt = window.controls()->promptEdit();
+  QPlainTextEdit* negative = window.controls()->negativeEdit();
+  list->negativeBox("fruit")->click();
+  EXPECT_EQ(negative->toPlainText(), "fruit");
+  list->negativeBox("fruit")->click();
+  EXPECT_EQ(negative->toPlainText(), "");
+  list->promptBox("fruit")->click();
+  EXPECT_EQ(prompt->toPlainText(), "a lovely cat, fruit");
+  prompt->setPlainText("(Fruit:1.2) on a table");  // typed: the box follows
+  EXPECT_TRUE(list->promptBox("fruit")->isChecked());
+
+  ASSERT_TRUE(run(window));
+  ASSERT_TRUE(window.lastMessage().isEmpty()) << window.lastMessage().toStdString();
+  const auto& used = window.records().back().outcome.info.embeddings;
+  ASSERT_EQ(used.size(), 1u);
+  EXPECT_EQ(used[0].name, "fruit");
+  support::save_screenshot(*window.controls(), "embedding-list");
+  // Naming the pickle is a clear error, and nothing else is lost.
+  prompt->setPlainText("badhand");
+  EXPECT_TRUE(run(window));
+  EXPECT_TRUE(window.lastMessage().contains("pickled")) << window.lastMessage().toStdString();
   std::filesystem::remove_all(folder);
 }
 

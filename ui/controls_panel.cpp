@@ -28,6 +28,7 @@
 #include "core/schedule/spacing.h"
 #include "ui/checkpoint_options.h"
 #include "ui/combo_select.h"
+#include "ui/embedding_list.h"
 #include "ui/fast_setting_button.h"
 #include "ui/lora_list.h"
 #include "ui/variation_controls.h"
@@ -86,6 +87,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
          "Stable Diffusion 1.x / 2.x: a .safetensors checkpoint or a diffusers folder of yours"));
   sd_options_ = new CheckpointOptions(this);
   loras_ = new LoraList(prompt_, this);
+  embeddings_ = new EmbeddingList(prompt_, negative_, this);
   sampler_ = new QComboBox(this);
   for (const SamplerInfo& s : all_samplers()) {
     sampler_->addItem(QString::fromStdString(s.a1111_name), QString::fromStdString(s.name));
@@ -223,6 +225,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(variation_);
   layout->addWidget(sd_options_);
   layout->addWidget(loras_);
+  layout->addWidget(embeddings_);
   layout->addLayout(buttons);
   layout->addStretch();
 
@@ -239,6 +242,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   connect(this, &ControlsPanel::settingsChanged, this, &ControlsPanel::showFastState);
   connect(sd_options_, &CheckpointOptions::changed, this, &ControlsPanel::settingsChanged);
   connect(loras_, &LoraList::changed, this, &ControlsPanel::settingsChanged);
+  connect(embeddings_, &EmbeddingList::changed, this, &ControlsPanel::settingsChanged);
   connect(variation_, &VariationControls::changed, this, &ControlsPanel::settingsChanged);
   samplerChanged();
   modelChanged();
@@ -286,6 +290,8 @@ void ControlsPanel::modelChanged() {
   loras_->setVisible(model_info_.options.lora);
   as_written_->setVisible(model_info_.text.nearest_caption);
   loras_->setModel(model_info_.options.lora ? model : QString());
+  embeddings_->setVisible(model_info_.options.embeddings);
+  embeddings_->setModel(model, model_info_);
   cfg_->setValue(model_info_.default_cfg);
   fast_->setModel(model_info_);
   showFastState();
@@ -371,6 +377,9 @@ Request ControlsPanel::request() const {
   r.device = parse_device(device_->currentData().toString().toStdString());
   if (CheckpointOptions::appliesTo(model_info_)) sd_options_->fill(r, model_info_);
   if (model_info_.options.lora && !loras_->folder().isEmpty()) r.lora_dirs = {loras_->folder().toStdString()};
+  if (model_info_.options.embeddings && !embeddings_->folder().isEmpty()) {
+    r.embedding_dirs = {embeddings_->folder().toStdString()};
+  }
   r.prompt_as_written = model_info_.text.nearest_caption && as_written_->isChecked();
   return r;
 }
@@ -422,6 +431,7 @@ void ControlsPanel::load(QSettings& s) {
   for (auto it = recent.rbegin(); it != recent.rend(); ++it) addCheckpoint(*it);
   sd_options_->load(s);
   loras_->load(s);
+  embeddings_->load(s);
   variation_->load(s);
   select_data(model_, s.value("model", kBuiltinModel).toString());
   select_data(sampler_, s.value("sampler", "euler").toString());
@@ -436,6 +446,7 @@ void ControlsPanel::load(QSettings& s) {
 void ControlsPanel::save(QSettings& s) const {
   s.setValue("prompt", prompt_->toPlainText());
   loras_->save(s);
+  embeddings_->save(s);
   variation_->save(s);
   s.setValue("negative_prompt", negative_->toPlainText());
   s.setValue("prompt_as_written", as_written_->isChecked());

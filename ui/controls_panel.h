@@ -21,6 +21,7 @@ class QSpinBox;
 
 namespace diffscope::ui {
 
+class EmbeddingList;
 class LoraList;
 class VariationControls;
 
@@ -47,8 +48,10 @@ class ControlsPanel : public QWidget {
   void save(QSettings& settings) const;
 
   QPlainTextEdit* promptEdit() const { return prompt_; }
+  QPlainTextEdit* negativeEdit() const { return negative_; }
   CheckpointOptions* checkpointOptions() const { return sd_options_; }
   LoraList* loraList() const { return loras_; }
+  EmbeddingList* embeddingList() const { return embeddings_; }
   VariationControls* variationControls() const { return variation_; }
   FastSettingButton* fastSetting() const { return fast_; }
   // What the chosen model is and can do (its description, before loading).
@@ -98,6 +101,7 @@ class ControlsPanel : public QWidget {
   QComboBox* device_;
   CheckpointOptions* sd_options_;
   LoraList* loras_;
+  EmbeddingList* embeddings_;
   QStringList recent_checkpoints_;
   int installed_models_ = 0;  // model list entries before the checkpoints
   int last_model_index_ = 0;

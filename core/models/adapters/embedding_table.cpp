@@ -17,29 +17,38 @@ std::string widths_text(const std::vector<int64_t>& widths) {
 
 }  // namespace
 
-EmbeddingTable::EmbeddingTable(EmbeddingTowers towers, std::vector<int64_t> widths)
-    : towers_(towers), widths_(std::move(widths)) {
-  const size_t expected = towers_ == EmbeddingTowers::ClipLAndG ? 2 : 1;
-  if (widths_.size() != expected) throw Error("an embedding table needs one width per text tower");
-}
-
-std::string EmbeddingTable::mismatch(const EmbeddingFile& file) const {
+std::string embedding_mismatch(const EmbeddingFile& file, EmbeddingTowers towers, const std::vector<int64_t>& widths) {
   const bool sdxl_file = file.layout() == EmbeddingLayout::Sdxl;
-  if (towers_ == EmbeddingTowers::One) {
+  if (towers == EmbeddingTowers::One) {
     if (sdxl_file) return "it is an SDXL embedding (" + file.describe() + "); this model has one text encoder";
-    if (file.widths().at(0) != widths_[0]) {
+    if (file.widths().at(0) != widths.at(0)) {
       return "it is made for a text encoder " + std::to_string(file.widths()[0]) +
-             " wide (SD 1.x: 768, SD 2.x: " + "1024); this model's is " + std::to_string(widths_[0]) + " wide";
+             " wide (SD 1.x: 768, SD 2.x: " + "1024); this model's is " + std::to_string(widths[0]) + " wide";
     }
     return "";
   }
   if (!sdxl_file) {
     return "it holds one tower's vectors (" + file.describe() + "); an SDXL embedding holds clip_l and clip_g";
   }
-  const int64_t clip_g = file.widths().at(1);
-  const bool fits = towers_ == EmbeddingTowers::ClipLAndG ? file.widths() == widths_ : clip_g == widths_[0];
-  if (!fits) return "its towers are " + widths_text(file.widths()) + " wide; this model's " + widths_text(widths_);
+  const bool fits =
+      towers == EmbeddingTowers::ClipLAndG ? file.widths() == widths : file.widths().at(1) == widths.at(0);
+  if (!fits) return "its towers are " + widths_text(file.widths()) + " wide; this model's " + widths_text(widths);
   return "";
+}
+
+std::string embedding_mismatch(const EmbeddingFile& file, const ModelInfo& model) {
+  if (!model.options.embeddings) return "this model reads no textual-inversion embeddings";
+  const int64_t context = model.text.context_dim;
+  if (model.text.vector_dim == 0) return embedding_mismatch(file, EmbeddingTowers::One, {context});
+  // SDXL: the context is CLIP-L's and bigG's tokens side by side (the refiner's, bigG's alone).
+  if (file.layout() == EmbeddingLayout::Sdxl && context == file.widths().at(0) + file.widths().at(1)) return "";
+  return embedding_mismatch(file, EmbeddingTowers::ClipGOnly, {context});
+}
+
+EmbeddingTable::EmbeddingTable(EmbeddingTowers towers, std::vector<int64_t> widths)
+    : towers_(towers), widths_(std::move(widths)) {
+  const size_t expected = towers_ == EmbeddingTowers::ClipLAndG ? 2 : 1;
+  if (widths_.size() != expected) throw Error("an embedding table needs one width per text tower");
 }
 
 void EmbeddingTable::set(const EmbeddingScan& scan, const ClipTokenizer& tokenizer) {
@@ -54,7 +63,8 @@ void EmbeddingTable::set(const EmbeddingScan& scan, const ClipTokenizer& tokeniz
     tokens_.push_back({std::move(ids), vectors});
     names_.push_back(name);
   };
-  for (const EmbeddingFile& file : scan.files) add(file.name(), {file, mismatch(file)}, file.vectors());
+  for (const EmbeddingFile& file : scan.files)
+    add(file.name(), {file, embedding_mismatch(file, towers_, widths_)}, file.vectors());
   for (const RefusedEmbedding& refused : scan.refused) {
     add(refused.name, {std::nullopt, refused.reason}, 1);
   }

@@ -15,6 +15,7 @@
 
 #include "core/models/adapters/embedding_folders.h"
 #include "core/models/adapters/embedding_use.h"
+#include "core/models/model_info.h"
 #include "core/models/sd/clip_text_encoder.h"
 #include "core/text/clip_tokenizer.h"
 #include "core/text/prompt_chunks.h"
@@ -27,6 +28,12 @@ enum class EmbeddingTowers {
   ClipLAndG,  // SDXL base: CLIP-L, then bigG
   ClipGOnly,  // SDXL refiner: bigG
 };
+
+// Why `file` does not fit a model with these text towers; empty when it does.
+std::string embedding_mismatch(const EmbeddingFile& file, EmbeddingTowers towers, const std::vector<int64_t>& widths);
+// The same from a model's description (its conditioning widths), for lists
+// shown before the model is loaded.
+std::string embedding_mismatch(const EmbeddingFile& file, const ModelInfo& model);
 
 class EmbeddingTable {
  public:
@@ -59,8 +66,6 @@ class EmbeddingTable {
     std::optional<EmbeddingFile> file;  // unset for a refused one
     std::string refusal;                // why it cannot be read here; empty when it can
   };
-  // Why `file` does not fit this model's towers; empty when it does.
-  std::string mismatch(const EmbeddingFile& file) const;
   const Loaded& load(const EmbeddingFile& file);
 
   EmbeddingTowers towers_;
