@@ -210,7 +210,7 @@ TEST_F(CheckpointUi, LoraRowsWriteThePromptsTagsAndTheRunMergesThem) {
 
 TEST_F(CheckpointUi, EmbeddingRowsWriteNamesIntoEitherPromptAndTheRunReadsThem) {
   // embeddings/ beside the checkpoint: one for this model, one for SDXL
-  // (greyed, with why), and a pickle (greyed too).
+  // (greyed, with why), and a .pt that is no torch.save file (greyed too).
   const auto folder = *dir_ / "embeddings";
   std::filesystem::create_directories(folder);
   const int64_t width =
@@ -219,7 +219,7 @@ TEST_F(CheckpointUi, EmbeddingRowsWriteNamesIntoEitherPromptAndTheRunReadsThem) 
           .shape.at(1);
   write_safetensors(folder / "fruit.safetensors", {{"emb_params", at::randn({2, width})}});
   write_safetensors(folder / "xl.safetensors", {{"clip_l", at::zeros({1, 768})}, {"clip_g", at::zeros({1, 1280})}});
-  std::ofstream(folder / "badhand.pt") << "a pickle";
+  std::ofstream(folder / "badhand.pt") << "not an archive";
   MainWindow window;
   choose_checkpoint(window, true);
   EmbeddingList* list = window.controls()->embeddingList();
@@ -245,10 +245,10 @@ TEST_F(CheckpointUi, EmbeddingRowsWriteNamesIntoEitherPromptAndTheRunReadsThem) 
   ASSERT_EQ(used.size(), 1u);
   EXPECT_EQ(used[0].name, "fruit");
   support::save_screenshot(*window.controls(), "embedding-list");
-  // Naming the pickle is a clear error, and nothing else is lost.
+  // Naming the broken one is a clear error, and nothing else is lost.
   prompt->setPlainText("badhand");
   EXPECT_TRUE(run(window));
-  EXPECT_TRUE(window.lastMessage().contains("pickled")) << window.lastMessage().toStdString();
+  EXPECT_TRUE(window.lastMessage().contains("badhand.pt")) << window.lastMessage().toStdString();
   std::filesystem::remove_all(folder);
 }
 

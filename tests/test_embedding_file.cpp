@@ -1,8 +1,9 @@
-// Textual-inversion files: the three safetensors layouts people have (A1111's
-// emb_params, diffusers' one tensor, SDXL's clip_l/clip_g) read to float32,
-// everything else refused with what it holds; folders searched in order, the
-// first folder winning a name, pickles and broken files kept as refusals,
-// LoRAs and checkpoints in the same folder passed over.
+// Textual-inversion files: the layouts people have (A1111's emb_params and
+// .pt string_to_param, diffusers' one tensor, SDXL's clip_l/clip_g), from
+// .safetensors and torch.save files (read as data), in float32; everything
+// else refused with what it holds; folders searched in order, the first
+// folder winning a name, broken files kept as refusals, LoRAs and
+// checkpoints in the same folder passed over.
 #include "core/models/adapters/embedding_file.h"
 
 #include <ATen/ATen.h>
@@ -14,6 +15,7 @@
 #include "core/io/file_hash.h"
 #include "core/io/safetensors.h"
 #include "core/models/adapters/embedding_folders.h"
+#include "tests/support/sd_test_support.h"
 #include "tests/support/test_support.h"
 
 using namespace diffscope;
@@ -92,6 +94,30 @@ TEST(EmbeddingFile, RefusesWhatIsNotAnEmbeddingSayingWhatItHolds) {
   }
 }
 
+TEST(EmbeddingFile, ReadsTorchSaveFilesAsData) {
+  support::TempDir dir;
+  std::string why;
+  if (!support::make_torch_pickles(dir.path(), dir / "ran", &why)) GTEST_SKIP() << why;
+  const auto values = [](int64_t n, int64_t w) { return at::arange(n * w, at::kFloat).view({n, w}) / 1000; };
+  const EmbeddingFile a1111 = EmbeddingFile::open(dir / "a1111.pt");
+  EXPECT_EQ(a1111.name(), "a1111");
+  EXPECT_EQ(a1111.describe(), "2 vectors, 768 wide");
+  EXPECT_TRUE(at::equal(a1111.read().vectors, values(2, 768)));
+  const EmbeddingFile old = EmbeddingFile::open(dir / "paramdict.pt");  // ParameterDict, float16
+  EXPECT_TRUE(at::equal(old.read().vectors, values(3, 768).to(at::kHalf).to(at::kFloat)));
+  const EmbeddingFile token = EmbeddingFile::open(dir / "learned_embeds.bin");
+  EXPECT_EQ(token.describe(), "1 vector, 1024 wide");
+  const EmbeddingFile xl = EmbeddingFile::open(dir / "sdxl.pt");
+  EXPECT_EQ(xl.layout(), EmbeddingLayout::Sdxl);
+  EXPECT_TRUE(at::equal(xl.read().clip_g, values(2, 1280)));
+  EXPECT_NE(open_error(dir / "evil.pt").find("nothing in it was run"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "ran"));
+  // In a folder they are listed like .safetensors ones.
+  const EmbeddingScan scan = scan_embeddings({dir.path()});
+  EXPECT_EQ(scan.files.size(), 5u);    // a1111, learned_embeds, paramdict, sdxl, view
+  EXPECT_EQ(scan.refused.size(), 2u);  // deflated, evil
+}
+
 TEST(EmbeddingFolders, TheFirstFolderWinsANameAndOtherFilesAreKeptWithWhy) {
   support::TempDir dir;
   const fs::path first = dir / "first", second = dir / "second";
@@ -100,7 +126,7 @@ TEST(EmbeddingFolders, TheFirstFolderWinsANameAndOtherFilesAreKeptWithWhy) {
   write_safetensors(first / "style.safetensors", {{"emb_params", at::ones({1, 768})}});
   write_safetensors(second / "style.safetensors", {{"emb_params", at::ones({2, 768})}});
   write_safetensors(second / "hands.safetensors", {{"emb_params", at::ones({4, 768})}});
-  std::ofstream(second / "badhandv4.pt") << "a pickle";
+  std::ofstream(second / "badhandv4.pt") << "no torch.save archive";
   std::ofstream(second / "broken.safetensors") << "xx";
   // A LoRA beside them is not an embedding and no error.
   std::map<std::string, at::Tensor> lora;
@@ -116,11 +142,11 @@ TEST(EmbeddingFolders, TheFirstFolderWinsANameAndOtherFilesAreKeptWithWhy) {
   EXPECT_EQ(scan.files[1].vectors(), 1) << "the first folder's file";
   ASSERT_EQ(scan.refused.size(), 2u);
   EXPECT_EQ(scan.refused[0].name, "badhandv4");
-  EXPECT_NE(scan.refused[0].reason.find("pickled"), std::string::npos);
+  EXPECT_NE(scan.refused[0].reason.find("not a ZIP archive"), std::string::npos) << scan.refused[0].reason;
   EXPECT_NE(scan.refused[0].reason.find("badhandv4.pt"), std::string::npos);
   EXPECT_EQ(scan.refused[1].name, "broken");
 
-  // A .safetensors beats a pickle of the same name in its folder.
+  // A .safetensors beats a .pt of the same name in its folder.
   write_safetensors(second / "badhandv4.safetensors", {{"emb_params", at::ones({6, 768})}});
   const EmbeddingScan again = scan_embeddings({second});
   EXPECT_EQ(again.refused.size(), 1u);

@@ -2,7 +2,7 @@
 // checkpoints: an embedding whose vectors are the token embeddings of some
 // words conditions exactly as those words do — in every text tower, with
 // emphasis and the pooled SDXL vector — an embedding for another model or a
-// pickle named in a prompt is an error saying why, and through the pipeline
+// broken file named in a prompt is an error saying why, and through the pipeline
 // the PNG parameters carry A1111's "TI hashes" of the embeddings used.
 #include "core/models/adapters/embedding_table.h"
 
@@ -122,7 +122,7 @@ TEST_F(EmbeddingTableTest, AnEmbeddingThisModelCannotReadIsAnErrorOnlyWhenNamed)
   write_safetensors(folder / "sd2style.safetensors", {{"emb_params", at::zeros({2, 1024})}});
   write_safetensors(folder / "xlstyle.safetensors",
                     {{"clip_l", at::zeros({1, 768})}, {"clip_g", at::zeros({1, 1280})}});
-  std::ofstream(folder / "badhandv4.pt") << "a pickle";
+  std::ofstream(folder / "badhandv4.pt") << "not a torch.save archive";
   auto bundle = SdBundle::load(options("sd1"));
   bundle->set_embeddings(scan_embeddings({folder.path()}));
   EXPECT_NO_THROW(bundle->encode_prompt("a cat"));
@@ -136,7 +136,8 @@ TEST_F(EmbeddingTableTest, AnEmbeddingThisModelCannotReadIsAnErrorOnlyWhenNamed)
   };
   EXPECT_NE(error_for("a cat, sd2style").find("1024 wide"), std::string::npos) << error_for("a cat, sd2style");
   EXPECT_NE(error_for("xlstyle cat").find("SDXL embedding"), std::string::npos) << error_for("xlstyle cat");
-  EXPECT_NE(error_for("cat (badhandv4:1.2)").find("pickled"), std::string::npos) << error_for("cat (badhandv4:1.2)");
+  EXPECT_NE(error_for("cat (badhandv4:1.2)").find("not a ZIP archive"), std::string::npos)
+      << error_for("cat (badhandv4:1.2)");
   // An SDXL model refuses a one-tower file the same way.
   auto xl = SdxlBundle::load(options("sdxl"));
   write_safetensors(folder / "sd1style.safetensors", {{"emb_params", at::zeros({2, 768})}});

@@ -117,7 +117,7 @@ void EmbeddingList::rebuild() {
   }
   for (const RefusedEmbedding& refused : scan.refused) {
     add_row(refused.name, {}, QString::fromStdString(refused.reason), QString::fromStdString(refused.path.string()),
-            refused.path.extension() == ".safetensors" ? tr("unreadable") : tr("pickle: not read"));
+            tr("unreadable"));
   }
   empty_->setVisible(rows_.empty());
   syncFromPrompts();

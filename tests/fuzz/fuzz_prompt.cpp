@@ -1,6 +1,7 @@
 // A prompt as typed: A1111's emphasis syntax ((word:1.2), [word], BREAK,
 // escapes), prompt editing and alternation ([a:b:3], [a|b]), <lora:NAME:W>
-// tags, CLIP's text cleaning (NFC, HTML entities, whitespace) and BPE,
+// tags, textual-inversion names (chunked whole, written in and taken out),
+// CLIP's text cleaning (NFC, HTML entities, whitespace) and BPE,
 // chunked into 75-token pieces, and the chunks' words (word heat maps); the
 // built-in model's word split (bytes and Unicode rules). The
 // CLIP vocabulary comes from ../shared ($DIFFSCOPE_SHARED_DIR); without it
@@ -8,6 +9,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "core/models/adapters/embedding_prompt.h"
 #include "core/models/adapters/lora_prompt.h"
 #include "core/models/ldm/nearest_caption.h"
 #include "core/models/ldm/word_tokenizer.h"
@@ -55,11 +57,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)ldm::split_words(plain, ldm::WordSplit::Bytes);
     (void)captions().match(ldm::split_words(plain, ldm::WordSplit::Unicode));
     (void)with_lora_weight(prompt, "detail", 0.5, true);
+    (void)names_embedding(prompt, "EasyNegative");
+    (void)with_embedding(prompt, "EasyNegative", true);
+    (void)with_embedding(prompt, "EasyNegative", false);
     if (const ClipTokenizer* clip = tokenizer()) {
       (void)ClipTokenizer::clean_text(plain);
       for (int32_t id : clip->encode(plain)) (void)clip->token_string(id), (void)clip->token_text(id);
       // The words of word heat maps, read from the chunks.
       (void)clip_prompt_words(chunk_prompt(plain, *clip), *clip);
+      // Textual inversions: names of one and two tokens, one as long as a chunk.
+      ChunkOptions options;
+      options.embeddings = {{clip->encode("easy"), 3}, {clip->encode("easynegative"), 75}, {clip->encode("cat"), 1}};
+      const std::vector<TokenChunk> chunks = chunk_prompt(plain, *clip, options);
+      for (const TokenChunk& chunk : chunks) {
+        // Every embedding's places lie inside its chunk's 75 tokens.
+        for (const EmbeddingPlace& place : chunk.embeddings) {
+          if (chunk.ids.size() != 77 || place.position < 1 || place.position + place.vectors > 76) std::abort();
+        }
+      }
+      (void)clip_prompt_words(chunks, *clip, {"easy", "easynegative", "cat"});
     }
   });
   return 0;

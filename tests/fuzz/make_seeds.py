@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the fuzz targets' seed corpora (tests/fuzz/corpus/<target>/): small,
 valid examples of each format — the fuzzer mutates from there. Run again after
-a format grows a feature; the files are committed (a few KB each).
+a format grows a feature; the files are committed (a few KB each). The
+torch_pickle/ seeds (and embedding_file/a1111.pt) are PyTorch's own output,
+copied from tests/tools/make_torch_pickles.py.
     python3 tests/fuzz/make_seeds.py"""
 import gzip
 import json
@@ -162,6 +164,12 @@ def main():
     put("lora_file", "loha.safetensors", safetensors({
         "lora_unet_mid_block_attentions_0_proj_in.hada_w1_a": ("F32", [8, 2], floats(16)),
     }))
+
+    # Textual inversions: A1111's emb_params, diffusers' one tensor, SDXL's pair.
+    put("embedding_file", "a1111.safetensors", safetensors({"emb_params": ("F16", [2, 8], floats(16, "<e"))}))
+    put("embedding_file", "diffusers.safetensors", safetensors({"<cat-toy>": ("F32", [8], floats(8))}))
+    put("embedding_file", "sdxl.safetensors", safetensors({
+        "clip_l": ("F32", [1, 4], floats(4)), "clip_g": ("BF16", [1, 8], floats(8, "<e"))}))
 
     with open(os.path.join(ROOT, "resources", "model-catalog.json"), "rb") as f:
         put("model_catalog", "model-catalog.json", f.read())

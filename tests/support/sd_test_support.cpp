@@ -52,6 +52,10 @@ bool make_hostile_files(const std::filesystem::path& out, const std::filesystem:
   return run_tool("make_hostile_files.py", quoted_then(out, "'" + marker.string() + "'"), why);
 }
 
+bool make_torch_pickles(const std::filesystem::path& out, const std::filesystem::path& marker, std::string* why) {
+  return run_tool("make_torch_pickles.py", quoted_then(out, "'" + marker.string() + "'"), why);
+}
+
 bool make_tiny_lora(const std::filesystem::path& out, const std::string& args, std::string* why) {
   return run_tool("make_tiny_lora.py", quoted_then(out, args), why);
 }

@@ -16,6 +16,10 @@ bool make_tiny_sd(const std::filesystem::path& out, const std::string& args, std
 // Runs make_hostile_files.py OUT MARKER (the hostile-file corpus and OUT/cases.json).
 bool make_hostile_files(const std::filesystem::path& out, const std::filesystem::path& marker, std::string* why);
 
+// Runs make_torch_pickles.py OUT MARKER (torch.save files in OUT; one asks
+// os.system to create MARKER); false with *why when it cannot run.
+bool make_torch_pickles(const std::filesystem::path& out, const std::filesystem::path& marker, std::string* why);
+
 // Runs make_tiny_lora.py OUT ARGS (a random LoRA and OUT.json, the tensor
 // each of its modules must change); false with *why when it cannot run.
 bool make_tiny_lora(const std::filesystem::path& out, const std::string& args, std::string* why);

@@ -1,11 +1,12 @@
 #pragma once
 // Textual-inversion embeddings (A1111's embeddings/ folder): learned token
-// vectors that a word of the prompt — the file's stem — stands for. Read from
-// .safetensors in the layouts people have:
-//  - A1111's own export: "emb_params" (n, width);
+// vectors that a word of the prompt — the file's stem — stands for. Read
+// from .safetensors, and from torch.save's .pt/.bin as data (torch_pickle.h:
+// nothing in them is run), in the layouts people have:
+//  - A1111's .pt: "string_to_param" {"*": (n, width)}; its .safetensors
+//    export: "emb_params" (n, width);
 //  - diffusers / PEFT: one tensor named after its token, (width) or (n, width);
 //  - SDXL: "clip_l" (n, 768) and "clip_g" (n, 1280), one per text tower.
-// Pickled .pt/.bin embeddings are refused, as every pickle is.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -51,6 +52,7 @@ class EmbeddingFile {
   int vectors_ = 1;
   std::vector<int64_t> widths_;
   std::vector<std::string> tensor_names_;  // OneTower: one; Sdxl: clip_l, clip_g
+  std::vector<at::Tensor> pickled_;        // a torch.save file's vectors (float32), read once
 };
 
 // A1111's short hash of an embedding ("TI hashes"): the first 12 hex digits

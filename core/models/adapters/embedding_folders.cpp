@@ -37,7 +37,7 @@ EmbeddingScan scan_embeddings(const std::vector<fs::path>& dirs) {
   std::map<std::string, EmbeddingFile> files;
   std::map<std::string, RefusedEmbedding> refused;
   for (const fs::path& dir : dirs) {
-    std::set<std::string> here;  // names this folder gives (its .safetensors first)
+    std::set<std::string> here;  // names this folder gives (its .safetensors before .pt and .bin)
     std::vector<fs::path> paths;
     std::error_code error;
     for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
@@ -49,14 +49,7 @@ EmbeddingScan scan_embeddings(const std::vector<fs::path>& dirs) {
       const std::string name = path.stem().string(), extension = path.extension().string();
       const bool taken = files.count(name) || refused.count(name) || here.count(name);
       if (taken || name.empty()) continue;
-      if (extension == ".pt" || extension == ".bin") {
-        refused[name] = {
-            name, path,
-            path.string() +
-                " is a pickled file, and loading a pickle runs the code inside it: DiffScope reads "
-                "embeddings from .safetensors (the README's \"Textual inversion\" says how to convert one)"};
-        here.insert(name);
-      } else if (extension == ".safetensors") {
+      if (extension == ".safetensors" || extension == ".pt" || extension == ".bin") {
         if (!EmbeddingFile::looks_like_embedding(path)) continue;  // a LoRA or checkpoint sharing the folder
         try {
           files.emplace(name, EmbeddingFile::open(path));

@@ -1,8 +1,9 @@
 #pragma once
 // Where textual-inversion embeddings are looked for, and what a look finds:
-// every .safetensors that is one (first folder wins a name), and the files
-// that carry a name but cannot be read as one (pickles, broken files) with
-// why — an error only when a prompt spells that name.
+// every .safetensors, .pt and .bin that is one (first folder wins a name; in
+// a folder .safetensors wins), and the files that carry a name but cannot be
+// read as one (broken files, a pickle that asks for code) with why — an
+// error only when a prompt spells that name.
 #include <filesystem>
 #include <string>
 #include <vector>
