@@ -12,6 +12,7 @@
 
 #include "core/common/errors.h"
 #include "core/io/stored_zip.h"
+#include "core/io/torch_storage.h"
 #include "tests/support/sd_test_support.h"
 #include "tests/support/test_support.h"
 
@@ -117,4 +118,22 @@ TEST_F(TorchPickleTest, BrokenArchivesAreErrorsNamingTheFile) {
   std::ofstream(file("text.pt")) << "not a zip at all, but long enough to look for one";
   EXPECT_FALSE(StoredZip::looks_like_zip(file("text.pt")));
   EXPECT_NE(open_error(file("text.pt")).find("not a ZIP archive"), std::string::npos);
+}
+
+TEST(TorchStorage, AStridedCopyStaysInsideItsStorage) {
+  const at::Tensor storage = at::arange(12, at::kFloat);
+  EXPECT_TRUE(at::equal(strided_copy(storage, 1, {2, 3}, {4, 1}), storage.as_strided({2, 3}, {4, 1}, 1)));
+  EXPECT_TRUE(at::equal(strided_copy(storage, 0, {3}, {0}), at::zeros({3})));  // an expanded scalar
+  EXPECT_EQ(strided_copy(storage, 0, {0, 5}, {5, 1}).numel(), 0);
+  EXPECT_THROW(strided_copy(storage, 1, {3, 4}, {4, 1}), Error);  // its last element is 12
+  EXPECT_THROW(strided_copy(storage, -1, {2}, {1}), Error);
+  EXPECT_THROW(strided_copy(storage, 0, {2}, {-1}), Error);
+  EXPECT_THROW(strided_copy(storage, 0, {13}, {1}), Error);
+  EXPECT_THROW(strided_copy(storage, 0, {int64_t(1) << 62, 4}, {0, 0}), Error);  // more elements than it holds
+  EXPECT_THROW(strided_copy(storage, 0, {2, 2}, {1}), Error);
+  EXPECT_TRUE(torch_pickle_name_allowed("torch._utils._rebuild_tensor_v2"));
+  EXPECT_FALSE(torch_pickle_name_allowed("posix.system"));
+  EXPECT_FALSE(torch_pickle_name_allowed("builtins.eval"));
+  EXPECT_EQ(torch_storage_type("torch.HalfStorage"), at::kHalf);
+  EXPECT_FALSE(torch_storage_type("torch.CudaStorage"));
 }

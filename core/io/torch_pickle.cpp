@@ -6,10 +6,10 @@
 #include <cstring>
 #include <map>
 #include <optional>
-#include <set>
 
 #include "core/common/errors.h"
 #include "core/io/stored_zip.h"
+#include "core/io/torch_storage.h"
 
 namespace diffscope {
 
@@ -48,39 +48,6 @@ namespace {
 // values per tensor.
 constexpr size_t kMaxValues = 200000;
 constexpr size_t kMaxDims = 8;
-
-// The Python names a torch.save file may need, and nothing that runs code.
-const std::set<std::string>& allowed_globals() {
-  static const std::set<std::string> names = {
-      "collections.OrderedDict",
-      "builtins.set",
-      "torch._utils._rebuild_tensor",
-      "torch._utils._rebuild_tensor_v2",
-      "torch._utils._rebuild_parameter",
-      "torch._utils._rebuild_parameter_with_state",
-      "torch._tensor._rebuild_from_type_v2",
-      "torch.Tensor",
-      "torch.nn.parameter.Parameter",
-      "torch.nn.modules.container.ParameterDict",
-      "torch.FloatStorage",
-      "torch.HalfStorage",
-      "torch.BFloat16Storage",
-      "torch.DoubleStorage",
-      "torch.LongStorage",
-      "torch.IntStorage",
-  };
-  return names;
-}
-
-std::optional<at::ScalarType> storage_type(const std::string& name) {
-  if (name == "torch.FloatStorage") return at::kFloat;
-  if (name == "torch.HalfStorage") return at::kHalf;
-  if (name == "torch.BFloat16Storage") return at::kBFloat16;
-  if (name == "torch.DoubleStorage") return at::kDouble;
-  if (name == "torch.LongStorage") return at::kLong;
-  if (name == "torch.IntStorage") return at::kInt;
-  return std::nullopt;
-}
 
 }  // namespace
 
@@ -158,7 +125,7 @@ struct TorchPickle::Reader {
   }
   PickleValue* global(const std::string& module, const std::string& name) {
     const std::string full = module + "." + name;
-    if (allowed_globals().count(full) == 0) {
+    if (!torch_pickle_name_allowed(full)) {
       fail("the pickle asks for Python's '" + full + "', which a file of weights does not need: it is not read " +
            "(nothing in it was run)");
     }
@@ -182,7 +149,7 @@ struct TorchPickle::Reader {
         id->items[0]->text != "storage" || id->items[1]->kind != Kind::Global || id->items[2]->kind != Kind::String) {
       fail("a persistent id that is not a tensor storage");
     }
-    const std::optional<at::ScalarType> known = storage_type(id->items[1]->text);
+    const std::optional<at::ScalarType> known = torch_storage_type(id->items[1]->text);
     if (!known) fail("a storage of type '" + id->items[1]->text + "'");
     const at::ScalarType type = *known;
     const std::string& key = id->items[2]->text;
@@ -214,22 +181,12 @@ struct TorchPickle::Reader {
     const int64_t offset = int_of(args->items[1], "a tensor's offset");
     const std::vector<int64_t> size = ints_of(args->items[2], "a tensor's size");
     const std::vector<int64_t> stride = ints_of(args->items[3], "a tensor's stride");
-    if (size.size() != stride.size()) fail("a tensor's size and stride differ in length");
-    const int64_t available = storage.numel();
-    int64_t numel = 1, last = offset;
-    for (size_t d = 0; d < size.size(); ++d) {
-      if (size[d] < 0 || stride[d] < 0) fail("a tensor with a negative size or stride");
-      if (size[d] == 0) numel = 0;
-      if (numel > 0 && size[d] > available / numel) fail("a tensor larger than its storage");
-      numel *= size[d];
-      if (size[d] > 0 && stride[d] > 0 && size[d] - 1 > (available - last) / stride[d]) {
-        fail("a tensor that reaches past its storage");
-      }
-      if (size[d] > 0) last += (size[d] - 1) * stride[d];
-    }
-    if (offset < 0 || (numel > 0 && last >= available)) fail("a tensor that reaches past its storage");
     PickleValue* value = make(Kind::Tensor);
-    value->tensor = numel == 0 ? at::empty(size, storage.options()) : storage.as_strided(size, stride, offset).clone();
+    try {
+      value->tensor = strided_copy(storage, offset, size, stride);
+    } catch (const Error& e) {
+      fail(e.what());
+    }
     return value;
   }
 

@@ -184,9 +184,6 @@ Plan Pipeline::plan(const Request& asked, bool keep_history) {
   plan_schedule(plan, NoiseSchedule::by_name(chosen ? request.schedule : plan.info.schedule));
   plan.memory = estimate_run_memory(plan.request, plan.info, plan.compute_type, keep_history);
   plan.loras = plan_loras(request);
-  if (plan.info.options.embeddings) {
-    plan.embeddings = scan_embeddings(embedding_search_dirs(request.embedding_dirs, request.model));
-  }
   if (!request.refiner.empty()) {
     const ModelInfo refiner = model_registry::describe(request.refiner);
     if (!refiner.options.refiner) {
@@ -215,7 +212,10 @@ ModelBundle& Pipeline::load(const Plan& plan, const Request& asked, const Cancel
   bundle_->set_prompt_as_written(plan.request.prompt_as_written);
   bundle_->set_size_conditioning(plan.request.size_conditioning);
   bundle_->set_loras(plan.loras, cancel);
-  bundle_->set_embeddings(plan.embeddings);
+  embeddings_ = plan.info.options.embeddings
+                    ? scan_embeddings(embedding_search_dirs(plan.request.embedding_dirs, plan.request.model))
+                    : EmbeddingScan{};
+  bundle_->set_embeddings(embeddings_);
   // A checkpoint's own schedule buffer is known only now.
   if (!plan.info.schedule_selectable && !is_auto(asked.schedule) && asked.schedule != bundle_->schedule().name()) {
     throw Error("the model '" + plan.info.name + "' runs the " + bundle_->schedule().name() +
@@ -314,7 +314,7 @@ ModelBundle& Pipeline::load_refiner(const Plan& plan, const CancelToken& cancel,
   }
   refiner_->set_clip_skip(request.clip_skip);
   refiner_->set_size_conditioning(request.size_conditioning);
-  refiner_->set_embeddings(plan.embeddings);
+  refiner_->set_embeddings(embeddings_);
   return *refiner_;
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/common/cancel_token.h"
+#include "core/models/adapters/embedding_folders.h"
 #include "core/models/model_bundle.h"
 #include "core/models/model_info.h"
 #include "core/pipeline/memory_estimate.h"
@@ -29,7 +30,6 @@ struct Plan {
   std::vector<double> alpha_bars;  // ᾱ_t of the schedule, t = 0..T−1
   int model_calls = 0;             // network evaluations (CFG runs both halves in one)
   std::vector<LoraUse> loras;      // the prompt's <lora:…> tags, found and checked
-  EmbeddingScan embeddings;        // the textual inversions its prompts may name
   MemoryEstimate memory;
 };
 
@@ -103,6 +103,9 @@ class Pipeline {
   std::unique_ptr<ModelBundle> refiner_;
   std::string refiner_key_;
   uint64_t refiner_bytes_ = 0;
+  // The textual inversions the run's prompts may name, looked for when it
+  // loads (not in plan(): the app plans on every edit, and a look reads files).
+  EmbeddingScan embeddings_;
   c10::Device device_{c10::kCPU};  // where bundle_ lives
 };
 
