@@ -273,11 +273,16 @@ TEST_F(CheckpointUi, RecentCheckpointsComeBackNextSession) {
   {
     MainWindow window;
     choose_checkpoint(window, true);
+    window.controls()->loraList()->setFolder("/loras/of/mine");
+    window.controls()->embeddingList()->setFolder("/embeddings/of/mine");
     window.close();
   }
   MainWindow again;
-  EXPECT_EQ(again.controls()->request().model, checkpoint().toStdString());
-  EXPECT_EQ(again.controls()->request().tokenizer, vocabulary().toStdString());
+  const Request request = again.controls()->request();
+  EXPECT_EQ(request.model, checkpoint().toStdString());
+  EXPECT_EQ(request.tokenizer, vocabulary().toStdString());
+  EXPECT_EQ(request.lora_dirs, std::vector<std::string>{"/loras/of/mine"});
+  EXPECT_EQ(request.embedding_dirs, std::vector<std::string>{"/embeddings/of/mine"});
 }
 
 TEST_F(CheckpointUi, AFewStepModelIsSetUpAsItsAuthorsRunItAndBackAgain) {

@@ -6,22 +6,18 @@
 // (or take it out). The prompts stay the one place a run's embeddings are
 // written: typing a name ticks its box. A file this model cannot read, or a
 // pickle, shows greyed with why.
-#include <QGroupBox>
 #include <QString>
 #include <vector>
 
 #include "core/models/model_info.h"
+#include "ui/folder_list.h"
 
 class QCheckBox;
-class QLabel;
-class QLineEdit;
 class QPlainTextEdit;
-class QSettings;
-class QVBoxLayout;
 
 namespace diffscope::ui {
 
-class EmbeddingList : public QGroupBox {
+class EmbeddingList : public FolderList {
   Q_OBJECT
 
  public:
@@ -29,18 +25,10 @@ class EmbeddingList : public QGroupBox {
 
   // Lists the embeddings for a model (its checkpoint path and description).
   void setModel(const QString& checkpoint, const ModelInfo& info);
-  void refresh() { rebuild(); }
-  QString folder() const;  // the user's embeddings folder ("" when unset)
-  void setFolder(const QString& folder);
   int rowCount() const { return static_cast<int>(rows_.size()); }
   // A row's boxes, by name (tests drive them as a user would); nullptr when absent.
   QCheckBox* promptBox(const QString& name) const;
   QCheckBox* negativeBox(const QString& name) const;
-  void load(QSettings& settings);
-  void save(QSettings& settings) const;
-
- Q_SIGNALS:
-  void changed();
 
  private:
   struct Row {
@@ -48,16 +36,12 @@ class EmbeddingList : public QGroupBox {
     QCheckBox* prompt;
     QCheckBox* negative;
   };
-  void rebuild();
+  void rebuild() override;
   void syncFromPrompts();
   void write(QPlainTextEdit* edit, const QString& name, bool present);
 
   QPlainTextEdit* prompt_;
   QPlainTextEdit* negative_;
-  QLineEdit* folder_;
-  QWidget* rows_box_;
-  QVBoxLayout* rows_layout_;
-  QLabel* empty_;
   QString checkpoint_;
   ModelInfo info_;
   std::vector<Row> rows_;

@@ -1,13 +1,9 @@
 #include "ui/lora_list.h"
 
 #include <QCheckBox>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QLineEdit>
 #include <QPlainTextEdit>
-#include <QPushButton>
-#include <QSettings>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QTextCursor>
@@ -19,50 +15,21 @@
 
 namespace diffscope::ui {
 
-LoraList::LoraList(QPlainTextEdit* prompt, QWidget* parent) : QGroupBox(tr("LoRA"), parent), prompt_(prompt) {
-  folder_ = new QLineEdit(this);
-  folder_->setPlaceholderText(tr("LoRA folder (also searched: the checkpoint's folder and its Lora/)"));
-  auto* browse = new QPushButton(tr("…"), this);
-  browse->setToolTip(tr("Choose the folder your LoRA .safetensors files are in"));
-  browse->setMaximumWidth(browse->fontMetrics().horizontalAdvance("…") + 24);
-  auto* folder_row = new QHBoxLayout;
-  folder_row->addWidget(folder_, 1);
-  folder_row->addWidget(browse);
-  rows_box_ = new QWidget(this);
-  rows_layout_ = new QVBoxLayout(rows_box_);
-  rows_layout_->setContentsMargins(0, 0, 0, 0);
-  empty_ = new QLabel(tr("No LoRA files found."), this);
-  empty_->setWordWrap(true);
-  auto* layout = new QVBoxLayout(this);
-  layout->addLayout(folder_row);
-  layout->addWidget(rows_box_);
-  layout->addWidget(empty_);
+LoraList::LoraList(QPlainTextEdit* prompt, QWidget* parent)
+    : FolderList({tr("LoRA"), tr("LoRA folder (also searched: the checkpoint's folder and its Lora/)"),
+                  tr("Choose the folder your LoRA .safetensors files are in"), tr("LoRA folder"),
+                  tr("No LoRA files found."), "loraFolder"},
+                 parent),
+      prompt_(prompt) {
   setToolTip(
       tr("Ticking a LoRA adds <lora:NAME:WEIGHT> to the prompt, as A1111 writes it; the slider sets "
          "its weight. Tags typed into the prompt tick their rows."));
-
-  connect(browse, &QPushButton::clicked, this, [this] {
-    const QString chosen = QFileDialog::getExistingDirectory(this, tr("LoRA folder"), folder_->text());
-    if (!chosen.isEmpty()) setFolder(chosen);
-  });
-  connect(folder_, &QLineEdit::editingFinished, this, [this] {
-    rebuild();
-    Q_EMIT changed();
-  });
   connect(prompt_, &QPlainTextEdit::textChanged, this, &LoraList::syncFromPrompt);
 }
 
 void LoraList::setModel(const QString& checkpoint) {
   checkpoint_ = checkpoint;
   rebuild();
-}
-
-QString LoraList::folder() const { return folder_->text().trimmed(); }
-
-void LoraList::setFolder(const QString& folder) {
-  folder_->setText(folder);
-  rebuild();
-  Q_EMIT changed();
 }
 
 QCheckBox* LoraList::checkBox(const QString& name) const {
@@ -93,7 +60,7 @@ void LoraList::rebuild() {
   if (!folder().isEmpty()) asked.push_back(folder().toStdString());
   const auto found = list_loras(lora_search_dirs(asked, checkpoint_.toStdString()));
   for (const auto& [name, path] : found) {
-    auto* line = new QWidget(rows_box_);
+    auto* line = new QWidget(rowsBox());
     Row row;
     row.name = QString::fromStdString(name);
     row.enabled = new QCheckBox(row.name, line);
@@ -110,7 +77,7 @@ void LoraList::rebuild() {
     h->addWidget(row.enabled, 2);
     h->addWidget(row.weight, 3);
     h->addWidget(row.value);
-    rows_layout_->addWidget(line);
+    rowsLayout()->addWidget(line);
     rows_.push_back(row);
     QCheckBox* box = row.enabled;
     connect(row.enabled, &QCheckBox::toggled, this, [this, box] {
@@ -123,7 +90,7 @@ void LoraList::rebuild() {
       if (r->enabled->isChecked()) writeTag(*r);
     });
   }
-  empty_->setVisible(rows_.empty());
+  showEmpty(rows_.empty());
   syncFromPrompt();
 }
 
@@ -166,12 +133,5 @@ void LoraList::writeTag(const Row& row) {
   syncing_ = false;
   Q_EMIT changed();
 }
-
-void LoraList::load(QSettings& settings) {
-  folder_->setText(settings.value("loraFolder").toString());
-  rebuild();
-}
-
-void LoraList::save(QSettings& settings) const { settings.setValue("loraFolder", folder()); }
 
 }  // namespace diffscope::ui

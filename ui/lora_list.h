@@ -4,21 +4,19 @@
 // each: a checkbox and a weight slider. The prompt's <lora:NAME:WEIGHT> tags
 // stay the one place a run's LoRAs are written: the rows edit the tags, and
 // typing a tag ticks its row, so the PNG, the CLI and the app agree.
-#include <QGroupBox>
 #include <QString>
 #include <vector>
 
+#include "ui/folder_list.h"
+
 class QCheckBox;
 class QLabel;
-class QLineEdit;
 class QPlainTextEdit;
-class QSettings;
 class QSlider;
-class QVBoxLayout;
 
 namespace diffscope::ui {
 
-class LoraList : public QGroupBox {
+class LoraList : public FolderList {
   Q_OBJECT
 
  public:
@@ -26,19 +24,10 @@ class LoraList : public QGroupBox {
 
   // Lists the LoRAs for a checkpoint (a path, or empty for models without LoRAs).
   void setModel(const QString& checkpoint);
-  // Lists the folders again (a LoRA was downloaded or copied in).
-  void refresh() { rebuild(); }
-  QString folder() const;  // the user's LoRA folder ("" when unset)
-  void setFolder(const QString& folder);
   int rowCount() const { return static_cast<int>(rows_.size()); }
   // A row's controls, by LoRA name (tests drive them as a user would).
   QCheckBox* checkBox(const QString& name) const;
   QSlider* slider(const QString& name) const;
-  void load(QSettings& settings);
-  void save(QSettings& settings) const;
-
- Q_SIGNALS:
-  void changed();
 
  private:
   struct Row {
@@ -47,16 +36,12 @@ class LoraList : public QGroupBox {
     QSlider* weight;  // hundredths, −200 … 200
     QLabel* value;
   };
-  void rebuild();
+  void rebuild() override;
   const Row* rowOf(const QCheckBox* box) const;
   void syncFromPrompt();          // tags → rows
   void writeTag(const Row& row);  // row → tag
 
   QPlainTextEdit* prompt_;
-  QLineEdit* folder_;
-  QWidget* rows_box_;
-  QVBoxLayout* rows_layout_;
-  QLabel* empty_;
   QString checkpoint_;
   std::vector<Row> rows_;
   bool syncing_ = false;
