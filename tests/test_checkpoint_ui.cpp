@@ -213,10 +213,9 @@ TEST_F(CheckpointUi, EmbeddingRowsWriteNamesIntoEitherPromptAndTheRunReadsThem) 
   // (greyed, with why), and a .pt that is no torch.save file (greyed too).
   const auto folder = *dir_ / "embeddings";
   std::filesystem::create_directories(folder);
-  const int64_t width =
-      SafetensorsFile::open(checkpoint().toStdString())
-          .entry("cond_stage_model.transformer.text_model.embeddings.token_embedding.weight")
-          .shape.at(1);
+  const int64_t width = SafetensorsFile::open(checkpoint().toStdString())
+                            .entry("cond_stage_model.transformer.text_model.embeddings.token_embedding.weight")
+                            .shape.at(1);
   write_safetensors(folder / "fruit.safetensors", {{"emb_params", at::randn({2, width})}});
   write_safetensors(folder / "xl.safetensors", {{"clip_l", at::zeros({1, 768})}, {"clip_g", at::zeros({1, 1280})}});
   std::ofstream(folder / "badhand.pt") << "not an archive";

@@ -84,7 +84,8 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   }
   if (!model.embeddings.empty()) {  // A1111's "name: short hash, …"
     std::string hashes;
-    for (const UsedEmbedding& used : model.embeddings) hashes += (hashes.empty() ? "" : ", ") + used.name + ": " + used.hash;
+    for (const UsedEmbedding& used : model.embeddings)
+      hashes += (hashes.empty() ? "" : ", ") + used.name + ": " + used.hash;
     fields.emplace_back("TI hashes", hashes);
   }
   if (from_file) fields.emplace_back("DiffScope checkpoint", request.model);

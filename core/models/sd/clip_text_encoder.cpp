@@ -96,9 +96,9 @@ at::Tensor ClipTextEncoder::embed(const at::Tensor& ids, const std::vector<Token
   const auto type = position_embedding_.scalar_type();
   at::Tensor tokens = at::embedding(token_embedding_, ids.to(token_embedding_.device())).to(type);
   for (const TokenVectors& r : replaced) {
-    const int64_t n = r.vectors.size(0);
-    if (r.vectors.dim() != 2 || r.vectors.size(1) != width_ || r.row < 0 || r.row >= ids.size(0) ||
-        r.position < 0 || r.position + n > ids.size(1)) {
+    const int64_t n = r.vectors.dim() == 2 ? r.vectors.size(0) : 0;
+    if (n == 0 || r.vectors.size(1) != width_ || r.row < 0 || r.row >= ids.size(0) || r.position < 0 ||
+        r.position + n > ids.size(1)) {
       throw Error("embedding vectors of shape " + shape_text(r.vectors.sizes().vec()) + " do not fit at chunk " +
                   std::to_string(r.row) + ", token " + std::to_string(r.position) + " of a text encoder " +
                   std::to_string(width_) + " wide");

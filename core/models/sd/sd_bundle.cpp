@@ -225,7 +225,8 @@ at::Tensor SdBundle::encode_prompt(const std::string& prompt) {
   const bool weighted = std::any_of(weight_values.begin(), weight_values.end(), [](float w) { return w != 1.0f; });
   const at::Tensor ids = at::tensor(id_values, at::kLong).view({n, length});
   const at::Tensor weights = at::tensor(weight_values, at::kFloat).view({n, length});
-  at::Tensor z = text_encoder_->forward(ids.to(device_), clip_skip_, embeddings_->vectors_for(chunks, 0)).to(at::kFloat);
+  at::Tensor z =
+      text_encoder_->forward(ids.to(device_), clip_skip_, embeddings_->vectors_for(chunks, 0)).to(at::kFloat);
   if (weighted) z = sd::apply_emphasis(z, weights);
   return z.reshape({1, n * length, z.size(2)});
 }

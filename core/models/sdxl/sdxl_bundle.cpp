@@ -135,11 +135,12 @@ std::unique_ptr<SdxlBundle> SdxlBundle::load(const SdLoadOptions& options) {
   clip_g.final_norm = false;
   clip_g.projection = true;
   bundle->clip_g_ = std::make_unique<sd::ClipTextEncoder>(store, clip_g);
-  bundle->embeddings_ = bundle->clip_l_ ? std::make_unique<EmbeddingTable>(
-                                              EmbeddingTowers::ClipLAndG,
-                                              std::vector<int64_t>{bundle->clip_l_->width(), bundle->clip_g_->width()})
-                                        : std::make_unique<EmbeddingTable>(EmbeddingTowers::ClipGOnly,
-                                                                           std::vector<int64_t>{bundle->clip_g_->width()});
+  bundle->embeddings_ =
+      bundle->clip_l_
+          ? std::make_unique<EmbeddingTable>(EmbeddingTowers::ClipLAndG,
+                                             std::vector<int64_t>{bundle->clip_l_->width(), bundle->clip_g_->width()})
+          : std::make_unique<EmbeddingTable>(EmbeddingTowers::ClipGOnly,
+                                             std::vector<int64_t>{bundle->clip_g_->width()});
   for (const auto* tower : {bundle->clip_l_.get(), bundle->clip_g_.get()}) {
     if (tower != nullptr && tower->vocabulary_size() < static_cast<int64_t>(bundle->tokenizer_->vocabulary_size())) {
       throw Error("a text encoder knows " + std::to_string(tower->vocabulary_size()) + " tokens, the tokenizer at " +
