@@ -4,8 +4,8 @@
 // folder, and a folder the user picks), one row each: its name, what it is,
 // and two boxes that write the name into the prompt or the negative prompt
 // (or take it out). The prompts stay the one place a run's embeddings are
-// written: typing a name ticks its box. A file this model cannot read, or a
-// pickle, shows greyed with why.
+// written: typing a name ticks its box. A file this model cannot read, or an
+// unreadable one, shows greyed with why.
 #include <QString>
 #include <vector>
 

@@ -13,7 +13,7 @@ void add_text_and_weight_options(CLI::App& cmd, Request& request, std::string& p
                  "A folder of LoRAs for <lora:NAME:WEIGHT> in the prompt (repeatable; searched before the "
                  "checkpoint's folder and the user's data folder)");
   cmd.add_option("--embeddings-dir", request.embedding_dirs,
-                 "A folder of textual-inversion embeddings, NAME.safetensors used where the prompt writes NAME "
+                 "A folder of textual-inversion embeddings, NAME.safetensors/.pt/.bin used where a prompt writes NAME "
                  "(repeatable; searched before embeddings/ beside the checkpoint and the user's data folder)");
   cmd.add_option("--vae", request.vae, "Stable Diffusion: a VAE file in place of the checkpoint's own");
   cmd.add_option("--tokenizer", request.tokenizer,
