@@ -150,13 +150,15 @@ TEST(ParametersParse, ReadsTheScheduleInOlderAutomatic1111SamplerNames) {
   EXPECT_EQ(parse_parameters("cat\nSteps: 20, Sampler: DPM2 Karras, Schedule type: Uniform").request.spacing,
             Spacing::Linspace);
   EXPECT_EQ(parse_parameters("cat\nSteps: 20, Sampler: LMS Karras").request.sampler, SamplerId::Lms);
+  EXPECT_EQ(parse_parameters("cat\nSteps: 20, Sampler: UniPC").request.sampler, SamplerId::UniPc);
   const ParsedParameters unknown = parse_parameters("cat\nSteps: 20, Sampler: Restart Karras");
   EXPECT_EQ(unknown.warnings.size(), 1u);
   EXPECT_FALSE(unknown.request.spacing.has_value());
 }
 
 TEST(ParametersParse, WarnsAboutValuesItCannotUse) {
-  const ParsedParameters parsed = parse_parameters("x\nSteps: many, Sampler: UniPC, CFG scale: 3, Seed: 5, Size: big");
+  const ParsedParameters parsed =
+      parse_parameters("x\nSteps: many, Sampler: Restart, CFG scale: 3, Seed: 5, Size: big");
   EXPECT_EQ(parsed.warnings.size(), 3u);  // Steps, Sampler, Size
   EXPECT_EQ(parsed.request.steps, Request{}.steps);
   EXPECT_EQ(parsed.request.sampler, Request{}.sampler);

@@ -95,7 +95,8 @@ TEST(SamplerRegistry, FindsByNameAndA1111Label) {
   EXPECT_EQ(sampler_by_name("DPM++ 2M").name, "dpmpp_2m");
   EXPECT_EQ(sampler_by_name("DPM++ 2M SDE").name, "dpmpp_2m_sde");
   EXPECT_EQ(sampler_by_name("DPM++ 2S a").name, "dpmpp_2s_a");
-  EXPECT_EQ(all_samplers().size(), 15u);
+  EXPECT_EQ(sampler_by_name("UniPC").name, "uni_pc");
+  EXPECT_EQ(all_samplers().size(), 17u);
   EXPECT_THROW(sampler_by_name("plms"), Error);
 }
 

@@ -32,7 +32,9 @@ enum class SamplerId {
   Dpmpp2mSdeHeun,
   Dpmpp3mSde,
   Dpm2Ancestral,
-  Lms
+  Lms,
+  UniPc,
+  UniPcBh2
 };
 
 // DDPM's posterior standard deviation: σ̃² = β (upper bound) or β̃ (posterior).
@@ -72,6 +74,8 @@ at::Tensor sample_dpmpp_2m_sde_heun(at::Tensor x, SampleRun& run);
 at::Tensor sample_dpmpp_3m_sde(at::Tensor x, SampleRun& run);
 at::Tensor sample_dpm2_ancestral(at::Tensor x, SampleRun& run);
 at::Tensor sample_lms(at::Tensor x, SampleRun& run);
+at::Tensor sample_unipc(at::Tensor x, SampleRun& run);      // unipc.h: bh1, order 3
+at::Tensor sample_unipc_bh2(at::Tensor x, SampleRun& run);  // unipc.h: bh2, order 3
 
 struct SamplerInfo {
   SamplerId id;

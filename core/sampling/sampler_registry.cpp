@@ -31,6 +31,13 @@ const std::vector<SamplerInfo>& all_samplers() {
       {SamplerId::Dpmpp3mSde, "dpmpp_3m_sde", "DPM++ 3M SDE",
        "DPM-Solver++ third-order multistep with fresh noise each step (stochastic)", true, true, 1.0, 1, "exponential",
        &sample_dpmpp_3m_sde},
+      {SamplerId::UniPc, "uni_pc", "UniPC",
+       "UniPC (bh1): a third-order multistep predictor whose next model call also corrects it, one model call per "
+       "step",
+       false, false, 0.0, 1, "exponential", &sample_unipc},
+      {SamplerId::UniPcBh2, "uni_pc_bh2", "UniPC bh2",
+       "UniPC with B(h) = e^h − 1 (bh2, diffusers' default), one model call per step", false, false, 0.0, 1,
+       "exponential", &sample_unipc_bh2},
       {SamplerId::DpmppSde, "dpmpp_sde", "DPM++ SDE",
        "stochastic DPM-Solver++ with a midpoint, two model calls per step", true, true, 1.0, 2, "karras",
        &sample_dpmpp_sde},
