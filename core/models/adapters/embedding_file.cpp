@@ -94,7 +94,13 @@ std::vector<std::pair<std::string, at::Tensor>> pickled_tensors(const PickleValu
 
 }  // namespace
 
-EmbeddingFile EmbeddingFile::open(const std::filesystem::path& path) {
+EmbeddingFile EmbeddingFile::open(const std::filesystem::path& path) { return *read_header(path, false); }
+
+std::optional<EmbeddingFile> EmbeddingFile::open_in_folder(const std::filesystem::path& path) {
+  return read_header(path, true);
+}
+
+std::optional<EmbeddingFile> EmbeddingFile::read_header(const std::filesystem::path& path, bool skip_models) {
   EmbeddingFile embedding;
   embedding.name_ = path.stem().string();
   embedding.path_ = path;
@@ -108,6 +114,8 @@ EmbeddingFile EmbeddingFile::open(const std::filesystem::path& path) {
       tensors.push_back({name, dtype_name(tensor.scalar_type()), tensor.sizes().vec()});
   } else {
     const SafetensorsFile file = SafetensorsFile::open(path);
+    // A LoRA or a checkpoint holds many tensors and no emb_params.
+    if (skip_models && file.entries().size() > 2 && !file.contains("emb_params")) return std::nullopt;
     for (const SafetensorsEntry& entry : file.entries()) tensors.push_back({entry.name, entry.dtype, entry.shape});
   }
   if (tensors.size() == 2 && find(tensors, "clip_l") && find(tensors, "clip_g")) {
@@ -139,16 +147,6 @@ EmbeddingFile EmbeddingFile::open(const std::filesystem::path& path) {
   return embedding;
 }
 
-bool EmbeddingFile::looks_like_embedding(const std::filesystem::path& path) {
-  if (StoredZip::looks_like_zip(path)) return true;  // a torch.save file: open() says what it holds
-  try {
-    const SafetensorsFile file = SafetensorsFile::open(path);
-    return file.entries().size() <= 2 || file.contains("emb_params");
-  } catch (const Error&) {
-    return true;  // unreadable: say so when a prompt names it
-  }
-}
-
 std::string EmbeddingFile::describe() const {
   std::string text = std::to_string(vectors_) + (vectors_ == 1 ? " vector, " : " vectors, ");
   if (layout_ == EmbeddingLayout::Sdxl) {
@@ -159,16 +157,16 @@ std::string EmbeddingFile::describe() const {
 
 EmbeddingVectors EmbeddingFile::read() const {
   std::vector<at::Tensor> tensors;
+  std::optional<SafetensorsFile> file;  // opened once; its header may have changed since open(): checked again
+  if (pickled_.empty()) file.emplace(SafetensorsFile::open(path_));
   for (size_t i = 0; i < tensor_names_.size(); ++i) {
-    if (!pickled_.empty()) {
+    if (!file) {
       tensors.push_back(pickled_.at(i));
     } else {
-      // The header may have changed since open(): check it again.
-      const SafetensorsFile file = SafetensorsFile::open(path_);
-      const SafetensorsEntry& entry = file.entry(tensor_names_[i]);
+      const SafetensorsEntry& entry = file->entry(tensor_names_[i]);
       const auto [n, width] = vector_shape({entry.name, entry.dtype, entry.shape}, path_);
       if (n != vectors_ || width != widths_.at(i)) throw Error(path_.string() + " changed while it was in use");
-      tensors.push_back(file.tensor(tensor_names_[i]).to(at::kFloat).reshape({n, width}).clone());
+      tensors.push_back(file->tensor(tensor_names_[i]).to(at::kFloat).reshape({n, width}).clone());
     }
     if (!at::isfinite(tensors.back()).all().item<bool>()) {
       throw Error(path_.string() + ": tensor '" + tensor_names_[i] + "' holds NaN or infinite values");

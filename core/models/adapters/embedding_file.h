@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,9 @@ class EmbeddingFile {
   // Reads the header only; Error naming the file when it is not an
   // embedding (with what it holds) or cannot be read.
   static EmbeddingFile open(const std::filesystem::path& path);
-  // Whether the header can be an embedding at all: a checkpoint or a LoRA
-  // sharing the folder is not one (and is not an error there).
-  static bool looks_like_embedding(const std::filesystem::path& path);
+  // open() for a file met in a folder of embeddings: nothing (and no error)
+  // when its header is a LoRA's or a checkpoint's sharing the folder.
+  static std::optional<EmbeddingFile> open_in_folder(const std::filesystem::path& path);
 
   const std::string& name() const { return name_; }  // the file's stem: what a prompt writes
   const std::filesystem::path& path() const { return path_; }
@@ -46,6 +47,8 @@ class EmbeddingFile {
   EmbeddingVectors read() const;
 
  private:
+  static std::optional<EmbeddingFile> read_header(const std::filesystem::path& path, bool skip_models);
+
   std::string name_;
   std::filesystem::path path_;
   EmbeddingLayout layout_ = EmbeddingLayout::OneTower;

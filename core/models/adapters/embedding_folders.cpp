@@ -50,9 +50,10 @@ EmbeddingScan scan_embeddings(const std::vector<fs::path>& dirs) {
       const bool taken = files.count(name) || refused.count(name) || here.count(name);
       if (taken || name.empty()) continue;
       if (extension == ".safetensors" || extension == ".pt" || extension == ".bin") {
-        if (!EmbeddingFile::looks_like_embedding(path)) continue;  // a LoRA or checkpoint sharing the folder
         try {
-          files.emplace(name, EmbeddingFile::open(path));
+          std::optional<EmbeddingFile> file = EmbeddingFile::open_in_folder(path);
+          if (!file) continue;  // a LoRA or checkpoint sharing the folder
+          files.emplace(name, std::move(*file));
         } catch (const Error& e) {
           refused[name] = {name, path, e.what()};
         }
