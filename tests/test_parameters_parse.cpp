@@ -151,6 +151,10 @@ TEST(ParametersParse, ReadsTheScheduleInOlderAutomatic1111SamplerNames) {
             Spacing::Linspace);
   EXPECT_EQ(parse_parameters("cat\nSteps: 20, Sampler: LMS Karras").request.sampler, SamplerId::Lms);
   EXPECT_EQ(parse_parameters("cat\nSteps: 20, Sampler: UniPC").request.sampler, SamplerId::UniPc);
+  EXPECT_EQ(parse_parameters("cat\nSteps: 20, Sampler: Euler, Schedule type: SGM Uniform").request.spacing,
+            Spacing::SgmUniform);
+  EXPECT_EQ(parse_parameters("cat\nSteps: 20, Sampler: Euler, Schedule type: KL Optimal").request.spacing,
+            Spacing::KlOptimal);
   const ParsedParameters unknown = parse_parameters("cat\nSteps: 20, Sampler: Restart Karras");
   EXPECT_EQ(unknown.warnings.size(), 1u);
   EXPECT_FALSE(unknown.request.spacing.has_value());

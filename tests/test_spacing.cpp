@@ -53,6 +53,55 @@ TEST(Spacing, MakeSigmasEndsAtZero) {
   EXPECT_NEAR(linspace[1], s.sigma_at(666.0), 1e-12);
 }
 
+TEST(Spacing, SgmUniformAndBetaTimesteps) {
+  const auto s = NoiseSchedule::scaled_linear();
+  const auto sgm = spaced_timesteps(s, 4, Spacing::SgmUniform);
+  const double sgm_expected[] = {999, 749.25, 499.5, 249.75};  // 5 points from 999 to 0, the last left out
+  ASSERT_EQ(sgm.size(), 4u);
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(sgm[i], sgm_expected[i], 1e-9);
+  // Beta(0.6, 0.6) quantiles of 1, 0.9, 0.8, …, 0.1 (mpmath: Q(0.9) = 0.9604155944, Q(0.8) = 0.8770782495).
+  const auto beta = spaced_timesteps(s, 10, Spacing::Beta);
+  ASSERT_EQ(beta.size(), 10u);
+  EXPECT_NEAR(beta[0], 999, 1e-9);
+  EXPECT_NEAR(beta[1], 999 * 0.960415594411219166, 1e-9);
+  EXPECT_NEAR(beta[2], 999 * 0.877078249541667133, 1e-9);
+  EXPECT_NEAR(beta[5], 999 * 0.5, 1e-9);
+  EXPECT_NEAR(beta[9], 999 * (1 - 0.960415594411219166), 1e-9);
+  // U-shaped: dense at both ends, sparse in the middle.
+  EXPECT_LT(beta[0] - beta[1], beta[4] - beta[5]);
+  EXPECT_LT(beta[8] - beta[9], beta[4] - beta[5]);
+  const auto sigmas = make_sigmas(s, 10, Spacing::Beta);
+  EXPECT_NEAR(sigmas[1], s.sigma_at(beta[1]), 1e-12);
+}
+
+TEST(Spacing, KlOptimalIsUniformInArctan) {
+  const auto sigmas = kl_optimal_sigmas(5, 0.0292, 14.6146);
+  ASSERT_EQ(sigmas.size(), 6u);
+  EXPECT_NEAR(sigmas.front(), 14.6146, 1e-9);
+  EXPECT_NEAR(sigmas[4], 0.0292, 1e-12);
+  EXPECT_EQ(sigmas.back(), 0.0);
+  for (int i = 1; i < 4; ++i) {
+    EXPECT_NEAR(std::atan(sigmas[i]) - std::atan(sigmas[i + 1]), std::atan(sigmas[i - 1]) - std::atan(sigmas[i]),
+                1e-12);
+  }
+  const auto one = kl_optimal_sigmas(1, 0.1, 10.0);
+  ASSERT_EQ(one.size(), 2u);
+  EXPECT_NEAR(one[0], 10.0, 1e-12);
+  EXPECT_EQ(one[1], 0.0);
+}
+
+TEST(Spacing, A1111LabelsGoBothWays) {
+  for (const auto& name : spacing_names()) {
+    const Spacing spacing = spacing_by_name(name);
+    EXPECT_EQ(spacing_by_label(spacing_label(spacing)), spacing) << name;
+  }
+  EXPECT_EQ(spacing_label(Spacing::Linspace), "Uniform");
+  EXPECT_EQ(spacing_by_label("SGM Uniform"), Spacing::SgmUniform);
+  EXPECT_EQ(spacing_by_label("KL Optimal"), Spacing::KlOptimal);
+  EXPECT_EQ(spacing_by_label("Beta"), Spacing::Beta);
+  EXPECT_FALSE(spacing_by_label("Automatic").has_value());
+}
+
 TEST(Spacing, RejectsBadRequests) {
   const auto s = NoiseSchedule::linear();
   EXPECT_THROW(spaced_timesteps(s, 0, Spacing::Trailing), Error);

@@ -31,7 +31,9 @@ void add_model_default_options(CLI::App& cmd, ModelDefaultOptions& o) {
                  "sampler, spacing and CFG (auto: when its metadata or name says so)")
       ->check(CLI::IsMember({"auto", "turbo", "lcm", "lightning"}))
       ->capture_default_str();
-  cmd.add_option("--spacing", o.spacing, "auto, leading, trailing, linspace, karras or exponential")
+  std::string spacings = "auto (the sampler's)";
+  for (const std::string& name : spacing_names()) spacings += ", " + name;
+  cmd.add_option("--spacing", o.spacing, spacings)
       ->check(parsed_by(
           [](const std::string& name) {
             if (name != "auto") spacing_by_name(name);

@@ -32,18 +32,6 @@ std::map<std::string, std::string> parse_fields(const std::string& line) {
   return fields;
 }
 
-// A1111's "Schedule type" labels → our spacings (the inverse of
-// format_parameters); A1111's others ("Automatic", …) mean the sampler's default.
-std::optional<Spacing> spacing_from_label(const std::string& label) {
-  if (label == "Uniform") return Spacing::Linspace;
-  if (label == "Karras") return Spacing::Karras;
-  if (label == "Exponential") return Spacing::Exponential;
-  if (label == "LCM") return Spacing::Lcm;
-  if (label == "Leading") return Spacing::Leading;
-  if (label == "Trailing") return Spacing::Trailing;
-  return std::nullopt;
-}
-
 // The whole text must be the number (no trailing junk).
 bool parse_number(const std::string& text, double& out) {
   const std::string t = trim(text);
@@ -247,7 +235,7 @@ ParsedParameters parse_parameters(const std::string& text) {
     for (const char* suffix : {" Karras", " Exponential"}) {
       const std::string_view end(suffix);
       if (sampler.size() > end.size() && sampler.compare(sampler.size() - end.size(), end.size(), end) == 0) {
-        spacing_in_sampler = spacing_from_label(sampler.substr(sampler.size() - end.size() + 1));
+        spacing_in_sampler = spacing_by_label(sampler.substr(sampler.size() - end.size() + 1));
         sampler.resize(sampler.size() - end.size());
       }
     }
@@ -266,7 +254,7 @@ ParsedParameters parse_parameters(const std::string& text) {
       warn("DiffScope spacing");
     }
   } else if (f.count("Schedule type")) {
-    r.spacing = spacing_from_label(f.at("Schedule type"));
+    r.spacing = spacing_by_label(f.at("Schedule type"));
   }
   if (f.count("DiffScope noise schedule")) r.schedule = f.at("DiffScope noise schedule");
   if (f.count("Model")) r.model = f.at("Model");

@@ -18,19 +18,6 @@ std::string number(double value) {
   return out.str();
 }
 
-// A1111's "Schedule type" labels for our spacings.
-std::string schedule_type_label(Spacing spacing) {
-  switch (spacing) {
-    case Spacing::Linspace: return "Uniform";
-    case Spacing::Karras: return "Karras";
-    case Spacing::Exponential: return "Exponential";
-    case Spacing::Lcm: return "LCM";
-    case Spacing::Leading: return "Leading";
-    case Spacing::Trailing: return "Trailing";
-  }
-  return "Trailing";
-}
-
 }  // namespace
 
 std::string quote_parameter_value(const std::string& value) {
@@ -45,7 +32,7 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   std::vector<std::pair<std::string, std::string>> fields = {
       {"Steps", std::to_string(request.steps)},
       {"Sampler", sampler.a1111_name},
-      {"Schedule type", schedule_type_label(spacing)},
+      {"Schedule type", spacing_label(spacing)},
       {"CFG scale", number(request.cfg_scale.value_or(1.0))},
       {"Seed", std::to_string(batch_seeds(request.seed, index + 1, request.variation).back())},
       {"Size", std::to_string(request.width) + "x" + std::to_string(request.height)},

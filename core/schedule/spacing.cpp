@@ -4,14 +4,31 @@
 #include <cmath>
 
 #include "core/common/errors.h"
+#include "core/schedule/beta_quantile.h"
 
 namespace diffscope {
 namespace {
 
-const std::pair<Spacing, const char*> kSpacingNames[] = {
-    {Spacing::Leading, "leading"}, {Spacing::Trailing, "trailing"},       {Spacing::Linspace, "linspace"},
-    {Spacing::Karras, "karras"},   {Spacing::Exponential, "exponential"}, {Spacing::Lcm, "lcm"},
+struct SpacingName {
+  Spacing spacing;
+  const char* name;   // ours (ComfyUI's where it has one)
+  const char* label;  // A1111's "Schedule type" (ours where it has none)
 };
+
+const SpacingName kSpacingNames[] = {
+    {Spacing::Leading, "leading", "Leading"},
+    {Spacing::Trailing, "trailing", "Trailing"},
+    {Spacing::Linspace, "linspace", "Uniform"},
+    {Spacing::Karras, "karras", "Karras"},
+    {Spacing::Exponential, "exponential", "Exponential"},
+    {Spacing::Lcm, "lcm", "LCM"},
+    {Spacing::SgmUniform, "sgm_uniform", "SGM Uniform"},
+    {Spacing::Beta, "beta", "Beta"},
+    {Spacing::KlOptimal, "kl_optimal", "KL Optimal"},
+};
+
+// The Beta scheduler's shape (Lee et al. 2024's and ComfyUI's default).
+constexpr double kBetaShape = 0.6;
 
 void check_step_count(int steps, int limit) {
   if (steps < 1 || steps > limit) {
@@ -23,23 +40,39 @@ void check_step_count(int steps, int limit) {
 }  // namespace
 
 Spacing spacing_by_name(const std::string& name) {
-  for (const auto& [spacing, text] : kSpacingNames) {
-    if (name == text) return spacing;
+  std::string choices;
+  for (const auto& entry : kSpacingNames) {
+    if (name == entry.name) return entry.spacing;
+    choices += (choices.empty() ? "" : ", ") + std::string(entry.name);
   }
-  throw Error("unknown spacing '" + name + "' (use leading, trailing, linspace, karras, exponential or lcm)");
+  throw Error("unknown spacing '" + name + "' (use one of: " + choices + ")");
 }
 
 std::string spacing_name(Spacing spacing) {
-  for (const auto& [value, text] : kSpacingNames) {
-    if (value == spacing) return text;
+  for (const auto& entry : kSpacingNames) {
+    if (entry.spacing == spacing) return entry.name;
   }
   return "unknown";
 }
 
 std::vector<std::string> spacing_names() {
   std::vector<std::string> names;
-  for (const auto& entry : kSpacingNames) names.emplace_back(entry.second);
+  for (const auto& entry : kSpacingNames) names.emplace_back(entry.name);
   return names;
+}
+
+std::string spacing_label(Spacing spacing) {
+  for (const auto& entry : kSpacingNames) {
+    if (entry.spacing == spacing) return entry.label;
+  }
+  return "unknown";
+}
+
+std::optional<Spacing> spacing_by_label(const std::string& label) {
+  for (const auto& entry : kSpacingNames) {
+    if (label == entry.label) return entry.spacing;
+  }
+  return std::nullopt;
 }
 
 std::vector<double> spaced_timesteps(const NoiseSchedule& schedule, int steps, Spacing spacing, int offset) {
@@ -63,6 +96,14 @@ std::vector<double> spaced_timesteps(const NoiseSchedule& schedule, int steps, S
     case Spacing::Linspace:
       for (int i = 0; i < steps; ++i) {
         t[i] = steps == 1 ? T - 1.0 : (T - 1.0) * (1.0 - static_cast<double>(i) / (steps - 1));
+      }
+      break;
+    case Spacing::SgmUniform:
+      for (int i = 0; i < steps; ++i) t[i] = (T - 1.0) * (1.0 - static_cast<double>(i) / steps);
+      break;
+    case Spacing::Beta:
+      for (int i = 0; i < steps; ++i) {
+        t[i] = (T - 1.0) * beta_quantile(1.0 - static_cast<double>(i) / steps, kBetaShape, kBetaShape);
       }
       break;
     case Spacing::Lcm: {
@@ -102,11 +143,22 @@ std::vector<double> exponential_sigmas(int steps, double sigma_min, double sigma
   return sigmas;
 }
 
+std::vector<double> kl_optimal_sigmas(int steps, double sigma_min, double sigma_max) {
+  check_step_count(steps, 100000);
+  std::vector<double> sigmas(steps + 1, 0.0);
+  for (int i = 0; i < steps; ++i) {
+    const double ramp = steps == 1 ? 0.0 : static_cast<double>(i) / (steps - 1);
+    sigmas[i] = std::tan((1.0 - ramp) * std::atan(sigma_max) + ramp * std::atan(sigma_min));
+  }
+  return sigmas;
+}
+
 std::vector<double> make_sigmas(const NoiseSchedule& schedule, int steps, Spacing spacing, int offset) {
   if (spacing == Spacing::Karras) return karras_sigmas(steps, schedule.sigma_min(), schedule.sigma_max());
   if (spacing == Spacing::Exponential) {
     return exponential_sigmas(steps, schedule.sigma_min(), schedule.sigma_max());
   }
+  if (spacing == Spacing::KlOptimal) return kl_optimal_sigmas(steps, schedule.sigma_min(), schedule.sigma_max());
   std::vector<double> sigmas;
   for (double t : spaced_timesteps(schedule, steps, spacing, offset)) sigmas.push_back(schedule.sigma_at(t));
   sigmas.push_back(0.0);

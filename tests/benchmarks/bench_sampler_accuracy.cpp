@@ -93,7 +93,8 @@ int main(int argc, char** argv) {
   at::set_num_threads(1);
   std::vector<std::string> samplers(argv + 1, argv + argc);
   if (samplers.empty()) samplers = {"euler", "lms", "dpmpp_2m", "dpmpp_3m_sde", "uni_pc", "uni_pc_bh2"};
-  for (const std::string spacing : {"karras", "exponential", "linspace", "trailing"}) {
+  for (const std::string spacing :
+       {"karras", "exponential", "linspace", "trailing", "sgm_uniform", "beta", "kl_optimal"}) {
     gaussian_table(samplers, spacing, 0.5);
     gaussian_table(samplers, spacing, 1.0);
     oracle_table(samplers, spacing);
