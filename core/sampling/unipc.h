@@ -49,11 +49,11 @@ class UniPcStep {
   UniPcPoint newest_;
   double sigma_t_;
   double b_h_ = 0.0;                     // B(h)
-  std::vector<at::Tensor> differences_;  // D_k, older points first after the newest
+  std::vector<at::Tensor> differences_;  // D_k for the k-th point before the newest, k = 1 … order − 1
   std::vector<double> predictor_, corrector_;
 };
 
-// The registry's "unipc" and "unipc_bh2" are this with the defaults above.
+// The registry's "uni_pc" and "uni_pc_bh2" are this with the defaults above.
 // The step reported at level i is the predicted x there (the model's input);
 // the chain then carries the corrected x. A step to σ = 0 returns x̂0, the
 // limit of the first-order step there.

@@ -1,7 +1,7 @@
 #pragma once
 // The Beta(a, b) distribution's CDF (the regularized incomplete beta
-// function I_x(a, b)) and its inverse, for the "beta" spacing (A1111's and
-// ComfyUI's Beta scheduler: σ at the Beta(0.6, 0.6) quantiles). Written here
+// function I_x(a, b)) and its inverse, for the "beta" spacing (Lee et al.
+// 2024, ComfyUI's beta: timesteps at the Beta(0.6, 0.6) quantiles). Written here
 // rather than taken from Boost.Math: core/ builds with LibTorch alone (the GPU
 // machines have nothing else), and two functions do not justify the headers.
 namespace diffscope {

@@ -20,7 +20,7 @@ namespace diffscope {
 // left out (SGM's and A1111's "SGM Uniform", ComfyUI's sgm_uniform: for
 // Turbo/Lightning-style models). Beta: timesteps (T − 1)·Q(1 − i/n), Q the
 // Beta(0.6, 0.6) quantile (Lee et al. 2024; ComfyUI's beta, which rounds them
-// to whole timesteps). KlOptimal: σ_i = tan((1 − i/(n−1))·atan σ_max +
+// to whole timesteps; A1111's "Beta" puts σ there instead). KlOptimal: σ_i = tan((1 − i/(n−1))·atan σ_max +
 // i/(n−1)·atan σ_min) (Sabour et al. 2024; ComfyUI's kl_optimal).
 enum class Spacing { Leading, Trailing, Linspace, Karras, Exponential, Lcm, SgmUniform, Beta, KlOptimal };
 
