@@ -27,12 +27,22 @@ TEST(Spacing, LeadingTrailingLinspaceTimesteps) {
   EXPECT_EQ(all.back(), 0);
 }
 
+namespace {
+
+// A σ spacing's n + 1 levels: σ_max first, σ_min last before the final 0.
+void expect_ends(const std::vector<double>& sigmas, size_t steps, double sigma_max, double sigma_min,
+                 double min_tolerance) {
+  ASSERT_EQ(sigmas.size(), steps + 1);
+  EXPECT_NEAR(sigmas.front(), sigma_max, 1e-9);
+  EXPECT_NEAR(sigmas[steps - 1], sigma_min, min_tolerance);
+  EXPECT_EQ(sigmas.back(), 0.0);
+}
+
+}  // namespace
+
 TEST(Spacing, KarrasEndpointsAndShape) {
   const auto sigmas = karras_sigmas(10, 0.0292, 14.6146);
-  ASSERT_EQ(sigmas.size(), 11u);
-  EXPECT_NEAR(sigmas.front(), 14.6146, 1e-9);
-  EXPECT_NEAR(sigmas[9], 0.0292, 1e-9);
-  EXPECT_EQ(sigmas.back(), 0.0);
+  ASSERT_NO_FATAL_FAILURE(expect_ends(sigmas, 10, 14.6146, 0.0292, 1e-9));
   for (size_t i = 1; i < sigmas.size(); ++i) EXPECT_LT(sigmas[i], sigmas[i - 1]);
   // ρ = 7: the midpoint in σ^(1/7) space.
   const auto three = karras_sigmas(3, 0.1, 10.0);
@@ -76,10 +86,7 @@ TEST(Spacing, SgmUniformAndBetaTimesteps) {
 
 TEST(Spacing, KlOptimalIsUniformInArctan) {
   const auto sigmas = kl_optimal_sigmas(5, 0.0292, 14.6146);
-  ASSERT_EQ(sigmas.size(), 6u);
-  EXPECT_NEAR(sigmas.front(), 14.6146, 1e-9);
-  EXPECT_NEAR(sigmas[4], 0.0292, 1e-12);
-  EXPECT_EQ(sigmas.back(), 0.0);
+  ASSERT_NO_FATAL_FAILURE(expect_ends(sigmas, 5, 14.6146, 0.0292, 1e-12));
   for (int i = 1; i < 4; ++i) {
     EXPECT_NEAR(std::atan(sigmas[i]) - std::atan(sigmas[i + 1]), std::atan(sigmas[i - 1]) - std::atan(sigmas[i]),
                 1e-12);
