@@ -17,7 +17,7 @@ TEST(Oracle, IsTheSoftmaxWeightedMeanOfTheSet) {
   const auto schedule = NoiseSchedule::linear();
   const at::Tensor images = support::random_images(6, 3, 5, 5).to(at::kDouble);
   OracleNetwork oracle(images, schedule);
-  constexpr int64_t kBatch = 7;  // more than one block of items (forward works 4 at a time)
+  constexpr int64_t kBatch = 19;  // more than one block of items (forward works 16 at a time)
   const at::Tensor x_t = at::randn({kBatch, 3, 5, 5}, at::kDouble);
   const double t = 300, ab = NoiseSchedule::alpha_bar_of_sigma(schedule.sigma_at(t));
   // Direct evaluation of w ∝ exp(−‖x_t − √ᾱ x⁽ⁱ⁾‖² / (2(1−ᾱ))).
