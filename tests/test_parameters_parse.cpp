@@ -155,6 +155,8 @@ TEST(ParametersParse, ReadsTheScheduleInOlderAutomatic1111SamplerNames) {
             Spacing::SgmUniform);
   EXPECT_EQ(parse_parameters("cat\nSteps: 20, Sampler: Euler, Schedule type: KL Optimal").request.spacing,
             Spacing::KlOptimal);
+  EXPECT_EQ(parse_parameters("cat\nSteps: 10, Sampler: DPM++ 2M, Schedule type: Align Your Steps").request.spacing,
+            Spacing::AlignYourSteps);
   const ParsedParameters unknown = parse_parameters("cat\nSteps: 20, Sampler: Restart Karras");
   EXPECT_EQ(unknown.warnings.size(), 1u);
   EXPECT_FALSE(unknown.request.spacing.has_value());

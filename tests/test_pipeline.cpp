@@ -248,3 +248,30 @@ TEST(ResolvedSpacing, TheRequestsThenTheModelsThenTheSamplers) {
   request.spacing = Spacing::Exponential;
   EXPECT_EQ(resolved_spacing(request, model), Spacing::Exponential);
 }
+
+// Align Your Steps needs the model: the built-in model (SD's schedule, not
+// SDXL) runs on NVIDIA's SD 1.5 levels, plan and run alike; the oracle's DDPM
+// schedule is refused by name. (SDXL's list: test_sdxl.)
+TEST_F(PipelineTest, AlignYourStepsFollowsTheModelsFamily) {
+  Request request;
+  request.prompt = "red apple";
+  request.steps = 10;
+  request.spacing = Spacing::AlignYourSteps;
+  const Plan plan = Pipeline::plan(request);
+  std::vector<double> expected = align_your_steps_levels(AlignYourStepsList::Sd15);
+  expected.back() = 0.0;
+  ASSERT_EQ(plan.sigmas.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(plan.sigmas[i], expected[i], 1e-12) << i;
+  request.steps = 4;
+  const Result result = pipeline.run(request);
+  EXPECT_EQ(result.sigmas, align_your_steps_sigmas(4, AlignYourStepsList::Sd15, NoiseSchedule::scaled_linear()));
+  EXPECT_EQ(result.request.spacing, Spacing::AlignYourSteps);
+
+  request.model = "oracle";
+  try {
+    Pipeline::plan(request);
+    FAIL() << "the oracle's schedule was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("Align Your Steps"), std::string::npos) << e.what();
+  }
+}

@@ -475,3 +475,30 @@ TEST_F(SdxlTest, TheRefinerFinishesTheRunFromItsSwitchPoint) {
   request.refiner_switch_at = 0.0;
   EXPECT_THROW(Pipeline::plan(request), Error);
 }
+
+// Align Your Steps runs on NVIDIA's SDXL levels for the base and the refiner,
+// and on its SD 1.5 levels for an SD 1.x checkpoint.
+TEST_F(SdxlTest, AlignYourStepsUsesTheSdxlListForSdxlModels) {
+  const fs::path sd1 = *dir_ / "sd1-ays.safetensors";
+  std::string why;
+  ASSERT_TRUE(support::make_tiny_sd(sd1, "--family sd1", &why)) << why;
+  Request request;
+  request.tokenizer = support::clip_vocabulary().string();
+  request.prompt = "a lovely cat";
+  request.width = request.height = 16;
+  request.steps = 7;
+  request.spacing = Spacing::AlignYourSteps;
+  const NoiseSchedule schedule = NoiseSchedule::scaled_linear();
+  for (const fs::path& model : {tiny(), refiner(), sd1}) {
+    request.model = model.string();
+    const AlignYourStepsList list = model == sd1 ? AlignYourStepsList::Sd15 : AlignYourStepsList::Sdxl;
+    const std::vector<double> expected = align_your_steps_sigmas(7, list, schedule);
+    const std::vector<double> planned = Pipeline::plan(request).sigmas;
+    ASSERT_EQ(planned.size(), expected.size()) << model;
+    for (size_t i = 0; i < expected.size(); ++i) EXPECT_NEAR(planned[i], expected[i], 1e-9) << model << " " << i;
+  }
+  // The two lists differ after σ_max, so a mix-up cannot pass.
+  EXPECT_GT(std::abs(align_your_steps_sigmas(7, AlignYourStepsList::Sd15, schedule)[2] -
+                     align_your_steps_sigmas(7, AlignYourStepsList::Sdxl, schedule)[2]),
+            0.1);
+}

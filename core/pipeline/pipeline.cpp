@@ -87,7 +87,7 @@ std::vector<LoraUse> plan_loras(const Request& request) {
 // The σ list, timesteps and ᾱ_t of a plan on `schedule`.
 void plan_schedule(Plan& plan, const NoiseSchedule& schedule) {
   plan.request.schedule = schedule.name();
-  plan.sigmas = Pipeline::sigmas_for(plan.request, schedule);
+  plan.sigmas = Pipeline::sigmas_for(plan.request, schedule, plan.info);
   plan.timesteps.clear();
   for (size_t i = 0; i + 1 < plan.sigmas.size(); ++i) plan.timesteps.push_back(schedule.t_at(plan.sigmas[i]));
   plan.alpha_bars.clear();
@@ -150,14 +150,18 @@ Spacing resolved_spacing(const Request& request, const ModelInfo& model) {
   return spacing_by_name(sampler_info(request.sampler).default_spacing);
 }
 
-std::vector<double> Pipeline::sigmas_for(const Request& request, const NoiseSchedule& schedule) {
+std::vector<double> Pipeline::sigmas_for(const Request& request, const NoiseSchedule& schedule,
+                                         const ModelInfo& model) {
   if (request.branch && request.branch->parent) {  // the parent's list up to the branch point
     Request parent = *request.branch->parent;
     if (request.spacing) parent.spacing = request.spacing;  // resolved once for the whole chain
-    return branch_sigmas(sigmas_for(parent, schedule), request.branch->at_step, request.steps);
+    return branch_sigmas(sigmas_for(parent, schedule, model), request.branch->at_step, request.steps);
   }
-  // Without a spacing the sampler's own (plans and runs fill it in first).
-  std::vector<double> sigmas = make_sigmas(schedule, request.steps, resolved_spacing(request, ModelInfo{}));
+  // Align Your Steps has a list for SDXL (base and refiner) and one for SD 1.5
+  // that A1111 uses for every other model.
+  const bool sdxl = model.family.rfind("SDXL", 0) == 0;
+  std::vector<double> sigmas = make_sigmas(schedule, request.steps, resolved_spacing(request, model), 0,
+                                           sdxl ? AlignYourStepsList::Sdxl : AlignYourStepsList::Sd15);
   if (request.init_image.empty()) return sigmas;
   // img2img as A1111 runs it with k-diffusion samplers: the last
   // strength·n steps of the n-step list.
@@ -337,7 +341,7 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   result.request.cfg_scale = request.cfg_scale.value_or(info.default_cfg);
   if (sampler.uses_eta) result.request.eta = request.eta.value_or(sampler.default_eta);
 
-  const std::vector<double> sigmas = sigmas_for(result.request, bundle.schedule());
+  const std::vector<double> sigmas = sigmas_for(result.request, bundle.schedule(), info);
   // x_T's noise is the first run's of a chain of branches.
   const Request& root = chain_root(request);
   const std::vector<int64_t> item_seeds = batch_seeds(root.seed, root.batch, root.variation);

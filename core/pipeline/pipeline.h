@@ -78,9 +78,10 @@ class Pipeline {
   // Loads (or reuses) the model a request names, e.g. to decode a step on demand.
   ModelBundle& prepare(const Request& request, const CancelToken& cancel = {});
 
-  // The σ list a request runs over (n + 1 levels) on a schedule; img2img
+  // The σ list a request runs over (n + 1 levels) on a schedule with a
+  // model (its default spacing; its family for Align Your Steps); img2img
   // runs only its last strength·n steps.
-  static std::vector<double> sigmas_for(const Request& request, const NoiseSchedule& schedule);
+  static std::vector<double> sigmas_for(const Request& request, const NoiseSchedule& schedule, const ModelInfo& model);
 
  private:
   // `asked`: the request as given (plan.request has its "auto"s filled in).

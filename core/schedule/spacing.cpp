@@ -25,6 +25,7 @@ const SpacingName kSpacingNames[] = {
     {Spacing::SgmUniform, "sgm_uniform", "SGM Uniform"},
     {Spacing::Beta, "beta", "Beta"},
     {Spacing::KlOptimal, "kl_optimal", "KL Optimal"},
+    {Spacing::AlignYourSteps, "align_your_steps", "Align Your Steps"},
 };
 
 // The Beta scheduler's shape (Lee et al. 2024's and ComfyUI's default).
@@ -153,7 +154,9 @@ std::vector<double> kl_optimal_sigmas(int steps, double sigma_min, double sigma_
   return sigmas;
 }
 
-std::vector<double> make_sigmas(const NoiseSchedule& schedule, int steps, Spacing spacing, int offset) {
+std::vector<double> make_sigmas(const NoiseSchedule& schedule, int steps, Spacing spacing, int offset,
+                                AlignYourStepsList ays) {
+  if (spacing == Spacing::AlignYourSteps) return align_your_steps_sigmas(steps, ays, schedule);
   if (spacing == Spacing::Karras) return karras_sigmas(steps, schedule.sigma_min(), schedule.sigma_max());
   if (spacing == Spacing::Exponential) {
     return exponential_sigmas(steps, schedule.sigma_min(), schedule.sigma_max());

@@ -3,12 +3,14 @@
 // schedule (diffusers' "leading"/"trailing", k-diffusion's "linspace" over
 // fractional t, SGM's "sgm_uniform", the Beta(0.6, 0.6) quantiles of "beta");
 // σ spacings pick n noise levels between the schedule's σ_min and σ_max
-// (Karras et al. 2022 with ρ = 7, log-uniform "exponential", "kl_optimal").
-// Every list is descending and ends with a final σ = 0.
+// (Karras et al. 2022 with ρ = 7, log-uniform "exponential", "kl_optimal");
+// "align_your_steps" interpolates NVIDIA's published levels for the model
+// family (align_your_steps.h). Every list is descending and ends with σ = 0.
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/schedule/align_your_steps.h"
 #include "core/schedule/noise_schedule.h"
 
 namespace diffscope {
@@ -22,7 +24,19 @@ namespace diffscope {
 // Beta(0.6, 0.6) quantile (Lee et al. 2024; ComfyUI's beta, which rounds them
 // to whole timesteps; A1111's "Beta" puts σ there instead). KlOptimal: σ_i = tan((1 − i/(n−1))·atan σ_max +
 // i/(n−1)·atan σ_min) (Sabour et al. 2024; ComfyUI's kl_optimal).
-enum class Spacing { Leading, Trailing, Linspace, Karras, Exponential, Lcm, SgmUniform, Beta, KlOptimal };
+// AlignYourSteps: NVIDIA's optimised levels (align_your_steps.h).
+enum class Spacing {
+  Leading,
+  Trailing,
+  Linspace,
+  Karras,
+  Exponential,
+  Lcm,
+  SgmUniform,
+  Beta,
+  KlOptimal,
+  AlignYourSteps
+};
 
 Spacing spacing_by_name(const std::string& name);  // Error on unknown names
 std::string spacing_name(Spacing spacing);
@@ -43,7 +57,10 @@ std::vector<double> exponential_sigmas(int steps, double sigma_min, double sigma
 // σ_i uniform in atan σ from σ_max to σ_min, then 0.
 std::vector<double> kl_optimal_sigmas(int steps, double sigma_min, double sigma_max);
 
-// The n + 1 noise levels of an n-step run (last one 0).
-std::vector<double> make_sigmas(const NoiseSchedule& schedule, int steps, Spacing spacing, int offset = 0);
+// The n + 1 noise levels of an n-step run (last one 0). `ays`: which of
+// NVIDIA's lists AlignYourSteps follows (the model family's; SD 1.5's is what
+// A1111 uses for every model but SDXL).
+std::vector<double> make_sigmas(const NoiseSchedule& schedule, int steps, Spacing spacing, int offset = 0,
+                                AlignYourStepsList ays = AlignYourStepsList::Sd15);
 
 }  // namespace diffscope

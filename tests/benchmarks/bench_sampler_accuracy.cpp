@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> samplers(argv + 1, argv + argc);
   if (samplers.empty()) samplers = {"euler", "lms", "dpmpp_2m", "dpmpp_3m_sde", "uni_pc", "uni_pc_bh2"};
   for (const std::string spacing :
-       {"karras", "exponential", "linspace", "trailing", "sgm_uniform", "beta", "kl_optimal"}) {
+       {"karras", "exponential", "linspace", "trailing", "sgm_uniform", "beta", "kl_optimal", "align_your_steps"}) {
     gaussian_table(samplers, spacing, 0.5);
     gaussian_table(samplers, spacing, 1.0);
     oracle_table(samplers, spacing);
