@@ -157,6 +157,20 @@ TEST(ParametersParse, ReadsTheScheduleInOlderAutomatic1111SamplerNames) {
             Spacing::KlOptimal);
   EXPECT_EQ(parse_parameters("cat\nSteps: 10, Sampler: DPM++ 2M, Schedule type: Align Your Steps").request.spacing,
             Spacing::AlignYourSteps);
+  // A1111's other labels for lists DiffScope has, and one it does not have.
+  const auto schedule_type = [](const std::string& label) {
+    return parse_parameters("cat\nSteps: 20, Sampler: Euler, Schedule type: " + label);
+  };
+  EXPECT_EQ(schedule_type("Simple").request.spacing, Spacing::Simple);
+  EXPECT_EQ(schedule_type("Normal").request.spacing, Spacing::Linspace);
+  EXPECT_EQ(schedule_type("Polyexponential").request.spacing, Spacing::Exponential);
+  EXPECT_EQ(schedule_type("SGMUniform").request.spacing, Spacing::SgmUniform);
+  EXPECT_TRUE(schedule_type("Automatic").warnings.empty());
+  EXPECT_FALSE(schedule_type("Automatic").request.spacing.has_value());
+  const ParsedParameters ddim = schedule_type("DDIM");
+  EXPECT_FALSE(ddim.request.spacing.has_value());
+  ASSERT_EQ(ddim.warnings.size(), 1u);
+  EXPECT_NE(ddim.warnings[0].find("Schedule type"), std::string::npos);
   const ParsedParameters unknown = parse_parameters("cat\nSteps: 20, Sampler: Restart Karras");
   EXPECT_EQ(unknown.warnings.size(), 1u);
   EXPECT_FALSE(unknown.request.spacing.has_value());

@@ -63,6 +63,18 @@ TEST(Spacing, MakeSigmasEndsAtZero) {
   EXPECT_NEAR(linspace[1], s.sigma_at(666.0), 1e-12);
 }
 
+// A1111's and ComfyUI's "simple": 999 − int(i·(1000/n)), e.g. for n = 7
+// (Python): 999, 857, 714, 571, 428, 285, 142 — trailing rounds to 856, 713, 570.
+TEST(Spacing, SimpleTimestepsTruncateTheFloatingRatio) {
+  const auto s = NoiseSchedule::scaled_linear();
+  EXPECT_EQ(spaced_timesteps(s, 7, Spacing::Simple), (std::vector<double>{999, 857, 714, 571, 428, 285, 142}));
+  EXPECT_EQ(spaced_timesteps(s, 7, Spacing::Trailing), (std::vector<double>{999, 856, 713, 570, 428, 285, 142}));
+  for (int steps : {1, 4, 10, 20, 25, 50}) {  // n divides 1000: the same as trailing
+    EXPECT_EQ(spaced_timesteps(s, steps, Spacing::Simple), spaced_timesteps(s, steps, Spacing::Trailing)) << steps;
+  }
+  EXPECT_EQ(spaced_timesteps(s, 1000, Spacing::Simple).back(), 0.0);
+}
+
 TEST(Spacing, SgmUniformAndBetaTimesteps) {
   const auto s = NoiseSchedule::scaled_linear();
   const auto sgm = spaced_timesteps(s, 4, Spacing::SgmUniform);

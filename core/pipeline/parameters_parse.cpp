@@ -254,7 +254,10 @@ ParsedParameters parse_parameters(const std::string& text) {
       warn("DiffScope spacing");
     }
   } else if (f.count("Schedule type")) {
+    // "Automatic" is the sampler's own; a list DiffScope does not have (A1111's
+    // "DDIM") is said, and the sampler's own runs instead.
     r.spacing = spacing_by_label(f.at("Schedule type"));
+    if (!r.spacing && f.at("Schedule type") != "Automatic") warn("Schedule type");
   }
   if (f.count("DiffScope noise schedule")) r.schedule = f.at("DiffScope noise schedule");
   if (f.count("Model")) r.model = f.at("Model");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/common/errors.h"
 #include "core/schedule/beta_quantile.h"
@@ -26,6 +27,17 @@ const SpacingName kSpacingNames[] = {
     {Spacing::Beta, "beta", "Beta"},
     {Spacing::KlOptimal, "kl_optimal", "KL Optimal"},
     {Spacing::AlignYourSteps, "align_your_steps", "Align Your Steps"},
+    {Spacing::Simple, "simple", "Simple"},
+};
+
+// A1111 labels that name one of the lists above under another name, read from
+// PNGs: its "Normal" is linspace over the timesteps of σ_max and σ_min (its
+// "Uniform"), "Polyexponential" at its default ρ = 1 is log-uniform, and
+// "SGMUniform" is an older spelling.
+const std::pair<const char*, Spacing> kLabelAliases[] = {
+    {"Normal", Spacing::Linspace},
+    {"Polyexponential", Spacing::Exponential},
+    {"SGMUniform", Spacing::SgmUniform},
 };
 
 // The Beta scheduler's shape (Lee et al. 2024's and ComfyUI's default).
@@ -73,6 +85,9 @@ std::optional<Spacing> spacing_by_label(const std::string& label) {
   for (const auto& entry : kSpacingNames) {
     if (label == entry.label) return entry.spacing;
   }
+  for (const auto& [alias, spacing] : kLabelAliases) {
+    if (label == alias) return spacing;
+  }
   return std::nullopt;
 }
 
@@ -99,6 +114,13 @@ std::vector<double> spaced_timesteps(const NoiseSchedule& schedule, int steps, S
         t[i] = steps == 1 ? T - 1.0 : (T - 1.0) * (1.0 - static_cast<double>(i) / (steps - 1));
       }
       break;
+    case Spacing::Simple: {
+      // t_i = T − 1 − ⌊i·(T/n)⌋ with the ratio in floating point, as A1111
+      // and ComfyUI compute it (so their timesteps, not trailing's rounding).
+      const double ratio = static_cast<double>(T) / steps;
+      for (int i = 0; i < steps; ++i) t[i] = T - 1.0 - std::floor(i * ratio);
+      break;
+    }
     case Spacing::SgmUniform:
       for (int i = 0; i < steps; ++i) t[i] = (T - 1.0) * (1.0 - static_cast<double>(i) / steps);
       break;

@@ -25,6 +25,8 @@ namespace diffscope {
 // to whole timesteps; A1111's "Beta" puts σ there instead). KlOptimal: σ_i = tan((1 − i/(n−1))·atan σ_max +
 // i/(n−1)·atan σ_min) (Sabour et al. 2024; ComfyUI's kl_optimal).
 // AlignYourSteps: NVIDIA's optimised levels (align_your_steps.h).
+// Simple: timesteps T − 1 − ⌊i·T/n⌋ (A1111's and ComfyUI's "simple"; equal
+// to trailing when n divides T, one timestep apart at some i otherwise).
 enum class Spacing {
   Leading,
   Trailing,
@@ -35,14 +37,16 @@ enum class Spacing {
   SgmUniform,
   Beta,
   KlOptimal,
-  AlignYourSteps
+  AlignYourSteps,
+  Simple
 };
 
 Spacing spacing_by_name(const std::string& name);  // Error on unknown names
 std::string spacing_name(Spacing spacing);
 std::vector<std::string> spacing_names();
 // AUTOMATIC1111's "Schedule type" label ("Uniform" for linspace), and back
-// (nothing for A1111's others, which mean the sampler's default).
+// (also A1111's labels for the same lists: "Normal", "Polyexponential";
+// nothing for "Automatic", the sampler's default, and for "DDIM").
 std::string spacing_label(Spacing spacing);
 std::optional<Spacing> spacing_by_label(const std::string& label);
 
