@@ -3,6 +3,9 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <vector>
+
 #include "core/common/errors.h"
 #include "core/common/image_range.h"
 #include "core/data/emoji_set.h"
@@ -46,6 +49,37 @@ TEST(Oracle, RestrictionOnlyMixesAllowedImages) {
   EXPECT_TRUE(at::allclose(out[0], images[2], 1e-5, 1e-5));
   EXPECT_THROW(oracle.restricted_to({}), Error);
   EXPECT_THROW(oracle.forward(at::randn({1, 1, 3, 4}), 10, oracle.unconditional(), {}), Error);
+}
+
+// A prompt that allows few images is computed over those alone (and over all
+// when more than half are allowed): weights and x̂0 are the same as the
+// direct evaluation, per batch row with its own allowed images.
+TEST(Oracle, RestrictedConditioningMatchesTheDirectEvaluation) {
+  const auto schedule = NoiseSchedule::linear();
+  const at::Tensor images = support::random_images(8, 3, 4, 4).to(at::kDouble);
+  OracleNetwork oracle(images, schedule);
+  const double t = 500, ab = NoiseSchedule::alpha_bar_of_sigma(schedule.sigma_at(t));
+  const double inf = std::numeric_limits<double>::infinity();
+  const at::Tensor x_t = at::randn({3, 3, 4, 4}, at::kDouble);
+  const at::Tensor d = (x_t.reshape({3, 1, -1}) - images.reshape({1, 8, -1}) * std::sqrt(ab)).pow(2).sum(2);
+  for (const std::vector<std::vector<int64_t>>& rows : std::vector<std::vector<std::vector<int64_t>>>{
+           {{2}, {2}, {2}},                 // one image for every row
+           {{1, 5}, {5}, {0, 1}},           // each row its own: computed over their union {0, 1, 5}
+           {{0, 1, 2, 3, 4}, {3}, {6, 7}},  // the union is all 8: the full computation
+       }) {
+    at::Tensor prior = at::full({3, 8}, -inf, at::kDouble);
+    for (size_t row = 0; row < rows.size(); ++row) {
+      for (int64_t i : rows[row]) prior[int64_t(row)][i] = 0.0;
+    }
+    const at::Tensor w = at::softmax(-d / (2 * (1 - ab)) + prior, 1);
+    const at::Tensor weights = oracle.weights(x_t, t, prior);
+    EXPECT_TRUE(at::allclose(weights, w, 1e-9, 1e-12)) << rows[1].size();
+    EXPECT_EQ(at::count_nonzero(weights).item<int64_t>(), at::count_nonzero(w).item<int64_t>());
+    const at::Tensor expected = at::mm(w, images.reshape({8, -1})).reshape({3, 3, 4, 4});
+    EXPECT_TRUE(at::allclose(oracle.forward(x_t, t, prior, {}), expected, 1e-9, 1e-9));
+  }
+  // Nothing allowed is an error, not NaN.
+  EXPECT_THROW(oracle.forward(x_t, t, at::full({3, 8}, -inf, at::kDouble), {}), Error);
 }
 
 TEST(Oracle, DdpmBetaTildeOverSkippedStepsEqualsDdimEtaOne) {

@@ -28,7 +28,7 @@ const at::Tensor& OracleNetwork::flat_images_for(const at::Tensor& like) {
   return cached_;
 }
 
-at::Tensor OracleNetwork::weights(const at::Tensor& x_t, double t, const at::Tensor& context) {
+OracleNetwork::Posterior OracleNetwork::posterior(const at::Tensor& x_t, double t, const at::Tensor& context) {
   if (!x_t.sizes().slice(1).equals(shape_)) {
     throw Error("oracle: input of shape " + c10::str(x_t.sizes()) + " does not match the set's images " +
                 c10::str(at::IntArrayRef(shape_)));
@@ -36,15 +36,33 @@ at::Tensor OracleNetwork::weights(const at::Tensor& x_t, double t, const at::Ten
   if (context.dim() != 2 || context.size(1) != size() || context.size(0) != x_t.size(0)) {
     throw Error("oracle: the conditioning must be (batch, " + std::to_string(size()) + ")");
   }
-  const at::Tensor& set = flat_images_for(x_t);
+  Posterior result;
+  result.images = flat_images_for(x_t);
+  at::Tensor prior = context.to(x_t.options());
+  at::Tensor norms = cached_norms_;
+  const at::Tensor allowed = (prior != -std::numeric_limits<double>::infinity()).any(0).nonzero().squeeze(1);
+  if (allowed.numel() == 0) throw Error("oracle: the conditioning allows no image");
+  if (2 * allowed.numel() <= size()) {
+    result.allowed = allowed;
+    result.images = result.images.index_select(0, allowed);
+    norms = norms.index_select(0, allowed);
+    prior = prior.index_select(1, allowed);
+  }
   const double alpha_bar = NoiseSchedule::alpha_bar_of_sigma(schedule_.sigma_at(t));
   const double root = std::sqrt(alpha_bar);
   // ‖x_t − √ᾱ x⁽ⁱ⁾‖² with x⁽ⁱ⁾ = m + c⁽ⁱ⁾ and y = x_t − √ᾱ m is ‖y‖² − 2√ᾱ y·c⁽ⁱ⁾ + ᾱ‖c⁽ⁱ⁾‖²;
   // ‖y‖² is the same for every i and drops out of the softmax.
   const at::Tensor y = x_t.reshape({x_t.size(0), -1}) - cached_mean_ * root;
-  at::Tensor logits = (at::mm(y, set.t()) * (2.0 * root) - cached_norms_ * alpha_bar) / (2.0 * (1.0 - alpha_bar));
-  logits = logits + context.to(logits.options());
-  return at::softmax(logits, 1);
+  const at::Tensor logits =
+      (at::mm(y, result.images.t()) * (2.0 * root) - norms * alpha_bar) / (2.0 * (1.0 - alpha_bar));
+  result.weights = at::softmax(logits + prior, 1);
+  return result;
+}
+
+at::Tensor OracleNetwork::weights(const at::Tensor& x_t, double t, const at::Tensor& context) {
+  Posterior p = posterior(x_t, t, context);
+  if (!p.allowed.defined()) return p.weights;
+  return at::zeros({x_t.size(0), size()}, p.weights.options()).index_copy_(1, p.allowed, p.weights);
 }
 
 at::Tensor OracleNetwork::forward(const at::Tensor& x_t, double t, const at::Tensor& context,
@@ -62,8 +80,8 @@ at::Tensor OracleNetwork::forward(const at::Tensor& x_t, double t, const at::Ten
   for (int64_t start = 0; start < x_t.size(0); start += kItemsPerBlock) {
     cancel.throw_if_cancelled();
     const int64_t n = std::min(kItemsPerBlock, x_t.size(0) - start);
-    const at::Tensor w = weights(x_t.narrow(0, start, n), t, context.narrow(0, start, n));
-    blocks.push_back(at::mm(w, cached_) + cached_mean_);
+    const Posterior p = posterior(x_t.narrow(0, start, n), t, context.narrow(0, start, n));
+    blocks.push_back(at::mm(p.weights, p.images) + cached_mean_);
   }
   at::Tensor x0 = blocks.size() == 1 ? blocks.front() : at::cat(blocks, 0);
   std::vector<int64_t> out_shape = {x_t.size(0)};

@@ -37,6 +37,18 @@ class OracleNetwork : public Network {
  private:
   const at::Tensor& flat_images_for(const at::Tensor& like);
 
+  // The weights over the images some batch row allows (log-prior above −∞):
+  // the others weigh exactly 0, so a prompt that allows 20 of 1,794 images
+  // needs products with those 20 only. When more than half are allowed,
+  // gathering them costs more than it saves: `allowed` is then undefined
+  // and the weights are over all N.
+  struct Posterior {
+    at::Tensor weights;  // (B, K)
+    at::Tensor allowed;  // (K) indices into the set
+    at::Tensor images;   // (K, D) those images, centred
+  };
+  Posterior posterior(const at::Tensor& x_t, double t, const at::Tensor& context);
+
   at::Tensor images_;  // (N, D) in the set's floating type, centred: x⁽ⁱ⁾ − mean
   at::Tensor mean_;    // (D)
   std::vector<int64_t> shape_;
