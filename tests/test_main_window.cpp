@@ -8,6 +8,7 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QSignalSpy>
@@ -19,6 +20,7 @@
 #include "core/pipeline/parameters_parse.h"
 #include "core/pipeline/pipeline.h"
 #include "core/pipeline/request_limits.h"
+#include "core/schedule/spacing.h"
 #include "tests/support/test_support.h"
 #include "tests/support/ui_test_support.h"
 #include "ui/checkpoint_options.h"
@@ -74,6 +76,23 @@ TEST(MainWindow, GenerationShowsEveryStepAndScrubbingShowsThatStep) {
   EXPECT_EQ(window.preview()->shownImage(), frames[3].eps);
   window.preview()->setMode(PreviewMode::Candidates);
   EXPECT_EQ(window.preview()->shownImage(), frames[3].candidates.front().image);
+}
+
+// The spacing box shows A1111's schedule-type labels and keeps DiffScope's names.
+TEST(MainWindow, SpacingBoxShowsScheduleTypeLabels) {
+  MainWindow window;
+  auto* spacing = window.controls()->findChild<QComboBox*>("spacing");
+  ASSERT_NE(spacing, nullptr);
+  ASSERT_EQ(spacing->count(), int(spacing_names().size()) + 1);
+  EXPECT_EQ(spacing->itemText(spacing->findData("auto")), "Automatic");
+  EXPECT_EQ(spacing->itemText(spacing->findData("linspace")), "Uniform");
+  Request asked = small_request("cat", 4);
+  asked.spacing = Spacing::AlignYourSteps;
+  window.controls()->apply(asked);
+  EXPECT_EQ(spacing->currentText(), "Align Your Steps");
+  EXPECT_EQ(window.controls()->request().spacing, Spacing::AlignYourSteps);
+  spacing->setCurrentIndex(spacing->findData("auto"));
+  EXPECT_FALSE(window.controls()->request().spacing.has_value());
 }
 
 TEST(MainWindow, SavedPngParametersParseBackAndDroppingRestoresThem) {

@@ -93,10 +93,16 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     sampler_->addItem(QString::fromStdString(s.a1111_name), QString::fromStdString(s.name));
     sampler_->setItemData(sampler_->count() - 1, QString::fromStdString(s.description), Qt::ToolTipRole);
   }
-  std::vector<std::string> spacings = {"auto"};
-  for (const auto& s : spacing_names()) spacings.push_back(s);
-  spacing_ = combo_of(spacings, this);
-  spacing_->setToolTip(tr("Which timesteps the sampler visits (auto: the sampler's usual choice)"));
+  // A1111's "Schedule type" labels, as the sampler box shows its names; the
+  // data stays DiffScope's name (settings, --spacing).
+  spacing_ = new QComboBox(this);
+  spacing_->setObjectName("spacing");
+  spacing_->addItem(tr("Automatic"), "auto");
+  for (const auto& name : spacing_names()) {
+    spacing_->addItem(QString::fromStdString(spacing_label(spacing_by_name(name))), QString::fromStdString(name));
+  }
+  spacing_->setToolTip(
+      tr("Which noise levels the sampler visits (A1111's schedule type; Automatic: the sampler's usual choice)"));
   std::vector<std::string> schedules = {"auto"};
   for (const auto& s : NoiseSchedule::names()) schedules.push_back(s);
   schedule_ = combo_of(schedules, this);
