@@ -95,6 +95,28 @@ TEST(MainWindow, SpacingBoxShowsScheduleTypeLabels) {
   EXPECT_FALSE(window.controls()->request().spacing.has_value());
 }
 
+// Before the first run the schedule chart marks where the planned steps land
+// and follows the settings; once a run is shown it keeps that run's steps.
+TEST(MainWindow, ScheduleChartShowsThePlanUntilARunIsShown) {
+  MainWindow window;
+  window.controls()->apply(small_request("cat", 7));
+  EXPECT_EQ(window.scheduleChart()->markedSteps(), 7);
+  Request ays = small_request("cat", 10);
+  ays.model = "diffscope-emoji";  // SD's schedule: NVIDIA's SD 1.5 levels
+  ays.width = ays.height = 64;
+  ays.spacing = Spacing::AlignYourSteps;
+  window.controls()->apply(ays);
+  EXPECT_EQ(window.scheduleChart()->markedSteps(), 10);
+  Request refused = small_request("cat", 10);  // the oracle's DDPM schedule has no such list
+  refused.spacing = Spacing::AlignYourSteps;
+  window.controls()->apply(refused);
+  EXPECT_EQ(window.scheduleChart()->markedSteps(), 0);
+  window.controls()->apply(small_request("cat", 5));
+  ASSERT_TRUE(support::generate_and_wait(window)) << "the run did not end";
+  window.controls()->apply(small_request("cat", 9));
+  EXPECT_EQ(window.scheduleChart()->markedSteps(), 5);
+}
+
 TEST(MainWindow, SavedPngParametersParseBackAndDroppingRestoresThem) {
   support::TempDir dir;
   MainWindow window;

@@ -352,10 +352,14 @@ void MainWindow::updateEstimate() {
     estimate_label_->setText(
         tr("Memory: ~%1 of %2 free").arg(QString::fromStdString(format_bytes(plan.memory.total())), free));
     estimate_label_->setToolTip({});
+    // Until a run is shown, the chart shows where the planned steps will land
+    // (a run's chart is that run's, whatever is edited afterwards).
+    if (shown_record_ < 0) schedule_->setSchedule(plan.alpha_bars, plan.timesteps);
   } catch (const std::exception& e) {
     // A request the run would refuse: it says why when it is started.
     estimate_label_->setText(tr("Memory: ? of %1 free").arg(free));
     estimate_label_->setToolTip(QString::fromUtf8(e.what()));
+    if (shown_record_ < 0) schedule_->setSchedule({}, {});
   }
 }
 
