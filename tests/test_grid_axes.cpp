@@ -21,6 +21,12 @@ TEST(GridAxes, ReadsTheSettingsAndTheirValues) {
   EXPECT_EQ(cfg.values, (std::vector<std::string>{"3", "7.5"}));
   EXPECT_EQ(cfg.label(1), "CFG Scale: 7.5");
   EXPECT_EQ(values("spacing=karras,trailing"), (std::vector<std::string>{"karras", "trailing"}));
+  // A1111's schedule-type labels are read too, and label the cells as A1111 does.
+  const GridAxis spacing = parse_grid_axis("spacing=Karras, Align Your Steps,linspace");
+  EXPECT_EQ(spacing.values, (std::vector<std::string>{"karras", "align_your_steps", "linspace"}));
+  EXPECT_EQ(spacing.label(1), "Schedule type: Align Your Steps");
+  EXPECT_EQ(spacing.label(2), "Schedule type: Uniform");
+  EXPECT_THROW(parse_grid_axis("spacing=Karras-ish"), Error);
   const GridAxis lora = parse_grid_axis("lora:Detail Tweaker=0,0.5");
   EXPECT_EQ(lora.lora, "Detail Tweaker");
   EXPECT_EQ(lora.title(), "LoRA weight (Detail Tweaker)");

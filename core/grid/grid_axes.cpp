@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <regex>
 
@@ -157,6 +158,13 @@ std::vector<std::string> number_values(const std::vector<std::string>& items, bo
   return values;
 }
 
+// A spacing by DiffScope's name or A1111's schedule-type label ("Karras",
+// "Align Your Steps"), as a sampler is found by either of its names.
+Spacing spacing_by_name_or_label(const std::string& text) {
+  if (const std::optional<Spacing> by_label = spacing_by_label(text)) return *by_label;
+  return spacing_by_name(text);  // else an Error that lists the names
+}
+
 }  // namespace
 
 std::string grid_setting_names() {
@@ -176,6 +184,7 @@ std::string GridAxis::label(size_t index) const {
   const std::string& value = values.at(index);
   switch (setting) {
     case GridSetting::Sampler: return sampler_by_name(value).a1111_name;
+    case GridSetting::Spacing: return title() + ": " + spacing_label(spacing_by_name(value));
     case GridSetting::PromptReplace:
     case GridSetting::Model: return value;
     default: return title() + ": " + value;
@@ -213,7 +222,7 @@ GridAxis parse_grid_axis(const std::string& text) {
       for (const std::string& item : items) axis.values.push_back(sampler_by_name(item).name);
       break;
     case GridSetting::Spacing:
-      for (const std::string& item : items) axis.values.push_back(spacing_name(spacing_by_name(item)));
+      for (const std::string& item : items) axis.values.push_back(spacing_name(spacing_by_name_or_label(item)));
       break;
     case GridSetting::Steps: axis.values = number_values(items, true, limits::kMinSteps, limits::kMaxSteps, key); break;
     case GridSetting::Cfg: axis.values = number_values(items, false, limits::kMinCfg, limits::kMaxCfg, key); break;
