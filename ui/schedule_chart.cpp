@@ -87,6 +87,9 @@ double ScheduleChart::alphaBarAt(double t) const {
 }
 
 void ScheduleChart::setSchedule(const std::vector<double>& alpha_bar, const std::vector<double>& timesteps) {
+  // The planned steps are set again at every edit of the settings (a prompt's
+  // every keystroke): the same chart with no step shown need not be redrawn.
+  if (current_ < 0 && alpha_bar == alpha_bar_ && timesteps == timesteps_) return;
   alpha_bar_ = alpha_bar;
   timesteps_ = timesteps;
   QList<QPointF> alpha, sigma, snr, steps;

@@ -119,6 +119,9 @@ struct ModelInfo {
   double default_cfg = 1.0;
   SamplerId default_sampler = SamplerId::Euler;
   std::optional<Spacing> default_spacing;  // unset: each sampler's own
+  // Which of NVIDIA's Align Your Steps lists its runs take (SD 1.5's, as in
+  // A1111, unless the family has its own).
+  AlignYourStepsList align_your_steps = AlignYourStepsList::Sd15;
   int default_steps = 20;
   // A distilled few-step model (few_step.h) and what said so; the defaults
   // above are then its proposed settings.

@@ -79,7 +79,7 @@ class Pipeline {
   ModelBundle& prepare(const Request& request, const CancelToken& cancel = {});
 
   // The σ list a request runs over (n + 1 levels) on a schedule with a
-  // model (its default spacing; its family for Align Your Steps); img2img
+  // model (its default spacing, its Align Your Steps list); img2img
   // runs only its last strength·n steps.
   static std::vector<double> sigmas_for(const Request& request, const NoiseSchedule& schedule, const ModelInfo& model);
 

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/schedule/step_count.h"
 
 namespace diffscope {
 namespace {
@@ -30,9 +31,7 @@ const std::vector<double>& align_your_steps_levels(AlignYourStepsList list) {
 }
 
 std::vector<double> align_your_steps_sigmas(int steps, AlignYourStepsList list, const NoiseSchedule& schedule) {
-  if (steps < 1 || steps > 100000) {
-    throw Error("the number of steps must be between 1 and 100000, got " + std::to_string(steps));
-  }
+  check_step_count(steps);
   const std::vector<double>& levels = align_your_steps_levels(list);
   if (!close(schedule.sigma_max(), levels.front()) || !close(schedule.sigma_min(), levels.back())) {
     std::ostringstream message;

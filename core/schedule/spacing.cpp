@@ -6,6 +6,7 @@
 
 #include "core/common/errors.h"
 #include "core/schedule/beta_quantile.h"
+#include "core/schedule/step_count.h"
 
 namespace diffscope {
 namespace {
@@ -42,13 +43,6 @@ const std::pair<const char*, Spacing> kLabelAliases[] = {
 
 // The Beta scheduler's shape (Lee et al. 2024's and ComfyUI's default).
 constexpr double kBetaShape = 0.6;
-
-void check_step_count(int steps, int limit) {
-  if (steps < 1 || steps > limit) {
-    throw Error("the number of steps must be between 1 and " + std::to_string(limit) + ", got " +
-                std::to_string(steps));
-  }
-}
 
 }  // namespace
 
@@ -146,7 +140,7 @@ std::vector<double> spaced_timesteps(const NoiseSchedule& schedule, int steps, S
 }
 
 std::vector<double> karras_sigmas(int steps, double sigma_min, double sigma_max, double rho) {
-  check_step_count(steps, 100000);
+  check_step_count(steps);
   const double max_inv = std::pow(sigma_max, 1.0 / rho), min_inv = std::pow(sigma_min, 1.0 / rho);
   std::vector<double> sigmas(steps + 1, 0.0);
   for (int i = 0; i < steps; ++i) {
@@ -157,7 +151,7 @@ std::vector<double> karras_sigmas(int steps, double sigma_min, double sigma_max,
 }
 
 std::vector<double> exponential_sigmas(int steps, double sigma_min, double sigma_max) {
-  check_step_count(steps, 100000);
+  check_step_count(steps);
   std::vector<double> sigmas(steps + 1, 0.0);
   for (int i = 0; i < steps; ++i) {
     const double ramp = steps == 1 ? 0.0 : static_cast<double>(i) / (steps - 1);
@@ -167,7 +161,7 @@ std::vector<double> exponential_sigmas(int steps, double sigma_min, double sigma
 }
 
 std::vector<double> kl_optimal_sigmas(int steps, double sigma_min, double sigma_max) {
-  check_step_count(steps, 100000);
+  check_step_count(steps);
   std::vector<double> sigmas(steps + 1, 0.0);
   for (int i = 0; i < steps; ++i) {
     const double ramp = steps == 1 ? 0.0 : static_cast<double>(i) / (steps - 1);
