@@ -89,8 +89,6 @@ TEST_F(CheckpointUi, OptionsTravelInTheRequest) {
   r.prediction = Prediction::V;
   r.clip_skip = 2;
   r.precision = Precision::BFloat16;
-  r.init_image = "/images/start.png";
-  r.strength = 0.4;
   options.apply(r);
   Request back;
   sd::CheckpointInfo checkpoint;
@@ -102,8 +100,6 @@ TEST_F(CheckpointUi, OptionsTravelInTheRequest) {
   EXPECT_EQ(back.prediction, Prediction::V);
   EXPECT_EQ(back.clip_skip, 2);
   EXPECT_EQ(back.precision, Precision::BFloat16);
-  EXPECT_EQ(back.init_image, r.init_image);
-  EXPECT_DOUBLE_EQ(back.strength, 0.4);
   EXPECT_TRUE(back.size_conditioning.is_default());  // SD 1.x has none
 
   // SDXL's size conditioning: only for a model that takes it.

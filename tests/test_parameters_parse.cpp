@@ -254,6 +254,19 @@ TEST(ParametersParse, RoundTripsStableDiffusionSettings) {
   EXPECT_EQ(parsed.request.precision, Precision::BFloat16);
   EXPECT_DOUBLE_EQ(parsed.request.strength, 0.6);
   EXPECT_TRUE(parsed.request.init_image.empty());  // the start image is not in the text
+  EXPECT_EQ(text.find("Mask blur"), std::string::npos);  // not inpainting
+
+  // Inpainting adds A1111's "Mask blur" (the mask itself is not in the text either).
+  r.mask_image = "/images/mask.png";
+  r.mask_blur = 9;
+  const std::string inpainted = format_parameters(r, model_for(r));
+  EXPECT_NE(inpainted.find("Denoising strength: 0.6, Mask blur: 9"), std::string::npos) << inpainted;
+  EXPECT_EQ(parse_parameters(inpainted).request.mask_blur, 9);
+  EXPECT_TRUE(parse_parameters(inpainted).request.mask_image.empty());
+  const ParsedParameters wild = parse_parameters("x\nSteps: 20, Mask blur: 65");
+  EXPECT_EQ(wild.request.mask_blur, 4);
+  ASSERT_EQ(wild.warnings.size(), 1u);
+  EXPECT_NE(wild.warnings[0].find("Mask blur"), std::string::npos);
 }
 
 TEST(ParametersParse, RoundTripsThePromptReadAsWritten) {

@@ -192,8 +192,10 @@ TEST_F(PipelineTest, PlanChecksTheRequestAgainstTheModel) {
   };
   EXPECT_NE(refusal([](Request& r) { r.width = r.height = 32; }).find("64×64 only"), std::string::npos);
   EXPECT_NE(refusal([](Request& r) { r.schedule = "linear"; }).find("noise schedule"), std::string::npos);
-  EXPECT_NE(refusal([](Request& r) { r.init_image = "start.png"; }).find("cannot start from an image"),
+  EXPECT_NE(refusal([](Request& r) { r.vae = "vae.safetensors"; }).find("no VAE to replace"), std::string::npos);
+  EXPECT_NE(refusal([](Request& r) { r.mask_image = "mask.png"; }).find("needs the image it paints into"),
             std::string::npos);
+  EXPECT_NE(refusal([](Request& r) { r.mask_blur = 65; }).find("mask blur"), std::string::npos);
   EXPECT_NE(refusal([](Request& r) { r.clip_skip = 2; }).find("Clip skip"), std::string::npos);
   EXPECT_NE(refusal([](Request& r) { r.prediction = Prediction::Epsilon; }).find("prediction"), std::string::npos);
   EXPECT_NE(refusal([](Request& r) { r.precision = Precision::Float16; }).find("float16"), std::string::npos);

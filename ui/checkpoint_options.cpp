@@ -4,29 +4,30 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLineEdit>
 #include <QSettings>
 #include <QSpinBox>
-#include <QToolButton>
 
 #include "core/pipeline/request_limits.h"
+#include "ui/path_row.h"
 
 namespace diffscope::ui {
 
 CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Diffusion"), parent) {
   auto* form = new QFormLayout(this);
-  vae_ = pathRow(tr("the checkpoint's own"), tr("VAE file"), tr("safetensors (*.safetensors)"), false, form, tr("VAE"));
+  vae_ = add_path_row(this, form, tr("VAE"), tr("the checkpoint's own"), tr("VAE file"),
+                      tr("safetensors (*.safetensors)"), false);
   vae_->setToolTip(tr("A VAE file to decode with instead of the checkpoint's own (e.g. vae-ft-mse-840000)"));
-  preview_decoder_ = pathRow(tr("taesd_decoder.safetensors beside the checkpoint, if there"), tr("TAESD decoder file"),
-                             tr("safetensors (*.safetensors)"), false, form, tr("Preview decoder"));
+  preview_decoder_ =
+      add_path_row(this, form, tr("Preview decoder"), tr("taesd_decoder.safetensors beside the checkpoint, if there"),
+                   tr("TAESD decoder file"), tr("safetensors (*.safetensors)"), false);
   preview_decoder_->setToolTip(
       tr("A TAESD / TAESDXL decoder (madebyollin/taesd) for real decoded previews at every step; "
          "\"none\" keeps the latent → RGB projection"));
-  tokenizer_ = pathRow(tr("found automatically"), tr("CLIP tokenizer folder (vocab.json + merges.txt)"), {}, true, form,
-                       tr("Tokenizer"));
+  tokenizer_ = add_path_row(this, form, tr("Tokenizer"), tr("found automatically"),
+                            tr("CLIP tokenizer folder (vocab.json + merges.txt)"), {}, true);
   tokenizer_->setToolTip(
       tr("Where the CLIP tokenizer files are when the checkpoint has none beside it: a folder with "
          "vocab.json and merges.txt (e.g. a diffusers model's tokenizer/), or "
@@ -54,17 +55,8 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
          "(AVX-512 BF16, AMX: about 2× faster, little visible change), else float32, the "
          "reference"));
   form->addRow(tr("Precision"), precision_);
-  init_image_ =
-      pathRow(tr("none (text to image)"), tr("Start image"), tr("PNG images (*.png)"), false, form, tr("img2img"));
-  init_image_->setToolTip(tr("Start from this image instead of pure noise (it must have the size set above)"));
-  strength_ = new QDoubleSpinBox(this);
-  strength_->setRange(limits::kMinStrength, limits::kMaxStrength);
-  strength_->setSingleStep(0.05);
-  strength_->setValue(0.75);
-  strength_->setToolTip(tr("How much of the chain img2img runs: 1 ignores the image, small values keep it"));
-  form->addRow(tr("Strength"), strength_);
-  refiner_ =
-      pathRow(tr("none"), tr("SDXL refiner checkpoint"), tr("safetensors (*.safetensors)"), false, form, tr("Refiner"));
+  refiner_ = add_path_row(this, form, tr("Refiner"), tr("none"), tr("SDXL refiner checkpoint"),
+                          tr("safetensors (*.safetensors)"), false);
   refiner_->setToolTip(tr("SDXL: a second checkpoint (e.g. sd_xl_refiner_1.0) that runs the last steps"));
   refiner_switch_ = new QDoubleSpinBox(this);
   refiner_switch_->setRange(limits::kMinRefinerSwitch, limits::kMaxRefinerSwitch);
@@ -87,7 +79,7 @@ CheckpointOptions::CheckpointOptions(QWidget* parent) : QGroupBox(tr("Stable Dif
   target_size_ =
       pairRow(form, tr("Target size"), tr("image's"), tr("SDXL: the size (width × height) the model is told it draws"));
 
-  for (QLineEdit* edit : {vae_, preview_decoder_, tokenizer_, init_image_, refiner_})
+  for (QLineEdit* edit : {vae_, preview_decoder_, tokenizer_, refiner_})
     connect(edit, &QLineEdit::textChanged, this, &CheckpointOptions::changed);
   for (QComboBox* combo : {prediction_, precision_}) {
     connect(combo, &QComboBox::currentIndexChanged, this, &CheckpointOptions::changed);
@@ -118,30 +110,10 @@ std::pair<QSpinBox*, QSpinBox*> CheckpointOptions::pairRow(QFormLayout* form, co
   return boxes;
 }
 
-QLineEdit* CheckpointOptions::pathRow(const QString& placeholder, const QString& dialog_title, const QString& filter,
-                                      bool folder, QFormLayout* form, const QString& label) {
-  auto* edit = new QLineEdit(this);
-  edit->setPlaceholderText(placeholder);
-  edit->setClearButtonEnabled(true);
-  auto* browse = new QToolButton(this);
-  browse->setText("…");
-  browse->setToolTip(dialog_title);
-  connect(browse, &QToolButton::clicked, this, [this, edit, dialog_title, filter, folder] {
-    const QString chosen = folder ? QFileDialog::getExistingDirectory(this, dialog_title, edit->text())
-                                  : QFileDialog::getOpenFileName(this, dialog_title, edit->text(), filter);
-    if (!chosen.isEmpty()) edit->setText(chosen);
-  });
-  auto* row = new QHBoxLayout;
-  row->addWidget(edit, 1);
-  row->addWidget(browse);
-  form->addRow(label, row);
-  return edit;
-}
-
 bool CheckpointOptions::appliesTo(const ModelInfo& model) {
   const ModelOptions& o = model.options;
-  return o.vae_override || o.tokenizer_files || o.prediction_override || o.image_to_image || o.size_conditioning ||
-         o.refiner || model.text.clip_skip;
+  return o.vae_override || o.tokenizer_files || o.prediction_override || o.size_conditioning || o.refiner ||
+         model.text.clip_skip;
 }
 
 void CheckpointOptions::setModel(const ModelInfo& model) {
@@ -150,8 +122,6 @@ void CheckpointOptions::setModel(const ModelInfo& model) {
   tokenizer_->setEnabled(model.options.tokenizer_files);
   prediction_->setEnabled(model.options.prediction_override);
   clip_skip_->setEnabled(model.text.clip_skip);
-  init_image_->setEnabled(model.options.image_to_image);
-  strength_->setEnabled(model.options.image_to_image);
   refiner_->setEnabled(model.options.refiner);
   refiner_switch_->setEnabled(model.options.refiner);
   refiner_by_steps_->setEnabled(model.options.refiner);
@@ -172,10 +142,6 @@ void CheckpointOptions::fill(Request& r, const ModelInfo& model) const {
   }
   if (model.text.clip_skip) r.clip_skip = clip_skip_->value();
   r.precision = parse_precision(precision_->currentData().toString().toStdString());
-  if (model.options.image_to_image) {
-    r.init_image = init_image_->text().toStdString();
-    r.strength = strength_->value();
-  }
   if (model.options.refiner) {
     r.refiner = refiner_->text().toStdString();
     r.refiner_switch_at = refiner_switch_->value();
@@ -196,8 +162,6 @@ void CheckpointOptions::apply(const Request& r) {
   select_data(prediction_, r.prediction ? QString::fromStdString(prediction_name(*r.prediction)) : "auto");
   clip_skip_->setValue(r.clip_skip);
   select_data(precision_, QString::fromStdString(precision_name(r.precision)));
-  init_image_->setText(QString::fromStdString(r.init_image));
-  strength_->setValue(r.strength);
   refiner_->setText(QString::fromStdString(r.refiner));
   refiner_switch_->setValue(r.refiner_switch_at);
   refiner_by_steps_->setChecked(r.refiner_switch_by_steps);
@@ -216,7 +180,6 @@ void CheckpointOptions::load(QSettings& s) {
   select_data(prediction_, s.value("sd/prediction", "auto").toString());
   clip_skip_->setValue(s.value("sd/clip_skip", 1).toInt());
   select_data(precision_, s.value("sd/precision", "auto").toString());
-  strength_->setValue(s.value("sd/strength", 0.75).toDouble());
   refiner_->setText(s.value("sdxl/refiner").toString());
   refiner_switch_->setValue(s.value("sdxl/refiner_switch_at", 0.8).toDouble());
   refiner_by_steps_->setChecked(s.value("sdxl/refiner_switch_by_steps", false).toBool());
@@ -229,7 +192,6 @@ void CheckpointOptions::save(QSettings& s) const {
   s.setValue("sd/prediction", prediction_->currentData());
   s.setValue("sd/clip_skip", clip_skip_->value());
   s.setValue("sd/precision", precision_->currentData());
-  s.setValue("sd/strength", strength_->value());
   s.setValue("sdxl/refiner", refiner_->text());
   s.setValue("sdxl/refiner_switch_at", refiner_switch_->value());
   s.setValue("sdxl/refiner_switch_by_steps", refiner_by_steps_->isChecked());

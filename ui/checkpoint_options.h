@@ -2,8 +2,8 @@
 // The settings only a Stable Diffusion checkpoint has: a VAE override, where
 // its CLIP tokenizer files are (single files come without them), ε/v
 // prediction (auto: the folder's scheduler config or A1111's test), Clip
-// skip, the compute precision, img2img's start image and strength, and
-// SDXL's size and crop conditioning and refiner.
+// skip, the compute precision, and SDXL's size and crop conditioning and
+// refiner. (img2img and inpainting: start_image_options.h.)
 #include <QGroupBox>
 #include <utility>
 
@@ -41,8 +41,6 @@ class CheckpointOptions : public QGroupBox {
   void changed();
 
  private:
-  QLineEdit* pathRow(const QString& placeholder, const QString& dialog_title, const QString& filter, bool folder,
-                     QFormLayout* form, const QString& label);
   // Two spin boxes (x, y) in one row; 0 shows `zero_text`.
   std::pair<QSpinBox*, QSpinBox*> pairRow(QFormLayout* form, const QString& label, const QString& zero_text,
                                           const QString& tooltip);
@@ -53,8 +51,6 @@ class CheckpointOptions : public QGroupBox {
   QComboBox* prediction_;
   QSpinBox* clip_skip_;
   QComboBox* precision_;
-  QLineEdit* init_image_;
-  QDoubleSpinBox* strength_;
   std::pair<QSpinBox*, QSpinBox*> original_size_, crop_, target_size_;
   QLineEdit* refiner_;
   QDoubleSpinBox* refiner_switch_;

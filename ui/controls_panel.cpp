@@ -31,6 +31,7 @@
 #include "ui/embedding_list.h"
 #include "ui/fast_setting_button.h"
 #include "ui/lora_list.h"
+#include "ui/start_image_options.h"
 #include "ui/variation_controls.h"
 
 namespace diffscope::ui {
@@ -86,6 +87,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
          "model does\n"
          "Stable Diffusion 1.x / 2.x: a .safetensors checkpoint or a diffusers folder of yours"));
   sd_options_ = new CheckpointOptions(this);
+  start_image_ = new StartImageOptions(this);
   loras_ = new LoraList(prompt_, this);
   embeddings_ = new EmbeddingList(prompt_, negative_, this);
   sampler_ = new QComboBox(this);
@@ -229,6 +231,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(negative_, 1);
   layout->addLayout(form);
   layout->addWidget(variation_);
+  layout->addWidget(start_image_);
   layout->addWidget(sd_options_);
   layout->addWidget(loras_);
   layout->addWidget(embeddings_);
@@ -247,6 +250,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   connect(as_written_, &QCheckBox::toggled, this, &ControlsPanel::settingsChanged);
   connect(this, &ControlsPanel::settingsChanged, this, &ControlsPanel::showFastState);
   connect(sd_options_, &CheckpointOptions::changed, this, &ControlsPanel::settingsChanged);
+  connect(start_image_, &StartImageOptions::changed, this, &ControlsPanel::settingsChanged);
   connect(loras_, &LoraList::changed, this, &ControlsPanel::settingsChanged);
   connect(embeddings_, &EmbeddingList::changed, this, &ControlsPanel::settingsChanged);
   connect(variation_, &VariationControls::changed, this, &ControlsPanel::settingsChanged);
@@ -293,6 +297,7 @@ void ControlsPanel::modelChanged() {
   if (!model_info_.schedule_selectable) select_data(schedule_, "auto");
   sd_options_->setVisible(CheckpointOptions::appliesTo(model_info_));
   sd_options_->setModel(model_info_);
+  start_image_->setVisible(StartImageOptions::appliesTo(model_info_));
   loras_->setVisible(model_info_.options.lora);
   as_written_->setVisible(model_info_.text.nearest_caption);
   loras_->setModel(model_info_.options.lora ? model : QString());
@@ -382,6 +387,7 @@ Request ControlsPanel::request() const {
   r.height = height_->value();
   r.device = parse_device(device_->currentData().toString().toStdString());
   if (CheckpointOptions::appliesTo(model_info_)) sd_options_->fill(r, model_info_);
+  if (StartImageOptions::appliesTo(model_info_)) start_image_->fill(r);
   if (model_info_.options.lora && !loras_->folder().isEmpty()) r.lora_dirs = {loras_->folder().toStdString()};
   if (model_info_.options.embeddings && !embeddings_->folder().isEmpty()) {
     r.embedding_dirs = {embeddings_->folder().toStdString()};
@@ -400,6 +406,7 @@ void ControlsPanel::apply(const Request& r) {
   if (from_file) addCheckpoint(QString::fromStdString(r.model));
   select_data(model_, QString::fromStdString(r.model));
   if (CheckpointOptions::appliesTo(model_info_)) sd_options_->apply(r);
+  if (StartImageOptions::appliesTo(model_info_)) start_image_->apply(r);
   prompt_->setPlainText(QString::fromStdString(r.prompt));
   negative_->setPlainText(QString::fromStdString(r.negative_prompt));
   as_written_->setChecked(r.prompt_as_written);
@@ -436,6 +443,7 @@ void ControlsPanel::load(QSettings& s) {
   const QStringList recent = s.value("sd/recent").toStringList();
   for (auto it = recent.rbegin(); it != recent.rend(); ++it) addCheckpoint(*it);
   sd_options_->load(s);
+  start_image_->load(s);
   loras_->load(s);
   embeddings_->load(s);
   variation_->load(s);
@@ -466,6 +474,7 @@ void ControlsPanel::save(QSettings& s) const {
   s.setValue("device", device_->currentData());
   s.setValue("sd/recent", recent_checkpoints_);
   sd_options_->save(s);
+  start_image_->save(s);
 }
 
 }  // namespace diffscope::ui

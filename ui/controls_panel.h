@@ -26,6 +26,7 @@ class LoraList;
 class VariationControls;
 
 class CheckpointOptions;
+class StartImageOptions;
 class FastSettingButton;
 
 class ControlsPanel : public QWidget {
@@ -50,6 +51,7 @@ class ControlsPanel : public QWidget {
   QPlainTextEdit* promptEdit() const { return prompt_; }
   QPlainTextEdit* negativeEdit() const { return negative_; }
   CheckpointOptions* checkpointOptions() const { return sd_options_; }
+  StartImageOptions* startImageOptions() const { return start_image_; }
   LoraList* loraList() const { return loras_; }
   EmbeddingList* embeddingList() const { return embeddings_; }
   VariationControls* variationControls() const { return variation_; }
@@ -100,6 +102,7 @@ class ControlsPanel : public QWidget {
   QSpinBox* batch_;
   QComboBox* device_;
   CheckpointOptions* sd_options_;
+  StartImageOptions* start_image_;
   LoraList* loras_;
   EmbeddingList* embeddings_;
   QStringList recent_checkpoints_;

@@ -303,6 +303,13 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--strength", o.request.strength, "img2img: how much of the chain to run (1: all of it)")
       ->check(CLI::Range(limits::kMinStrength, limits::kMaxStrength))
       ->capture_default_str();
+  cmd->add_option("--mask", o.request.mask_image,
+                  "Inpainting: repaint only where this PNG (the image's size) is white; the rest of the -i image "
+                  "is kept");
+  cmd->add_option("--mask-blur", o.request.mask_blur, "Inpainting: blur the mask's edge by this many pixels (A1111's)")
+      ->check(CLI::Range(limits::kMinMaskBlur, limits::kMaxMaskBlur))
+      ->capture_default_str();
+  cmd->add_flag("--invert-mask", o.request.invert_mask, "Inpainting: repaint where the mask is black instead");
   cmd->add_option("--trajectory", o.trajectory,
                   "Write each image's path to this CSV: per step the RMS distance of x̂0 to the final sample, the "
                   "share of the change done, ε̂'s RMS, x_t on the run's two principal components, and for the "

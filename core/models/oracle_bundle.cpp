@@ -35,6 +35,7 @@ ModelInfo OracleBundle::describe() {
   info.schedule_selectable = true;  // it is exact for any schedule
   info.preview = PreviewMethod::Exact;
   info.weighs_training_images = true;
+  info.options.image_to_image = true;  // its "latent" is the image itself
   // Its "weights" are the image set in pixel space; one call holds distances
   // and weights over the set and a handful of image-sized temporaries.
   info.memory.fixed_bytes_per_pixel = kSetImages * 3 * (1 + 4 * kFloatCopiesOfSet);

@@ -27,6 +27,7 @@ class OracleBundle : public ModelBundle {
   at::Tensor encode_prompt(const std::string& prompt) override;
   std::vector<int64_t> latent_shape(int width, int height) const override;
   at::Tensor decode(const at::Tensor& latents) override { return latents; }
+  at::Tensor encode_image(const at::Tensor& images) override { return images; }  // pixel space
   std::optional<PosteriorView> posterior(const at::Tensor& x_t, double t, const at::Tensor& context,
                                          int count) override;
   at::Tensor training_image(int index) override;

@@ -304,6 +304,12 @@ ParsedParameters parse_parameters(const std::string& text) {
     parse_number(f.at("Denoising strength"), strength) && strength > 0 && strength <= 1 ? void(r.strength = strength)
                                                                                         : warn("Denoising strength");
   }
+  if (f.count("Mask blur")) {
+    int blur = 0;
+    parse_number(f.at("Mask blur"), blur) && blur >= limits::kMinMaskBlur&& blur <= limits::kMaxMaskBlur
+        ? void(r.mask_blur = blur)
+        : warn("Mask blur");
+  }
   if (f.count("DDPM variance")) {
     const std::string& v = f.at("DDPM variance");
     if (v == "beta")

@@ -55,6 +55,7 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   fields.emplace_back("Model", from_file ? model.name : request.model);
   if (model.options.image_to_image && !request.init_image.empty()) {
     fields.emplace_back("Denoising strength", number(request.strength));
+    if (!request.mask_image.empty()) fields.emplace_back("Mask blur", std::to_string(request.mask_blur));
   }
   if (model.text.clip_skip && request.clip_skip != 1)
     fields.emplace_back("Clip skip", std::to_string(request.clip_skip));

@@ -19,10 +19,12 @@
 #include "core/models/adapters/lora_prompt.h"
 #include "core/pipeline/branch.h"
 #include "core/pipeline/branch_run.h"
+#include "core/pipeline/inpaint_mask.h"
 #include "core/pipeline/model_registry.h"
 #include "core/pipeline/numeric_faults.h"
 #include "core/pipeline/request_limits.h"
 #include "core/pipeline/word_map_recording.h"
+#include "core/sampling/masked_denoiser.h"
 #include "core/sampling/network_denoiser.h"
 #include "core/sampling/refiner_switch.h"
 #include "core/schedule/spacing.h"
@@ -125,16 +127,23 @@ Request refiner_request(const Request& request) {
   return r;
 }
 
-// The img2img start image (H, W, 3) → latents for each batch item.
-at::Tensor encode_init_image(ModelBundle& bundle, const Request& request, const c10::Device& device) {
-  const at::Tensor image = read_png_rgb(request.init_image);
-  if (image.size(0) != request.height || image.size(1) != request.width) {
-    throw Error(request.init_image + " is " + std::to_string(image.size(1)) + "×" + std::to_string(image.size(0)) +
-                "; set the size to match it (" + std::to_string(request.width) + "×" + std::to_string(request.height) +
-                " is set)");
+// The img2img start image as read (H, W, 3) and as latents for each batch item.
+struct StartImage {
+  at::Tensor rgb;
+  at::Tensor latents;
+};
+
+StartImage encode_start_image(ModelBundle& bundle, const Request& request, const c10::Device& device) {
+  StartImage start;
+  start.rgb = read_png_rgb(request.init_image);
+  if (start.rgb.size(0) != request.height || start.rgb.size(1) != request.width) {
+    throw Error(request.init_image + " is " + std::to_string(start.rgb.size(1)) + "×" +
+                std::to_string(start.rgb.size(0)) + "; set the size to match it (" + std::to_string(request.width) +
+                "×" + std::to_string(request.height) + " is set)");
   }
-  at::Tensor pixels = image.permute({2, 0, 1}).unsqueeze(0).to(device, at::kFloat) / 127.5 - 1.0;
-  return bundle.encode_image(pixels).expand({request.batch, -1, -1, -1});
+  at::Tensor pixels = start.rgb.permute({2, 0, 1}).unsqueeze(0).to(device, at::kFloat) / 127.5 - 1.0;
+  start.latents = bundle.encode_image(pixels).expand({request.batch, -1, -1, -1});
+  return start;
 }
 
 }  // namespace
@@ -157,11 +166,8 @@ std::vector<double> Pipeline::sigmas_for(const Request& request, const NoiseSche
     if (request.spacing) parent.spacing = request.spacing;  // resolved once for the whole chain
     return branch_sigmas(sigmas_for(parent, schedule, model), request.branch->at_step, request.steps);
   }
-  // Align Your Steps has a list for SDXL (base and refiner) and one for SD 1.5
-  // that A1111 uses for every other model.
-  const bool sdxl = model.family.rfind("SDXL", 0) == 0;
-  std::vector<double> sigmas = make_sigmas(schedule, request.steps, resolved_spacing(request, model), 0,
-                                           sdxl ? AlignYourStepsList::Sdxl : AlignYourStepsList::Sd15);
+  std::vector<double> sigmas =
+      make_sigmas(schedule, request.steps, resolved_spacing(request, model), 0, model.align_your_steps);
   if (request.init_image.empty()) return sigmas;
   // img2img as A1111 runs it with k-diffusion samplers: the last
   // strength·n steps of the n-step list.
@@ -382,15 +388,29 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   const int pixels_per_latent = std::max<int>(1, request.height / static_cast<int>(item_shape.at(1)));
   at::Tensor x =
       initial_noise(noise, item_seeds, item_shape, request.variation, pixels_per_latent).to(device) * sigmas.front();
-  if (!request.init_image.empty()) x = x + encode_init_image(bundle, request, device);
+  std::optional<StartImage> start_image;
+  std::optional<InpaintMask> mask;
+  at::Tensor known, repaint;  // inpainting: the start image's latents; the latent mask, 1 where the model draws
+  if (!request.init_image.empty()) {
+    start_image = encode_start_image(bundle, request, device);
+    known = start_image->latents.to(x.scalar_type());
+    x = x + known;
+  }
+  if (!request.mask_image.empty()) {
+    mask = load_inpaint_mask(request.mask_image, request.width, request.height, request.mask_blur, request.invert_mask,
+                             item_shape.at(1), item_shape.at(2));
+    repaint = mask->latent.to(device, x.scalar_type());
+  }
 
   at::Tensor latents;
   if (segmented) {
     if (refiner != nullptr) throw Error("prompt editing and branches do not run with an SDXL refiner yet");
     const DenoiserFactory make_denoiser = [&](const Request& settings) -> std::unique_ptr<Denoiser> {
       const double cfg = settings.cfg_scale.value_or(info.default_cfg);
-      return std::make_unique<NetworkDenoiser>(bundle.network(), bundle.schedule(),
-                                               guidance_for(bundle, settings, cfg, device), cancel);
+      auto denoiser = std::make_unique<NetworkDenoiser>(bundle.network(), bundle.schedule(),
+                                                        guidance_for(bundle, settings, cfg, device), cancel);
+      if (!mask) return denoiser;
+      return std::make_unique<MaskedDenoiser>(std::move(denoiser), known, repaint);
     };
     latents = run_segments(std::move(x), segments, sigmas, make_denoiser, noise, request.batch, checked_step, cancel);
   } else {
@@ -407,13 +427,18 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
           denoiser, *refiner_denoiser,
           refiner_switch_rule(bundle.schedule(), request.refiner_switch_at, request.refiner_switch_by_steps, calls));
     }
-    Denoiser& active = switching ? static_cast<Denoiser&>(*switching) : denoiser;
+    Denoiser& unmasked = switching ? static_cast<Denoiser&>(*switching) : denoiser;
+    std::optional<MaskedDenoiser> masked_denoiser;
+    if (mask) masked_denoiser.emplace(unmasked, known, repaint);
+    Denoiser& active = masked_denoiser ? static_cast<Denoiser&>(*masked_denoiser) : unmasked;
     SampleRun run{active, sigmas, &noise, checked_step, cancel, {}};
     run.options.eta = request.eta;
     run.options.ddpm_variance = request.ddpm_variance;
     latents = run_sampler(sampler, std::move(x), run);
   }
   cancel.throw_if_cancelled();
+  // A sampler whose last step leaves noise still ends with the start image outside the mask.
+  if (mask) latents = keep_known(latents, known, repaint);
 
   result.samples = latents;
   // The embeddings the prompts named (each model's text encoders read them).
@@ -427,6 +452,8 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   const at::Tensor decoded = bundle.decode(latents).to(at::kCPU);
   check_decoded(decoded);
   result.images = model_range_to_images(decoded);
+  // The unmasked pixels come back as they were, not through the autoencoder (A1111's overlay).
+  if (mask) result.images = overlay_start_image(result.images, start_image->rgb, mask->pixels);
   result.sigmas = sigmas;
   result.device = describe_device(device);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -67,6 +67,12 @@ struct Request {
   // img2img: start from this image, noised to `strength` (1: pure noise).
   std::string init_image;
   double strength = 0.75;
+  // Inpainting (inpaint_mask.h): repaint only where this PNG of the image's
+  // size is white (black with `invert_mask`), its edge blurred by `mask_blur`
+  // pixels (A1111's "Mask blur"); needs init_image.
+  std::string mask_image;
+  int mask_blur = 4;
+  bool invert_mask = false;
   // Record word heat maps at every step (StepEvent::word_maps); where
   // info().options.word_maps. What to show, not what ran: not written to the PNG.
   bool word_maps = false;

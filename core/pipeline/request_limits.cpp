@@ -37,6 +37,12 @@ void validate_limits(const Request& request) {
   if (!(request.strength >= kMinStrength && request.strength <= kMaxStrength)) {
     throw Error("the img2img strength must be between 0.01 and 1");
   }
+  if (request.mask_blur < kMinMaskBlur || request.mask_blur > kMaxMaskBlur) {
+    throw Error("the mask blur must be between 0 and " + std::to_string(kMaxMaskBlur) + " pixels");
+  }
+  if (!request.mask_image.empty() && request.init_image.empty()) {
+    throw Error("an inpainting mask needs the image it paints into (the img2img start image)");
+  }
   if (!(request.refiner_switch_at >= kMinRefinerSwitch && request.refiner_switch_at <= kMaxRefinerSwitch)) {
     throw Error("the refiner's switch point must be between 0.01 and 1 (a fraction of the steps)");
   }

@@ -13,6 +13,8 @@ inline constexpr double kMinEta = 0.0, kMaxEta = 10.0;
 inline constexpr int kMinClipSkip = 1, kMaxClipSkip = 12;
 // img2img strength: how much of the chain runs (the engine needs at least one step).
 inline constexpr double kMinStrength = 0.01, kMaxStrength = 1.0;
+// Inpainting's "Mask blur" in pixels (A1111's slider's range).
+inline constexpr int kMinMaskBlur = 0, kMaxMaskBlur = 64;
 // Any side outside this is refused before a model is asked (CLI input checks).
 inline constexpr int kMaxImageSide = 4096;
 // SDXL's size and crop conditioning: the sizes a training image may have had

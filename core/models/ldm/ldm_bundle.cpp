@@ -77,6 +77,7 @@ ModelInfo LdmBundle::describe(const ldm::LdmConfig& config) {
   info.precisions.bfloat16 = true;
   info.small_operators = true;
   info.options.word_maps = true;
+  info.options.image_to_image = true;  // its autoencoder's encoder ships with it
   // Weights (a few million parameters, held with their working copies) and
   // activations of a few MB per image at 64×64, scaling with the pixels.
   info.memory.fixed_bytes = uint64_t(64) << 20;
@@ -154,6 +155,11 @@ std::vector<int64_t> LdmBundle::latent_shape(int width, int height) const {
 at::Tensor LdmBundle::decode(const at::Tensor& latents) {
   c10::InferenceMode inference;  // no autograd bookkeeping at all: less per-operator overhead
   return model_->decode_latents(latents.to(compute_type_)).to(latents.scalar_type());
+}
+
+at::Tensor LdmBundle::encode_image(const at::Tensor& images) {
+  c10::InferenceMode inference;
+  return model_->encode_images(images.to(at::kFloat)).to(images.scalar_type());  // the encoder stays float32
 }
 
 at::Tensor LdmBundle::preview(const at::Tensor& latents) {

@@ -47,6 +47,7 @@ class LdmBundle : public ModelBundle {
   void set_prompt_as_written(bool as_written) override { model_->tokenizer.set_nearest_caption(!as_written); }
   std::vector<int64_t> latent_shape(int width, int height) const override;
   at::Tensor decode(const at::Tensor& latents) override;
+  at::Tensor encode_image(const at::Tensor& images) override;
   // The distilled preview decoder where the model has one, else the real decoder.
   at::Tensor preview(const at::Tensor& latents) override;
 

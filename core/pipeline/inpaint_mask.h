@@ -1,0 +1,44 @@
+#pragma once
+// Inpainting as AUTOMATIC1111 does it with an ordinary checkpoint ("Inpaint
+// masked", masked content "original", the whole picture): the mask is
+// blurred (a Gaussian of σ = "Mask blur" pixels, cv2's kernel size), scaled to
+// the latent's size (bicubic, as PIL's resize) and rounded to 0 or 1. At every
+// model call the prediction x̂₀ keeps the start image's latent where that mask
+// is 0 (masked_denoiser.h), so the known part is re-noised to each step's
+// level by the sampler itself; the final image is the start image laid over
+// the result through the blurred mask, so unmasked pixels come back exactly.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <string>
+
+namespace diffscope {
+
+struct InpaintMask {
+  at::Tensor pixels;  // (H, W) float in [0, 1], blurred: 1 repaints, 0 keeps the start image
+  at::Tensor latent;  // (1, 1, h, w) float, 0 or 1
+};
+
+// A mask PNG of the run's size as (H, W) floats in [0, 1]: its luminance
+// (ITU-R 601, as PIL's "L"), white repainting; `invert` repaints the black
+// part instead (A1111's "Inpaint not masked"). Error on another size.
+at::Tensor read_mask_png(const std::string& path, int width, int height, bool invert);
+
+// A Gaussian blur of an (H, W) mask with σ = `sigma` pixels over
+// 2·⌊2.5σ + 0.5⌋ + 1 taps, mirrored at the edges (cv2.GaussianBlur's kernel
+// and border); σ = 0 returns it unchanged.
+at::Tensor blur_mask(const at::Tensor& mask, double sigma);
+
+// The blurred mask at the latent's size (h, w), rounded to 0 or 1.
+at::Tensor latent_mask(const at::Tensor& pixels, int64_t height, int64_t width);
+
+// All three steps; Error when the mask leaves nothing to repaint at the
+// latent's resolution.
+InpaintMask load_inpaint_mask(const std::string& path, int width, int height, int blur, bool invert,
+                              int64_t latent_height, int64_t latent_width);
+
+// Final images (B, H, W, 3) uint8 with the start image (H, W, 3) uint8 laid
+// over them where the blurred mask keeps it (A1111's overlay).
+at::Tensor overlay_start_image(const at::Tensor& images, const at::Tensor& start, const at::Tensor& mask_pixels);
+
+}  // namespace diffscope

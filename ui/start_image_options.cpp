@@ -1,0 +1,77 @@
+#include "ui/start_image_options.h"
+
+#include <QCheckBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QLineEdit>
+#include <QSettings>
+#include <QSpinBox>
+
+#include "core/pipeline/request_limits.h"
+#include "ui/path_row.h"
+
+namespace diffscope::ui {
+
+StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start image (img2img, inpainting)"), parent) {
+  setObjectName("start_image");
+  auto* form = new QFormLayout(this);
+  const QString png = tr("PNG images (*.png)");
+  init_image_ = add_path_row(this, form, tr("img2img"), tr("none (text to image)"), tr("Start image"), png, false);
+  init_image_->setObjectName("init_image");
+  init_image_->setToolTip(tr("Start from this image instead of pure noise (it must have the size set above)"));
+  strength_ = new QDoubleSpinBox(this);
+  strength_->setRange(limits::kMinStrength, limits::kMaxStrength);
+  strength_->setSingleStep(0.05);
+  strength_->setValue(0.75);
+  strength_->setToolTip(tr("How much of the chain img2img runs: 1 ignores the image, small values keep it"));
+  form->addRow(tr("Strength"), strength_);
+  mask_ = add_path_row(this, form, tr("Mask"), tr("none (change the whole image)"), tr("Inpainting mask"), png, false);
+  mask_->setObjectName("mask");
+  mask_->setToolTip(
+      tr("Inpainting: repaint only where this black-and-white PNG (the image's size) is white; the rest of "
+         "the start image is kept, and at every step its part of x̂₀ is the start image's"));
+  mask_blur_ = new QSpinBox(this);
+  mask_blur_->setRange(limits::kMinMaskBlur, limits::kMaxMaskBlur);
+  mask_blur_->setValue(4);
+  mask_blur_->setSuffix(tr(" px"));
+  mask_blur_->setToolTip(tr("Soften the mask's edge by this many pixels (A1111's \"Mask blur\")"));
+  form->addRow(tr("Mask blur"), mask_blur_);
+  invert_mask_ = new QCheckBox(tr("repaint the black part"), this);
+  invert_mask_->setToolTip(tr("A1111's \"Inpaint not masked\""));
+  form->addRow(QString(), invert_mask_);
+
+  for (QLineEdit* edit : {init_image_, mask_})
+    connect(edit, &QLineEdit::textChanged, this, &StartImageOptions::changed);
+  connect(strength_, &QDoubleSpinBox::valueChanged, this, &StartImageOptions::changed);
+  connect(mask_blur_, &QSpinBox::valueChanged, this, &StartImageOptions::changed);
+  connect(invert_mask_, &QCheckBox::toggled, this, &StartImageOptions::changed);
+}
+
+void StartImageOptions::fill(Request& r) const {
+  r.init_image = init_image_->text().toStdString();
+  r.strength = strength_->value();
+  // A mask without a start image would be refused; the run is then text to image.
+  r.mask_image = r.init_image.empty() ? std::string() : mask_->text().toStdString();
+  r.mask_blur = mask_blur_->value();
+  r.invert_mask = invert_mask_->isChecked();
+}
+
+void StartImageOptions::apply(const Request& r) {
+  init_image_->setText(QString::fromStdString(r.init_image));
+  strength_->setValue(r.strength);
+  mask_->setText(QString::fromStdString(r.mask_image));
+  mask_blur_->setValue(r.mask_blur);
+  invert_mask_->setChecked(r.invert_mask);
+}
+
+void StartImageOptions::load(QSettings& s) {
+  strength_->setValue(s.value("sd/strength", 0.75).toDouble());  // the key from before inpainting
+  mask_blur_->setValue(s.value("inpainting/mask_blur", 4).toInt());
+}
+
+void StartImageOptions::save(QSettings& s) const {
+  s.setValue("sd/strength", strength_->value());
+  s.setValue("inpainting/mask_blur", mask_blur_->value());
+}
+
+}  // namespace diffscope::ui

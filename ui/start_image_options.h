@@ -1,0 +1,43 @@
+#pragma once
+// img2img and inpainting, for every model that can start from an image: the
+// start image and how much of the chain runs (strength), and a mask PNG that
+// limits the repainting to its white part (A1111's "Inpaint masked"), its
+// edge blurred by "Mask blur" pixels, or to its black part when inverted.
+#include <QGroupBox>
+
+#include "core/models/model_info.h"
+#include "core/pipeline/request.h"
+
+class QCheckBox;
+class QDoubleSpinBox;
+class QLineEdit;
+class QSettings;
+class QSpinBox;
+
+namespace diffscope::ui {
+
+class StartImageOptions : public QGroupBox {
+  Q_OBJECT
+
+ public:
+  explicit StartImageOptions(QWidget* parent = nullptr);
+
+  static bool appliesTo(const diffscope::ModelInfo& model) { return model.options.image_to_image; }
+  // Copies the fields into a request, and back.
+  void fill(diffscope::Request& request) const;
+  void apply(const diffscope::Request& request);
+  void load(QSettings& settings);
+  void save(QSettings& settings) const;
+
+ Q_SIGNALS:
+  void changed();
+
+ private:
+  QLineEdit* init_image_;
+  QDoubleSpinBox* strength_;
+  QLineEdit* mask_;
+  QSpinBox* mask_blur_;
+  QCheckBox* invert_mask_;
+};
+
+}  // namespace diffscope::ui
