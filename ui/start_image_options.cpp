@@ -1,13 +1,19 @@
 #include "ui/start_image_options.h"
 
 #include <QCheckBox>
+#include <QDir>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QStandardPaths>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QLineEdit>
 #include <QSettings>
 #include <QSpinBox>
 
+#include "core/io/user_dirs.h"
 #include "core/pipeline/request_limits.h"
+#include "ui/mask_painter.h"
 #include "ui/path_row.h"
 
 namespace diffscope::ui {
@@ -30,6 +36,11 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   mask_->setToolTip(
       tr("Inpainting: repaint only where this black-and-white PNG (the image's size) is white; the rest of "
          "the start image is kept, and at every step its part of x̂₀ is the start image's"));
+  paint_ = new QPushButton(tr("Paint mask…"), this);
+  paint_->setObjectName("paint_mask");
+  paint_->setToolTip(tr("Paint the part to repaint on the start image (saved as a new mask PNG)"));
+  connect(paint_, &QPushButton::clicked, this, &StartImageOptions::openPainter);
+  form->addRow(QString(), paint_);
   mask_blur_ = new QSpinBox(this);
   mask_blur_->setRange(limits::kMinMaskBlur, limits::kMaxMaskBlur);
   mask_blur_->setValue(4);
@@ -42,9 +53,32 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
 
   for (QLineEdit* edit : {init_image_, mask_})
     connect(edit, &QLineEdit::textChanged, this, &StartImageOptions::changed);
+  // Painting needs the image to paint on.
+  connect(init_image_, &QLineEdit::textChanged, this, [this](const QString& path) { paint_->setEnabled(!path.isEmpty()); });
+  paint_->setEnabled(false);
   connect(strength_, &QDoubleSpinBox::valueChanged, this, &StartImageOptions::changed);
   connect(mask_blur_, &QSpinBox::valueChanged, this, &StartImageOptions::changed);
   connect(invert_mask_, &QCheckBox::toggled, this, &StartImageOptions::changed);
+}
+
+MaskPainter* StartImageOptions::openPainter() {
+  if (init_image_->text().isEmpty()) return nullptr;
+  auto* painter = new MaskPainter(init_image_->text(), mask_->text(), this);
+  painter->setAttribute(Qt::WA_DeleteOnClose);
+  connect(painter, &QDialog::accepted, this, [this, painter] {
+    const std::filesystem::path data = user_data_dir();
+    const QString base = data.empty() ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)
+                                      : QString::fromStdString(data.string());
+    QString error;
+    const QString saved = painter->save(QDir(base).filePath("masks"), &error);
+    if (saved.isEmpty()) {
+      QMessageBox::warning(this, tr("Mask not saved"), tr("The mask could not be saved: %1").arg(error));
+      return;
+    }
+    mask_->setText(saved);
+  });
+  painter->show();
+  return painter;
 }
 
 void StartImageOptions::fill(Request& r) const {

@@ -2,19 +2,23 @@
 // img2img and inpainting, for every model that can start from an image: the
 // start image and how much of the chain runs (strength), and a mask PNG that
 // limits the repainting to its white part (A1111's "Inpaint masked"), its
-// edge blurred by "Mask blur" pixels, or to its black part when inverted.
+// edge blurred by "Mask blur" pixels, or to its black part when inverted;
+// the mask can be painted on the start image (mask_painter.h).
 #include <QGroupBox>
 
 #include "core/models/model_info.h"
 #include "core/pipeline/request.h"
 
 class QCheckBox;
+class QPushButton;
 class QDoubleSpinBox;
 class QLineEdit;
 class QSettings;
 class QSpinBox;
 
 namespace diffscope::ui {
+
+class MaskPainter;
 
 class StartImageOptions : public QGroupBox {
   Q_OBJECT
@@ -28,6 +32,10 @@ class StartImageOptions : public QGroupBox {
   void apply(const diffscope::Request& request);
   void load(QSettings& settings);
   void save(QSettings& settings) const;
+  // Opens the mask painter on the start image (non-modal; the caller may
+  // drive it). Accepting saves the mask into `masks/` of the user's data
+  // folder and names it in the mask field. Null without a start image.
+  MaskPainter* openPainter();
 
  Q_SIGNALS:
   void changed();
@@ -38,6 +46,7 @@ class StartImageOptions : public QGroupBox {
   QLineEdit* mask_;
   QSpinBox* mask_blur_;
   QCheckBox* invert_mask_;
+  QPushButton* paint_;
 };
 
 }  // namespace diffscope::ui
