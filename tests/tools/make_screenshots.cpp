@@ -8,8 +8,10 @@
 #include <QSignalSpy>
 #include <QPlainTextEdit>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/common/runtime.h"
@@ -141,5 +143,28 @@ int main(int argc, char** argv) {
     }
   }
   ok = grab(window, out.filePath("screenshot-grid.png")) && ok;
+
+  // Inpainting on the oracle: the left half of its "cat face" image (run 1)
+  // kept, the right half repainted from pure noise with no prompt. At step 9
+  // the posterior already bets on princes, the kept cat half still buried in
+  // noise: this seed ends as half cat, half prince (replacement inpainting's
+  // known flaw, shown by the exact denoiser).
+  QTemporaryDir inputs;
+  const QString start = inputs.filePath("cat-face.png"), mask = inputs.filePath("right-half.png");
+  QImage right_half(64, 64, QImage::Format_Grayscale8);
+  right_half.fill(0);
+  for (int y = 0; y < 64; ++y) std::fill_n(right_half.scanLine(y) + 32, 32, uchar(255));
+  if (!window.records()[1].outcome.images.front().save(start) || !right_half.save(mask)) return 1;
+  request = {};
+  request.model = "oracle";
+  request.seed = 22;
+  request.init_image = start.toStdString();
+  request.mask_image = mask.toStdString();
+  request.strength = 1.0;
+  if (!run(request)) return 1;
+  window.findChild<QTabWidget*>("mainTabs")->setCurrentIndex(0);
+  window.preview()->setMode(diffscope::ui::PreviewMode::Candidates);
+  window.preview()->showStep(8);
+  ok = grab(window, out.filePath("screenshot-inpainting.png")) && ok;
   return ok ? 0 : 1;
 }

@@ -1,0 +1,42 @@
+// What inpainting costs (core/pipeline/inpaint_mask.h, core/sampling/
+// masked_denoiser.h): the mask's blur once per run at SD's 512² and SDXL's
+// 1024² (A1111's default blur 4 and its slider's end, 64), its scaling to
+// the latent, and the blend each model call adds (SD 1.5's 4×64×64 latents,
+// SDXL's 4×128×128). Compare with a step's time in docs/PERFORMANCE.md.
+#include <ATen/ATen.h>
+#include <benchmark/benchmark.h>
+
+#include "core/common/runtime.h"
+#include "core/pipeline/inpaint_mask.h"
+#include "core/sampling/masked_denoiser.h"
+
+namespace {
+
+at::Tensor random_mask(int64_t side) { return (at::rand({side, side}) > 0.5).to(at::kFloat); }
+
+void blur(benchmark::State& state) {
+  diffscope::configure_runtime();  // 2 threads on this VM, as a run uses
+  const at::Tensor mask = random_mask(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(diffscope::blur_mask(mask, double(state.range(1))));
+}
+
+void to_latent(benchmark::State& state) {
+  diffscope::configure_runtime();
+  const at::Tensor mask = random_mask(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(diffscope::latent_mask(mask, state.range(0) / 8, state.range(0) / 8));
+}
+
+void blend_per_call(benchmark::State& state) {
+  diffscope::configure_runtime();
+  const int64_t side = state.range(0) / 8;
+  const at::Tensor x0 = at::randn({1, 4, side, side}), known = at::randn({1, 4, side, side});
+  const at::Tensor repaint = (at::rand({1, 1, side, side}) > 0.5).to(at::kFloat);
+  for (auto _ : state) benchmark::DoNotOptimize(diffscope::keep_known(x0, known, repaint));
+}
+
+}  // namespace
+
+BENCHMARK(blur)->Args({512, 4})->Args({512, 64})->Args({1024, 4})->Args({1024, 64})->Unit(benchmark::kMillisecond);
+BENCHMARK(to_latent)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(blend_per_call)->Arg(512)->Arg(1024)->Unit(benchmark::kMicrosecond);
+BENCHMARK_MAIN();
