@@ -242,6 +242,40 @@ TEST_F(InpaintingRun, TheOracleRepaintsWithHalfOfATrainingImage) {
   EXPECT_GE(own, 1);  // and some seeds find the start image's own half
 }
 
+TEST_F(InpaintingRun, ResamplingRunsEveryStepAgainAndStillKeepsTheStart) {
+  Request request = inpaint("grinning face");
+  request.inpaint_resample = 3;
+  const at::Tensor start = read_png_rgb(start_);
+  int events = 0;
+  const Result resampled = pipeline_.run(request, [&](const StepEvent& e) {
+    EXPECT_EQ(e.index, events++);
+    EXPECT_EQ(e.total, 7);
+  });
+  EXPECT_EQ(events, 7);
+  EXPECT_TRUE(at::equal(resampled.images[0].narrow(1, 0, 22), start.narrow(1, 0, 22)));
+  request.inpaint_resample = 1;
+  EXPECT_FALSE(at::equal(pipeline_.run(request).images, resampled.images));
+  // Without a mask it has nothing to do and is not used.
+  request.inpaint_resample = 3;
+  request.mask_image.clear();
+  const Result unmasked = pipeline_.run(request);
+  request.inpaint_resample = 1;
+  EXPECT_TRUE(at::equal(unmasked.images, pipeline_.run(request).images));
+}
+
+TEST_F(InpaintingRun, RefusesResamplingWhatRunsAcrossSteps) {
+  Request request = inpaint("grinning face");
+  request.inpaint_resample = 2;
+  request.sampler = SamplerId::Dpmpp2m;
+  EXPECT_NE(error_of([&] { pipeline_.plan(request); }).find("DPM++ 2M builds each step on the ones before"),
+            std::string::npos);
+  request.sampler = SamplerId::Euler;
+  request.prompt = "[grinning face:smiling face:3]";
+  EXPECT_NE(error_of([&] { pipeline_.plan(request); }).find("not run with prompt editing"), std::string::npos);
+  request.inpaint_resample = 21;
+  EXPECT_NE(error_of([&] { pipeline_.plan(request); }).find("between 1 and 20 times"), std::string::npos);
+}
+
 TEST_F(InpaintingRun, RefusesMasksItCannotUse) {
   Request request = inpaint("grinning face");
   write_png(dir_ / "small.png", half_mask(32, 16));

@@ -263,6 +263,11 @@ TEST(ParametersParse, RoundTripsStableDiffusionSettings) {
   EXPECT_NE(inpainted.find("Denoising strength: 0.6, Mask blur: 9"), std::string::npos) << inpainted;
   EXPECT_EQ(parse_parameters(inpainted).request.mask_blur, 9);
   EXPECT_TRUE(parse_parameters(inpainted).request.mask_image.empty());
+  EXPECT_EQ(inpainted.find("inpaint resample"), std::string::npos);  // 1: not written
+  r.inpaint_resample = 5;
+  const std::string resampled = format_parameters(r, model_for(r));
+  EXPECT_NE(resampled.find("DiffScope inpaint resample: 5"), std::string::npos) << resampled;
+  EXPECT_EQ(parse_parameters(resampled).request.inpaint_resample, 5);
   const ParsedParameters wild = parse_parameters("x\nSteps: 20, Mask blur: 65");
   EXPECT_EQ(wild.request.mask_blur, 4);
   ASSERT_EQ(wild.warnings.size(), 1u);

@@ -50,6 +50,7 @@ TEST_F(StartImageUi, TravelsInTheRequest) {
   r.mask_image = "/images/mask.png";
   r.mask_blur = 9;
   r.invert_mask = true;
+  r.inpaint_resample = 4;
   options.apply(r);
   Request back;
   options.fill(back);
@@ -58,6 +59,8 @@ TEST_F(StartImageUi, TravelsInTheRequest) {
   EXPECT_EQ(back.mask_image, r.mask_image);
   EXPECT_EQ(back.mask_blur, 9);
   EXPECT_TRUE(back.invert_mask);
+  EXPECT_EQ(back.inpaint_resample, 4);
+  EXPECT_EQ(options.findChild<QSpinBox*>("resample")->text(), "4× per step");
   // Without a start image the mask is not asked for (the run would refuse it).
   options.findChild<QLineEdit*>("init_image")->clear();
   options.fill(back);

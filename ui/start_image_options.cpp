@@ -50,6 +50,15 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   invert_mask_ = new QCheckBox(tr("repaint the black part"), this);
   invert_mask_->setToolTip(tr("A1111's \"Inpaint not masked\""));
   form->addRow(QString(), invert_mask_);
+  resample_ = new QSpinBox(this);
+  resample_->setObjectName("resample");
+  resample_->setRange(limits::kMinResample, limits::kMaxResample);
+  resample_->setSuffix(tr("× per step"));
+  resample_->setSpecialValueText(tr("off"));
+  resample_->setToolTip(
+      tr("RePaint: run every step this many times, noising it back between, so that the repainted part "
+         "fits the kept one (costs that many times the steps; one-step samplers only)"));
+  form->addRow(tr("Resample"), resample_);
 
   for (QLineEdit* edit : {init_image_, mask_})
     connect(edit, &QLineEdit::textChanged, this, &StartImageOptions::changed);
@@ -59,6 +68,7 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   connect(strength_, &QDoubleSpinBox::valueChanged, this, &StartImageOptions::changed);
   connect(mask_blur_, &QSpinBox::valueChanged, this, &StartImageOptions::changed);
   connect(invert_mask_, &QCheckBox::toggled, this, &StartImageOptions::changed);
+  connect(resample_, &QSpinBox::valueChanged, this, &StartImageOptions::changed);
 }
 
 MaskPainter* StartImageOptions::openPainter() {
@@ -88,6 +98,7 @@ void StartImageOptions::fill(Request& r) const {
   r.mask_image = r.init_image.empty() ? std::string() : mask_->text().toStdString();
   r.mask_blur = mask_blur_->value();
   r.invert_mask = invert_mask_->isChecked();
+  r.inpaint_resample = resample_->value();
 }
 
 void StartImageOptions::apply(const Request& r) {
@@ -96,6 +107,7 @@ void StartImageOptions::apply(const Request& r) {
   mask_->setText(QString::fromStdString(r.mask_image));
   mask_blur_->setValue(r.mask_blur);
   invert_mask_->setChecked(r.invert_mask);
+  resample_->setValue(r.inpaint_resample);
 }
 
 void StartImageOptions::load(QSettings& s) {

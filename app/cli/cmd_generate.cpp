@@ -310,6 +310,11 @@ void add_generate_command(CLI::App& app) {
       ->check(CLI::Range(limits::kMinMaskBlur, limits::kMaxMaskBlur))
       ->capture_default_str();
   cmd->add_flag("--invert-mask", o.request.invert_mask, "Inpainting: repaint where the mask is black instead");
+  cmd->add_option("--resample", o.request.inpaint_resample,
+                  "Inpainting: run every step this many times, noising it back between (RePaint), so that the "
+                  "repainted part fits the kept one; costs that many times the steps")
+      ->check(CLI::Range(limits::kMinResample, limits::kMaxResample))
+      ->capture_default_str();
   cmd->add_option("--trajectory", o.trajectory,
                   "Write each image's path to this CSV: per step the RMS distance of x̂0 to the final sample, the "
                   "share of the change done, ε̂'s RMS, x_t on the run's two principal components, and for the "

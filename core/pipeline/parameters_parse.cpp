@@ -310,6 +310,13 @@ ParsedParameters parse_parameters(const std::string& text) {
         ? void(r.mask_blur = blur)
         : warn("Mask blur");
   }
+  if (f.count("DiffScope inpaint resample")) {
+    int repeats = 0;
+    parse_number(f.at("DiffScope inpaint resample"), repeats) && repeats >= limits::kMinResample &&
+            repeats <= limits::kMaxResample
+        ? void(r.inpaint_resample = repeats)
+        : warn("DiffScope inpaint resample");
+  }
   if (f.count("DDPM variance")) {
     const std::string& v = f.at("DDPM variance");
     if (v == "beta")

@@ -56,6 +56,9 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   if (model.options.image_to_image && !request.init_image.empty()) {
     fields.emplace_back("Denoising strength", number(request.strength));
     if (!request.mask_image.empty()) fields.emplace_back("Mask blur", std::to_string(request.mask_blur));
+    if (!request.mask_image.empty() && request.inpaint_resample > 1) {
+      fields.emplace_back("DiffScope inpaint resample", std::to_string(request.inpaint_resample));
+    }
   }
   if (model.text.clip_skip && request.clip_skip != 1)
     fields.emplace_back("Clip skip", std::to_string(request.clip_skip));

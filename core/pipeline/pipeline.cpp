@@ -27,6 +27,7 @@
 #include "core/sampling/masked_denoiser.h"
 #include "core/sampling/network_denoiser.h"
 #include "core/sampling/refiner_switch.h"
+#include "core/sampling/resampling.h"
 #include "core/schedule/spacing.h"
 #include "core/text/prompt_schedule.h"
 
@@ -34,6 +35,20 @@ namespace diffscope {
 namespace {
 
 bool is_auto(const std::string& schedule) { return schedule.empty() || schedule == "auto"; }
+
+// Resampling runs one step at a time on one denoiser: what it cannot run with.
+void validate_resampling(const Request& request) {
+  if (request.inpaint_resample <= 1 || request.mask_image.empty()) return;  // it serves inpainting only
+  const SamplerInfo& sampler = sampler_info(request.sampler);
+  if (sampler.multistep) {
+    throw Error("resampling runs every step on its own, and " + sampler.a1111_name +
+                " builds each step on the ones before: choose a one-step sampler (Euler, Euler a, Heun, DDIM, …)");
+  }
+  if (request.branch || has_prompt_schedule(request.prompt) || has_prompt_schedule(request.negative_prompt)) {
+    throw Error("resampling does not run with prompt editing or a branch yet");
+  }
+  if (!request.refiner.empty()) throw Error("resampling does not run with an SDXL refiner yet");
+}
 
 // What this model does not accept, or settings it has no use for.
 void validate_for_model(const Request& request, const ModelInfo& info) {
@@ -181,6 +196,7 @@ Plan Pipeline::plan(const Request& asked, bool keep_history) {
   Plan plan;
   plan.info = model_registry::describe(request.model);
   validate_for_model(request, plan.info);
+  validate_resampling(request);
   plan.device = resolve_device(request.device);
   plan.compute_type = resolve_precision(request.precision, plan.info, plan.device);
   const SamplerInfo& sampler = sampler_info(request.sampler);
@@ -434,7 +450,7 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
     SampleRun run{active, sigmas, &noise, checked_step, cancel, {}};
     run.options.eta = request.eta;
     run.options.ddpm_variance = request.ddpm_variance;
-    latents = run_sampler(sampler, std::move(x), run);
+    latents = run_resampled(sampler, std::move(x), run, mask ? request.inpaint_resample : 1);
   }
   cancel.throw_if_cancelled();
   // A sampler whose last step leaves noise still ends with the start image outside the mask.

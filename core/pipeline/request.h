@@ -73,6 +73,9 @@ struct Request {
   std::string mask_image;
   int mask_blur = 4;
   bool invert_mask = false;
+  // RePaint's resampling: run every step this many times, noising it back
+  // between (core/sampling/resampling.h); 1: off. Used only with a mask.
+  int inpaint_resample = 1;
   // Record word heat maps at every step (StepEvent::word_maps); where
   // info().options.word_maps. What to show, not what ran: not written to the PNG.
   bool word_maps = false;

@@ -40,6 +40,10 @@ void validate_limits(const Request& request) {
   if (request.mask_blur < kMinMaskBlur || request.mask_blur > kMaxMaskBlur) {
     throw Error("the mask blur must be between 0 and " + std::to_string(kMaxMaskBlur) + " pixels");
   }
+  if (request.inpaint_resample < kMinResample || request.inpaint_resample > kMaxResample) {
+    throw Error("resampling runs each step between " + std::to_string(kMinResample) + " and " +
+                std::to_string(kMaxResample) + " times");
+  }
   if (!request.mask_image.empty() && request.init_image.empty()) {
     throw Error("an inpainting mask needs the image it paints into (the img2img start image)");
   }

@@ -15,6 +15,8 @@ inline constexpr int kMinClipSkip = 1, kMaxClipSkip = 12;
 inline constexpr double kMinStrength = 0.01, kMaxStrength = 1.0;
 // Inpainting's "Mask blur" in pixels (A1111's slider's range).
 inline constexpr int kMinMaskBlur = 0, kMaxMaskBlur = 64;
+// RePaint's resampling: runs per step (1: off; RePaint's paper used 10).
+inline constexpr int kMinResample = 1, kMaxResample = 20;
 // Any side outside this is refused before a model is asked (CLI input checks).
 inline constexpr int kMaxImageSide = 4096;
 // SDXL's size and crop conditioning: the sizes a training image may have had

@@ -88,6 +88,7 @@ struct SamplerInfo {
   int evaluations_per_step;     // model calls per step (Heun: 2)
   std::string default_spacing;  // what "automatic" spacing means for it
   SamplerFn fn;
+  bool multistep = false;  // uses earlier steps' predictions (a step alone runs at a lower order)
 };
 
 const std::vector<SamplerInfo>& all_samplers();
