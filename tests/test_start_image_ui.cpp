@@ -109,8 +109,7 @@ TEST_F(StartImageUi, APaintedMaskIsSavedAsThePngTheRunReads) {
   again->canvas()->invert();
   again->accept();
   EXPECT_TRUE(options.findChild<QLineEdit*>("mask")->text().endsWith("start-mask-2.png"));
-  const at::Tensor inverted =
-      read_mask_png(options.findChild<QLineEdit*>("mask")->text().toStdString(), 64, 64, false);
+  const at::Tensor inverted = read_mask_png(options.findChild<QLineEdit*>("mask")->text().toStdString(), 64, 64, false);
   EXPECT_TRUE(at::equal(inverted, 1.0 - mask));
 }
 

@@ -2,14 +2,14 @@
 
 #include <QCheckBox>
 #include <QDir>
-#include <QMessageBox>
-#include <QPushButton>
-#include <QStandardPaths>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QStandardPaths>
 
 #include "core/io/user_dirs.h"
 #include "core/pipeline/request_limits.h"
@@ -63,7 +63,8 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   for (QLineEdit* edit : {init_image_, mask_})
     connect(edit, &QLineEdit::textChanged, this, &StartImageOptions::changed);
   // Painting needs the image to paint on.
-  connect(init_image_, &QLineEdit::textChanged, this, [this](const QString& path) { paint_->setEnabled(!path.isEmpty()); });
+  connect(init_image_, &QLineEdit::textChanged, this,
+          [this](const QString& path) { paint_->setEnabled(!path.isEmpty()); });
   paint_->setEnabled(false);
   connect(strength_, &QDoubleSpinBox::valueChanged, this, &StartImageOptions::changed);
   connect(mask_blur_, &QSpinBox::valueChanged, this, &StartImageOptions::changed);

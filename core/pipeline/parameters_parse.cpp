@@ -306,16 +306,15 @@ ParsedParameters parse_parameters(const std::string& text) {
   }
   if (f.count("Mask blur")) {
     int blur = 0;
-    parse_number(f.at("Mask blur"), blur) && blur >= limits::kMinMaskBlur&& blur <= limits::kMaxMaskBlur
-        ? void(r.mask_blur = blur)
-        : warn("Mask blur");
+    const bool ok =
+        parse_number(f.at("Mask blur"), blur) && (blur >= limits::kMinMaskBlur) && (blur <= limits::kMaxMaskBlur);
+    ok ? void(r.mask_blur = blur) : warn("Mask blur");
   }
   if (f.count("DiffScope inpaint resample")) {
     int repeats = 0;
-    parse_number(f.at("DiffScope inpaint resample"), repeats) && repeats >= limits::kMinResample &&
-            repeats <= limits::kMaxResample
-        ? void(r.inpaint_resample = repeats)
-        : warn("DiffScope inpaint resample");
+    const bool ok = parse_number(f.at("DiffScope inpaint resample"), repeats) && (repeats >= limits::kMinResample) &&
+                    (repeats <= limits::kMaxResample);
+    ok ? void(r.inpaint_resample = repeats) : warn("DiffScope inpaint resample");
   }
   if (f.count("DDPM variance")) {
     const std::string& v = f.at("DDPM variance");
