@@ -19,10 +19,10 @@
 #include "core/models/adapters/lora_prompt.h"
 #include "core/pipeline/branch.h"
 #include "core/pipeline/branch_run.h"
-#include "core/pipeline/inpaint_mask.h"
 #include "core/pipeline/model_registry.h"
 #include "core/pipeline/numeric_faults.h"
 #include "core/pipeline/request_limits.h"
+#include "core/pipeline/start_image.h"
 #include "core/pipeline/word_map_recording.h"
 #include "core/sampling/masked_denoiser.h"
 #include "core/sampling/network_denoiser.h"
@@ -140,25 +140,6 @@ Request refiner_request(const Request& request) {
   r.refiner.clear();
   r.vae.clear();  // the run decodes with its own model's VAE
   return r;
-}
-
-// The img2img start image as read (H, W, 3) and as latents for each batch item.
-struct StartImage {
-  at::Tensor rgb;
-  at::Tensor latents;
-};
-
-StartImage encode_start_image(ModelBundle& bundle, const Request& request, const c10::Device& device) {
-  StartImage start;
-  start.rgb = read_png_rgb(request.init_image);
-  if (start.rgb.size(0) != request.height || start.rgb.size(1) != request.width) {
-    throw Error(request.init_image + " is " + std::to_string(start.rgb.size(1)) + "×" +
-                std::to_string(start.rgb.size(0)) + "; set the size to match it (" + std::to_string(request.width) +
-                "×" + std::to_string(request.height) + " is set)");
-  }
-  at::Tensor pixels = start.rgb.permute({2, 0, 1}).unsqueeze(0).to(device, at::kFloat) / 127.5 - 1.0;
-  start.latents = bundle.encode_image(pixels).expand({request.batch, -1, -1, -1});
-  return start;
 }
 
 }  // namespace
@@ -404,19 +385,12 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   const int pixels_per_latent = std::max<int>(1, request.height / static_cast<int>(item_shape.at(1)));
   at::Tensor x =
       initial_noise(noise, item_seeds, item_shape, request.variation, pixels_per_latent).to(device) * sigmas.front();
-  std::optional<StartImage> start_image;
-  std::optional<InpaintMask> mask;
-  at::Tensor known, repaint;  // inpainting: the start image's latents; the latent mask, 1 where the model draws
+  std::optional<StartImage> start_image;  // inpainting also keeps it outside the mask
   if (!request.init_image.empty()) {
-    start_image = encode_start_image(bundle, request, device);
-    known = start_image->latents.to(x.scalar_type());
-    x = x + known;
+    start_image = read_start_image(bundle, request, device, x.scalar_type(), item_shape);
+    x = x + start_image->known;
   }
-  if (!request.mask_image.empty()) {
-    mask = load_inpaint_mask(request.mask_image, request.width, request.height, request.mask_blur, request.invert_mask,
-                             item_shape.at(1), item_shape.at(2));
-    repaint = mask->latent.to(device, x.scalar_type());
-  }
+  const bool masked = start_image && start_image->mask;
 
   at::Tensor latents;
   if (segmented) {
@@ -425,8 +399,8 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
       const double cfg = settings.cfg_scale.value_or(info.default_cfg);
       auto denoiser = std::make_unique<NetworkDenoiser>(bundle.network(), bundle.schedule(),
                                                         guidance_for(bundle, settings, cfg, device), cancel);
-      if (!mask) return denoiser;
-      return std::make_unique<MaskedDenoiser>(std::move(denoiser), known, repaint);
+      if (!masked) return denoiser;
+      return std::make_unique<MaskedDenoiser>(std::move(denoiser), start_image->known, start_image->repaint);
     };
     latents = run_segments(std::move(x), segments, sigmas, make_denoiser, noise, request.batch, checked_step, cancel);
   } else {
@@ -445,16 +419,16 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
     }
     Denoiser& unmasked = switching ? static_cast<Denoiser&>(*switching) : denoiser;
     std::optional<MaskedDenoiser> masked_denoiser;
-    if (mask) masked_denoiser.emplace(unmasked, known, repaint);
+    if (masked) masked_denoiser.emplace(unmasked, start_image->known, start_image->repaint);
     Denoiser& active = masked_denoiser ? static_cast<Denoiser&>(*masked_denoiser) : unmasked;
     SampleRun run{active, sigmas, &noise, checked_step, cancel, {}};
     run.options.eta = request.eta;
     run.options.ddpm_variance = request.ddpm_variance;
-    latents = run_resampled(sampler, std::move(x), run, mask ? request.inpaint_resample : 1);
+    latents = run_resampled(sampler, std::move(x), run, masked ? request.inpaint_resample : 1);
   }
   cancel.throw_if_cancelled();
   // A sampler whose last step leaves noise still ends with the start image outside the mask.
-  if (mask) latents = keep_known(latents, known, repaint);
+  if (masked) latents = keep_known(latents, start_image->known, start_image->repaint);
 
   result.samples = latents;
   // The embeddings the prompts named (each model's text encoders read them).
@@ -469,7 +443,7 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   check_decoded(decoded);
   result.images = model_range_to_images(decoded);
   // The unmasked pixels come back as they were, not through the autoencoder (A1111's overlay).
-  if (mask) result.images = overlay_start_image(result.images, start_image->rgb, mask->pixels);
+  if (masked) result.images = overlay_start_image(result.images, start_image->rgb, start_image->mask->pixels);
   result.sigmas = sigmas;
   result.device = describe_device(device);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

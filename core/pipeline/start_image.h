@@ -1,0 +1,31 @@
+#pragma once
+// What img2img and inpainting add to a run: the start image, read and
+// encoded once for every batch item, and the inpainting mask at the latent's
+// size (inpaint_mask.h). The mask is read first, so that a bad mask is
+// refused before the (for Stable Diffusion, costly) encode.
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <optional>
+
+#include "core/models/model_bundle.h"
+#include "core/pipeline/inpaint_mask.h"
+#include "core/pipeline/request.h"
+
+namespace diffscope {
+
+struct StartImage {
+  at::Tensor rgb;    // (H, W, 3) uint8, as read
+  at::Tensor known;  // (B, C, h, w): its latents in the run's type, for every batch item
+  std::optional<InpaintMask> mask;
+  at::Tensor repaint;  // (1, 1, h, w) on the device, 1 where the model draws; undefined without a mask
+};
+
+// Reads request.init_image (and request.mask_image) for latents of
+// `latent_shape` (C, h, w); Error when a file is unreadable or of another
+// size than the request's.
+StartImage read_start_image(ModelBundle& bundle, const Request& request, const c10::Device& device, at::ScalarType type,
+                            const std::vector<int64_t>& latent_shape);
+
+}  // namespace diffscope
