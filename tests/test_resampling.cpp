@@ -90,7 +90,9 @@ TEST(Resampling, ReportsEachStepOnceWithTheRunsNumbers) {
     EXPECT_EQ(run.events[size_t(i)].index, i);
     EXPECT_EQ(run.events[size_t(i)].total, 6);
     EXPECT_DOUBLE_EQ(run.events[size_t(i)].sigma, sigmas(6)[size_t(i)]);
-    if (i > 0) EXPECT_GE(run.events[size_t(i)].elapsed, run.events[size_t(i) - 1].elapsed);
+    if (i > 0) {
+      EXPECT_GE(run.events[size_t(i)].elapsed, run.events[size_t(i) - 1].elapsed);
+    }
   }
 }
 

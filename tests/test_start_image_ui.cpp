@@ -113,6 +113,30 @@ TEST_F(StartImageUi, APaintedMaskIsSavedAsThePngTheRunReads) {
   EXPECT_TRUE(at::equal(inverted, 1.0 - mask));
 }
 
+TEST_F(StartImageUi, ALargeImageIsShownSmallerAndTheRedFollowsTheStrokes) {
+  // SDXL's 1024² would not fit a small screen at 1:1.
+  const QString large = QString::fromStdString((dir_ / "large.png").string());
+  write_png(large.toStdString(), at::full({1024, 1024, 3}, 128, at::kByte));
+  MaskPainter painter(large, {});
+  ASSERT_TRUE(painter.ready());
+  MaskCanvas* canvas = painter.canvas();
+  EXPECT_EQ(canvas->sizeHint(), QSize(768, 768));
+  canvas->resize(canvas->sizeHint());
+  canvas->setBrushRadius(8);
+  // Shown at 3/4: widget (384, 384) is image (512, 512).
+  QTest::mouseClick(canvas, Qt::LeftButton, Qt::NoModifier, QPoint(384, 384));
+  EXPECT_EQ(canvas->mask().pixelColor(512, 512), QColor(Qt::white));
+  EXPECT_EQ(canvas->mask().pixelColor(512 + 12, 512), QColor(Qt::black));
+  const auto shown = [&](int x, int y) { return canvas->grab().toImage().pixelColor(x, y); };
+  EXPECT_GT(shown(384, 384).red(), shown(384, 384).green() + 60);  // red over the grey
+  EXPECT_EQ(shown(100, 100).red(), shown(100, 100).green());       // grey elsewhere
+  // An erase takes the red away where it lands, and only there.
+  canvas->setBrushRadius(2);
+  QTest::mouseClick(canvas, Qt::RightButton, Qt::NoModifier, QPoint(384, 384));
+  EXPECT_EQ(shown(384, 384).red(), shown(384, 384).green());
+  EXPECT_GT(shown(384 + 4, 384).red(), shown(384 + 4, 384).green() + 60);
+}
+
 TEST_F(StartImageUi, APainterOnAnUnreadableImageSaysSo) {
   MaskPainter painter(QString::fromStdString((dir_ / "missing.png").string()), {});
   EXPECT_FALSE(painter.ready());

@@ -13,6 +13,7 @@
 #include <QSlider>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
 
 #include "core/common/errors.h"
 #include "core/io/png_image.h"
@@ -20,14 +21,32 @@
 namespace diffscope::ui {
 namespace {
 
-// Small images (the built-in model's 64×64) are painted enlarged, pixel for pixel.
-constexpr int kTargetSide = 512;
+// Small images (the built-in model's 64×64) are painted enlarged, pixel for
+// pixel, to about this side; larger ones are shown at most this large.
+constexpr int kTargetSide = 512, kMaxShownSide = 768;
+const QColor kOverlayRed(255, 40, 40);
+
+// Paints a brush stroke from `from` to `to` (a dot when they are equal) in `colour`, replacing what is there.
+void paint_stroke(QImage& image, const QPoint& from, const QPoint& to, int radius, const QColor& colour) {
+  QPainter painter(&image);
+  painter.setRenderHint(QPainter::Antialiasing, false);
+  painter.setCompositionMode(QPainter::CompositionMode_Source);
+  if (from == to) {  // a click: a line of no length draws nothing
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(colour);
+    painter.drawEllipse(QPointF(to) + QPointF(0.5, 0.5), radius + 0.5, radius + 0.5);
+  } else {
+    painter.setPen(QPen(colour, 2 * radius + 1, Qt::SolidLine, Qt::RoundCap));
+    painter.drawLine(from, to);
+  }
+}
 
 }  // namespace
 
 MaskCanvas::MaskCanvas(const QImage& image, QWidget* parent)
     : QWidget(parent), image_(image), mask_(image.size(), QImage::Format_Grayscale8) {
   mask_.fill(0);
+  rebuildOverlay();
   setCursor(Qt::CrossCursor);
   setToolTip(tr("Left button: paint what the model repaints; right button: erase"));
 }
@@ -35,53 +54,55 @@ MaskCanvas::MaskCanvas(const QImage& image, QWidget* parent)
 void MaskCanvas::setMask(const QImage& mask) {
   if (mask.size() != image_.size()) return;
   mask_ = mask.convertToFormat(QImage::Format_Grayscale8);
-  update();
+  rebuildOverlay();
 }
 
 void MaskCanvas::clear() {
   mask_.fill(0);
-  update();
+  rebuildOverlay();
 }
 
 void MaskCanvas::invert() {
   mask_.invertPixels();
+  rebuildOverlay();
+}
+
+void MaskCanvas::rebuildOverlay() {
+  overlay_ = QImage(mask_.size(), QImage::Format_ARGB32);
+  overlay_.fill(kOverlayRed);
+  overlay_.setAlphaChannel(mask_);
   update();
 }
 
-int MaskCanvas::scale() const {
-  return std::max(1, kTargetSide / std::max(1, std::max(image_.width(), image_.height())));
+double MaskCanvas::scale() const {
+  const int side = std::max(1, std::max(image_.width(), image_.height()));
+  if (side > kMaxShownSide) return double(kMaxShownSide) / side;
+  return std::max(1, kTargetSide / side);
 }
 
-QSize MaskCanvas::sizeHint() const { return image_.size() * scale(); }
+QSize MaskCanvas::sizeHint() const { return (QSizeF(image_.size()) * scale()).toSize(); }
 
-QPoint MaskCanvas::toImage(const QPoint& p) const { return QPoint(p.x() / scale(), p.y() / scale()); }
+QPoint MaskCanvas::toImage(const QPoint& p) const {
+  // Not clamped: a stroke that leaves the image is clipped there, not drawn along its edge.
+  return QPoint(int(std::floor(p.x() / scale())), int(std::floor(p.y() / scale())));
+}
 
 void MaskCanvas::paintEvent(QPaintEvent*) {
   QPainter painter(this);
-  const QRect target(QPoint(0, 0), image_.size() * scale());
+  painter.setRenderHint(QPainter::SmoothPixmapTransform, scale() < 1.0);  // enlarged: crisp pixels
+  const QRectF target(QPointF(0, 0), QSizeF(image_.size()) * scale());
   painter.drawImage(target, image_);
-  // The mask as translucent red, so that the image stays visible under it.
-  QImage overlay(mask_.size(), QImage::Format_ARGB32);
-  overlay.fill(QColor(255, 40, 40));
-  overlay.setAlphaChannel(mask_.copy());
-  painter.setOpacity(0.55);
-  painter.drawImage(target, overlay);
+  painter.setOpacity(0.55);  // the image stays visible under the red
+  painter.drawImage(target, overlay_);
 }
 
 void MaskCanvas::strokeTo(const QPoint& point) {
-  QPainter painter(&mask_);
-  painter.setRenderHint(QPainter::Antialiasing, false);
-  const QColor colour = erasing_ ? Qt::black : Qt::white;
-  if (point == last_) {  // a click: a line of no length draws nothing
-    painter.setPen(Qt::NoPen);
-    painter.setBrush(colour);
-    painter.drawEllipse(QPointF(point) + QPointF(0.5, 0.5), radius_ + 0.5, radius_ + 0.5);
-  } else {
-    painter.setPen(QPen(colour, 2 * radius_ + 1, Qt::SolidLine, Qt::RoundCap));
-    painter.drawLine(last_, point);
-  }
+  paint_stroke(mask_, last_, point, radius_, erasing_ ? Qt::black : Qt::white);
+  paint_stroke(overlay_, last_, point, radius_, erasing_ ? QColor(Qt::transparent) : kOverlayRed);
+  // Only the stroke's neighbourhood is redrawn.
+  const QRect stroke = QRect(last_, point).normalized().adjusted(-radius_ - 1, -radius_ - 1, radius_ + 2, radius_ + 2);
+  update(QRectF(QPointF(stroke.topLeft()) * scale(), QSizeF(stroke.size()) * scale()).toAlignedRect());
   last_ = point;
-  update();
 }
 
 void MaskCanvas::mousePressEvent(QMouseEvent* event) {

@@ -14,7 +14,8 @@ class QSlider;
 
 namespace diffscope::ui {
 
-// The image, enlarged by a whole factor, with the mask over it.
+// The image with the mask over it: a small image enlarged by a whole factor
+// (pixel for pixel), a large one (SDXL's 1024²) shrunk to fit a screen.
 class MaskCanvas : public QWidget {
   Q_OBJECT
 
@@ -35,11 +36,15 @@ class MaskCanvas : public QWidget {
   void mouseReleaseEvent(QMouseEvent* event) override;
 
  private:
-  int scale() const;
+  double scale() const;
   QPoint toImage(const QPoint& widget_point) const;
   void strokeTo(const QPoint& image_point);
+  void rebuildOverlay();
 
   QImage image_, mask_;
+  // The mask as translucent red, kept in step with every stroke (rebuilding it
+  // at every mouse move cost 4 MB at 1024²).
+  QImage overlay_;
   int radius_ = 4;
   bool painting_ = false;
   bool erasing_ = false;

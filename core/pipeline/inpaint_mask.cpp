@@ -73,10 +73,7 @@ at::Tensor latent_mask(const at::Tensor& pixels, int64_t height, int64_t width) 
 
 InpaintMask load_inpaint_mask(const std::string& path, int width, int height, int blur, bool invert,
                               int64_t latent_height, int64_t latent_width) {
-  if (blur < limits::kMinMaskBlur || blur > limits::kMaxMaskBlur) {
-    throw Error("the mask blur must be between 0 and " + std::to_string(limits::kMaxMaskBlur) + " pixels, got " +
-                std::to_string(blur));
-  }
+  check_mask_blur(blur);
   InpaintMask mask;
   mask.pixels = blur_mask(read_mask_png(path, width, height, invert), blur);
   mask.latent = latent_mask(mask.pixels, latent_height, latent_width);

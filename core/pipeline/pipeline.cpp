@@ -39,11 +39,7 @@ bool is_auto(const std::string& schedule) { return schedule.empty() || schedule 
 // Resampling runs one step at a time on one denoiser: what it cannot run with.
 void validate_resampling(const Request& request) {
   if (request.inpaint_resample <= 1 || request.mask_image.empty()) return;  // it serves inpainting only
-  const SamplerInfo& sampler = sampler_info(request.sampler);
-  if (sampler.multistep) {
-    throw Error("resampling runs every step on its own, and " + sampler.a1111_name +
-                " builds each step on the ones before: choose a one-step sampler (Euler, Euler a, Heun, DDIM, …)");
-  }
+  check_resamplable(sampler_info(request.sampler));
   if (request.branch || has_prompt_schedule(request.prompt) || has_prompt_schedule(request.negative_prompt)) {
     throw Error("resampling does not run with prompt editing or a branch yet");
   }

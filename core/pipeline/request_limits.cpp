@@ -37,9 +37,7 @@ void validate_limits(const Request& request) {
   if (!(request.strength >= kMinStrength && request.strength <= kMaxStrength)) {
     throw Error("the img2img strength must be between 0.01 and 1");
   }
-  if (request.mask_blur < kMinMaskBlur || request.mask_blur > kMaxMaskBlur) {
-    throw Error("the mask blur must be between 0 and " + std::to_string(kMaxMaskBlur) + " pixels");
-  }
+  check_mask_blur(request.mask_blur);
   if (request.inpaint_resample < kMinResample || request.inpaint_resample > kMaxResample) {
     throw Error("resampling runs each step between " + std::to_string(kMinResample) + " and " +
                 std::to_string(kMaxResample) + " times");
@@ -57,6 +55,13 @@ void validate_limits(const Request& request) {
       throw Error("size and crop conditioning values must be between 0 and " + std::to_string(kMaxConditioningSide));
     }
   }
+}
+
+void check_mask_blur(int pixels) {
+  using namespace limits;
+  if (pixels >= kMinMaskBlur && pixels <= kMaxMaskBlur) return;
+  throw Error("the mask blur must be between " + std::to_string(kMinMaskBlur) + " and " + std::to_string(kMaxMaskBlur) +
+              " pixels, got " + std::to_string(pixels));
 }
 
 }  // namespace diffscope

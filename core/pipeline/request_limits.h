@@ -33,4 +33,7 @@ namespace diffscope {
 struct Request;
 // Error naming the first setting outside these limits (Pipeline::plan calls it).
 void validate_limits(const Request& request);
+// Error when `pixels` is outside kMinMaskBlur..kMaxMaskBlur (validate_limits
+// and load_inpaint_mask call it).
+void check_mask_blur(int pixels);
 }  // namespace diffscope

@@ -9,13 +9,16 @@
 
 namespace diffscope {
 
+void check_resamplable(const SamplerInfo& sampler) {
+  if (!sampler.multistep) return;
+  throw Error("resampling runs every step on its own, and " + sampler.a1111_name +
+              " builds each step on the ones before: choose a one-step sampler (Euler, Euler a, Heun, DDIM, DDPM, "
+              "DPM++ SDE, …)");
+}
+
 at::Tensor run_resampled(const SamplerInfo& sampler, at::Tensor x, SampleRun& run, int repeats) {
   if (repeats <= 1) return run_sampler(sampler, std::move(x), run);
-  if (sampler.multistep) {
-    throw Error(sampler.a1111_name +
-                " builds each step on the ones before; resampling runs every step on its own: choose a one-step "
-                "sampler (Euler, Euler a, Heun, DDIM, DDPM, DPM++ SDE, …)");
-  }
+  check_resamplable(sampler);
   if (run.noise == nullptr) throw Error("resampling needs a noise source");
   const auto start = std::chrono::steady_clock::now();
   const int steps = static_cast<int>(run.sigmas.size()) - 1;

@@ -12,10 +12,14 @@
 
 namespace diffscope {
 
+// Throws, naming the sampler, when `sampler` cannot be resampled: a multistep
+// sampler's history would restart at every step.
+void check_resamplable(const SamplerInfo& sampler);
+
 // Runs `run` through `sampler` one step at a time, each step `repeats` times
 // (1: run_sampler itself). The step events are each step's last run's, with
 // the whole run's step numbers and times. Fresh noise comes from run.noise.
-// A multistep sampler is refused: its history would restart every step.
+// A multistep sampler is refused (check_resamplable).
 at::Tensor run_resampled(const SamplerInfo& sampler, at::Tensor x, SampleRun& run, int repeats);
 
 }  // namespace diffscope
