@@ -85,6 +85,10 @@ class ModelBundle {
   virtual std::vector<UsedEmbedding> embeddings_used() const { return {}; }
   // SDXL's size and crop conditioning, where info().options.size_conditioning.
   virtual void set_size_conditioning(const SizeConditioning& sizes) {}
+  // Where info().options.inpainting_model: the (1, 5, h, w) mask and
+  // masked-image latent its network reads beside x_t from now on
+  // (core/pipeline/image_conditioning.h makes it); ignored elsewhere.
+  virtual void set_image_conditioning(const at::Tensor& image) {}
   // Where info().weighs_training_images: its posterior over the training
   // images for x_t (batch 1) at t — the `count` it weighs most and the
   // entropy of all the weights. nullopt elsewhere.

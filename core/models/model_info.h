@@ -71,6 +71,9 @@ struct ModelOptions {
   bool lora = false;               // LoRAs merge into it (<lora:NAME:WEIGHT> in the prompt)
   bool embeddings = false;         // it reads textual-inversion embeddings (a file's name in the prompt)
   bool word_maps = false;          // it cross-attends to the prompt's tokens: word heat maps can be recorded
+  // An inpainting model: its U-Net also reads the mask and the masked image
+  // (ModelBundle::set_image_conditioning), in every run, as A1111 feeds it.
+  bool inpainting_model = false;
 };
 
 // Which compute types a model runs in. `prefers_16bit`: `auto` picks float16

@@ -22,6 +22,7 @@
 #include "core/pipeline/model_registry.h"
 #include "core/pipeline/numeric_faults.h"
 #include "core/pipeline/request_limits.h"
+#include "core/pipeline/image_conditioning.h"
 #include "core/pipeline/start_image.h"
 #include "core/pipeline/word_map_recording.h"
 #include "core/sampling/masked_denoiser.h"
@@ -387,6 +388,10 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
     x = x + start_image->known;
   }
   const bool masked = start_image && start_image->mask;
+  if (info.options.inpainting_model) {
+    bundle.set_image_conditioning(inpainting_image_conditioning(bundle, start_image ? &*start_image : nullptr,
+                                                                request.width, request.height, item_shape, device));
+  }
 
   at::Tensor latents;
   if (segmented) {

@@ -11,6 +11,12 @@ writes the same weights as a diffusers folder, renamed here by diffusers' layout
 
   make_tiny_sd.py OUT --family sd1|sd2|sdxl|sdxl-refiner [--diffusers] [--seed N]
                   [--drop NAME] [--reshape NAME] [--extra NAME]
+                  [--in-channels N [--zero-extra-inputs]]
+
+--in-channels 9 makes an inpainting U-Net (x_t, mask, masked-image latent):
+its first convolution's weights for the first 4 channels are those of the
+4-channel checkpoint with the same seed, the others are drawn apart (or are
+zero with --zero-extra-inputs, which makes it compute what that one does).
 """
 import argparse
 import importlib.util
@@ -295,11 +301,19 @@ def main():
     ap.add_argument("--huge", action="append", default=[],
                     help="a tensor to fill with 3e38, stored as F32: finite, but the network overflows")
     ap.add_argument("--metadata", action="append", default=[], help="KEY=VALUE for __metadata__ (single files)")
+    ap.add_argument("--in-channels", type=int, default=4, help="the U-Net's input channels (9: inpainting)")
+    ap.add_argument("--zero-extra-inputs", action="store_true", help="the channels past the 4th weigh 0")
     args = ap.parse_args()
     metadata = dict(item.split("=", 1) for item in args.metadata)
     keys = compvis_keys(args.family, args.diffusers)
     sched = mk.schedule_buffers()
     arrays = {k: tensor(k, s, kind, args.seed, sched) for k, (s, kind) in keys.items()}
+    if args.in_channels != 4:
+        name = "model.diffusion_model.input_blocks.0.0.weight"
+        first = arrays[name]
+        extra_shape = (first.shape[0], args.in_channels - 4) + first.shape[2:]
+        extra = tensor(name + ".extra", extra_shape, "w", args.seed, sched)
+        arrays[name] = np.concatenate([first, 0 * extra if args.zero_extra_inputs else extra], axis=1)
     if args.drop:
         del arrays[args.drop]
     if args.reshape:

@@ -33,6 +33,10 @@ NoiseSchedule checkpoint_schedule(sd::WeightStore& store, bool has_buffer) {
   return NoiseSchedule::from_alphas_cumprod(std::move(values), worst < 1e-6 ? "scaled-linear" : "checkpoint");
 }
 
+// SD 2.x's one inpainting model (512-inpainting-ema) predicts ε; A1111 picks
+// its config by the 9 input channels, without the v-prediction test.
+constexpr const char* kSd2InpaintingPrediction = "SD 2.x inpainting default";
+
 }  // namespace
 
 ModelInfo SdBundle::describe(const fs::path& path) {
@@ -52,6 +56,8 @@ ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t para
     info.prediction_source = "scheduler_config.json";
   } else if (!sd2) {
     info.prediction_source = "SD 1.x default";
+  } else if (checkpoint.inpainting) {
+    info.prediction_source = kSd2InpaintingPrediction;
   } else {
     // SD 2.x 512-base and 768-v look alike: A1111's test decides on loading.
     info.prediction_known = false;
@@ -76,6 +82,7 @@ ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t para
   info.options.word_maps = true;
   info.precisions = {true, true, true};
   info.memory = sd_memory_needs(parameters);
+  info.options.inpainting_model = checkpoint.inpainting;
   apply_few_step(info, checkpoint.few_step);
   return info;
 }
@@ -98,7 +105,7 @@ at::Tensor SdNetwork::forward(const at::Tensor& x_t, double t, const at::Tensor&
   c10::InferenceMode guard;
   cancel.throw_if_cancelled();
   const at::Tensor expanded = context.size(0) == x_t.size(0) ? context : context.expand({x_t.size(0), -1, -1});
-  return unet_.forward(x_t, t, expanded, cancel);
+  return unet_.forward(x_t, t, expanded, cancel, {}, image_);
 }
 
 SdBundle::~SdBundle() = default;
@@ -193,6 +200,8 @@ std::unique_ptr<SdBundle> SdBundle::load(const SdLoadOptions& options) {
     bundle->prediction_source_ = "scheduler_config.json";
   } else if (info.family == sd::Family::Sd1) {
     bundle->prediction_source_ = "SD 1.x default";
+  } else if (info.inpainting) {
+    bundle->prediction_source_ = kSd2InpaintingPrediction;
   } else {
     prediction = looks_like_v_prediction(*bundle->unet_, info.context_dim, options.device, options.compute_type)
                      ? Prediction::V

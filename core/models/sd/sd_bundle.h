@@ -44,10 +44,12 @@ class SdNetwork : public Network {
   SdNetwork(sd::SdUnet& unet, Prediction prediction) : unet_(unet), prediction_(prediction) {}
   Prediction prediction() const override { return prediction_; }
   at::Tensor forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) override;
+  void set_image_conditioning(const at::Tensor& image) { image_ = image; }  // an inpainting U-Net's
 
  private:
   sd::SdUnet& unet_;
   Prediction prediction_;
+  at::Tensor image_;
 };
 
 class SdBundle : public ModelBundle {
@@ -85,6 +87,7 @@ class SdBundle : public ModelBundle {
 
   // Also re-encodes the empty chunk that pads shorter prompts.
   void set_clip_skip(int clip_skip) override;
+  void set_image_conditioning(const at::Tensor& image) override { network_->set_image_conditioning(image); }
   void set_loras(const std::vector<LoraUse>& loras, const CancelToken& cancel) override;
   void set_embeddings(const EmbeddingScan& scan) override;
   std::vector<UsedEmbedding> embeddings_used() const override { return embeddings_->used(); }

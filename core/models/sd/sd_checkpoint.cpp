@@ -6,6 +6,7 @@
 #include "core/common/errors.h"
 #include "core/common/text.h"
 #include "core/models/sd/diffusers_names.h"
+#include "core/models/sd/sd_unet.h"
 #include "core/text/clip_tokenizer.h"
 
 namespace diffscope::sd {
@@ -147,6 +148,7 @@ CheckpointInfo open_checkpoint(const fs::path& path, WeightStore& store) {
                 "; SD 1.x has [320, 768] and SD 2.x [320, 1024]");
   }
   info.linear_projection = store.shape(std::string(kUnet) + "input_blocks.1.1.proj_in.weight").size() == 2;
+  info.inpainting = unet_input_channels(store, kUnet) == kInpaintingInputChannels;
   if (store.has(std::string(kOpenAiText) + "embeddings.token_embedding.weight")) {
     info.open_clip = false;
   } else if (store.has(std::string(kOpenClipText) + "token_embedding.weight")) {

@@ -30,6 +30,7 @@ struct CheckpointInfo {
   bool diffusers = false;
   std::filesystem::path path;  // the file or folder
   FewStepMatch few_step;       // a Turbo / LCM / Lightning model, by its metadata or name
+  bool inpainting = false;     // a 9-channel inpainting U-Net (sd_unet.h)
 };
 
 // A .safetensors file, memory-mapped; a pickled PyTorch file (.ckpt, .pt,

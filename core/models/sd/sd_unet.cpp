@@ -141,19 +141,30 @@ struct SdUnet::Upsample {
   }
 };
 
+namespace {
+constexpr int64_t kLatentChannels = 4;  // what every U-Net here predicts
+}  // namespace
+
+int64_t unet_input_channels(const WeightStore& store, const std::string& prefix) {
+  const std::string name = prefix + "input_blocks.0.0.weight";
+  const auto shape = store.shape(name);
+  if (shape.size() != 4) throw Error("tensor '" + name + "' is not a convolution");
+  const int64_t channels = shape[1];
+  if (channels == kLatentChannels || channels == kInpaintingInputChannels) return channels;
+  const std::string kind = channels == 8   ? " (an InstructPix2Pix model?)"
+                           : channels == 5 ? " (a depth-to-image model?)"
+                                           : "";
+  throw Error("this U-Net takes " + std::to_string(channels) + " input channels" + kind +
+              "; DiffScope runs text-to-image models (4) and inpainting models (9)");
+}
+
 SdUnet::~SdUnet() = default;
 SdUnet::SdUnet(SdUnet&&) noexcept = default;
 
 SdUnet::SdUnet(WeightStore& store, const UnetOptions& options) : options_(options) {
   const std::string& p = options.prefix;
-  const auto first = store.shape(p + "input_blocks.0.0.weight");
-  if (first.size() != 4) throw Error("tensor '" + p + "input_blocks.0.0.weight' is not a convolution");
-  model_channels_ = first[0];
-  in_channels_ = first[1];
-  if (in_channels_ != 4) {
-    throw Error("this U-Net takes " + std::to_string(in_channels_) +
-                " input channels (an inpainting or depth model?); DiffScope runs text-to-image models with 4");
-  }
+  in_channels_ = unet_input_channels(store, p);
+  model_channels_ = store.shape(p + "input_blocks.0.0.weight")[0];
   const int64_t emb_dim = store.shape(p + "time_embed.0.weight").at(0);
   time_in_ = Linear::load(store, p + "time_embed.0", model_channels_, emb_dim);
   time_out_ = Linear::load(store, p + "time_embed.2", emb_dim, emb_dim);
@@ -214,7 +225,7 @@ SdUnet::SdUnet(WeightStore& store, const UnetOptions& options) : options_(option
                 " skip connections unused (missing output_blocks tensors?)");
   }
   out_norm_ = GroupNorm::load(store, p + "out.0", channels, 1e-5);
-  conv_out_ = Conv2d::load(store, p + "out.2", channels, in_channels_, 3);
+  conv_out_ = Conv2d::load(store, p + "out.2", channels, kLatentChannels, 3);  // an inpainting U-Net's too
 }
 
 at::Tensor SdUnet::run_block(const Block& block, at::Tensor h, const at::Tensor& emb, const at::Tensor& context) const {
@@ -233,7 +244,7 @@ at::Tensor SdUnet::run_block(const Block& block, at::Tensor h, const at::Tensor&
 }
 
 at::Tensor SdUnet::forward(const at::Tensor& x, double t, const at::Tensor& context, const CancelToken& cancel,
-                           const at::Tensor& y) const {
+                           const at::Tensor& y, const at::Tensor& image) const {
   if (x.size(2) % downsampling_ != 0 || x.size(3) % downsampling_ != 0) {
     throw Error("the latent's sides must be multiples of " + std::to_string(downsampling_) + " (images of " +
                 std::to_string(8 * downsampling_) + " pixels)");
@@ -253,7 +264,20 @@ at::Tensor SdUnet::forward(const at::Tensor& x, double t, const at::Tensor& cont
   const at::Tensor emb_silu = at::silu(emb);
   const at::Tensor ctx = context.to(type);
 
-  at::Tensor h = conv_in_(use_channels_last() ? x.to(type).contiguous(at::MemoryFormat::ChannelsLast) : x.to(type));
+  at::Tensor input = x.to(type);
+  if (inpainting()) {
+    if (!image.defined() || image.dim() != 4 || image.size(1) != kImageConditioningChannels ||
+        image.size(2) != x.size(2) || image.size(3) != x.size(3) || x.size(0) % image.size(0) != 0) {
+      throw Error("this inpainting U-Net needs the mask and the masked image's latent (" +
+                  std::to_string(kImageConditioningChannels) + "×" + std::to_string(x.size(2)) + "×" +
+                  std::to_string(x.size(3)) + ") beside x_t");
+    }
+    // One image conditioning serves every batch item (and both halves of a guided batch).
+    input = at::cat({input, image.to(type).repeat({x.size(0) / image.size(0), 1, 1, 1})}, 1);
+  } else if (image.defined()) {
+    throw Error("this U-Net takes x_t alone (it is not an inpainting model)");
+  }
+  at::Tensor h = conv_in_(use_channels_last() ? input.contiguous(at::MemoryFormat::ChannelsLast) : input);
   std::vector<at::Tensor> skips = {h};
   for (size_t n = 1; n < input_blocks_.size(); ++n) {
     cancel.throw_if_cancelled();

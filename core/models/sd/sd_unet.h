@@ -25,6 +25,18 @@ struct UnetOptions {
   bool upcast_attention = false;   // attention scores in float32 (SD 2.1 in fp16)
 };
 
+// An inpainting U-Net (sd-v1-5-inpainting, 512-inpainting-ema, SDXL
+// inpainting 0.1) reads 9 channels: x_t (4), the mask (1) and the masked
+// image's latent (4), in that order (CompVis' c_concat; diffusers'
+// StableDiffusionInpaintPipeline concatenates them the same way).
+inline constexpr int64_t kInpaintingInputChannels = 9;
+inline constexpr int64_t kImageConditioningChannels = kInpaintingInputChannels - 4;
+
+// The U-Net's input channels (its first convolution's): 4, or 9 for an
+// inpainting U-Net; Error naming what another count is (8: InstructPix2Pix,
+// 5: depth-to-image).
+int64_t unet_input_channels(const WeightStore& store, const std::string& prefix);
+
 // The sinusoidal timestep embedding (cos half first, as CompVis), float32.
 at::Tensor timestep_embedding(const at::Tensor& timesteps, int64_t dim, double max_period = 10000.0);
 
@@ -36,9 +48,13 @@ class SdUnet {
 
   // x: (B, 4, h, w) variance-preserving x_t; context (B, M, context_dim) → ε̂ or v̂.
   // y: (B, adm_channels()) vector conditioning for a U-Net with a label
-  // embedding (SDXL), undefined otherwise. Checks `cancel` between blocks.
+  // embedding (SDXL), undefined otherwise. image: an inpainting U-Net's
+  // (1 or B, 5, h, w) mask and masked-image latent, read beside x; undefined
+  // otherwise. Checks `cancel` between blocks.
   at::Tensor forward(const at::Tensor& x, double t, const at::Tensor& context, const CancelToken& cancel,
-                     const at::Tensor& y = {}) const;
+                     const at::Tensor& y = {}, const at::Tensor& image = {}) const;
+
+  bool inpainting() const { return in_channels_ == kInpaintingInputChannels; }
 
   // Width of the vector conditioning y (sgm's adm_in_channels); 0 without one.
   int64_t adm_channels() const { return adm_channels_; }

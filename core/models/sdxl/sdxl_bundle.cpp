@@ -29,7 +29,8 @@ at::Tensor SdxlNetwork::forward(const at::Tensor& x_t, double t, const at::Tenso
   const at::Tensor packed = context.size(0) == batch ? context : context.expand({batch, -1, -1});
   const sdxl::Conditioning parts = sdxl::unpack_conditioning(packed, text_width_);
   const auto sizes = sizes_.values(x_t.size(2) * pixels_per_latent_, x_t.size(3) * pixels_per_latent_);
-  return unet_.forward(x_t, t, parts.context, cancel, sdxl::vector_conditioning(parts.vector_text, sizes, refiner_));
+  return unet_.forward(x_t, t, parts.context, cancel, sdxl::vector_conditioning(parts.vector_text, sizes, refiner_),
+                       image_);
 }
 
 SdxlBundle::~SdxlBundle() = default;
@@ -66,6 +67,7 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   info.options.lora = !checkpoint.refiner;
   info.options.embeddings = true;
   info.options.word_maps = true;
+  info.options.inpainting_model = checkpoint.inpainting;
   info.precisions = {true, true, true};
   info.memory = sd_memory_needs(parameters);
   if (!checkpoint.refiner) apply_few_step(info, checkpoint.few_step);

@@ -40,6 +40,7 @@ class SdxlNetwork : public Network {
   // context: the packed conditioning (sdxl_conditioning.h).
   at::Tensor forward(const at::Tensor& x_t, double t, const at::Tensor& context, const CancelToken& cancel) override;
   void set_size_conditioning(const SizeConditioning& sizes) { sizes_ = sizes; }
+  void set_image_conditioning(const at::Tensor& image) { image_ = image; }  // an inpainting U-Net's
 
  private:
   sd::SdUnet& unet_;
@@ -48,6 +49,7 @@ class SdxlNetwork : public Network {
   bool refiner_;
   int64_t pixels_per_latent_;
   SizeConditioning sizes_;
+  at::Tensor image_;
 };
 
 class SdxlBundle : public ModelBundle {
@@ -79,6 +81,7 @@ class SdxlBundle : public ModelBundle {
   void set_embeddings(const EmbeddingScan& scan) override;
   std::vector<UsedEmbedding> embeddings_used() const override { return embeddings_->used(); }
   void set_size_conditioning(const SizeConditioning& sizes) override { network_->set_size_conditioning(sizes); }
+  void set_image_conditioning(const at::Tensor& image) override { network_->set_image_conditioning(image); }
 
   const SdBundle::LoadReport& load_report() const { return load_report_; }
   const sdxl::SdxlCheckpoint& checkpoint() const { return checkpoint_; }

@@ -5,6 +5,7 @@
 #include "core/common/errors.h"
 #include "core/models/sd/diffusers_names.h"
 #include "core/models/sd/sd_checkpoint.h"
+#include "core/models/sd/sd_unet.h"
 
 namespace diffscope::sdxl {
 namespace fs = std::filesystem;
@@ -138,6 +139,7 @@ SdxlCheckpoint open_sdxl_checkpoint(const fs::path& path, sd::WeightStore& store
     throw Error(path.string() + ": the U-Net has no cross-attention (no input_blocks.*.attn2.to_k)");
   }
   info.linear_projection = store.shape(proj_in).size() == 2;
+  info.inpainting = sd::unet_input_channels(store, kUnetPrefix) == sd::kInpaintingInputChannels;
   const std::string label = std::string(kUnetPrefix) + "label_emb.0.0.weight";
   info.context_dim = dim(store, to_k, 1);
   info.adm_channels = dim(store, label, 1);

@@ -48,6 +48,7 @@ struct SdxlCheckpoint {
   // scheduler_config.json `rescale_betas_zero_snr`.
   bool zero_terminal_snr = false;
   FewStepMatch few_step;                  // SDXL-Turbo / -Lightning / LCM, by its metadata or name
+  bool inpainting = false;                // a 9-channel inpainting U-Net (SDXL inpainting 0.1; sd_unet.h)
 };
 
 // Whether `path` is an SDXL base or refiner file or diffusers folder (headers only).
