@@ -134,6 +134,12 @@ TEST_F(InpaintingModel, TheConditioningIsTheMaskThenTheMaskedImagesLatent) {
   at::Tensor pixels = with_mask.rgb.permute({2, 0, 1}).unsqueeze(0).to(at::kFloat) / 127.5 - 1.0;
   pixels.slice(3, 16).zero_();
   EXPECT_TRUE(at::allclose(c.slice(1, 1), bundle->encode_image(pixels), 1e-5, 1e-5));
+  // A1111's conditioning mask strength lets the masked part show through.
+  const at::Tensor half = inpainting_image_conditioning(*bundle, &with_mask, 32, 32, shape, c10::kCPU, 0.5);
+  pixels = with_mask.rgb.permute({2, 0, 1}).unsqueeze(0).to(at::kFloat) / 127.5 - 1.0;
+  pixels.slice(3, 16) *= 0.5;
+  EXPECT_TRUE(at::allclose(half.slice(1, 1), bundle->encode_image(pixels), 1e-5, 1e-5));
+  EXPECT_TRUE(at::equal(half.slice(1, 0, 1), c.slice(1, 0, 1)));
   // img2img (no mask) and txt2img (no image) tell the model to paint everything.
   StartImage without_mask;
   without_mask.rgb = with_mask.rgb;
@@ -177,6 +183,9 @@ TEST_F(InpaintingModel, RunsTxt2imgImg2imgAndInpaintingAndKeepsTheRest) {
   r.strength = 0.6;
   const Result img2img = pipeline.run(r, RunHooks{});
   EXPECT_FALSE(at::equal(img2img.images, txt2img.images));
+  r.inpainting_mask_weight = 0.0;  // the model is shown the whole start image
+  EXPECT_FALSE(at::equal(pipeline.run(r, RunHooks{}).images, img2img.images));
+  r.inpainting_mask_weight = 1.0;
   r.mask_image = mask_path().string();
   r.mask_blur = 0;
   r.batch = 2;

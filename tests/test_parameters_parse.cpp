@@ -272,6 +272,21 @@ TEST(ParametersParse, RoundTripsStableDiffusionSettings) {
   EXPECT_EQ(wild.request.mask_blur, 4);
   ASSERT_EQ(wild.warnings.size(), 1u);
   EXPECT_NE(wild.warnings[0].find("Mask blur"), std::string::npos);
+
+  // An inpainting model's runs carry A1111's "Conditional mask weight", txt2img's too.
+  EXPECT_EQ(inpainted.find("Conditional mask weight"), std::string::npos);  // not an inpainting model
+  ModelInfo inpainting_model = model_for(r);
+  inpainting_model.options.inpainting_model = true;
+  r.init_image.clear();
+  r.mask_image.clear();
+  r.inpainting_mask_weight = 0.35;
+  const std::string weighted = format_parameters(r, inpainting_model);
+  EXPECT_NE(weighted.find("Conditional mask weight: 0.35"), std::string::npos) << weighted;
+  EXPECT_DOUBLE_EQ(parse_parameters(weighted).request.inpainting_mask_weight, 0.35);
+  const ParsedParameters heavy = parse_parameters("x\nSteps: 20, Conditional mask weight: 1.5");
+  EXPECT_DOUBLE_EQ(heavy.request.inpainting_mask_weight, 1.0);
+  ASSERT_EQ(heavy.warnings.size(), 1u);
+  EXPECT_NE(heavy.warnings[0].find("Conditional mask weight"), std::string::npos);
 }
 
 TEST(ParametersParse, RoundTripsThePromptReadAsWritten) {

@@ -8,6 +8,7 @@
 
 #include <QCheckBox>
 #include <QDoubleSpinBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -61,6 +62,20 @@ TEST_F(StartImageUi, TravelsInTheRequest) {
   EXPECT_TRUE(back.invert_mask);
   EXPECT_EQ(back.inpaint_resample, 4);
   EXPECT_EQ(options.findChild<QSpinBox*>("resample")->text(), "4× per step");
+  // The conditioning mask strength is an inpainting model's alone.
+  options.show();
+  auto* weight = options.findChild<QDoubleSpinBox*>("mask_weight");
+  EXPECT_FALSE(weight->isVisible());
+  ModelInfo inpainting;
+  inpainting.options.inpainting_model = true;
+  options.setModel(inpainting);
+  EXPECT_TRUE(weight->isVisible());
+  EXPECT_TRUE(options.findChild<QLabel*>("inpainting_note")->isVisible());
+  weight->setValue(0.4);
+  options.fill(back);
+  EXPECT_DOUBLE_EQ(back.inpainting_mask_weight, 0.4);
+  options.setModel({});
+  EXPECT_FALSE(weight->isVisible());
   // Without a start image the mask is not asked for (the run would refuse it).
   options.findChild<QLineEdit*>("init_image")->clear();
   options.fill(back);

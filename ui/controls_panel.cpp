@@ -298,6 +298,7 @@ void ControlsPanel::modelChanged() {
   sd_options_->setVisible(CheckpointOptions::appliesTo(model_info_));
   sd_options_->setModel(model_info_);
   start_image_->setVisible(StartImageOptions::appliesTo(model_info_));
+  start_image_->setModel(model_info_);
   loras_->setVisible(model_info_.options.lora);
   as_written_->setVisible(model_info_.text.nearest_caption);
   loras_->setModel(model_info_.options.lora ? model : QString());

@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
@@ -20,7 +21,14 @@ namespace diffscope::ui {
 
 StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start image (img2img, inpainting)"), parent) {
   setObjectName("start_image");
-  auto* form = new QFormLayout(this);
+  auto* form = form_ = new QFormLayout(this);
+  inpainting_note_ = new QLabel(
+      tr("An inpainting model: it sees the mask and the image around it, so strength 1 repaints the masked "
+         "part from scratch and still fits it in."),
+      this);
+  inpainting_note_->setObjectName("inpainting_note");
+  inpainting_note_->setWordWrap(true);
+  form->addRow(inpainting_note_);
   const QString png = tr("PNG images (*.png)");
   init_image_ = add_path_row(this, form, tr("img2img"), tr("none (text to image)"), tr("Start image"), png, false);
   init_image_->setObjectName("init_image");
@@ -59,6 +67,17 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
       tr("RePaint: run every step this many times, noising it back between, so that the repainted part "
          "fits the kept one (costs that many times the steps; one-step samplers only)"));
   form->addRow(tr("Resample"), resample_);
+  mask_weight_ = new QDoubleSpinBox(this);
+  mask_weight_->setObjectName("mask_weight");
+  mask_weight_->setRange(limits::kMinMaskWeight, limits::kMaxMaskWeight);
+  mask_weight_->setSingleStep(0.1);
+  mask_weight_->setValue(1.0);
+  mask_weight_->setToolTip(
+      tr("How much of the masked part the inpainting model is shown grey (A1111's \"Inpainting conditioning mask "
+         "strength\"): below 1, img2img keeps more of the start image's composition"));
+  form->addRow(tr("Mask strength"), mask_weight_);
+  connect(mask_weight_, &QDoubleSpinBox::valueChanged, this, &StartImageOptions::changed);
+  setModel({});
 
   for (QLineEdit* edit : {init_image_, mask_})
     connect(edit, &QLineEdit::textChanged, this, &StartImageOptions::changed);
@@ -70,6 +89,12 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   connect(mask_blur_, &QSpinBox::valueChanged, this, &StartImageOptions::changed);
   connect(invert_mask_, &QCheckBox::toggled, this, &StartImageOptions::changed);
   connect(resample_, &QSpinBox::valueChanged, this, &StartImageOptions::changed);
+}
+
+void StartImageOptions::setModel(const ModelInfo& model) {
+  const bool inpainting = model.options.inpainting_model;
+  form_->setRowVisible(inpainting_note_, inpainting);
+  form_->setRowVisible(mask_weight_, inpainting);
 }
 
 MaskPainter* StartImageOptions::openPainter() {
@@ -100,6 +125,7 @@ void StartImageOptions::fill(Request& r) const {
   r.mask_blur = mask_blur_->value();
   r.invert_mask = invert_mask_->isChecked();
   r.inpaint_resample = resample_->value();
+  r.inpainting_mask_weight = mask_weight_->value();
 }
 
 void StartImageOptions::apply(const Request& r) {
@@ -109,6 +135,7 @@ void StartImageOptions::apply(const Request& r) {
   mask_blur_->setValue(r.mask_blur);
   invert_mask_->setChecked(r.invert_mask);
   resample_->setValue(r.inpaint_resample);
+  mask_weight_->setValue(r.inpainting_mask_weight);
 }
 
 void StartImageOptions::load(QSettings& s) {

@@ -11,6 +11,8 @@
 #include "core/pipeline/request.h"
 
 class QCheckBox;
+class QFormLayout;
+class QLabel;
 class QPushButton;
 class QDoubleSpinBox;
 class QLineEdit;
@@ -28,6 +30,8 @@ class StartImageOptions : public QGroupBox {
   explicit StartImageOptions(QWidget* parent = nullptr);
 
   static bool appliesTo(const diffscope::ModelInfo& model) { return model.options.image_to_image; }
+  // An inpainting model gets its note and its conditioning mask strength.
+  void setModel(const diffscope::ModelInfo& model);
   // Copies the fields into a request, and back.
   void fill(diffscope::Request& request) const;
   void apply(const diffscope::Request& request);
@@ -49,6 +53,9 @@ class StartImageOptions : public QGroupBox {
   QCheckBox* invert_mask_;
   QSpinBox* resample_;
   QPushButton* paint_;
+  QFormLayout* form_;
+  QLabel* inpainting_note_;
+  QDoubleSpinBox* mask_weight_;
 };
 
 }  // namespace diffscope::ui

@@ -315,6 +315,11 @@ void add_generate_command(CLI::App& app) {
                   "repainted part fits the kept one; costs that many times the steps")
       ->check(CLI::Range(limits::kMinResample, limits::kMaxResample))
       ->capture_default_str();
+  cmd->add_option("--inpainting-mask-weight", o.request.inpainting_mask_weight,
+                  "Inpainting models: how much of the masked part they are shown grey (A1111's \"Inpainting "
+                  "conditioning mask strength\"; below 1, img2img keeps more of the start image's composition)")
+      ->check(CLI::Range(limits::kMinMaskWeight, limits::kMaxMaskWeight))
+      ->capture_default_str();
   cmd->add_option("--trajectory", o.trajectory,
                   "Write each image's path to this CSV: per step the RMS distance of x̂0 to the final sample, the "
                   "share of the change done, ε̂'s RMS, x_t on the run's two principal components, and for the "

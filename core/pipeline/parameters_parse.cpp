@@ -316,6 +316,12 @@ ParsedParameters parse_parameters(const std::string& text) {
                     (repeats <= limits::kMaxResample);
     ok ? void(r.inpaint_resample = repeats) : warn("DiffScope inpaint resample");
   }
+  if (f.count("Conditional mask weight")) {
+    double weight = 0;
+    const bool ok = parse_number(f.at("Conditional mask weight"), weight) && (weight >= limits::kMinMaskWeight) &&
+                    (weight <= limits::kMaxMaskWeight);
+    ok ? void(r.inpainting_mask_weight = weight) : warn("Conditional mask weight");
+  }
   if (f.count("DDPM variance")) {
     const std::string& v = f.at("DDPM variance");
     if (v == "beta")

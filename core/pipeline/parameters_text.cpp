@@ -60,6 +60,10 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
       fields.emplace_back("DiffScope inpaint resample", std::to_string(request.inpaint_resample));
     }
   }
+  // A1111 writes it for every run of an inpainting model, txt2img too.
+  if (model.options.inpainting_model) {
+    fields.emplace_back("Conditional mask weight", number(request.inpainting_mask_weight));
+  }
   if (model.text.clip_skip && request.clip_skip != 1)
     fields.emplace_back("Clip skip", std::to_string(request.clip_skip));
   if (model.text.nearest_caption && request.prompt_as_written)

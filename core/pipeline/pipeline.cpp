@@ -390,7 +390,8 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
   const bool masked = start_image && start_image->mask;
   if (info.options.inpainting_model) {
     bundle.set_image_conditioning(inpainting_image_conditioning(bundle, start_image ? &*start_image : nullptr,
-                                                                request.width, request.height, item_shape, device));
+                                                                request.width, request.height, item_shape, device,
+                                                                request.inpainting_mask_weight));
   }
 
   at::Tensor latents;

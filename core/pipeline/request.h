@@ -76,6 +76,12 @@ struct Request {
   // RePaint's resampling: run every step this many times, noising it back
   // between (core/sampling/resampling.h); 1: off. Used only with a mask.
   int inpaint_resample = 1;
+  // An inpainting model's (ModelInfo::options.inpainting_model) view of the
+  // start image: how much of the masked part it is shown grey, A1111's
+  // "Inpainting conditioning mask strength" ("Conditional mask weight" in the
+  // PNG). 1: the masked part is hidden; below 1 it shows through, and img2img
+  // without a mask keeps more of the image's composition.
+  double inpainting_mask_weight = 1.0;
   // Record word heat maps at every step (StepEvent::word_maps); where
   // info().options.word_maps. What to show, not what ran: not written to the PNG.
   bool word_maps = false;

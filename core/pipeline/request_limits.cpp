@@ -38,6 +38,9 @@ void validate_limits(const Request& request) {
     throw Error("the img2img strength must be between 0.01 and 1");
   }
   check_mask_blur(request.mask_blur);
+  if (!(request.inpainting_mask_weight >= kMinMaskWeight && request.inpainting_mask_weight <= kMaxMaskWeight)) {
+    throw Error("the inpainting conditioning mask strength must be between 0 and 1");
+  }
   if (request.inpaint_resample < kMinResample || request.inpaint_resample > kMaxResample) {
     throw Error("resampling runs each step between " + std::to_string(kMinResample) + " and " +
                 std::to_string(kMaxResample) + " times");

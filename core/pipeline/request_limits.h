@@ -17,6 +17,8 @@ inline constexpr double kMinStrength = 0.01, kMaxStrength = 1.0;
 inline constexpr int kMinMaskBlur = 0, kMaxMaskBlur = 64;
 // RePaint's resampling: runs per step (1: off; RePaint's paper used 10).
 inline constexpr int kMinResample = 1, kMaxResample = 20;
+// An inpainting model's conditioning mask strength (A1111's range).
+inline constexpr double kMinMaskWeight = 0.0, kMaxMaskWeight = 1.0;
 // Any side outside this is refused before a model is asked (CLI input checks).
 inline constexpr int kMaxImageSide = 4096;
 // SDXL's size and crop conditioning: the sizes a training image may have had
