@@ -84,6 +84,7 @@ std::string InpaintingModel::why_;
 
 TEST_F(InpaintingModel, IsRecognisedFromItsTensors) {
   EXPECT_TRUE(model_registry::describe(model("inpainting").string()).options.inpainting_model);
+  EXPECT_EQ(model_registry::describe(model("inpainting").string()).family, "SD 1.x inpainting");
   EXPECT_FALSE(model_registry::describe(model("plain").string()).options.inpainting_model);
   const fs::path sd2 = *dir_ / "sd2-inpainting.safetensors", xl = *dir_ / "sdxl-inpainting.safetensors";
   ASSERT_TRUE(support::make_tiny_sd(sd2, "--family sd2 --in-channels 9", &why_)) << why_;
@@ -95,6 +96,7 @@ TEST_F(InpaintingModel, IsRecognisedFromItsTensors) {
   EXPECT_EQ(info.prediction, Prediction::Epsilon);
   EXPECT_EQ(info.prediction_source, "SD 2.x inpainting default");
   EXPECT_TRUE(model_registry::describe(xl.string()).options.inpainting_model);
+  EXPECT_EQ(model_registry::describe(xl.string()).family, "SDXL inpainting");
   // SDXL inpainting runs like SD's: a tiny txt2img and an inpainting run.
   Request r = request("plain");
   r.model = xl.string();
@@ -199,4 +201,20 @@ TEST_F(InpaintingModel, RunsTxt2imgImg2imgAndInpaintingAndKeepsTheRest) {
   // (extra inputs weighing 0) repaints otherwise.
   r.model = model("inpainting-zero").string();
   EXPECT_FALSE(at::equal(pipeline.run(r, RunHooks{}).images, inpainted.images));
+}
+
+TEST_F(InpaintingModel, TheCliSaysWhatItIsAndRecordsTheMaskStrength) {
+  const fs::path png = *dir_ / "cli.png";
+  std::string out;
+  const std::string command = "DIFFSCOPE_CACHE_DIR=" + (*dir_ / "cache").string() + " " + support::cli_path() +
+                              " generate -m " + model("inpainting").string() + " --tokenizer " +
+                              support::clip_vocabulary().string() + " -p cat -W 32 -H 32 -s 2 --seed 4 " +
+                              "--precision float32 -i " + start().string() + " --mask " + mask_path().string() +
+                              " --strength 1 --inpainting-mask-weight 0.5 --overwrite -o " + png.string();
+  ASSERT_EQ(support::run_command(command, &out), 0) << out;
+  EXPECT_NE(out.find("(SD 1.x inpainting)"), std::string::npos) << out;
+  const std::string parameters = read_png_text(png).at("parameters");
+  EXPECT_NE(parameters.find("Mask blur: 4, Conditional mask weight: 0.5"), std::string::npos) << parameters;
+  const at::Tensor rgb = read_png_rgb(start().string()), image = read_png_rgb(png.string());
+  EXPECT_TRUE(at::equal(image.slice(1, 0, 5), rgb.slice(1, 0, 5)));  // kept (beyond the blur's 10-pixel reach)
 }

@@ -50,7 +50,7 @@ ModelInfo SdBundle::describe(const sd::CheckpointInfo& checkpoint, uint64_t para
   ModelInfo info;
   info.kind = ModelKind::StableDiffusion;
   info.name = sd::model_name(checkpoint.path);
-  info.family = sd::family_name(checkpoint.family);
+  info.family = sd::family_name(checkpoint.family) + (checkpoint.inpainting ? " inpainting" : "");
   if (checkpoint.prediction) {
     info.prediction = prediction_by_name(*checkpoint.prediction);
     info.prediction_source = "scheduler_config.json";

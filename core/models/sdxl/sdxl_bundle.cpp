@@ -45,7 +45,7 @@ ModelInfo SdxlBundle::describe(const sdxl::SdxlCheckpoint& checkpoint, uint64_t 
   ModelInfo info;
   info.kind = ModelKind::StableDiffusion;
   info.name = sd::model_name(checkpoint.path);
-  info.family = checkpoint.refiner ? "SDXL refiner" : "SDXL";
+  info.family = checkpoint.refiner ? "SDXL refiner" : checkpoint.inpainting ? "SDXL inpainting" : "SDXL";
   info.align_your_steps = AlignYourStepsList::Sdxl;  // base and refiner alike
   info.prediction = checkpoint.prediction ? prediction_by_name(*checkpoint.prediction) : Prediction::Epsilon;
   info.prediction_source = checkpoint.prediction ? checkpoint.prediction_source : "SDXL default";
