@@ -95,6 +95,9 @@ TEST_F(InpaintingModel, IsRecognisedFromItsTensors) {
   EXPECT_TRUE(info.prediction_known);
   EXPECT_EQ(info.prediction, Prediction::Epsilon);
   EXPECT_EQ(info.prediction_source, "SD 2.x inpainting default");
+  const ModelInfo loaded = load("sd2-inpainting")->info();  // no test forward pass, which would need the mask
+  EXPECT_EQ(loaded.prediction, Prediction::Epsilon);
+  EXPECT_EQ(loaded.prediction_source, "SD 2.x inpainting default");
   EXPECT_TRUE(model_registry::describe(xl.string()).options.inpainting_model);
   EXPECT_EQ(model_registry::describe(xl.string()).family, "SDXL inpainting");
   // SDXL inpainting runs like SD's: a tiny txt2img and an inpainting run.

@@ -71,6 +71,8 @@ TEST_F(StartImageUi, TravelsInTheRequest) {
   options.setModel(inpainting);
   EXPECT_TRUE(weight->isVisible());
   EXPECT_TRUE(options.findChild<QLabel*>("inpainting_note")->isVisible());
+  options.adjustSize();
+  support::save_screenshot(options, "start-image-inpainting-model");
   weight->setValue(0.4);
   options.fill(back);
   EXPECT_DOUBLE_EQ(back.inpainting_mask_weight, 0.4);
