@@ -198,7 +198,7 @@ TEST_F(InpaintingModel, RunsTxt2imgImg2imgAndInpaintingAndKeepsTheRest) {
   const at::Tensor rgb = read_png_rgb(start().string());
   for (int64_t i = 0; i < 2; ++i) {
     EXPECT_TRUE(at::equal(inpainted.images[i].slice(1, 0, 16), rgb.slice(1, 0, 16)));  // kept exactly
-    EXPECT_FALSE(at::equal(inpainted.images[i].slice(1, 16), rgb.slice(1, 16)));        // repainted
+    EXPECT_FALSE(at::equal(inpainted.images[i].slice(1, 16), rgb.slice(1, 16)));       // repainted
   }
   // What the model is told matters: the same run on the plain-weights twin
   // (extra inputs weighing 0) repaints otherwise.

@@ -22,10 +22,10 @@ namespace diffscope::ui {
 StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start image (img2img, inpainting)"), parent) {
   setObjectName("start_image");
   auto* form = form_ = new QFormLayout(this);
-  inpainting_note_ = new QLabel(
-      tr("An inpainting model: it sees the mask and the image around it, so strength 1 repaints the masked "
-         "part from scratch and still fits it in."),
-      this);
+  inpainting_note_ =
+      new QLabel(tr("An inpainting model: it sees the mask and the image around it, so strength 1 repaints the masked "
+                    "part from scratch and still fits it in."),
+                 this);
   inpainting_note_->setObjectName("inpainting_note");
   inpainting_note_->setWordWrap(true);
   form->addRow(inpainting_note_);
