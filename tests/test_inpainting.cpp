@@ -25,14 +25,7 @@ using namespace diffscope;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using support::error_of;
 
 // An (H, W, 3) uint8 image whose columns from `from` on are white, the rest black.
 at::Tensor half_mask(int64_t side, int64_t from) {

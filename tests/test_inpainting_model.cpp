@@ -18,6 +18,7 @@
 #include "tests/support/test_support.h"
 
 using namespace diffscope;
+using support::error_of;
 namespace fs = std::filesystem;
 
 class InpaintingModel : public ::testing::Test {
@@ -66,14 +67,6 @@ class InpaintingModel : public ::testing::Test {
     o.checkpoint = model(name);
     o.tokenizer = support::clip_vocabulary().string();
     return SdBundle::load(o);
-  }
-  static std::string error_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const Error& e) {
-      return e.what();
-    }
-    return "no error";
   }
 
   static support::TempDir* dir_;

@@ -22,14 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string error_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using support::error_of;
 
 // The fields both a description and a loaded model's info() must agree on.
 void expect_same_model(const ModelInfo& described, const ModelInfo& loaded) {

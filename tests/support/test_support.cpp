@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <random>
 
+#include "core/common/errors.h"
+
 namespace diffscope::support {
 
 TempDir::TempDir() {
@@ -59,6 +61,15 @@ at::Tensor rms_to_nearest(const at::Tensor& samples, const at::Tensor& images) {
 std::string cli_path() {
   const char* path = std::getenv("DIFFSCOPE_CLI");
   return path ? path : "diffscope-cli";
+}
+
+std::string error_of(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 int run_command(const std::string& command, std::string* output) {

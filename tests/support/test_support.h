@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "core/sampling/denoiser.h"
@@ -68,5 +69,8 @@ std::filesystem::path clip_vocabulary();
 std::string cli_path();
 // Runs a shell command, capturing stdout+stderr; returns the exit status.
 int run_command(const std::string& command, std::string* output = nullptr);
+
+// The message of the diffscope::Error that `call` throws, or "no error".
+std::string error_of(const std::function<void()>& call);
 
 }  // namespace diffscope::support
