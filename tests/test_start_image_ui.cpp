@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTest>
@@ -78,6 +79,14 @@ TEST_F(StartImageUi, TravelsInTheRequest) {
   EXPECT_DOUBLE_EQ(back.inpainting_mask_weight, 0.4);
   options.setModel({});
   EXPECT_FALSE(weight->isVisible());
+  // Kept between sessions with the mask blur.
+  QSettings settings((dir_ / "settings.ini").string().c_str(), QSettings::IniFormat);
+  options.save(settings);
+  StartImageOptions later;
+  later.load(settings);
+  later.fill(back);
+  EXPECT_DOUBLE_EQ(back.inpainting_mask_weight, 0.4);
+  EXPECT_EQ(back.mask_blur, 9);
   // Without a start image the mask is not asked for (the run would refuse it).
   options.findChild<QLineEdit*>("init_image")->clear();
   options.fill(back);

@@ -141,11 +141,13 @@ void StartImageOptions::apply(const Request& r) {
 void StartImageOptions::load(QSettings& s) {
   strength_->setValue(s.value("sd/strength", 0.75).toDouble());  // the key from before inpainting
   mask_blur_->setValue(s.value("inpainting/mask_blur", 4).toInt());
+  mask_weight_->setValue(s.value("inpainting/mask_weight", 1.0).toDouble());  // A1111 keeps it as a setting too
 }
 
 void StartImageOptions::save(QSettings& s) const {
   s.setValue("sd/strength", strength_->value());
   s.setValue("inpainting/mask_blur", mask_blur_->value());
+  s.setValue("inpainting/mask_weight", mask_weight_->value());
 }
 
 }  // namespace diffscope::ui
