@@ -18,6 +18,7 @@
 #include "core/io/png_image.h"
 #include "core/models/model_bundle.h"
 #include "core/models/oracle_bundle.h"
+#include "core/pipeline/masked_content.h"
 #include "core/pipeline/pipeline.h"
 #include "tests/support/test_support.h"
 
@@ -116,6 +117,15 @@ TEST(InpaintMask, LatentMaskIsScaledAndRounded) {
   // Inverted, the black image repaints everything.
   const InpaintMask all = load_inpaint_mask((dir / "black.png").string(), 64, 64, 4, true, 16, 16);
   EXPECT_EQ(all.latent.sum().item<float>(), 256.0f);
+}
+
+TEST(InpaintMask, TheOverlayDoublesTheBlurredMaskAsA1111Does) {
+  const at::Tensor result = at::full({1, 1, 5, 3}, 200, at::kByte);
+  const at::Tensor start = at::zeros({1, 5, 3}, at::kByte);
+  const at::Tensor mask = at::tensor({0.0f, 0.1f, 0.25f, 0.5f, 1.0f}).view({1, 5});
+  // Opacity of the start image 1 − min(2·mask, 1): all, 0.8, ½, none, none.
+  const at::Tensor expected = at::tensor({0, 40, 100, 200, 200}, at::kByte).view({1, 1, 5, 1}).expand({1, 1, 5, 3});
+  EXPECT_TRUE(at::equal(overlay_start_image(result, start, mask), expected));
 }
 
 class InpaintingRun : public support::FreshCacheTest {
@@ -280,4 +290,44 @@ TEST_F(InpaintingRun, RefusesMasksItCannotUse) {
   request.mask_image = mask_;
   request.init_image.clear();
   EXPECT_NE(error_of([&] { pipeline_.run(request); }).find("needs the image it paints into"), std::string::npos);
+}
+
+TEST_F(InpaintingRun, MaskedContentChangesOnlyWhatTheMaskedPartStartsFrom) {
+  Request request = inpaint("grinning face");
+  ModelBundle& bundle = pipeline_.prepare(request);
+  const at::Tensor start = read_png_rgb(start_);
+  const at::Tensor known = bundle.encode_image(start.permute({2, 0, 1}).unsqueeze(0).to(at::kFloat) / 127.5 - 1.0);
+  double sigma = 0;
+  const auto first_x = [&](MaskedContent content) {  // x_T, from the first step's input
+    request.masked_content = content;
+    at::Tensor x;
+    pipeline_.run(request, [&](const StepEvent& e) {
+      if (e.index == 0) x = e.x_t * std::sqrt(1 + e.sigma * e.sigma), sigma = e.sigma;
+    });
+    return x;
+  };
+  const at::Tensor original = first_x(MaskedContent::Original);
+  const at::Tensor unit_noise = (original - known) / sigma;  // x_T = σ·n + the start image's latent
+  // Latent columns 0–7 are kept, 8–15 repainted (the mask's right half).
+  const auto kept = [](const at::Tensor& x) { return x.narrow(3, 0, 8); };
+  const auto masked = [](const at::Tensor& x) { return x.narrow(3, 8, 8); };
+  const at::Tensor nothing = first_x(MaskedContent::LatentNothing);
+  EXPECT_TRUE(at::allclose(kept(nothing), kept(original), 1e-5, 1e-5));
+  EXPECT_TRUE(at::allclose(masked(nothing), sigma * masked(unit_noise), 1e-4, 1e-4)) << "σ·n over zeros";
+  const at::Tensor noise = first_x(MaskedContent::LatentNoise);
+  EXPECT_TRUE(at::allclose(kept(noise), kept(original), 1e-5, 1e-5));
+  EXPECT_TRUE(at::allclose(masked(noise), (sigma + 1) * masked(unit_noise), 1e-4, 1e-4)) << "σ·n over n itself";
+
+  // Fill paints the pixels before they are encoded: every x̂₀ keeps the filled image's latent.
+  request.masked_content = MaskedContent::Fill;
+  const InpaintMask mask = load_inpaint_mask(mask_, 64, 64, request.mask_blur, false, 16, 16);
+  const at::Tensor filled = fill_masked_area(start, mask.pixels);
+  const at::Tensor filled_known =
+      bundle.encode_image(filled.permute({2, 0, 1}).unsqueeze(0).to(at::kFloat) / 127.5 - 1.0);
+  ASSERT_FALSE(at::allclose(kept(filled_known), kept(known), 1e-3, 1e-3)) << "the fill reaches the kept latent";
+  const Result result = pipeline_.run(request, [&](const StepEvent& e) {
+    EXPECT_TRUE(at::equal(kept(e.x0), kept(filled_known))) << "step " << e.index;
+  });
+  // The overlay still brings back the start image itself, not the filled one.
+  EXPECT_TRUE(at::equal(result.images[0].narrow(1, 0, 22), start.narrow(1, 0, 22)));
 }

@@ -12,6 +12,7 @@
 #include "core/io/png_image.h"
 #include "core/models/sd/sd_bundle.h"
 #include "core/pipeline/image_conditioning.h"
+#include "core/pipeline/masked_content.h"
 #include "core/pipeline/model_registry.h"
 #include "core/pipeline/pipeline.h"
 #include "tests/support/sd_test_support.h"
@@ -113,10 +114,28 @@ TEST_F(InpaintingModel, OtherInputWidthsAreRefusedByName) {
   EXPECT_NE(error.find("8 input channels (an InstructPix2Pix model?)"), std::string::npos) << error;
 }
 
+TEST_F(InpaintingModel, WithMaskedContentFillItSeesTheFilledImage) {
+  // A1111 conditions on the image it encodes: with "fill", the filled one.
+  auto bundle = load("inpainting");
+  Request r = request("inpainting");
+  r.init_image = start().string();
+  r.mask_image = mask_path().string();
+  r.mask_blur = 2;
+  r.masked_content = MaskedContent::Fill;
+  const std::vector<int64_t> shape = bundle->latent_shape(32, 32);
+  const StartImage filled = read_start_image(*bundle, r, c10::kCPU, at::kFloat, shape, {7});
+  ASSERT_FALSE(at::equal(filled.model_rgb, filled.rgb));
+  EXPECT_TRUE(at::equal(filled.model_rgb, fill_masked_area(filled.rgb, filled.mask->pixels)));
+  const at::Tensor c = inpainting_image_conditioning(*bundle, &filled, 32, 32, shape, c10::kCPU);
+  const at::Tensor pixels = filled.model_rgb.permute({2, 0, 1}).unsqueeze(0).to(at::kFloat) / 127.5 - 1.0;
+  const at::Tensor hidden = filled.mask->pixels.round().view({1, 1, 32, 32});
+  EXPECT_TRUE(at::allclose(c.slice(1, 1), bundle->encode_image(pixels * (1.0 - hidden)), 1e-5, 1e-5));
+}
+
 TEST_F(InpaintingModel, TheConditioningIsTheMaskThenTheMaskedImagesLatent) {
   auto bundle = load("inpainting");
   StartImage with_mask;
-  with_mask.rgb = read_png_rgb(start().string());
+  with_mask.rgb = with_mask.model_rgb = read_png_rgb(start().string());
   InpaintMask mask;
   mask.pixels = at::zeros({32, 32});
   mask.pixels.slice(1, 16).fill_(0.8);  // a blurred edge's value: rounded to 1 for the model
@@ -140,7 +159,7 @@ TEST_F(InpaintingModel, TheConditioningIsTheMaskThenTheMaskedImagesLatent) {
   EXPECT_TRUE(at::equal(half.slice(1, 0, 1), c.slice(1, 0, 1)));
   // img2img (no mask) and txt2img (no image) tell the model to paint everything.
   StartImage without_mask;
-  without_mask.rgb = with_mask.rgb;
+  without_mask.rgb = without_mask.model_rgb = with_mask.rgb;
   const at::Tensor grey = bundle->encode_image(at::zeros({1, 3, 32, 32}));
   for (const StartImage* start : {&without_mask, static_cast<StartImage*>(nullptr)}) {
     const at::Tensor all = inpainting_image_conditioning(*bundle, start, 32, 32, shape, c10::kCPU);

@@ -268,6 +268,18 @@ TEST(ParametersParse, RoundTripsStableDiffusionSettings) {
   const std::string resampled = format_parameters(r, model_for(r));
   EXPECT_NE(resampled.find("DiffScope inpaint resample: 5"), std::string::npos) << resampled;
   EXPECT_EQ(parse_parameters(resampled).request.inpaint_resample, 5);
+  // A1111's "Masked content", written when it is not the original.
+  EXPECT_EQ(resampled.find("Masked content"), std::string::npos);
+  r.masked_content = MaskedContent::LatentNoise;
+  const std::string noised = format_parameters(r, model_for(r));
+  EXPECT_NE(noised.find("Masked content: latent noise"), std::string::npos) << noised;
+  EXPECT_EQ(parse_parameters(noised).request.masked_content, MaskedContent::LatentNoise);
+  EXPECT_EQ(parse_parameters("x\nSteps: 20, Masked content: fill").request.masked_content, MaskedContent::Fill);
+  const ParsedParameters odd = parse_parameters("x\nSteps: 20, Masked content: lava");
+  EXPECT_EQ(odd.request.masked_content, MaskedContent::Original);
+  ASSERT_EQ(odd.warnings.size(), 1u);
+  EXPECT_NE(odd.warnings[0].find("Masked content"), std::string::npos);
+  r.masked_content = MaskedContent::Original;
   const ParsedParameters wild = parse_parameters("x\nSteps: 20, Mask blur: 65");
   EXPECT_EQ(wild.request.mask_blur, 4);
   ASSERT_EQ(wild.warnings.size(), 1u);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -53,9 +54,12 @@ TEST_F(StartImageUi, TravelsInTheRequest) {
   r.mask_blur = 9;
   r.invert_mask = true;
   r.inpaint_resample = 4;
+  r.masked_content = MaskedContent::LatentNothing;
   options.apply(r);
   Request back;
   options.fill(back);
+  EXPECT_EQ(back.masked_content, MaskedContent::LatentNothing);
+  EXPECT_EQ(options.findChild<QComboBox*>("masked_content")->currentText(), "latent nothing");
   EXPECT_EQ(back.init_image, r.init_image);
   EXPECT_DOUBLE_EQ(back.strength, 0.4);
   EXPECT_EQ(back.mask_image, r.mask_image);

@@ -1,6 +1,7 @@
 #include "ui/start_image_options.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -14,6 +15,7 @@
 
 #include "core/io/user_dirs.h"
 #include "core/pipeline/request_limits.h"
+#include "ui/combo_select.h"
 #include "ui/mask_painter.h"
 #include "ui/path_row.h"
 
@@ -58,6 +60,18 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   invert_mask_ = new QCheckBox(tr("repaint the black part"), this);
   invert_mask_->setToolTip(tr("A1111's \"Inpaint not masked\""));
   form->addRow(QString(), invert_mask_);
+  masked_content_ = new QComboBox(this);
+  masked_content_->setObjectName("masked_content");
+  for (const MaskedContent content : {MaskedContent::Original, MaskedContent::Fill, MaskedContent::LatentNoise,
+                                      MaskedContent::LatentNothing}) {
+    const QString name = QString::fromStdString(masked_content_name(content));
+    masked_content_->addItem(name, name);
+  }
+  masked_content_->setToolTip(
+      tr("What the masked part starts from (A1111's \"Masked content\"): the start image (original), the colours "
+         "around it blurred (fill), or noise or zeros in the latent (latent noise, latent nothing: with a strength "
+         "near 1, something new)"));
+  form->addRow(tr("Masked content"), masked_content_);
   resample_ = new QSpinBox(this);
   resample_->setObjectName("resample");
   resample_->setRange(limits::kMinResample, limits::kMaxResample);
@@ -89,6 +103,7 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   connect(mask_blur_, &QSpinBox::valueChanged, this, &StartImageOptions::changed);
   connect(invert_mask_, &QCheckBox::toggled, this, &StartImageOptions::changed);
   connect(resample_, &QSpinBox::valueChanged, this, &StartImageOptions::changed);
+  connect(masked_content_, &QComboBox::currentIndexChanged, this, &StartImageOptions::changed);
 }
 
 void StartImageOptions::setModel(const ModelInfo& model) {
@@ -124,6 +139,8 @@ void StartImageOptions::fill(Request& r) const {
   r.mask_image = r.init_image.empty() ? std::string() : mask_->text().toStdString();
   r.mask_blur = mask_blur_->value();
   r.invert_mask = invert_mask_->isChecked();
+  r.masked_content =
+      parse_masked_content(masked_content_->currentData().toString().toStdString()).value_or(MaskedContent::Original);
   r.inpaint_resample = resample_->value();
   r.inpainting_mask_weight = mask_weight_->value();
 }
@@ -134,6 +151,7 @@ void StartImageOptions::apply(const Request& r) {
   mask_->setText(QString::fromStdString(r.mask_image));
   mask_blur_->setValue(r.mask_blur);
   invert_mask_->setChecked(r.invert_mask);
+  select_data(masked_content_, QString::fromStdString(masked_content_name(r.masked_content)));
   resample_->setValue(r.inpaint_resample);
   mask_weight_->setValue(r.inpainting_mask_weight);
 }

@@ -3,14 +3,16 @@
 // start image and how much of the chain runs (strength), and a mask PNG that
 // limits the repainting to its white part (A1111's "Inpaint masked"), its
 // edge blurred by "Mask blur" pixels, or to its black part when inverted;
-// the mask can be painted on the start image (mask_painter.h); resampling
-// (RePaint) runs every step again so that the repainted part fits the rest.
+// the masked part starts from what "Masked content" says; the mask can be
+// painted on the start image (mask_painter.h); resampling (RePaint) runs
+// every step again so that the repainted part fits the rest.
 #include <QGroupBox>
 
 #include "core/models/model_info.h"
 #include "core/pipeline/request.h"
 
 class QCheckBox;
+class QComboBox;
 class QFormLayout;
 class QLabel;
 class QPushButton;
@@ -51,6 +53,7 @@ class StartImageOptions : public QGroupBox {
   QLineEdit* mask_;
   QSpinBox* mask_blur_;
   QCheckBox* invert_mask_;
+  QComboBox* masked_content_;
   QSpinBox* resample_;
   QPushButton* paint_;
   QFormLayout* form_;

@@ -45,6 +45,7 @@ struct GenerateOptions {
   std::string prediction = "auto", precision = "auto";
   double eta = -1;
   std::string ddpm_variance = "beta-tilde";
+  std::string masked_content = "original";
   std::string output = "diffscope.png";
   std::string steps_dir;
   bool overwrite = false;
@@ -141,6 +142,7 @@ void run_generate(GenerateOptions& o, const CLI::App& cmd) {
   request.precision = parse_precision(o.precision);
   if (o.eta >= 0) request.eta = o.eta;
   if (o.from.empty()) request.ddpm_variance = o.ddpm_variance == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
+  if (o.from.empty()) request.masked_content = parse_masked_content(o.masked_content).value_or(MaskedContent::Original);
   SizeConditioning& sizes = request.size_conditioning;
   if (!o.original_size.empty()) {
     std::tie(sizes.original_width, sizes.original_height) = parse_pair(o.original_size, "--original-size");
@@ -310,6 +312,16 @@ void add_generate_command(CLI::App& app) {
       ->check(CLI::Range(limits::kMinMaskBlur, limits::kMaxMaskBlur))
       ->capture_default_str();
   cmd->add_flag("--invert-mask", o.request.invert_mask, "Inpainting: repaint where the mask is black instead");
+  cmd->add_option("--masked-content", o.masked_content,
+                  "Inpainting: what the masked part starts from (A1111's \"Masked content\"): original (the start "
+                  "image), fill (the colours around it, blurred), latent-noise or latent-nothing (for a strength "
+                  "near 1: something new)")
+      ->check(CLI::Validator(
+          [](const std::string& name) {
+            return parse_masked_content(name) ? std::string() : "choose one of: " + masked_content_names();
+          },
+          "fill|original|latent-noise|latent-nothing"))
+      ->capture_default_str();
   cmd->add_option("--resample", o.request.inpaint_resample,
                   "Inpainting: run every step this many times, noising it back between (RePaint), so that the "
                   "repainted part fits the kept one; costs that many times the steps")

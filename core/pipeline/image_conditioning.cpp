@@ -11,7 +11,7 @@ at::Tensor inpainting_image_conditioning(ModelBundle& bundle, const StartImage* 
   at::Tensor pixels = at::zeros({1, 3, height, width}, options);  // grey, in [−1, 1]
   at::Tensor mask = at::ones({1, 1, height, width}, options);
   if (start != nullptr) {
-    pixels = start->rgb.permute({2, 0, 1}).unsqueeze(0).to(device, at::kFloat) / 127.5 - 1.0;
+    pixels = start->model_rgb.permute({2, 0, 1}).unsqueeze(0).to(device, at::kFloat) / 127.5 - 1.0;
     // A1111 rounds the blurred mask for the model (its mask_round, on unless soft inpainting).
     if (start->mask) mask = start->mask->pixels.round().view({1, 1, height, width}).to(device, at::kFloat);
   }

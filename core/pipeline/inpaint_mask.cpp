@@ -88,7 +88,10 @@ InpaintMask load_inpaint_mask(const std::string& path, int width, int height, in
 }
 
 at::Tensor overlay_start_image(const at::Tensor& images, const at::Tensor& start, const at::Tensor& mask_pixels) {
-  const at::Tensor keep = (1.0 - mask_pixels).unsqueeze(-1);
+  // A1111's mask_for_overlay doubles the blurred mask: the start image shows
+  // only in the blur's outer half, where the latent mask kept it, never
+  // through the repainted part.
+  const at::Tensor keep = (1.0 - (2.0 * mask_pixels).clamp(0.0, 1.0)).unsqueeze(-1);
   const at::Tensor mixed = images.to(at::kFloat) * (1.0 - keep) + start.to(at::kFloat).unsqueeze(0) * keep;
   return mixed.round().clamp(0, 255).to(at::kByte);
 }

@@ -6,7 +6,9 @@
 // model call the prediction x̂₀ keeps the start image's latent where that mask
 // is 0 (masked_denoiser.h), so the known part is re-noised to each step's
 // level by the sampler itself; the final image is the start image laid over
-// the result through the blurred mask, so unmasked pixels come back exactly.
+// the result through the blurred mask doubled (A1111's mask_for_overlay), so
+// unmasked pixels come back exactly and the repainted part shows none of the
+// old image.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -38,7 +40,9 @@ InpaintMask load_inpaint_mask(const std::string& path, int width, int height, in
                               int64_t latent_height, int64_t latent_width);
 
 // Final images (B, H, W, 3) uint8 with the start image (H, W, 3) uint8 laid
-// over them where the blurred mask keeps it (A1111's overlay).
+// over them with opacity 1 − min(2·mask, 1) (A1111's overlay of the whole
+// picture): the start image where the blurred mask is 0, the result where it
+// reaches ½, a blend in between.
 at::Tensor overlay_start_image(const at::Tensor& images, const at::Tensor& start, const at::Tensor& mask_pixels);
 
 }  // namespace diffscope

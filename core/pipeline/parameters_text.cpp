@@ -56,6 +56,10 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   if (model.options.image_to_image && !request.init_image.empty()) {
     fields.emplace_back("Denoising strength", number(request.strength));
     if (!request.mask_image.empty()) fields.emplace_back("Mask blur", std::to_string(request.mask_blur));
+    // A1111 names the masked content only when it is not the original.
+    if (!request.mask_image.empty() && request.masked_content != MaskedContent::Original) {
+      fields.emplace_back("Masked content", masked_content_name(request.masked_content));
+    }
     if (!request.mask_image.empty() && request.inpaint_resample > 1) {
       fields.emplace_back("DiffScope inpaint resample", std::to_string(request.inpaint_resample));
     }

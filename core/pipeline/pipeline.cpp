@@ -384,7 +384,7 @@ Result Pipeline::run_on(ModelBundle& bundle, const c10::Device& device, const Re
       initial_noise(noise, item_seeds, item_shape, request.variation, pixels_per_latent).to(device) * sigmas.front();
   std::optional<StartImage> start_image;  // inpainting also keeps it outside the mask
   if (!request.init_image.empty()) {
-    start_image = read_start_image(bundle, request, device, x.scalar_type(), item_shape);
+    start_image = read_start_image(bundle, request, device, x.scalar_type(), item_shape, item_seeds);
     x = x + start_image->known;
   }
   const bool masked = start_image && start_image->mask;

@@ -11,6 +11,7 @@
 #include "core/common/precision.h"
 #include "core/models/model_paths.h"
 #include "core/models/size_conditioning.h"
+#include "core/pipeline/masked_content.h"
 #include "core/pipeline/branch.h"
 #include "core/sampling/network.h"
 #include "core/sampling/sampler.h"
@@ -73,6 +74,9 @@ struct Request {
   std::string mask_image;
   int mask_blur = 4;
   bool invert_mask = false;
+  // What the masked part starts from (masked_content.h; A1111's "Masked
+  // content"): the start image itself by default.
+  MaskedContent masked_content = MaskedContent::Original;
   // RePaint's resampling: run every step this many times, noising it back
   // between (core/sampling/resampling.h); 1: off. Used only with a mask.
   int inpaint_resample = 1;

@@ -6,11 +6,12 @@
 
 #include "core/common/errors.h"
 #include "core/io/png_image.h"
+#include "core/pipeline/masked_content.h"
 
 namespace diffscope {
 
 StartImage read_start_image(ModelBundle& bundle, const Request& request, const c10::Device& device, at::ScalarType type,
-                            const std::vector<int64_t>& latent_shape) {
+                            const std::vector<int64_t>& latent_shape, const std::vector<int64_t>& item_seeds) {
   StartImage start;
   if (!request.mask_image.empty()) {
     start.mask = load_inpaint_mask(request.mask_image, request.width, request.height, request.mask_blur,
@@ -23,8 +24,11 @@ StartImage read_start_image(ModelBundle& bundle, const Request& request, const c
                 std::to_string(start.rgb.size(0)) + "; set the size to match it (" + std::to_string(request.width) +
                 "×" + std::to_string(request.height) + " is set)");
   }
-  const at::Tensor pixels = start.rgb.permute({2, 0, 1}).unsqueeze(0).to(device, at::kFloat) / 127.5 - 1.0;
+  const bool fill = start.mask && request.masked_content == MaskedContent::Fill;
+  start.model_rgb = fill ? fill_masked_area(start.rgb, start.mask->pixels) : start.rgb;
+  const at::Tensor pixels = start.model_rgb.permute({2, 0, 1}).unsqueeze(0).to(device, at::kFloat) / 127.5 - 1.0;
   start.known = bundle.encode_image(pixels).expand({request.batch, -1, -1, -1}).to(type);
+  if (start.mask) start.known = masked_content_latent(start.known, start.repaint, request.masked_content, item_seeds);
   return start;
 }
 

@@ -17,15 +17,20 @@ namespace diffscope {
 
 struct StartImage {
   at::Tensor rgb;    // (H, W, 3) uint8, as read
+  // What the model is shown: rgb, or with masked content "fill" its masked
+  // part painted over (masked_content.h); the overlay keeps rgb.
+  at::Tensor model_rgb;
   at::Tensor known;  // (B, C, h, w): its latents in the run's type, for every batch item
   std::optional<InpaintMask> mask;
   at::Tensor repaint;  // (1, 1, h, w) on the device, 1 where the model draws; undefined without a mask
 };
 
 // Reads request.init_image (and request.mask_image) for latents of
-// `latent_shape` (C, h, w); Error when a file is unreadable or of another
-// size than the request's.
+// `latent_shape` (C, h, w), with the request's masked content: "fill" paints
+// the image before it is encoded, the latent kinds replace the masked part of
+// `known` (with `item_seeds`' noise). Error when a file is unreadable or of
+// another size than the request's.
 StartImage read_start_image(ModelBundle& bundle, const Request& request, const c10::Device& device, at::ScalarType type,
-                            const std::vector<int64_t>& latent_shape);
+                            const std::vector<int64_t>& latent_shape, const std::vector<int64_t>& item_seeds);
 
 }  // namespace diffscope

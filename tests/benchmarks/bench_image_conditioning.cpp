@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
               std::chrono::duration<double>(Clock::now() - load_start).count());
   const std::vector<int64_t> shape = bundle->latent_shape(size, size);
   StartImage start;
-  start.rgb = at::randint(0, 256, {size, size, 3}, at::kByte);
+  start.rgb = start.model_rgb = at::randint(0, 256, {size, size, 3}, at::kByte);
   InpaintMask mask;
   mask.pixels = at::zeros({size, size});
   mask.pixels.slice(1, size / 2).fill_(1.0);

@@ -2,12 +2,15 @@
 // masked_denoiser.h): the mask's blur once per run at SD's 512² and SDXL's
 // 1024² (A1111's default blur 4 and its slider's end, 64), its scaling to
 // the latent, and the blend each model call adds (SD 1.5's 4×64×64 latents,
-// SDXL's 4×128×128). Compare with a step's time in docs/PERFORMANCE.md.
+// SDXL's 4×128×128), and masked content "fill" (masked_content.h: six
+// Pillow-style blurs of the image, once per run, before the encode) over a
+// mask of the right half. Compare with a step's time in docs/PERFORMANCE.md.
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 
 #include "core/common/runtime.h"
 #include "core/pipeline/inpaint_mask.h"
+#include "core/pipeline/masked_content.h"
 #include "core/sampling/masked_denoiser.h"
 
 namespace {
@@ -34,8 +37,18 @@ void blend_per_call(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(diffscope::keep_known(x0, known, repaint));
 }
 
+void fill(benchmark::State& state) {
+  diffscope::configure_runtime();
+  const int64_t side = state.range(0);
+  const at::Tensor rgb = at::randint(0, 256, {side, side, 3}, at::kByte);
+  at::Tensor mask = at::zeros({side, side});
+  mask.slice(1, side / 2).fill_(1.0);
+  for (auto _ : state) benchmark::DoNotOptimize(diffscope::fill_masked_area(rgb, mask));
+}
+
 }  // namespace
 
+BENCHMARK(fill)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK(blur)->Args({512, 4})->Args({512, 64})->Args({1024, 4})->Args({1024, 64})->Unit(benchmark::kMillisecond);
 BENCHMARK(to_latent)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
 BENCHMARK(blend_per_call)->Arg(512)->Arg(1024)->Unit(benchmark::kMicrosecond);
