@@ -283,6 +283,20 @@ TEST_F(Cli, GenerateBranchesFromAPng) {
   EXPECT_NE(out.find("--at-step"), std::string::npos) << out;
 }
 
+TEST_F(Cli, InpaintsFromTheMaskedContentAsked) {
+  std::string out;
+  const auto start = dir / "start.png", mask = dir / "mask.png", png = dir / "inpainted.png";
+  ASSERT_EQ(run_command(cli("generate -p apple -s 3 -o " + start.string()), &out), 0) << out;
+  at::Tensor white = at::zeros({64, 64, 3}, at::kByte);
+  white.slice(1, 32).fill_(255);
+  write_png(mask, white);
+  const std::string inpaint = "generate -p cat -s 3 -i " + start.string() + " --mask " + mask.string();
+  ASSERT_EQ(run_command(cli(inpaint + " --masked-content latent-nothing -o " + png.string()), &out), 0) << out;
+  EXPECT_NE(read_png_text(png).at("parameters").find("Masked content: latent nothing"), std::string::npos);
+  EXPECT_NE(run_command(cli(inpaint + " --masked-content lava -o " + (dir / "x.png").string()), &out), 0);
+  EXPECT_NE(out.find("choose original, fill, latent-noise or latent-nothing"), std::string::npos) << out;
+}
+
 TEST_F(Cli, BadArgumentsPrintUsageAndFail) {
   std::string out;
   EXPECT_NE(run_command(cli("generate --steps 0"), &out), 0);

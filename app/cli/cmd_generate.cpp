@@ -318,7 +318,8 @@ void add_generate_command(CLI::App& app) {
                   "near 1: something new)")
       ->check(CLI::Validator(
           [](const std::string& name) {
-            return parse_masked_content(name) ? std::string() : "choose one of: " + masked_content_names();
+            return parse_masked_content(name) ? std::string()
+                                              : std::string("choose original, fill, latent-noise or latent-nothing");
           },
           "fill|original|latent-noise|latent-nothing"))
       ->capture_default_str();

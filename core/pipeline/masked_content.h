@@ -22,21 +22,20 @@ std::string masked_content_name(MaskedContent content);
 // Those names; "-" or "_" may stand for the space (a command line's
 // "latent-noise"). Nothing for anything else.
 std::optional<MaskedContent> parse_masked_content(const std::string& name);
-// The names, comma-separated, for error messages and help.
-std::string masked_content_names();
 
 // A1111's masking.fill: the start image (H, W, 3) uint8 with its masked part
 // ((H, W) blurred mask in [0, 1], 1 repaints) painted over with the unmasked
 // colours blurred at radii 256, 64, 16, 4 and 2 (Pillow's GaussianBlur: three
 // box blurs of that standard deviation, edges extended), each layer
-// composited over the last, the image itself on top. Computed in floating
-// point where Pillow rounds to 8 bits between steps. Unmasked pixels are
-// returned unchanged.
+// composited over the last, the image itself on top. Computed in float32
+// where Pillow rounds to 8 bits between steps (the two agree within a few
+// levels). Unmasked pixels are returned unchanged.
 at::Tensor fill_masked_area(const at::Tensor& rgb, const at::Tensor& mask_pixels);
 
-// Pillow's GaussianBlur(radius) of a (..., H, W) float tensor: three extended
-// box blurs along each side whose variance is radius², pixels beyond the
-// edges taken as the edge's own. Radius 0 returns it unchanged.
+// Pillow's GaussianBlur(radius) of a (..., H, W) tensor, computed in float32
+// and returned in the tensor's type: three extended box blurs along each side
+// whose variance is radius², pixels beyond the edges taken as the edge's own.
+// Radius 0 returns it unchanged.
 at::Tensor pillow_gaussian_blur(const at::Tensor& image, double radius);
 
 // The start image's latent (B, C, h, w) with the masked part (`repaint`,
