@@ -62,8 +62,8 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   form->addRow(QString(), invert_mask_);
   masked_content_ = new QComboBox(this);
   masked_content_->setObjectName("masked_content");
-  for (const MaskedContent content : {MaskedContent::Original, MaskedContent::Fill, MaskedContent::LatentNoise,
-                                      MaskedContent::LatentNothing}) {
+  for (const MaskedContent content :
+       {MaskedContent::Original, MaskedContent::Fill, MaskedContent::LatentNoise, MaskedContent::LatentNothing}) {
     const QString name = QString::fromStdString(masked_content_name(content));
     masked_content_->addItem(name, name);
   }

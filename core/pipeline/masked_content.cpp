@@ -12,10 +12,11 @@
 namespace diffscope {
 namespace {
 
-constexpr std::array<std::pair<MaskedContent, const char*>, 4> kNames{{{MaskedContent::Fill, "fill"},
-                                                                        {MaskedContent::Original, "original"},
-                                                                        {MaskedContent::LatentNoise, "latent noise"},
-                                                                        {MaskedContent::LatentNothing, "latent nothing"}}};
+constexpr std::array<std::pair<MaskedContent, const char*>, 4> kNames{
+    {{MaskedContent::Fill, "fill"},
+     {MaskedContent::Original, "original"},
+     {MaskedContent::LatentNoise, "latent noise"},
+     {MaskedContent::LatentNothing, "latent nothing"}}};
 
 // Pillow's box radius for one of `passes` box blurs whose variances add up to
 // radius² (its _gaussian_blur_radius): a whole part l and a fraction a of the
