@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include "core/common/image_range.h"
+
 namespace diffscope {
 
 at::Tensor inpainting_image_conditioning(ModelBundle& bundle, const StartImage* start, int width, int height,
@@ -11,7 +13,7 @@ at::Tensor inpainting_image_conditioning(ModelBundle& bundle, const StartImage* 
   at::Tensor pixels = at::zeros({1, 3, height, width}, options);  // grey, in [−1, 1]
   at::Tensor mask = at::ones({1, 1, height, width}, options);
   if (start != nullptr) {
-    pixels = start->model_rgb.permute({2, 0, 1}).unsqueeze(0).to(device, at::kFloat) / 127.5 - 1.0;
+    pixels = images_to_model_range(start->model_rgb.unsqueeze(0)).to(device);
     // A1111 rounds the blurred mask for the model (its mask_round, on unless soft inpainting).
     if (start->mask) mask = start->mask->pixels.round().view({1, 1, height, width}).to(device, at::kFloat);
   }

@@ -102,11 +102,11 @@ at::Tensor fill_masked_area(const at::Tensor& rgb, const at::Tensor& mask_pixels
 
 at::Tensor masked_content_latent(const at::Tensor& known, const at::Tensor& repaint, MaskedContent content,
                                  const std::vector<int64_t>& item_seeds) {
-  if (content == MaskedContent::LatentNothing) return known * (1 - repaint);
-  if (content != MaskedContent::LatentNoise) return known;
+  if (content != MaskedContent::LatentNoise && content != MaskedContent::LatentNothing) return known;
+  const at::Tensor kept = known * (1 - repaint);
+  if (content == MaskedContent::LatentNothing) return kept;
   NoiseSource seeds(item_seeds);
-  const at::Tensor noise = seeds.draw(known.sizes().slice(1)).to(known.device(), known.scalar_type());
-  return known * (1 - repaint) + noise * repaint;
+  return kept + seeds.draw(known.sizes().slice(1)).to(known.device(), known.scalar_type()) * repaint;
 }
 
 }  // namespace diffscope

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/common/errors.h"
+#include "core/common/image_range.h"
 #include "core/io/png_image.h"
 #include "core/pipeline/masked_content.h"
 
@@ -26,7 +27,7 @@ StartImage read_start_image(ModelBundle& bundle, const Request& request, const c
   }
   const bool fill = start.mask && request.masked_content == MaskedContent::Fill;
   start.model_rgb = fill ? fill_masked_area(start.rgb, start.mask->pixels) : start.rgb;
-  const at::Tensor pixels = start.model_rgb.permute({2, 0, 1}).unsqueeze(0).to(device, at::kFloat) / 127.5 - 1.0;
+  const at::Tensor pixels = images_to_model_range(start.model_rgb.unsqueeze(0)).to(device);
   start.known = bundle.encode_image(pixels).expand({request.batch, -1, -1, -1}).to(type);
   if (start.mask) start.known = masked_content_latent(start.known, start.repaint, request.masked_content, item_seeds);
   return start;
