@@ -297,6 +297,24 @@ TEST_F(Cli, InpaintsFromTheMaskedContentAsked) {
   EXPECT_NE(out.find("choose original, fill, latent-noise or latent-nothing"), std::string::npos) << out;
 }
 
+TEST_F(Cli, StartImagesOfAnotherSizeFollowTheResizeMode) {
+  std::string out;
+  const auto start = dir / "wide.png", mask = dir / "wide-mask.png", png = dir / "cropped.png";
+  ASSERT_EQ(run_command(cli("generate -p apple -s 3 -W 96 -H 64 -o " + start.string()), &out), 0) << out;
+  at::Tensor white = at::zeros({64, 96, 3}, at::kByte);
+  white.slice(1, 48).fill_(255);
+  write_png(mask, white);
+  const std::string inpaint = "generate -p cat -s 3 -W 64 -H 64 -i " + start.string() + " --mask " + mask.string();
+  ASSERT_EQ(run_command(cli(inpaint + " --resize-mode crop-and-resize -o " + png.string()), &out), 0) << out;
+  EXPECT_NE(read_png_text(png).at("parameters").find("DiffScope resize mode: Crop and resize"), std::string::npos);
+  // The centre 64 columns of the start image, kept left of the mask (its blur reaches 10 pixels).
+  const at::Tensor kept = read_png_rgb(start).narrow(1, 16, 22);
+  EXPECT_TRUE(at::equal(read_png_rgb(png).narrow(1, 0, 22), kept));
+  EXPECT_NE(run_command(cli(inpaint + " --resize-mode stretch -o " + (dir / "x.png").string()), &out), 0);
+  EXPECT_NE(out.find("choose just-resize, crop-and-resize, resize-and-fill or latent-upscale"), std::string::npos)
+      << out;
+}
+
 TEST_F(Cli, BadArgumentsPrintUsageAndFail) {
   std::string out;
   EXPECT_NE(run_command(cli("generate --steps 0"), &out), 0);

@@ -280,6 +280,17 @@ TEST(ParametersParse, RoundTripsStableDiffusionSettings) {
   ASSERT_EQ(odd.warnings.size(), 1u);
   EXPECT_NE(odd.warnings[0].find("Masked content"), std::string::npos);
   r.masked_content = MaskedContent::Original;
+  // The resize mode, which A1111 does not record, under DiffScope's own name when it is not "Just resize".
+  EXPECT_EQ(resampled.find("resize mode"), std::string::npos);
+  r.resize_mode = ResizeMode::LatentUpscale;
+  const std::string upscaled = format_parameters(r, model_for(r));
+  EXPECT_NE(upscaled.find("DiffScope resize mode: Just resize (latent upscale)"), std::string::npos) << upscaled;
+  EXPECT_EQ(parse_parameters(upscaled).request.resize_mode, ResizeMode::LatentUpscale);
+  const ParsedParameters stretched = parse_parameters("x\nSteps: 20, DiffScope resize mode: stretch");
+  EXPECT_EQ(stretched.request.resize_mode, ResizeMode::JustResize);
+  ASSERT_EQ(stretched.warnings.size(), 1u);
+  EXPECT_NE(stretched.warnings[0].find("DiffScope resize mode"), std::string::npos);
+  r.resize_mode = ResizeMode::JustResize;
   const ParsedParameters wild = parse_parameters("x\nSteps: 20, Mask blur: 65");
   EXPECT_EQ(wild.request.mask_blur, 4);
   ASSERT_EQ(wild.warnings.size(), 1u);

@@ -55,9 +55,12 @@ TEST_F(StartImageUi, TravelsInTheRequest) {
   r.invert_mask = true;
   r.inpaint_resample = 4;
   r.masked_content = MaskedContent::LatentNothing;
+  r.resize_mode = ResizeMode::ResizeAndFill;
   options.apply(r);
   Request back;
   options.fill(back);
+  EXPECT_EQ(back.resize_mode, ResizeMode::ResizeAndFill);
+  EXPECT_EQ(options.findChild<QComboBox*>("resize_mode")->currentText(), "Resize and fill");
   EXPECT_EQ(back.masked_content, MaskedContent::LatentNothing);
   EXPECT_EQ(options.findChild<QComboBox*>("masked_content")->currentText(), "latent nothing");
   EXPECT_EQ(back.init_image, r.init_image);

@@ -34,7 +34,19 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   const QString png = tr("PNG images (*.png)");
   init_image_ = add_path_row(this, form, tr("img2img"), tr("none (text to image)"), tr("Start image"), png, false);
   init_image_->setObjectName("init_image");
-  init_image_->setToolTip(tr("Start from this image instead of pure noise (it must have the size set above)"));
+  init_image_->setToolTip(tr("Start from this image instead of pure noise"));
+  resize_mode_ = new QComboBox(this);
+  resize_mode_->setObjectName("resize_mode");
+  for (const ResizeMode mode :
+       {ResizeMode::JustResize, ResizeMode::CropAndResize, ResizeMode::ResizeAndFill, ResizeMode::LatentUpscale}) {
+    const QString name = QString::fromStdString(resize_mode_name(mode));
+    resize_mode_->addItem(name, name);
+  }
+  resize_mode_->setToolTip(
+      tr("How a start image of another size than the one set above reaches it (A1111's \"Resize mode\"), its mask "
+         "with it: stretched; scaled to cover it and cut around the centre; scaled to fit inside with its edges "
+         "stretched into the rest; or encoded at its own size and its latent resized"));
+  form->addRow(tr("Resize mode"), resize_mode_);
   strength_ = new QDoubleSpinBox(this);
   strength_->setRange(limits::kMinStrength, limits::kMaxStrength);
   strength_->setSingleStep(0.05);
@@ -44,8 +56,8 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   mask_ = add_path_row(this, form, tr("Mask"), tr("none (change the whole image)"), tr("Inpainting mask"), png, false);
   mask_->setObjectName("mask");
   mask_->setToolTip(
-      tr("Inpainting: repaint only where this black-and-white PNG (the image's size) is white; the rest of "
-         "the start image is kept, and at every step its part of x̂₀ is the start image's"));
+      tr("Inpainting: repaint only where this black-and-white PNG (the start image's size) is white; the rest "
+         "of the start image is kept, and at every step its part of x̂₀ is the start image's"));
   paint_ = new QPushButton(tr("Paint mask…"), this);
   paint_->setObjectName("paint_mask");
   paint_->setToolTip(tr("Paint the part to repaint on the start image (saved as a new mask PNG)"));
@@ -104,6 +116,7 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   connect(invert_mask_, &QCheckBox::toggled, this, &StartImageOptions::changed);
   connect(resample_, &QSpinBox::valueChanged, this, &StartImageOptions::changed);
   connect(masked_content_, &QComboBox::currentIndexChanged, this, &StartImageOptions::changed);
+  connect(resize_mode_, &QComboBox::currentIndexChanged, this, &StartImageOptions::changed);
 }
 
 void StartImageOptions::setModel(const ModelInfo& model) {
@@ -134,6 +147,8 @@ MaskPainter* StartImageOptions::openPainter() {
 
 void StartImageOptions::fill(Request& r) const {
   r.init_image = init_image_->text().toStdString();
+  r.resize_mode =
+      parse_resize_mode(resize_mode_->currentData().toString().toStdString()).value_or(ResizeMode::JustResize);
   r.strength = strength_->value();
   // A mask without a start image would be refused; the run is then text to image.
   r.mask_image = r.init_image.empty() ? std::string() : mask_->text().toStdString();
@@ -147,6 +162,7 @@ void StartImageOptions::fill(Request& r) const {
 
 void StartImageOptions::apply(const Request& r) {
   init_image_->setText(QString::fromStdString(r.init_image));
+  select_data(resize_mode_, QString::fromStdString(resize_mode_name(r.resize_mode)));
   strength_->setValue(r.strength);
   mask_->setText(QString::fromStdString(r.mask_image));
   mask_blur_->setValue(r.mask_blur);

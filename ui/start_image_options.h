@@ -1,6 +1,7 @@
 #pragma once
 // img2img and inpainting, for every model that can start from an image: the
-// start image and how much of the chain runs (strength), and a mask PNG that
+// start image, how it reaches the run's size when it has another ("Resize
+// mode"), how much of the chain runs (strength), and a mask PNG that
 // limits the repainting to its white part (A1111's "Inpaint masked"), its
 // edge blurred by "Mask blur" pixels, or to its black part when inverted;
 // the masked part starts from what "Masked content" says; the mask can be
@@ -49,6 +50,7 @@ class StartImageOptions : public QGroupBox {
 
  private:
   QLineEdit* init_image_;
+  QComboBox* resize_mode_;
   QDoubleSpinBox* strength_;
   QLineEdit* mask_;
   QSpinBox* mask_blur_;

@@ -46,6 +46,7 @@ struct GenerateOptions {
   double eta = -1;
   std::string ddpm_variance = "beta-tilde";
   std::string masked_content = "original";
+  std::string resize_mode = "just-resize";
   std::string output = "diffscope.png";
   std::string steps_dir;
   bool overwrite = false;
@@ -143,6 +144,7 @@ void run_generate(GenerateOptions& o, const CLI::App& cmd) {
   if (o.eta >= 0) request.eta = o.eta;
   if (o.from.empty()) request.ddpm_variance = o.ddpm_variance == "beta" ? DdpmVariance::Beta : DdpmVariance::BetaTilde;
   if (o.from.empty()) request.masked_content = parse_masked_content(o.masked_content).value_or(MaskedContent::Original);
+  if (o.from.empty()) request.resize_mode = parse_resize_mode(o.resize_mode).value_or(ResizeMode::JustResize);
   SizeConditioning& sizes = request.size_conditioning;
   if (!o.original_size.empty()) {
     std::tie(sizes.original_width, sizes.original_height) = parse_pair(o.original_size, "--original-size");
@@ -301,13 +303,26 @@ void add_generate_command(CLI::App& app) {
   cmd->add_option("--crop", o.crop, "SDXL: the crop's top-left corner, LEFTxTOP (default: 0x0)");
   cmd->add_option("--target-size", o.target_size,
                   "SDXL: the size (WxH) the model is told it draws (default: the image's)");
-  cmd->add_option("-i,--init-image", o.request.init_image, "img2img: start from this PNG (same size as -W/-H)");
+  cmd->add_option("-i,--init-image", o.request.init_image,
+                  "img2img: start from this PNG (of any size: --resize-mode says how it reaches -W/-H)");
+  cmd->add_option("--resize-mode", o.resize_mode,
+                  "img2img: how a start image of another size reaches -W/-H (A1111's \"Resize mode\"): just-resize "
+                  "(stretch), crop-and-resize (cover, cut the centre out), resize-and-fill (fit inside, stretch the "
+                  "edges into the rest) or latent-upscale (encode at its own size, resize the latent)")
+      ->check(CLI::Validator(
+          [](const std::string& name) {
+            return parse_resize_mode(name)
+                       ? std::string()
+                       : std::string("choose just-resize, crop-and-resize, resize-and-fill or latent-upscale");
+          },
+          "just-resize|crop-and-resize|resize-and-fill|latent-upscale"))
+      ->capture_default_str();
   cmd->add_option("--strength", o.request.strength, "img2img: how much of the chain to run (1: all of it)")
       ->check(CLI::Range(limits::kMinStrength, limits::kMaxStrength))
       ->capture_default_str();
   cmd->add_option("--mask", o.request.mask_image,
-                  "Inpainting: repaint only where this PNG (the image's size) is white; the rest of the -i image "
-                  "is kept");
+                  "Inpainting: repaint only where this PNG (the -i image's size) is white; the rest of the -i "
+                  "image is kept");
   cmd->add_option("--mask-blur", o.request.mask_blur, "Inpainting: blur the mask's edge by this many pixels (A1111's)")
       ->check(CLI::Range(limits::kMinMaskBlur, limits::kMaxMaskBlur))
       ->capture_default_str();

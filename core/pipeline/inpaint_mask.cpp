@@ -8,6 +8,7 @@
 #include "core/common/errors.h"
 #include "core/io/png_image.h"
 #include "core/pipeline/request_limits.h"
+#include "core/pipeline/resize_mode.h"
 
 namespace diffscope {
 namespace {
@@ -73,14 +74,18 @@ at::Tensor latent_mask(const at::Tensor& pixels, int64_t height, int64_t width) 
 }
 
 InpaintMask load_inpaint_mask(const std::string& path, int width, int height, int blur, bool invert,
-                              int64_t latent_height, int64_t latent_width) {
+                              int64_t latent_height, int64_t latent_width, const MaskFit& fit) {
   check_mask_blur(blur);
   InpaintMask mask;
   mask.pixels = blur_mask(read_mask_png(path, width, height, invert), blur);
+  if (fit.width > 0) {
+    // Lanczos overshoots a sharp edge a little: back into [0, 1].
+    mask.pixels = fit_to_size(mask.pixels.unsqueeze(-1), fit.mode, fit.width, fit.height).squeeze(-1).clamp(0.0, 1.0);
+  }
   mask.latent = latent_mask(mask.pixels, latent_height, latent_width);
   if (mask.latent.max().item<float>() == 0.0f) {
     throw Error("the mask " + path + " leaves nothing to repaint" +
-                (latent_height == height
+                (latent_height == mask.pixels.size(0)
                      ? std::string()
                      : " at the latent's resolution (" + size_text(latent_width, latent_height) + ")") +
                 (invert ? ": with the mask inverted, black is repainted" : ": white is repainted"));

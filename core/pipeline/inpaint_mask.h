@@ -1,8 +1,9 @@
 #pragma once
 // Inpainting as AUTOMATIC1111 does it with an ordinary checkpoint ("Inpaint
 // masked", masked content "original", the whole picture): the mask is
-// blurred (a Gaussian of σ = "Mask blur" pixels, cv2's kernel size), scaled to
-// the latent's size (bicubic, as PIL's resize) and rounded to 0 or 1. At every
+// blurred (a Gaussian of σ = "Mask blur" pixels, cv2's kernel size) at the
+// start image's size, brought to the run's size with the image (its "Resize
+// mode"), scaled to the latent's size (bicubic, as PIL's resize) and rounded to 0 or 1. At every
 // model call the prediction x̂₀ keeps the start image's latent where that mask
 // is 0 (masked_denoiser.h), so the known part is re-noised to each step's
 // level by the sampler itself; the final image is the start image laid over
@@ -13,6 +14,8 @@
 
 #include <cstdint>
 #include <string>
+
+#include "core/pipeline/resize_mode.h"
 
 namespace diffscope {
 
@@ -34,10 +37,18 @@ at::Tensor blur_mask(const at::Tensor& mask, double sigma);
 // The blurred mask at the latent's size (h, w), rounded to 0 or 1.
 at::Tensor latent_mask(const at::Tensor& pixels, int64_t height, int64_t width);
 
-// All three steps; Error when the mask leaves nothing to repaint at the
-// latent's resolution.
+// Where the blurred mask goes before its latent is taken: the run's size,
+// reached as the start image reaches it (resize_mode.h). Width 0: it stays.
+struct MaskFit {
+  int width = 0, height = 0;
+  ResizeMode mode = ResizeMode::JustResize;
+};
+
+// All three steps for a mask of width × height (the start image's size),
+// blurred at that size and then fitted (A1111's order); Error when it leaves
+// nothing to repaint at the latent's resolution.
 InpaintMask load_inpaint_mask(const std::string& path, int width, int height, int blur, bool invert,
-                              int64_t latent_height, int64_t latent_width);
+                              int64_t latent_height, int64_t latent_width, const MaskFit& fit = {});
 
 // Final images (B, H, W, 3) uint8 with the start image (H, W, 3) uint8 laid
 // over them with opacity 1 − min(2·mask, 1) (A1111's overlay of the whole

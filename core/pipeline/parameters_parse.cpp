@@ -310,6 +310,10 @@ ParsedParameters parse_parameters(const std::string& text) {
         parse_number(f.at("Mask blur"), blur) && (blur >= limits::kMinMaskBlur) && (blur <= limits::kMaxMaskBlur);
     ok ? void(r.mask_blur = blur) : warn("Mask blur");
   }
+  if (f.count("DiffScope resize mode")) {
+    const std::optional<ResizeMode> mode = parse_resize_mode(f.at("DiffScope resize mode"));
+    mode ? void(r.resize_mode = *mode) : warn("DiffScope resize mode");
+  }
   if (f.count("Masked content")) {
     const std::optional<MaskedContent> content = parse_masked_content(f.at("Masked content"));
     content ? void(r.masked_content = *content) : warn("Masked content");

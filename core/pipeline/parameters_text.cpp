@@ -55,6 +55,10 @@ std::string format_parameters(const Request& request, const ModelInfo& model, in
   fields.emplace_back("Model", from_file ? model.name : request.model);
   if (model.options.image_to_image && !request.init_image.empty()) {
     fields.emplace_back("Denoising strength", number(request.strength));
+    // A1111 does not record its resize mode; a restored run needs it when the start image has another size.
+    if (request.resize_mode != ResizeMode::JustResize) {
+      fields.emplace_back("DiffScope resize mode", resize_mode_name(request.resize_mode));
+    }
     if (!request.mask_image.empty()) fields.emplace_back("Mask blur", std::to_string(request.mask_blur));
     // A1111 names the masked content only when it is not the original.
     if (!request.mask_image.empty() && request.masked_content != MaskedContent::Original) {

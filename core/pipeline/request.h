@@ -13,6 +13,7 @@
 #include "core/models/size_conditioning.h"
 #include "core/pipeline/branch.h"
 #include "core/pipeline/masked_content.h"
+#include "core/pipeline/resize_mode.h"
 #include "core/sampling/network.h"
 #include "core/sampling/sampler.h"
 #include "core/sampling/variation_noise.h"
@@ -68,8 +69,11 @@ struct Request {
   // img2img: start from this image, noised to `strength` (1: pure noise).
   std::string init_image;
   double strength = 0.75;
-  // Inpainting (inpaint_mask.h): repaint only where this PNG of the image's
-  // size is white (black with `invert_mask`), its edge blurred by `mask_blur`
+  // How a start image of another size reaches width × height (resize_mode.h;
+  // A1111's "Resize mode"), its mask with it.
+  ResizeMode resize_mode = ResizeMode::JustResize;
+  // Inpainting (inpaint_mask.h): repaint only where this PNG of the start
+  // image's size is white (black with `invert_mask`), its edge blurred by `mask_blur`
   // pixels (A1111's "Mask blur"); needs init_image.
   std::string mask_image;
   int mask_blur = 4;
