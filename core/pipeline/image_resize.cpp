@@ -69,26 +69,27 @@ Taps side_taps(int64_t in_size, double in0, double in1, int64_t out_size, Pillow
       index[static_cast<size_t>(out * count + k)] = std::min(first + k, in_size - 1);
     }
   }
+  // Pillow's 8-bit passes multiply and add in int32; its float ones in float64.
   return {at::tensor(index, at::kLong).view({out_size, count}),
-          at::tensor(weight, at::kDouble).view({out_size, count})};
+          at::tensor(weight, at::kDouble).view({out_size, count}).to(fixed_point ? at::kInt : at::kDouble)};
 }
 
-// One pass along `dim` of an (H, W, C) image, into float64. Every value of
-// the 8-bit arithmetic is an integer below 2^53, so float64 holds Pillow's
-// integer sums exactly; its rounding (add half, shift) and clipping follow.
-// Each tap gathers at the output's size before widening to float64, so a
-// large photo shrunk to a run's size never exists in float64 whole.
+// One pass along `dim` of an (H, W, C) image: int32 for 8-bit images, with
+// Pillow's rounding (add half, shift) and clipping, float64 otherwise. The
+// resampled side is moved first, so that each tap gathers whole contiguous
+// rows, and gathers at the output's size before widening, so that a large
+// photo shrunk to a run's size never exists widened whole.
 at::Tensor resample_side(const at::Tensor& image, int64_t dim, const Taps& taps, bool eight_bit) {
-  std::vector<int64_t> shape(3, 1);
-  shape[static_cast<size_t>(dim)] = taps.index.size(0);
-  at::Tensor out;
+  const at::Tensor moved = image.movedim(dim, 0).contiguous();
+  const at::ScalarType type = eight_bit ? at::kInt : at::kDouble;
+  std::vector<int64_t> shape = moved.sizes().vec();
+  shape[0] = taps.index.size(0);
+  at::Tensor out = eight_bit ? at::full(shape, 1 << (kPrecisionBits - 1), at::kInt) : at::zeros(shape, at::kDouble);
   for (int64_t k = 0; k < taps.index.size(1); ++k) {
-    const at::Tensor term =
-        image.index_select(dim, taps.index.select(1, k)).to(at::kDouble) * taps.weight.select(1, k).view(shape);
-    out = out.defined() ? out.add_(term) : term;
+    out.addcmul_(moved.index_select(0, taps.index.select(1, k)).to(type), taps.weight.select(1, k).view({-1, 1, 1}));
   }
-  if (!eight_bit) return out;
-  return ((out + double(1 << (kPrecisionBits - 1))) / double(1 << kPrecisionBits)).floor_().clamp_(0, 255);
+  if (eight_bit) out = out.bitwise_right_shift_(kPrecisionBits).clamp_(0, 255);  // an arithmetic shift, as C's
+  return out.movedim(0, dim);
 }
 
 }  // namespace
