@@ -22,6 +22,7 @@
 #include "core/pipeline/inpaint_mask.h"
 #include "tests/support/test_support.h"
 #include "tests/support/ui_test_support.h"
+#include "ui/combo_select.h"
 #include "ui/controls_panel.h"
 #include "ui/main_window.h"
 #include "ui/mask_painter.h"
@@ -100,6 +101,22 @@ TEST_F(StartImageUi, TravelsInTheRequest) {
   EXPECT_TRUE(back.mask_image.empty());
   EXPECT_FALSE(options.findChild<QPushButton*>("paint_mask")->isEnabled());
   EXPECT_EQ(options.openPainter(), nullptr);
+}
+
+TEST_F(StartImageUi, AStartImageOfAnotherSizeSaysHowItIsFitted) {
+  StartImageOptions options;
+  auto* note = options.findChild<QLabel*>("fit_note");
+  ASSERT_NE(note, nullptr);
+  options.setRunSize(64, 64);
+  options.findChild<QLineEdit*>("init_image")->setText(start_);
+  EXPECT_TRUE(note->isHidden()) << "the run's own size: nothing to fit";
+  options.setRunSize(32, 48);
+  EXPECT_FALSE(note->isHidden());
+  EXPECT_EQ(note->text(), "The start image is 64×64: \"Just resize\" brings it to 32×48.");
+  select_data(options.findChild<QComboBox*>("resize_mode"), "Crop and resize");
+  EXPECT_NE(note->text().indexOf("\"Crop and resize\""), -1) << note->text().toStdString();
+  options.findChild<QLineEdit*>("init_image")->setText(QString::fromStdString((dir_ / "missing.png").string()));
+  EXPECT_TRUE(note->isHidden()) << "an unreadable file: the run says why";
 }
 
 TEST_F(StartImageUi, APaintedMaskIsSavedAsThePngTheRunReads) {
@@ -208,4 +225,12 @@ TEST_F(StartImageUi, TheWindowInpaintsAndKeepsTheRest) {
   EXPECT_TRUE(at::equal(image.narrow(1, 0, 32), start.narrow(1, 0, 32)));
   EXPECT_FALSE(at::equal(image.narrow(1, 32, 32), start.narrow(1, 32, 32)));
   support::save_screenshot(window, "inpainting");
+  // The panel tells the group the run's size: a start image of another size gets its note.
+  auto* note = window.controls()->startImageOptions()->findChild<QLabel*>("fit_note");
+  EXPECT_TRUE(note->isHidden());
+  r.init_image = (dir_ / "wide.png").string();
+  write_png(r.init_image, at::zeros({64, 96, 3}, at::kByte));
+  window.controls()->apply(r);
+  EXPECT_FALSE(note->isHidden());
+  EXPECT_NE(note->text().indexOf("96×64: \"Just resize\" brings it to 64×64"), -1) << note->text().toStdString();
 }

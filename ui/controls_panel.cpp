@@ -251,6 +251,11 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   connect(this, &ControlsPanel::settingsChanged, this, &ControlsPanel::showFastState);
   connect(sd_options_, &CheckpointOptions::changed, this, &ControlsPanel::settingsChanged);
   connect(start_image_, &StartImageOptions::changed, this, &ControlsPanel::settingsChanged);
+  for (QSpinBox* side : {width_, height_}) {
+    connect(side, &QSpinBox::valueChanged, this,
+            [this] { start_image_->setRunSize(width_->value(), height_->value()); });
+  }
+  start_image_->setRunSize(width_->value(), height_->value());
   connect(loras_, &LoraList::changed, this, &ControlsPanel::settingsChanged);
   connect(embeddings_, &EmbeddingList::changed, this, &ControlsPanel::settingsChanged);
   connect(variation_, &VariationControls::changed, this, &ControlsPanel::settingsChanged);

@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
+#include <QImageReader>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -47,6 +48,11 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
          "with it: stretched; scaled to cover it and cut around the centre; scaled to fit inside with its edges "
          "stretched into the rest; or encoded at its own size and its latent resized"));
   form->addRow(tr("Resize mode"), resize_mode_);
+  fit_note_ = new QLabel(this);
+  fit_note_->setObjectName("fit_note");
+  fit_note_->setWordWrap(true);
+  fit_note_->hide();
+  form->addRow(fit_note_);
   strength_ = new QDoubleSpinBox(this);
   strength_->setRange(limits::kMinStrength, limits::kMaxStrength);
   strength_->setSingleStep(0.05);
@@ -117,6 +123,28 @@ StartImageOptions::StartImageOptions(QWidget* parent) : QGroupBox(tr("Start imag
   connect(resample_, &QSpinBox::valueChanged, this, &StartImageOptions::changed);
   connect(masked_content_, &QComboBox::currentIndexChanged, this, &StartImageOptions::changed);
   connect(resize_mode_, &QComboBox::currentIndexChanged, this, &StartImageOptions::changed);
+  connect(resize_mode_, &QComboBox::currentIndexChanged, this, &StartImageOptions::updateFitNote);
+  connect(init_image_, &QLineEdit::textChanged, this, &StartImageOptions::updateFitNote);
+}
+
+void StartImageOptions::setRunSize(int width, int height) {
+  run_width_ = width;
+  run_height_ = height;
+  updateFitNote();
+}
+
+void StartImageOptions::updateFitNote() {
+  // The header alone: a 12-megapixel photo is not decoded to say its size.
+  const QSize size = init_image_->text().isEmpty() ? QSize() : QImageReader(init_image_->text()).size();
+  const bool differs = size.isValid() && run_width_ > 0 && size != QSize(run_width_, run_height_);
+  fit_note_->setVisible(differs);
+  if (!differs) return;
+  fit_note_->setText(tr("The start image is %1×%2: \"%3\" brings it to %4×%5.")
+                         .arg(size.width())
+                         .arg(size.height())
+                         .arg(resize_mode_->currentText())
+                         .arg(run_width_)
+                         .arg(run_height_));
 }
 
 void StartImageOptions::setModel(const ModelInfo& model) {

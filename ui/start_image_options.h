@@ -35,6 +35,9 @@ class StartImageOptions : public QGroupBox {
   static bool appliesTo(const diffscope::ModelInfo& model) { return model.options.image_to_image; }
   // An inpainting model gets its note and its conditioning mask strength.
   void setModel(const diffscope::ModelInfo& model);
+  // The run's size: a start image of another size gets a note saying how
+  // its resize mode fits it.
+  void setRunSize(int width, int height);
   // Copies the fields into a request, and back.
   void fill(diffscope::Request& request) const;
   void apply(const diffscope::Request& request);
@@ -51,6 +54,9 @@ class StartImageOptions : public QGroupBox {
  private:
   QLineEdit* init_image_;
   QComboBox* resize_mode_;
+  QLabel* fit_note_;
+  int run_width_ = 0, run_height_ = 0;
+  void updateFitNote();
   QDoubleSpinBox* strength_;
   QLineEdit* mask_;
   QSpinBox* mask_blur_;
