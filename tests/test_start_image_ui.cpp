@@ -113,6 +113,9 @@ TEST_F(StartImageUi, AStartImageOfAnotherSizeSaysHowItIsFitted) {
   options.setRunSize(32, 48);
   EXPECT_FALSE(note->isHidden());
   EXPECT_EQ(note->text(), "The start image is 64×64: \"Just resize\" brings it to 32×48.");
+  options.show();
+  options.adjustSize();
+  support::save_screenshot(options, "start-image-fit-note");
   select_data(options.findChild<QComboBox*>("resize_mode"), "Crop and resize");
   EXPECT_NE(note->text().indexOf("\"Crop and resize\""), -1) << note->text().toStdString();
   options.findChild<QLineEdit*>("init_image")->setText(QString::fromStdString((dir_ / "missing.png").string()));
