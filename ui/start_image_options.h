@@ -52,11 +52,12 @@ class StartImageOptions : public QGroupBox {
   void changed();
 
  private:
+  void updateFitNote();
+
   QLineEdit* init_image_;
   QComboBox* resize_mode_;
   QLabel* fit_note_;
   int run_width_ = 0, run_height_ = 0;
-  void updateFitNote();
   QDoubleSpinBox* strength_;
   QLineEdit* mask_;
   QSpinBox* mask_blur_;

@@ -40,7 +40,7 @@ double bicubic(double x) {
 // 8-bit passes multiply by.
 struct Taps {
   at::Tensor index;   // int64
-  at::Tensor weight;  // float64
+  at::Tensor weight;  // int32 with fixed_point, float64 otherwise
 };
 
 Taps side_taps(int64_t in_size, double in0, double in1, int64_t out_size, PillowFilter filter, bool fixed_point) {

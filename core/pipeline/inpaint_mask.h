@@ -3,8 +3,8 @@
 // masked", masked content "original", the whole picture): the mask is
 // blurred (a Gaussian of σ = "Mask blur" pixels, cv2's kernel size) at the
 // start image's size, brought to the run's size with the image (its "Resize
-// mode"), scaled to the latent's size (bicubic, as PIL's resize) and rounded to 0 or 1. At every
-// model call the prediction x̂₀ keeps the start image's latent where that mask
+// mode"), scaled to the latent's size (bicubic, as PIL's resize) and rounded
+// to 0 or 1. At every model call the prediction x̂₀ keeps the start image's latent where that mask
 // is 0 (masked_denoiser.h), so the known part is re-noised to each step's
 // level by the sampler itself; the final image is the start image laid over
 // the result through the blurred mask doubled (A1111's mask_for_overlay), so

@@ -73,8 +73,8 @@ struct Request {
   // A1111's "Resize mode"), its mask with it.
   ResizeMode resize_mode = ResizeMode::JustResize;
   // Inpainting (inpaint_mask.h): repaint only where this PNG of the start
-  // image's size is white (black with `invert_mask`), its edge blurred by `mask_blur`
-  // pixels (A1111's "Mask blur"); needs init_image.
+  // image's size is white (black with `invert_mask`), its edge blurred by
+  // `mask_blur` pixels (A1111's "Mask blur"); needs init_image.
   std::string mask_image;
   int mask_blur = 4;
   bool invert_mask = false;

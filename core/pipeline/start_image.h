@@ -16,7 +16,7 @@
 namespace diffscope {
 
 struct StartImage {
-  at::Tensor rgb;    // (H, W, 3) uint8, as read
+  at::Tensor rgb;    // (H, W, 3) uint8 at the run's size: as read, or fitted to it
   // What the model is shown: rgb, or with masked content "fill" its masked
   // part painted over (masked_content.h); the overlay keeps rgb.
   at::Tensor model_rgb;
@@ -26,10 +26,12 @@ struct StartImage {
 };
 
 // Reads request.init_image (and request.mask_image) for latents of
-// `latent_shape` (C, h, w), with the request's masked content: "fill" paints
-// the image before it is encoded, the latent kinds replace the masked part of
-// `known` (with `item_seeds`' noise). Error when a file is unreadable or of
-// another size than the request's.
+// `latent_shape` (C, h, w): the image (and the mask, which must have its
+// size) fitted to the request's size by its resize mode (resize_mode.h), with
+// the request's masked content: "fill" paints the image before it is encoded,
+// the latent kinds replace the masked part of `known` (with `item_seeds`'
+// noise). Error when a file is unreadable, the mask's size is not the
+// image's, or a latent upscale would encode more pixels than the run's.
 StartImage read_start_image(ModelBundle& bundle, const Request& request, const c10::Device& device, at::ScalarType type,
                             const std::vector<int64_t>& latent_shape, const std::vector<int64_t>& item_seeds);
 
