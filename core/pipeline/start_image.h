@@ -16,7 +16,7 @@
 namespace diffscope {
 
 struct StartImage {
-  at::Tensor rgb;    // (H, W, 3) uint8 at the run's size: as read, or fitted to it
+  at::Tensor rgb;  // (H, W, 3) uint8 at the run's size: as read, or fitted to it
   // What the model is shown: rgb, or with masked content "fill" its masked
   // part painted over (masked_content.h); the overlay keeps rgb.
   at::Tensor model_rgb;
